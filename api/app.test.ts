@@ -1,0 +1,61 @@
+import { after, before, describe, it } from "node:test";
+import { expect } from "chai";
+import type { FastifyInstance } from "fastify";
+import type { Db } from "../db/types.ts";
+import { testBackends } from "../test/helpers/db.ts";
+import { buildApp } from "./app.ts";
+import { InvalidConfigError, loadApiConfig } from "./config.ts";
+
+for (const backend of testBackends()) {
+  describe(`api health over real HTTP (${backend.name})`, () => {
+    let db: Db;
+    let app: FastifyInstance;
+    let base: string;
+    before(async () => {
+      db = await backend.open();
+      app = await buildApp({ db });
+      base = await app.listen({ host: "127.0.0.1", port: 0 });
+    });
+    after(async () => {
+      await app.close();
+      await db.close();
+    });
+
+    it("default: GET /healthz names the database engine", async () => {
+      const res = await fetch(`${base}/healthz`);
+      expect(res.status).to.equal(200);
+      expect(await res.json()).to.deep.equal({ status: "ok", db: backend.name });
+    });
+
+    it("default: GET /readyz is ready once migrations are applied", async () => {
+      const res = await fetch(`${base}/readyz`);
+      expect(res.status).to.equal(200);
+      expect(await res.json()).to.deep.equal({ status: "ready", pendingMigrations: [] });
+    });
+
+    it("error: an unknown route answers 404 with a stable code", async () => {
+      const res = await fetch(`${base}/v1/nothing-here`);
+      expect(res.status).to.equal(404);
+      const body = (await res.json()) as { code: string; message: string };
+      expect(body.code).to.equal("NOT_FOUND");
+      expect(body.message).to.include("/v1/nothing-here");
+    });
+  });
+}
+
+describe("loadApiConfig", () => {
+  it("default: binds loopback on 8080 with embedded PGlite", () => {
+    expect(loadApiConfig({})).to.deep.equal({
+      host: "127.0.0.1",
+      port: 8080,
+      databaseUrl: undefined,
+      dataDir: "data",
+      logLevel: "info",
+    });
+  });
+
+  it("error: a bad PORT or LOG_LEVEL names the variable", () => {
+    expect(() => loadApiConfig({ PORT: "http" })).to.throw(InvalidConfigError, /PORT/);
+    expect(() => loadApiConfig({ LOG_LEVEL: "loud" })).to.throw(InvalidConfigError, /LOG_LEVEL/);
+  });
+});

@@ -1,0 +1,54 @@
+import { connectDb } from "../db/connect.ts";
+import { redactUrl } from "../db/errors.ts";
+import { migrate } from "../db/migrate.ts";
+import { buildApp } from "./app.ts";
+import { loadApiConfig } from "./config.ts";
+
+/**
+ * Starts the API: validated config, database (PostgreSQL or embedded PGlite) with
+ * migrations applied, HTTP server; closes cleanly on SIGINT/SIGTERM.
+ */
+export async function startApi(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadApiConfig(env);
+  const db = await connectDb({ url: config.databaseUrl, dataDir: config.dataDir });
+  const migrations = await migrate(db);
+  const app = await buildApp({ db, logger: { level: config.logLevel } });
+  app.log.info(
+    {
+      db: db.kind,
+      url: config.databaseUrl ? redactUrl(config.databaseUrl) : `pglite:${config.dataDir}/pglite`,
+      applied: migrations.applied,
+    },
+    "database ready",
+  );
+  await app.listen({ host: config.host, port: config.port });
+  const stop = async (signal: string) => {
+    app.log.info({ signal }, "shutting down");
+    await app.close();
+    await db.close();
+  };
+  return { app, db, config, stop };
+}
+
+if (import.meta.main) {
+  try {
+    const { stop, app } = await startApi();
+    let stopping = false;
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.on(signal, () => {
+        if (stopping) return;
+        stopping = true;
+        stop(signal).then(
+          () => process.exit(0),
+          (err: unknown) => {
+            app.log.error({ err }, "shutdown failed");
+            process.exit(1);
+          },
+        );
+      });
+    }
+  } catch (err) {
+    console.error(`ledger api: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    process.exit(1);
+  }
+}

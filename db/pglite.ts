@@ -1,0 +1,62 @@
+import { PGlite } from "@electric-sql/pglite";
+import type { Db, QueryResult, Queryable } from "./types.ts";
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+export type PGliteDbOptions = {
+  /** A directory to persist to; in memory when omitted. */
+  dataDir?: string | undefined;
+  /** A data directory dump (`PGlite.dumpDataDir`) to start from, e.g. a migrated template. */
+  loadDataDir?: Blob | File | undefined;
+};
+
+/**
+ * A `Db` on embedded PGlite: real PostgreSQL in WebAssembly, one connection per instance.
+ * Queries are serialized by PGlite itself; a transaction holds the connection exclusively.
+ */
+export async function createPGliteDb(options: PGliteDbOptions = {}): Promise<Db> {
+  const pglite = await PGlite.create({
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
+    parsers: {
+      [INT8_OID]: (value: string) => BigInt(value),
+      [NUMERIC_OID]: (value: string) => BigInt(value),
+    },
+  });
+  return wrapPGlite(pglite);
+}
+
+/** Wraps an open PGlite instance; `close()` closes it. */
+export function wrapPGlite(pglite: PGlite): Db & { readonly pglite: PGlite } {
+  const run = async <Row>(
+    target: Pick<PGlite, "query">,
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<Row>> => {
+    const res = await target.query<Row>(sql, params as unknown[] | undefined);
+    // PGlite reports affectedRows 0 for SELECT; pg reports the rows returned. Match pg.
+    const rowCount = res.fields.length > 0 ? res.rows.length : (res.affectedRows ?? 0);
+    return { rows: res.rows, rowCount };
+  };
+
+  return {
+    kind: "pglite",
+    pglite,
+    query: (sql, params) => run(pglite, sql, params),
+    exec: async (sql) => {
+      await pglite.exec(sql);
+    },
+    transaction: (fn) =>
+      pglite.transaction((t) => {
+        const tx: Queryable = {
+          query: (sql, params) => run(t, sql, params),
+          exec: async (sql) => {
+            await t.exec(sql);
+          },
+        };
+        return fn(tx);
+      }),
+    close: () => pglite.close(),
+  };
+}

@@ -1,0 +1,68 @@
+import pg from "pg";
+import type { Db, QueryResult, Queryable } from "./types.ts";
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/** `pg` type parsers for this connection only (never the process-wide `pg.types`). */
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => BigInt(value);
+    return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
+  },
+};
+
+export type PostgresDbOptions = {
+  connectionString: string;
+  /** Pool size; defaults to 10. */
+  max?: number;
+};
+
+/** A `Db` backed by a `pg.Pool` against a PostgreSQL server. */
+export function createPostgresDb(options: PostgresDbOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    types,
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on("error", () => {});
+
+  const run = async <Row>(
+    client: pg.Pool | pg.PoolClient,
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<Row>> => {
+    const res = await client.query(sql, params as unknown[] | undefined);
+    return { rows: res.rows as Row[], rowCount: res.rowCount ?? res.rows.length };
+  };
+
+  return {
+    kind: "postgres",
+    query: (sql, params) => run(pool, sql, params),
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    async transaction(fn) {
+      const client = await pool.connect();
+      const tx: Queryable = {
+        query: (sql, params) => run(client, sql, params),
+        exec: async (sql) => {
+          await client.query(sql);
+        },
+      };
+      try {
+        await client.query("BEGIN");
+        const result = await fn(tx);
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
