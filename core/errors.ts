@@ -36,7 +36,7 @@ export class BaseError extends Error {
   /** Follows `cause` links and returns the first error `fn` accepts, if any. */
   walk(fn: (err: unknown) => boolean): unknown {
     const seen = new Set<unknown>();
-    for (let err: unknown = walkStart(this); err !== undefined && err !== null && !seen.has(err); ) {
+    for (let err: unknown = walkStart(this); err !== undefined && err !== null && !seen.has(err);) {
       if (fn(err)) return err;
       seen.add(err);
       err = (err as { cause?: unknown }).cause;
