@@ -1,0 +1,410 @@
+import { BaseError } from "./errors.ts";
+import { keccak256Bytes, keccak256Utf8 } from "./keccak.ts";
+import type { Bytes } from "./units.ts";
+
+/**
+ * The signed messages of the ledger (EIP-712), defined once: the domain, the viem-compatible
+ * `types` objects (pass them to viem's `hashTypedData`/`signTypedData` or ethers'
+ * `TypedDataEncoder`), the TypeScript message types, and fast fixed-layout digests.
+ *
+ * Every message type has only fixed-size fields, so its `hashStruct` is one keccak over
+ * `32 × (fields + 1)` bytes laid out in place, with the type hash precomputed: no generic
+ * encoder runs on the hot path.
+ *
+ * `EpochRoot` and `ClaimAuthorization` are checked by `RewardsDistributor` on-chain and must
+ * match its Solidity type strings exactly.
+ */
+
+export type Address = `0x${string}`;
+export type Hex = `0x${string}`;
+
+export const DOMAIN_NAME = "StreamrP2P RewardsDistributor";
+export const DOMAIN_VERSION = "1";
+
+/** What varies between deployments: the chain and the distributor contract. */
+export type RewardsDomain = {
+  chainId: number;
+  /** The `RewardsDistributor` address. */
+  verifyingContract: Address;
+};
+
+/** The full EIP-712 domain, as viem and ethers take it. */
+export type TypedDataDomain = {
+  name: typeof DOMAIN_NAME;
+  version: typeof DOMAIN_VERSION;
+  chainId: number;
+  verifyingContract: Address;
+};
+
+/** The full EIP-712 domain for `domain`, for viem/ethers calls. */
+export function toTypedDataDomain(domain: RewardsDomain): TypedDataDomain {
+  return {
+    name: DOMAIN_NAME,
+    version: DOMAIN_VERSION,
+    chainId: domain.chainId,
+    verifyingContract: domain.verifyingContract,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message types
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Signed by the coordinator when a viewer starts watching: makes the viewer's ephemeral
+ * session key legitimate for one session of one stream, within a time window.
+ */
+export type SessionGrant = {
+  sessionId: Hex;
+  /** The viewer's ephemeral session key (it signs the receipts). */
+  viewer: Address;
+  streamId: Hex;
+  /** The stream's bitrate cap, bits per second (the bitrate fraud rule). */
+  maxBitsPerSecond: bigint;
+  /** Unix seconds, inclusive. */
+  notBefore: bigint;
+  /** Unix seconds, inclusive. */
+  notAfter: bigint;
+};
+
+/**
+ * Signed by the viewer's session key, submitted by the supporter. Cumulative and monotonic per
+ * (sessionId, supporter): only the increase over the previous receipt counts.
+ */
+export type Receipt = {
+  sessionId: Hex;
+  /** The supporter's node address. */
+  supporter: Address;
+  /** The viewer's session key (must match the grant). */
+  viewer: Address;
+  seq: bigint;
+  /** Bytes served in this session by this supporter since the session started. */
+  cumulativeBytes: Bytes;
+  /** Unix seconds. */
+  timestamp: bigint;
+};
+
+/** Signed by the node key; heartbeats give uptime and the offline rule. */
+export type Heartbeat = {
+  node: Address;
+  /** Unix seconds. */
+  timestamp: bigint;
+};
+
+/** Signed by the node key: binds the node to a payout address from an epoch on. */
+export type SupporterRegistration = {
+  node: Address;
+  payout: Address;
+  effectiveEpoch: bigint;
+  /** Later registrations (higher nonce) for the same effective epoch win. */
+  nonce: bigint;
+};
+
+/** Signed by each oracle signer; `RewardsDistributor.proposeRoot` checks M of N. */
+export type EpochRoot = {
+  epoch: bigint;
+  root: Hex;
+  /** Sum of all cumulative entitlements in the tree, µUSD. */
+  cumulativeTotal: bigint;
+  receiptsRoot: Hex;
+  datasetHash: Hex;
+  rateCardHash: Hex;
+};
+
+/** Signed by an account to let a relayer claim on its behalf (gasless claims). */
+export type ClaimAuthorization = {
+  account: Address;
+  recipient: Address;
+  /** µUSD. */
+  maxRelayerFee: bigint;
+  nonce: bigint;
+  /** Unix seconds. */
+  deadline: bigint;
+};
+
+/** Every message, by primary type name. */
+export type Messages = {
+  SessionGrant: SessionGrant;
+  Receipt: Receipt;
+  Heartbeat: Heartbeat;
+  SupporterRegistration: SupporterRegistration;
+  EpochRoot: EpochRoot;
+  ClaimAuthorization: ClaimAuthorization;
+};
+export type PrimaryType = keyof Messages;
+
+/** A message with its 65-byte signature (`r ‖ s ‖ v`, hex). */
+export type Signed<T> = { message: T; signature: Hex };
+export type SignedReceipt = Signed<Receipt>;
+export type SignedSessionGrant = Signed<SessionGrant>;
+export type SignedHeartbeat = Signed<Heartbeat>;
+export type SignedSupporterRegistration = Signed<SupporterRegistration>;
+export type SignedEpochRoot = Signed<EpochRoot>;
+export type SignedClaimAuthorization = Signed<ClaimAuthorization>;
+
+// ---------------------------------------------------------------------------------------------
+// viem/ethers `types` objects (one definition each)
+// ---------------------------------------------------------------------------------------------
+
+export const sessionGrantTypes = {
+  SessionGrant: [
+    { name: "sessionId", type: "bytes32" },
+    { name: "viewer", type: "address" },
+    { name: "streamId", type: "bytes32" },
+    { name: "maxBitsPerSecond", type: "uint64" },
+    { name: "notBefore", type: "uint64" },
+    { name: "notAfter", type: "uint64" },
+  ],
+} as const;
+
+export const receiptTypes = {
+  Receipt: [
+    { name: "sessionId", type: "bytes32" },
+    { name: "supporter", type: "address" },
+    { name: "viewer", type: "address" },
+    { name: "seq", type: "uint64" },
+    { name: "cumulativeBytes", type: "uint256" },
+    { name: "timestamp", type: "uint64" },
+  ],
+} as const;
+
+export const heartbeatTypes = {
+  Heartbeat: [
+    { name: "node", type: "address" },
+    { name: "timestamp", type: "uint64" },
+  ],
+} as const;
+
+export const supporterRegistrationTypes = {
+  SupporterRegistration: [
+    { name: "node", type: "address" },
+    { name: "payout", type: "address" },
+    { name: "effectiveEpoch", type: "uint64" },
+    { name: "nonce", type: "uint64" },
+  ],
+} as const;
+
+export const epochRootTypes = {
+  EpochRoot: [
+    { name: "epoch", type: "uint64" },
+    { name: "root", type: "bytes32" },
+    { name: "cumulativeTotal", type: "uint256" },
+    { name: "receiptsRoot", type: "bytes32" },
+    { name: "datasetHash", type: "bytes32" },
+    { name: "rateCardHash", type: "bytes32" },
+  ],
+} as const;
+
+export const claimAuthorizationTypes = {
+  ClaimAuthorization: [
+    { name: "account", type: "address" },
+    { name: "recipient", type: "address" },
+    { name: "maxRelayerFee", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+/**
+ * The `types` object for one primary type, as viem (`types`, `primaryType`) and ethers
+ * (`TypedDataEncoder.hash(domain, types, message)`) take it.
+ *
+ * @example
+ * import { hashTypedData } from "viem";
+ * hashTypedData({ domain: toTypedDataDomain(d), types: eip712Types.Receipt, primaryType: "Receipt", message });
+ */
+export const eip712Types = {
+  SessionGrant: sessionGrantTypes,
+  Receipt: receiptTypes,
+  Heartbeat: heartbeatTypes,
+  SupporterRegistration: supporterRegistrationTypes,
+  EpochRoot: epochRootTypes,
+  ClaimAuthorization: claimAuthorizationTypes,
+} as const;
+
+type FieldType = "bytes32" | "address" | "uint64" | "uint256";
+type Field = { readonly name: string; readonly type: FieldType };
+
+function fieldsOf(primaryType: PrimaryType): readonly Field[] {
+  return (eip712Types[primaryType] as unknown as Record<string, readonly Field[]>)[primaryType]!;
+}
+
+/** `Name(type name,…)` — the EIP-712 `encodeType` of a message without nested structs. */
+export function encodeType(primaryType: PrimaryType): string {
+  return `${primaryType}(${fieldsOf(primaryType)
+    .map((f) => `${f.type} ${f.name}`)
+    .join(",")})`;
+}
+
+const DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
+
+/** Precomputed `keccak256(encodeType(T))` per primary type, hex. */
+export const TYPE_HASHES: Readonly<Record<PrimaryType, Hex>> = Object.freeze(
+  Object.fromEntries(
+    (Object.keys(eip712Types) as PrimaryType[]).map((t) => [t, bytesToHex(keccak256Utf8(encodeType(t)))]),
+  ) as Record<PrimaryType, Hex>,
+);
+
+const TYPE_HASH_BYTES = Object.fromEntries(
+  (Object.keys(eip712Types) as PrimaryType[]).map((t) => [t, keccak256Utf8(encodeType(t))]),
+) as Record<PrimaryType, Uint8Array>;
+
+const FIELDS = Object.fromEntries((Object.keys(eip712Types) as PrimaryType[]).map((t) => [t, fieldsOf(t)])) as Record<
+  PrimaryType,
+  readonly Field[]
+>;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+export class InvalidMessageError extends BaseError {
+  override name = "InvalidMessageError";
+  readonly primaryType: string;
+  readonly field: string;
+  constructor(primaryType: string, field: string, reason: string) {
+    super(`Invalid ${primaryType}.${field}: ${reason}.`);
+    this.primaryType = primaryType;
+    this.field = field;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixed-layout encoding
+// ---------------------------------------------------------------------------------------------
+
+const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const HEX_BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+const MAX_UINT64 = (1n << 64n) - 1n;
+const MAX_UINT256 = (1n << 256n) - 1n;
+const MASK64 = (1n << 64n) - 1n;
+
+// One scratch buffer: encoding is synchronous, so reuse is safe (also inside a worker).
+const scratch = Buffer.alloc(32 * 8);
+const scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.byteLength);
+const digestInput = Buffer.alloc(66);
+digestInput[0] = 0x19;
+digestInput[1] = 0x01;
+
+function writeField(primaryType: string, field: Field, value: unknown, offset: number): void {
+  switch (field.type) {
+    case "bytes32":
+      if (typeof value !== "string" || !HEX_BYTES32.test(value))
+        throw new InvalidMessageError(primaryType, field.name, "expected 0x and 64 hex digits");
+      scratch.write(value.slice(2), offset, 32, "hex");
+      return;
+    case "address":
+      if (typeof value !== "string" || !HEX_ADDRESS.test(value))
+        throw new InvalidMessageError(primaryType, field.name, "expected 0x and 40 hex digits");
+      scratch.fill(0, offset, offset + 12);
+      scratch.write(value.slice(2), offset + 12, 20, "hex");
+      return;
+    case "uint64":
+      if (typeof value !== "bigint" || value < 0n || value > MAX_UINT64)
+        throw new InvalidMessageError(primaryType, field.name, "expected a bigint in [0, 2^64)");
+      scratch.fill(0, offset, offset + 24);
+      scratchView.setBigUint64(offset + 24, value);
+      return;
+    case "uint256":
+      if (typeof value !== "bigint" || value < 0n || value > MAX_UINT256)
+        throw new InvalidMessageError(primaryType, field.name, "expected a bigint in [0, 2^256)");
+      scratchView.setBigUint64(offset, value >> 192n);
+      scratchView.setBigUint64(offset + 8, (value >> 128n) & MASK64);
+      scratchView.setBigUint64(offset + 16, (value >> 64n) & MASK64);
+      scratchView.setBigUint64(offset + 24, value & MASK64);
+      return;
+  }
+}
+
+/**
+ * EIP-712 `hashStruct(message)` for a primary type, as bytes.
+ *
+ * @throws {InvalidMessageError} when a field is missing, of the wrong type or out of range.
+ */
+export function hashStruct<T extends PrimaryType>(primaryType: T, message: Messages[T]): Uint8Array {
+  const fields = FIELDS[primaryType];
+  if (fields === undefined) throw new InvalidMessageError(String(primaryType), "-", "unknown primary type");
+  scratch.set(TYPE_HASH_BYTES[primaryType], 0);
+  const record = message as unknown as Record<string, unknown>;
+  for (let i = 0; i < fields.length; i++) writeField(primaryType, fields[i]!, record[fields[i]!.name], 32 * (i + 1));
+  return keccak256Bytes(scratch.subarray(0, 32 * (fields.length + 1)));
+}
+
+const domainCache = new Map<string, Uint8Array>();
+
+/**
+ * The domain separator `hashStruct(EIP712Domain)` for a deployment, as bytes (cached).
+ *
+ * @example
+ * hashDomain({ chainId: 8453, verifyingContract: "0x…" });
+ */
+export function hashDomain(domain: RewardsDomain): Uint8Array {
+  const key = `${domain.chainId}:${domain.verifyingContract.toLowerCase()}`;
+  const cached = domainCache.get(key);
+  if (cached) return cached;
+  if (!Number.isSafeInteger(domain.chainId) || domain.chainId < 0)
+    throw new InvalidMessageError("EIP712Domain", "chainId", "expected a non-negative safe integer");
+  if (!HEX_ADDRESS.test(domain.verifyingContract))
+    throw new InvalidMessageError("EIP712Domain", "verifyingContract", "expected 0x and 40 hex digits");
+  const buf = Buffer.alloc(32 * 5);
+  buf.set(keccak256Utf8(DOMAIN_TYPE), 0);
+  buf.set(keccak256Utf8(DOMAIN_NAME), 32);
+  buf.set(keccak256Utf8(DOMAIN_VERSION), 64);
+  new DataView(buf.buffer, buf.byteOffset).setBigUint64(96 + 24, BigInt(domain.chainId));
+  buf.write(domain.verifyingContract.slice(2), 128 + 12, 20, "hex");
+  const separator = keccak256Bytes(buf);
+  if (domainCache.size > 64) domainCache.clear();
+  domainCache.set(key, separator);
+  return separator;
+}
+
+/**
+ * The EIP-712 digest `keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(message))` as bytes —
+ * what the signer signs; equal to viem's `hashTypedData` and ethers' `TypedDataEncoder.hash`.
+ *
+ * @example
+ * const digest = hashTypedMessageBytes(domain, "Receipt", receipt);
+ */
+export function hashTypedMessageBytes<T extends PrimaryType>(
+  domain: RewardsDomain,
+  primaryType: T,
+  message: Messages[T],
+): Uint8Array {
+  const structHash = hashStruct(primaryType, message);
+  digestInput.set(hashDomain(domain), 2);
+  digestInput.set(structHash, 34);
+  return keccak256Bytes(digestInput);
+}
+
+/** {@link hashTypedMessageBytes} as hex. */
+export function hashTypedMessage<T extends PrimaryType>(
+  domain: RewardsDomain,
+  primaryType: T,
+  message: Messages[T],
+): Hex {
+  return bytesToHex(hashTypedMessageBytes(domain, primaryType, message));
+}
+
+/** Digest of a `SessionGrant` (hex). */
+export const hashSessionGrant = (domain: RewardsDomain, message: SessionGrant): Hex =>
+  hashTypedMessage(domain, "SessionGrant", message);
+/** Digest of a `Receipt` (hex): also the receipt's id in verdicts and the receipts tree. */
+export const hashReceipt = (domain: RewardsDomain, message: Receipt): Hex =>
+  hashTypedMessage(domain, "Receipt", message);
+/** Digest of a `Heartbeat` (hex). */
+export const hashHeartbeat = (domain: RewardsDomain, message: Heartbeat): Hex =>
+  hashTypedMessage(domain, "Heartbeat", message);
+/** Digest of a `SupporterRegistration` (hex). */
+export const hashSupporterRegistration = (domain: RewardsDomain, message: SupporterRegistration): Hex =>
+  hashTypedMessage(domain, "SupporterRegistration", message);
+/** Digest of an `EpochRoot` (hex), as `RewardsDistributor` computes it. */
+export const hashEpochRoot = (domain: RewardsDomain, message: EpochRoot): Hex =>
+  hashTypedMessage(domain, "EpochRoot", message);
+/** Digest of a `ClaimAuthorization` (hex), as `RewardsDistributor` computes it. */
+export const hashClaimAuthorization = (domain: RewardsDomain, message: ClaimAuthorization): Hex =>
+  hashTypedMessage(domain, "ClaimAuthorization", message);
+
+/** Lower-case 0x-hex of bytes. */
+export function bytesToHex(bytes: Uint8Array): Hex {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
+}
