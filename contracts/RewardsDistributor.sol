@@ -1,0 +1,730 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IRewardsDistributor} from "./interfaces/IRewardsDistributor.sol";
+
+/// @title RewardsDistributor
+/// @notice Pays StreamrP2P supporters their cumulative, oracle-signed entitlements in a USD stablecoin.
+/// Each epoch, the proposer posts one Merkle root of cumulative entitlements signed (EIP-712) by at least
+/// `threshold` distinct oracle signers; a guardian may veto it during the dispute window; afterwards anyone
+/// finalizes it and anyone may claim `cumulativeAmount - claimed[account]` for an account against the latest
+/// finalized root. One claim collects any number of epochs.
+/// @dev Immutable (no proxy). Solvency is enforced on proposal: funded minus withdrawn must cover the proposed
+/// cumulative total, and only `netFunded - committedTotal` may be withdrawn, so no per-claim accounting is needed.
+/// Storage is packed for the claim path: one "hot" slot holds the pause flag, the latest finalized epoch and the
+/// whole circuit breaker; one slot per account holds its claimed amount and its authorization nonce.
+///
+/// WARNING: tokens sent to the contract other than through `fund` are not counted as funding and cannot be
+/// withdrawn. The token must not charge fees on transfer or rebase (`fund` counts what it actually received).
+///
+/// IMPORTANT: the contract trusts a quorum of oracle signers for the tree's contents: it checks that the
+/// proposed cumulative total is funded, not that the leaves sum to it. The circuit breaker bounds the damage a
+/// corrupt quorum (plus a negligent guardian) could do.
+contract RewardsDistributor is
+    IRewardsDistributor,
+    AccessControlDefaultAdminRules,
+    EIP712,
+    Pausable,
+    ReentrancyGuardTransient
+{
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    /*//////////////////////////////////////////////////////////////
+                               CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice May propose oracle-signed roots (the oracle's submitter).
+    bytes32 public constant PROPOSER_ROLE = keccak256("PROPOSER_ROLE");
+    /// @notice May veto pending roots.
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @notice May pause (unpausing is the admin's).
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+
+    /// @notice The EIP-712 type hash of `EpochRoot`.
+    bytes32 public constant EPOCH_ROOT_TYPEHASH = keccak256(
+        "EpochRoot(uint64 epoch,bytes32 root,uint256 cumulativeTotal,bytes32 receiptsRoot,bytes32 datasetHash,bytes32 rateCardHash)"
+    );
+    /// @notice The EIP-712 type hash of `ClaimAuthorization`.
+    bytes32 public constant CLAIM_AUTHORIZATION_TYPEHASH = keccak256(
+        "ClaimAuthorization(address account,address recipient,uint256 maxRelayerFee,uint256 nonce,uint256 deadline)"
+    );
+
+    /// @notice The longest dispute window the admin may set.
+    uint256 public constant MAX_DISPUTE_WINDOW = 30 days;
+
+    /*//////////////////////////////////////////////////////////////
+                                STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev The one slot every claim reads (and, with the breaker on, writes): 8+64+64+64+32+24 = 256 bits.
+    /// @param paused Whether claims, proposals and finalization are paused (replaces Pausable's own flag).
+    /// @param finalizedEpoch The latest finalized epoch; its root is the claimable one.
+    /// @param maxOutflowPerWindow The circuit breaker's limit per rolling window, in µUSD.
+    /// @param outflowInWindow The breaker's accumulator: paid out, decayed linearly over the window.
+    /// @param outflowUpdatedAt When the accumulator was last updated (uint32 seconds: until 2106).
+    /// @param outflowWindowSeconds The rolling window; 0 disables the breaker.
+    struct Hot {
+        bool paused;
+        uint64 finalizedEpoch;
+        uint64 maxOutflowPerWindow;
+        uint64 outflowInWindow;
+        uint32 outflowUpdatedAt;
+        uint24 outflowWindowSeconds;
+    }
+
+    /// @dev What `proposeRoot` reads and writes, in one slot: 64+32+16+16+128 = 256 bits.
+    /// @param latestEpoch The latest proposed, not vetoed, epoch (pending or finalized).
+    /// @param disputeWindow Seconds between proposal and `validAt`.
+    /// @param threshold Distinct signatures a root needs.
+    /// @param signerCount Authorized oracle signers.
+    /// @param committedTotal The cumulative total of `latestEpoch` (pending included).
+    struct Config {
+        uint64 latestEpoch;
+        uint32 disputeWindow;
+        uint16 threshold;
+        uint16 signerCount;
+        uint128 committedTotal;
+    }
+
+    /// @dev Per account, one slot: what a claim writes and what `claimWithSig` also bumps.
+    /// @param claimed Total claimed so far, in µUSD.
+    /// @param nonce The next claim authorization nonce.
+    struct Account {
+        uint128 claimed;
+        uint64 nonce;
+    }
+
+    /// @notice The payout token (a 6-decimal USD stablecoin), fixed at deployment.
+    IERC20 private immutable _TOKEN;
+
+    /// @dev See {Hot}.
+    Hot private _hot;
+
+    /// @dev See {Config}.
+    Config private _config;
+
+    /// @dev Total received through `fund` minus total withdrawn through `withdrawExcess`, in µUSD.
+    uint256 private _netFunded;
+
+    /// @dev Every epoch's record (root; cumulative total, validAt, status).
+    mapping(uint64 epoch => EpochRecord record) private _epochs;
+
+    /// @dev Claimed amount and authorization nonce per account.
+    mapping(address account => Account state) private _accounts;
+
+    /// @dev The oracle signer set.
+    mapping(address signer => bool authorized) private _isSigner;
+
+    /*//////////////////////////////////////////////////////////////
+                              CONSTRUCTOR
+    //////////////////////////////////////////////////////////////*/
+
+    /// @param token The payout stablecoin.
+    /// @param admin The default admin (signer set, threshold, windows, breaker, excess, unpause, roles).
+    /// @param adminTransferDelay The delay of a two-step default admin transfer, in seconds.
+    /// @param signers The initial oracle signers.
+    /// @param threshold_ How many distinct signers a root needs (1 ≤ threshold ≤ signers).
+    /// @param disputeWindowSeconds Seconds between a proposal and its finalization (≤ `MAX_DISPUTE_WINDOW`).
+    /// @param maxOutflowPerWindow The circuit breaker's limit per window, in µUSD.
+    /// @param outflowWindowSeconds The circuit breaker's rolling window; 0 disables it.
+    constructor(
+        IERC20 token,
+        address admin,
+        uint48 adminTransferDelay,
+        address[] memory signers,
+        uint256 threshold_,
+        uint256 disputeWindowSeconds,
+        uint256 maxOutflowPerWindow,
+        uint256 outflowWindowSeconds
+    ) AccessControlDefaultAdminRules(adminTransferDelay, admin) EIP712("StreamrP2P RewardsDistributor", "1") {
+        if (address(token) == address(0)) revert ZeroAddress();
+        _TOKEN = token;
+        for (uint256 i; i < signers.length; ++i) {
+            _addSigner(signers[i]);
+        }
+        _setThreshold(threshold_);
+        _setDisputeWindow(disputeWindowSeconds);
+        _setOutflowLimit(maxOutflowPerWindow, outflowWindowSeconds);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 ROOTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IRewardsDistributor
+    /// @dev Requires, in order: the proposer role; not paused; `epoch == latestEpoch + 1`; no pending root;
+    /// `cumulativeTotal ≥ committedTotal`; `cumulativeTotal ≤ netFunded`; at least `threshold` signatures, each
+    /// from a distinct authorized signer over `epochRootDigest(...)`. High-s signatures are rejected.
+    function proposeRoot(
+        uint64 epoch,
+        bytes32 root,
+        uint256 cumulativeTotal,
+        bytes32 receiptsRoot,
+        bytes32 datasetHash,
+        bytes32 rateCardHash,
+        bytes[] calldata signatures
+    ) external onlyRole(PROPOSER_ROLE) {
+        Config memory config = _checkProposal(epoch, cumulativeTotal);
+        address[] memory signers = _recoverSigners(
+            _hashEpochRoot(epoch, root, cumulativeTotal, receiptsRoot, datasetHash, rateCardHash),
+            signatures,
+            config.threshold
+        );
+        uint64 validAt = _recordProposal(epoch, root, cumulativeTotal, config);
+        emit RootProposed(epoch, root, cumulativeTotal, receiptsRoot, datasetHash, rateCardHash, validAt, signers);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    /// @dev Works while paused, and while paused also after `validAt`: pausing extends the dispute window.
+    function veto(uint64 epoch, string calldata reason) external onlyRole(GUARDIAN_ROLE) {
+        EpochRecord storage record = _epochs[epoch];
+        EpochStatus status = record.status;
+        if (status != EpochStatus.Pending) revert EpochNotPending(epoch, status);
+        uint64 validAt = record.validAt;
+        if (block.timestamp >= validAt && !_hot.paused) revert DisputeWindowElapsed(epoch, validAt);
+        record.status = EpochStatus.Vetoed;
+        // A pending epoch is always `latestEpoch`: roll back to the finalized one before it.
+        unchecked {
+            uint64 previous = epoch - 1;
+            _config.latestEpoch = previous;
+            _config.committedTotal = _epochs[previous].cumulativeTotal;
+        }
+        emit RootVetoed(epoch, msg.sender, reason);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function finalize(uint64 epoch) external {
+        Hot storage hot = _hot;
+        if (hot.paused) revert EnforcedPause();
+        EpochRecord storage record = _epochs[epoch];
+        EpochStatus status = record.status;
+        if (status != EpochStatus.Pending) revert EpochNotPending(epoch, status);
+        uint64 validAt = record.validAt;
+        if (block.timestamp < validAt) revert DisputeWindowActive(epoch, validAt);
+        record.status = EpochStatus.Finalized;
+        hot.finalizedEpoch = epoch;
+        emit RootFinalized(epoch, record.root, record.cumulativeTotal);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 CLAIMS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IRewardsDistributor
+    function claim(
+        address account,
+        uint256 cumulativeAmount,
+        bytes32[] calldata proof
+    ) external nonReentrant returns (uint256 amount) {
+        Hot memory hot = _hot;
+        bytes32 root = _claimableRoot(hot);
+        amount = _settle(account, cumulativeAmount, proof, root);
+        _consumeOutflow(hot, amount);
+        emit Claimed(account, account, amount, cumulativeAmount, hot.finalizedEpoch);
+        _TOKEN.safeTransfer(account, amount);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function claimWithRoot(
+        address account,
+        uint256 cumulativeAmount,
+        bytes32[] calldata proof,
+        bytes32 expectedRoot
+    ) external nonReentrant returns (uint256 amount) {
+        Hot memory hot = _hot;
+        bytes32 root = _claimableRoot(hot);
+        if (root != expectedRoot) revert RootMismatch(expectedRoot, root);
+        amount = _settle(account, cumulativeAmount, proof, root);
+        _consumeOutflow(hot, amount);
+        emit Claimed(account, account, amount, cumulativeAmount, hot.finalizedEpoch);
+        _TOKEN.safeTransfer(account, amount);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    /// @dev Every proof must be valid; accounts with nothing left to claim are skipped (so a batch cannot be
+    /// griefed by claiming one of its accounts first). The circuit breaker is charged once with the total.
+    function claimMany(
+        address[] calldata accounts,
+        uint256[] calldata cumulativeAmounts,
+        bytes32[][] calldata proofs
+    ) external nonReentrant returns (uint256 total) {
+        uint256 n = accounts.length;
+        if (cumulativeAmounts.length != n || proofs.length != n) {
+            revert ArrayLengthMismatch(n, cumulativeAmounts.length, proofs.length);
+        }
+        Hot memory hot = _hot;
+        bytes32 root = _claimableRoot(hot);
+        uint256[] memory amounts = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            address account = accounts[i];
+            uint256 cumulativeAmount = cumulativeAmounts[i];
+            _verify(account, cumulativeAmount, proofs[i], root);
+            Account storage state = _accounts[account];
+            uint256 already = state.claimed;
+            if (cumulativeAmount <= already) continue;
+            state.claimed = cumulativeAmount.toUint128();
+            unchecked {
+                amounts[i] = cumulativeAmount - already;
+                total += amounts[i];
+            }
+            emit Claimed(account, account, amounts[i], cumulativeAmount, hot.finalizedEpoch);
+        }
+        _consumeOutflow(hot, total);
+        for (uint256 i; i < n; ++i) {
+            if (amounts[i] != 0) _TOKEN.safeTransfer(accounts[i], amounts[i]);
+        }
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    /// @dev The signature may come from an EOA (ECDSA, low-s only) or an ERC-1271 contract account. The
+    /// authorization does not fix the amount: it lets the relayer claim whatever is due when it is used.
+    function claimWithSig(
+        ClaimAuthorization calldata authorization,
+        uint256 cumulativeAmount,
+        bytes32[] calldata proof,
+        uint256 relayerFee,
+        bytes calldata signature
+    ) external nonReentrant returns (uint256 amount) {
+        address account = authorization.account;
+        address recipient = authorization.recipient;
+        if (block.timestamp > authorization.deadline) revert ClaimAuthorizationExpired(authorization.deadline);
+        if (relayerFee > authorization.maxRelayerFee) revert RelayerFeeTooHigh(relayerFee, authorization.maxRelayerFee);
+        if (recipient == address(0)) revert ZeroAddress();
+        uint256 nonce = _accounts[account].nonce;
+        if (authorization.nonce != nonce) revert InvalidNonce(account, nonce, authorization.nonce);
+        if (!SignatureChecker.isValidSignatureNowCalldata(account, _hashClaimAuthorization(authorization), signature)) {
+            revert InvalidClaimSignature(account);
+        }
+        unchecked {
+            _accounts[account].nonce = uint64(nonce + 1); // a 64-bit nonce never wraps
+        }
+
+        Hot memory hot = _hot;
+        bytes32 root = _claimableRoot(hot);
+        amount = _settle(account, cumulativeAmount, proof, root);
+        if (relayerFee > amount) revert RelayerFeeExceedsAmount(relayerFee, amount);
+        _consumeOutflow(hot, amount);
+        emit Claimed(account, recipient, amount, cumulativeAmount, hot.finalizedEpoch);
+        emit ClaimAuthorizationUsed(account, nonce, msg.sender, relayerFee);
+        unchecked {
+            _TOKEN.safeTransfer(recipient, amount - relayerFee);
+        }
+        if (relayerFee != 0) _TOKEN.safeTransfer(msg.sender, relayerFee);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                FUNDING
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IRewardsDistributor
+    /// @dev Counts the balance increase, not `amount`, so a fee-charging token cannot inflate `netFunded`.
+    function fund(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        uint256 balanceBefore = _TOKEN.balanceOf(address(this));
+        _TOKEN.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = _TOKEN.balanceOf(address(this)) - balanceBefore;
+        uint256 netFunded_ = _netFunded + received;
+        _netFunded = netFunded_;
+        emit Funded(msg.sender, received, netFunded_);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    /// @dev The excess is `netFunded - committedTotal`: a pending root's total stays encumbered until vetoed.
+    function withdrawExcess(address to, uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
+        if (to == address(0)) revert ZeroAddress();
+        if (amount == 0) revert ZeroAmount();
+        uint256 available = excess();
+        if (amount > available) revert InsufficientExcess(amount, available);
+        uint256 netFunded_ = _netFunded - amount;
+        _netFunded = netFunded_;
+        emit ExcessWithdrawn(to, amount, netFunded_);
+        _TOKEN.safeTransfer(to, amount);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 ADMIN
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IRewardsDistributor
+    function addSigner(address signer) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _addSigner(signer);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    /// @dev Reverts with `InvalidThreshold` if fewer signers than the threshold would remain.
+    function removeSigner(address signer) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (!_isSigner[signer]) revert SignerNotAuthorized(signer);
+        Config storage config = _config;
+        uint256 remaining = config.signerCount - 1;
+        if (remaining < config.threshold) revert InvalidThreshold(config.threshold, remaining);
+        _isSigner[signer] = false;
+        config.signerCount = uint16(remaining);
+        emit SignerRemoved(signer);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function setThreshold(uint256 newThreshold) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setThreshold(newThreshold);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function setDisputeWindow(uint256 newWindowSeconds) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setDisputeWindow(newWindowSeconds);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function setOutflowLimit(uint256 maxOutflowPerWindow, uint256 windowSeconds) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setOutflowLimit(maxOutflowPerWindow, windowSeconds);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IRewardsDistributor
+    // solhint-disable-next-line func-name-mixedcase
+    function TOKEN() external view returns (address) {
+        return address(_TOKEN);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function epochRecord(uint64 epoch) external view returns (EpochRecord memory) {
+        return _epochs[epoch];
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function latestEpoch() external view returns (uint64) {
+        return _config.latestEpoch;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function finalizedEpoch() external view returns (uint64) {
+        return _hot.finalizedEpoch;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function finalizedRoot() external view returns (bytes32) {
+        return _epochs[_hot.finalizedEpoch].root;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function claimed(address account) external view returns (uint256) {
+        return _accounts[account].claimed;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function nonces(address account) external view returns (uint256) {
+        return _accounts[account].nonce;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function isSigner(address signer) external view returns (bool) {
+        return _isSigner[signer];
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function signerCount() external view returns (uint256) {
+        return _config.signerCount;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function threshold() external view returns (uint256) {
+        return _config.threshold;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function disputeWindow() external view returns (uint256) {
+        return _config.disputeWindow;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function netFunded() external view returns (uint256) {
+        return _netFunded;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function committedTotal() external view returns (uint256) {
+        return _config.committedTotal;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function excess() public view returns (uint256) {
+        // netFunded ≥ committedTotal always: proposals require it and withdrawals keep it.
+        return _netFunded - _config.committedTotal;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function outflowState()
+        external
+        view
+        returns (uint256 maxOutflowPerWindow, uint256 windowSeconds, uint256 outflowInWindow, uint256 updatedAt)
+    {
+        Hot memory hot = _hot;
+        return (hot.maxOutflowPerWindow, hot.outflowWindowSeconds, hot.outflowInWindow, hot.outflowUpdatedAt);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function availableOutflow() external view returns (uint256) {
+        Hot memory hot = _hot;
+        if (hot.outflowWindowSeconds == 0) return type(uint256).max;
+        uint256 decayed = _decayedOutflow(hot);
+        return hot.maxOutflowPerWindow > decayed ? hot.maxOutflowPerWindow - decayed : 0;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function epochRootDigest(
+        uint64 epoch,
+        bytes32 root,
+        uint256 cumulativeTotal,
+        bytes32 receiptsRoot,
+        bytes32 datasetHash,
+        bytes32 rateCardHash
+    ) external view returns (bytes32) {
+        return _hashEpochRoot(epoch, root, cumulativeTotal, receiptsRoot, datasetHash, rateCardHash);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function claimAuthorizationDigest(ClaimAuthorization calldata authorization) external view returns (bytes32) {
+        return _hashClaimAuthorization(authorization);
+    }
+
+    /// @notice The EIP-712 domain separator of this deployment.
+    // solhint-disable-next-line func-name-mixedcase
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    /// @notice Whether the contract is paused.
+    /// @dev The flag lives in the hot slot (read by every claim anyway), not in Pausable's own slot.
+    function paused() public view override returns (bool) {
+        return _hot.paused;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Pausable's `_pause`, on the hot slot's flag.
+    function _pause() internal override whenNotPaused {
+        _hot.paused = true;
+        emit Paused(_msgSender());
+    }
+
+    /// @dev Pausable's `_unpause`, on the hot slot's flag.
+    function _unpause() internal override whenPaused {
+        _hot.paused = false;
+        emit Unpaused(_msgSender());
+    }
+
+    /// @dev The latest finalized root, after the pause check.
+    function _claimableRoot(Hot memory hot) private view returns (bytes32) {
+        if (hot.paused) revert EnforcedPause();
+        if (hot.finalizedEpoch == 0) revert NoFinalizedRoot();
+        return _epochs[hot.finalizedEpoch].root;
+    }
+
+    /// @dev Reverts unless `(account, cumulativeAmount)` is a leaf of `root`.
+    function _verify(address account, uint256 cumulativeAmount, bytes32[] calldata proof, bytes32 root) private pure {
+        bytes32 leaf;
+        // keccak256(bytes.concat(keccak256(abi.encode(account, cumulativeAmount)))), in scratch space.
+        assembly ("memory-safe") {
+            mstore(0x00, account)
+            mstore(0x20, cumulativeAmount)
+            mstore(0x00, keccak256(0x00, 0x40))
+            leaf := keccak256(0x00, 0x20)
+        }
+        if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert InvalidProof(account, cumulativeAmount);
+    }
+
+    /// @dev Verifies the leaf, then records `cumulativeAmount` as claimed; returns what is now due.
+    function _settle(
+        address account,
+        uint256 cumulativeAmount,
+        bytes32[] calldata proof,
+        bytes32 root
+    ) private returns (uint256 amount) {
+        _verify(account, cumulativeAmount, proof, root);
+        Account storage state = _accounts[account];
+        uint256 already = state.claimed;
+        if (cumulativeAmount <= already) revert NothingToClaim(account, cumulativeAmount, already);
+        state.claimed = cumulativeAmount.toUint128();
+        unchecked {
+            amount = cumulativeAmount - already;
+        }
+    }
+
+    /// @dev The breaker's accumulator now: linearly decayed over the window (Helium's rolling window),
+    /// rounded up so the decay never lets more out than the limit.
+    function _decayedOutflow(Hot memory hot) private view returns (uint256) {
+        uint256 window = hot.outflowWindowSeconds;
+        uint256 elapsed = block.timestamp - hot.outflowUpdatedAt;
+        if (elapsed >= window) return 0;
+        unchecked {
+            // ≤ 2^64 · 2^24: no overflow.
+            return (uint256(hot.outflowInWindow) * (window - elapsed) + window - 1) / window;
+        }
+    }
+
+    /// @dev Charges `amount` to the circuit breaker (if enabled) and writes the hot slot.
+    function _consumeOutflow(Hot memory hot, uint256 amount) private {
+        if (hot.outflowWindowSeconds == 0) return;
+        uint256 decayed = _decayedOutflow(hot);
+        uint256 limit = hot.maxOutflowPerWindow;
+        uint256 next = decayed + amount;
+        if (next > limit) revert OutflowLimitExceeded(amount, limit > decayed ? limit - decayed : 0);
+        hot.outflowInWindow = uint64(next); // ≤ limit < 2^64
+        hot.outflowUpdatedAt = uint32(block.timestamp);
+        _hot = hot;
+    }
+
+    /// @dev `proposeRoot`'s checks that need no signature: pause, consecutive epoch, no pending root,
+    /// non-decreasing total, solvency.
+    function _checkProposal(uint64 epoch, uint256 cumulativeTotal) private view returns (Config memory config) {
+        Hot memory hot = _hot;
+        if (hot.paused) revert EnforcedPause();
+        config = _config;
+        unchecked {
+            // latestEpoch + 1 cannot overflow: epochs are consecutive from 1.
+            if (epoch != config.latestEpoch + 1) revert NonConsecutiveEpoch(config.latestEpoch + 1, epoch);
+        }
+        if (hot.finalizedEpoch != config.latestEpoch) revert PendingRootExists(config.latestEpoch);
+        if (cumulativeTotal < config.committedTotal) {
+            revert CumulativeTotalDecreased(config.committedTotal, cumulativeTotal);
+        }
+        uint256 available = _netFunded;
+        if (cumulativeTotal > available) revert InsufficientFunding(cumulativeTotal, available);
+    }
+
+    /// @dev Stores the pending epoch record and advances `latestEpoch` and `committedTotal`.
+    function _recordProposal(
+        uint64 epoch,
+        bytes32 root,
+        uint256 cumulativeTotal,
+        Config memory config
+    ) private returns (uint64 validAt) {
+        validAt = uint64(block.timestamp) + config.disputeWindow;
+        uint128 total = uint128(cumulativeTotal); // cumulativeTotal ≤ netFunded, bounded by the token's supply
+        if (total != cumulativeTotal) revert SafeCast.SafeCastOverflowedUintDowncast(128, cumulativeTotal);
+        _epochs[epoch] = EpochRecord({
+            root: root,
+            cumulativeTotal: total,
+            validAt: validAt,
+            status: EpochStatus.Pending
+        });
+        config.latestEpoch = epoch;
+        config.committedTotal = total;
+        _config = config;
+    }
+
+    /// @dev Recovers each signature's signer and checks it is authorized and distinct from the earlier ones.
+    function _recoverSigners(
+        bytes32 digest,
+        bytes[] calldata signatures,
+        uint256 threshold_
+    ) private view returns (address[] memory signers) {
+        uint256 n = signatures.length;
+        if (n < threshold_) revert InsufficientSignatures(n, threshold_);
+        signers = new address[](n);
+        for (uint256 i; i < n; ++i) {
+            address signer = ECDSA.recoverCalldata(digest, signatures[i]);
+            if (!_isSigner[signer]) revert UnauthorizedSigner(signer);
+            for (uint256 j; j < i; ++j) {
+                if (signers[j] == signer) revert DuplicateSigner(signer);
+            }
+            signers[i] = signer;
+        }
+    }
+
+    /// @dev The EIP-712 digest of an `EpochRoot`.
+    function _hashEpochRoot(
+        uint64 epoch,
+        bytes32 root,
+        uint256 cumulativeTotal,
+        bytes32 receiptsRoot,
+        bytes32 datasetHash,
+        bytes32 rateCardHash
+    ) private view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        EPOCH_ROOT_TYPEHASH,
+                        epoch,
+                        root,
+                        cumulativeTotal,
+                        receiptsRoot,
+                        datasetHash,
+                        rateCardHash
+                    )
+                )
+            );
+    }
+
+    /// @dev The EIP-712 digest of a `ClaimAuthorization`.
+    function _hashClaimAuthorization(ClaimAuthorization calldata a) private view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        CLAIM_AUTHORIZATION_TYPEHASH,
+                        a.account,
+                        a.recipient,
+                        a.maxRelayerFee,
+                        a.nonce,
+                        a.deadline
+                    )
+                )
+            );
+    }
+
+    function _addSigner(address signer) private {
+        if (signer == address(0)) revert ZeroAddress();
+        if (_isSigner[signer]) revert SignerAlreadyAuthorized(signer);
+        _isSigner[signer] = true;
+        ++_config.signerCount;
+        emit SignerAdded(signer);
+    }
+
+    function _setThreshold(uint256 newThreshold) private {
+        Config storage config = _config;
+        if (newThreshold == 0 || newThreshold > config.signerCount) {
+            revert InvalidThreshold(newThreshold, config.signerCount);
+        }
+        emit ThresholdChanged(config.threshold, newThreshold);
+        config.threshold = uint16(newThreshold);
+    }
+
+    function _setDisputeWindow(uint256 newWindowSeconds) private {
+        if (newWindowSeconds > MAX_DISPUTE_WINDOW) revert InvalidDisputeWindow(newWindowSeconds, MAX_DISPUTE_WINDOW);
+        emit DisputeWindowChanged(_config.disputeWindow, newWindowSeconds);
+        _config.disputeWindow = uint32(newWindowSeconds);
+    }
+
+    function _setOutflowLimit(uint256 maxOutflowPerWindow, uint256 windowSeconds) private {
+        Hot storage hot = _hot;
+        hot.maxOutflowPerWindow = maxOutflowPerWindow.toUint64();
+        hot.outflowWindowSeconds = windowSeconds.toUint24();
+        emit OutflowLimitChanged(maxOutflowPerWindow, windowSeconds);
+    }
+}
