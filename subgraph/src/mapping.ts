@@ -1,0 +1,13 @@
+/** The data source's entry point (subgraph.yaml `file`): every handler, one file per event group. */
+export { handleRootFinalized, handleRootProposed, handleRootVetoed } from "./roots";
+export { handleClaimAuthorizationUsed, handleClaimed } from "./claims";
+export { handleExcessWithdrawn, handleFunded } from "./funding";
+export {
+  handleDisputeWindowChanged,
+  handleOutflowLimitChanged,
+  handlePaused,
+  handleSignerAdded,
+  handleSignerRemoved,
+  handleThresholdChanged,
+  handleUnpaused,
+} from "./governance";
