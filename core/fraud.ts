@@ -1,0 +1,497 @@
+import {
+  type Address,
+  type Hex,
+  type Receipt,
+  type RewardsDomain,
+  type SessionGrant,
+  type SignedHeartbeat,
+  type SignedReceipt,
+  type SignedSessionGrant,
+  type SignedSupporterRegistration,
+} from "./eip712.ts";
+import { BPS_DENOMINATOR, type Bps, type Bytes } from "./units.ts";
+import {
+  REASONS,
+  type Override,
+  type ReasonCode,
+  type ReceiptVerdict,
+  type StreamCheckpoint,
+  type VerdictStatus,
+} from "./verdict.ts";
+import { type VerifyResult, verifyTypedMessages } from "./verify.ts";
+
+export { REASONS, type ReasonCode, type ReceiptVerdict, type StreamCheckpoint, type Override, type VerdictStatus };
+
+/**
+ * The fraud rules of an epoch, as one pure function: from the epoch's receipts, grants,
+ * registrations and heartbeats to one verdict per receipt (`core/verdict.ts`), with stable
+ * reason codes. Nothing is dropped: the i-th verdict is the i-th receipt's. The result does not
+ * depend on the order of any input array (every rule works on canonically sorted data).
+ *
+ * Rules, in the order they run:
+ *
+ * 1. Authenticity (→ `rejected`): `MALFORMED`; `WRONG_DOMAIN` (the submission names another
+ *    chain/contract); `INVALID_SIGNATURE` (malformed, high s, bad v, or not by `viewer`);
+ *    `NO_GRANT` (no coordinator-signed grant for this session and viewer key);
+ *    `GRANT_EXPIRED` (timestamp outside every such grant's [notBefore, notAfter]);
+ *    `OUT_OF_EPOCH` (timestamp outside [epochStart, epochEnd)); `UNREGISTERED` (the supporter
+ *    has no valid registration effective at this epoch).
+ * 2. `DUPLICATE`: the same receipt id (EIP-712 digest) again; the first in canonical order
+ *    (lowest signature, then index) stands.
+ * 3. `NON_MONOTONIC` (→ `flagged`): per (session, supporter), in (seq, timestamp, bytes, id)
+ *    order from the carried-in checkpoint, seq must strictly increase and cumulative bytes and
+ *    timestamp must not decrease. The increase over the previous monotonic receipt is what a
+ *    receipt claims; flagged receipts below still advance the watermark (their bytes are
+ *    never recounted later).
+ * 4. `SELF_DEALING` (→ `flagged`): the viewer key is the supporter's node or payout address,
+ *    or a registered node paying out to the supporter's payout address.
+ * 5. `NODE_OFFLINE` (→ `flagged`): no valid heartbeat of the supporter within
+ *    ±`offlineToleranceSeconds` of the receipt's timestamp.
+ * 6. `BITRATE_EXCEEDED` (→ `clipped`): per session, over all its supporters, in (timestamp,
+ *    supporter, seq, id) order, counted bytes never exceed
+ *    `maxBitsPerSecond × (t − notBefore + bitrateBurstSeconds) / 8 × bitrateToleranceBps / 10 000`
+ *    (minus bytes counted for the session in earlier epochs); each receipt counts what is left.
+ * 7. `OUTLIER` (→ `flagged`): with at least `outlierMinSupporters` supporters with counted
+ *    bytes, a supporter whose epoch total exceeds `outlierMedianMultiple ×` the median total
+ *    (lower median) and `outlierMinBytes` has all its counted receipts held for review.
+ * 8. Admin overrides (by receipt id; on `rejected`/`duplicate` they are ignored): `accept`
+ *    counts the claimed increase in full (`ADMIN_ACCEPTED`, applied before the bitrate budget
+ *    is shared out); `reject` excludes (`ADMIN_REJECTED`). Conflicting overrides: `reject` wins.
+ */
+
+/** The tunable thresholds of the rules; defaults in `DEFAULT_FRAUD_RULES`. */
+export type FraudRules = {
+  /** Slack on the bitrate cap, bps (10 500 = 5 % over the cap is tolerated). */
+  bitrateToleranceBps: Bps;
+  /** Seconds of allowance granted up front (player buffer at session start). */
+  bitrateBurstSeconds: bigint;
+  /** A receipt is "online" if a heartbeat of its node lies within this many seconds. */
+  offlineToleranceSeconds: bigint;
+  /** Outlier when above this multiple of the median supporter total. */
+  outlierMedianMultiple: bigint;
+  /** The outlier rule only runs with at least this many supporters with counted bytes. */
+  outlierMinSupporters: number;
+  /** …and only flags totals of at least this many bytes. */
+  outlierMinBytes: Bytes;
+};
+
+export const DEFAULT_FRAUD_RULES: FraudRules = Object.freeze({
+  bitrateToleranceBps: 10_500n,
+  bitrateBurstSeconds: 10n,
+  offlineToleranceSeconds: 180n,
+  outlierMedianMultiple: 20n,
+  outlierMinSupporters: 5,
+  outlierMinBytes: 1_000_000_000n,
+});
+
+/** A receipt as submitted: the signed receipt and, optionally, the domain the client says it signed for. */
+export type ReceiptSubmission = SignedReceipt & { domain?: RewardsDomain | undefined };
+
+export type EvaluateEpochParameters = {
+  /** The deployment's domain: every message must be signed for it. */
+  domain: RewardsDomain;
+  epoch: bigint;
+  /** Unix seconds, inclusive. */
+  epochStart: bigint;
+  /** Unix seconds, exclusive. */
+  epochEnd: bigint;
+  /** The coordinator address that signs session grants. */
+  coordinator: Address;
+  receipts: readonly ReceiptSubmission[];
+  grants: readonly SignedSessionGrant[];
+  registrations: readonly SignedSupporterRegistration[];
+  heartbeats: readonly SignedHeartbeat[];
+  /** Where each (session, supporter) stood after the previous epoch (from its result). */
+  checkpoints?: readonly StreamCheckpoint[] | undefined;
+  overrides?: readonly Override[] | undefined;
+  /**
+   * Signature results already computed (e.g. by `createVerifyPool` at ingest), aligned with
+   * the arrays above; missing ones are verified here on the calling thread.
+   */
+  verified?:
+    | {
+        receipts?: readonly VerifyResult[] | undefined;
+        grants?: readonly VerifyResult[] | undefined;
+        registrations?: readonly VerifyResult[] | undefined;
+        heartbeats?: readonly VerifyResult[] | undefined;
+      }
+    | undefined;
+  rules?: Partial<FraudRules> | undefined;
+};
+
+export type OutlierStats = {
+  /** Supporters with counted bytes before the outlier rule. */
+  supporters: number;
+  medianBytes: Bytes;
+  thresholdBytes: Bytes;
+  /** Flagged supporters, sorted. */
+  flagged: Address[];
+};
+
+export type EvaluateEpochReturnType = {
+  /** One per input receipt, same order. */
+  verdicts: ReceiptVerdict[];
+  /** Stream positions to carry into the next epoch, sorted by (sessionId, supporter). */
+  checkpoints: StreamCheckpoint[];
+  /** The registry effective this epoch: node → payout (lower-case), sorted by node. */
+  registry: { node: Address; payout: Address }[];
+  outliers: OutlierStats;
+  rules: FraudRules;
+};
+
+type Work = {
+  index: number;
+  receipt: Receipt;
+  signature: string;
+  id: Hex | null;
+  session: string;
+  supporter: Address;
+  viewer: Address;
+  grant: SessionGrant | undefined;
+  reasons: Set<ReasonCode>;
+  claimedBytes: Bytes;
+  countedBytes: Bytes;
+  monotonic: boolean;
+  override: Override | undefined;
+};
+
+const cmpBig = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+const cmpStr = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const lower = (a: string) => a.toLowerCase() as Address;
+const REASON_ORDER = Object.keys(REASONS) as ReasonCode[];
+const REJECTING = REASON_ORDER.filter((r) => REASONS[r].status === "rejected");
+const FLAGGING = REASON_ORDER.filter((r) => REASONS[r].status === "flagged");
+
+/**
+ * Runs every fraud rule over one epoch.
+ *
+ * @example
+ * const { verdicts, checkpoints } = evaluateEpoch({
+ *   domain, epoch: 7n, epochStart, epochEnd, coordinator,
+ *   receipts, grants, registrations, heartbeats, checkpoints: previous.checkpoints,
+ * });
+ * verdicts.filter((v) => v.status !== "accepted").map((v) => [v.index, v.reasons]);
+ */
+export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpochReturnType {
+  const { domain, epoch, epochStart, epochEnd } = parameters;
+  const rules: FraudRules = { ...DEFAULT_FRAUD_RULES, ...parameters.rules };
+  const coordinator = lower(parameters.coordinator);
+  const verified = parameters.verified ?? {};
+
+  // --- registry: latest valid registration per node effective at this epoch --------------------
+  const regResults =
+    verified.registrations ??
+    verifyTypedMessages({ domain, primaryType: "SupporterRegistration", items: parameters.registrations });
+  const latest = new Map<Address, { payout: Address; effectiveEpoch: bigint; nonce: bigint; digest: string }>();
+  parameters.registrations.forEach((reg, i) => {
+    const r = regResults[i];
+    if (!r?.valid || r.digest === null || reg.message.effectiveEpoch > epoch) return;
+    const node = lower(reg.message.node);
+    const cur = latest.get(node);
+    const order = !cur
+      ? 1
+      : cmpBig(reg.message.effectiveEpoch, cur.effectiveEpoch) ||
+        cmpBig(reg.message.nonce, cur.nonce) ||
+        cmpStr(cur.digest, r.digest);
+    if (order > 0)
+      latest.set(node, {
+        payout: lower(reg.message.payout),
+        effectiveEpoch: reg.message.effectiveEpoch,
+        nonce: reg.message.nonce,
+        digest: r.digest,
+      });
+  });
+  const payoutOf = new Map<Address, Address>();
+  const nodesByPayout = new Map<Address, Set<Address>>();
+  for (const [node, { payout }] of latest) {
+    payoutOf.set(node, payout);
+    let set = nodesByPayout.get(payout);
+    if (!set) nodesByPayout.set(payout, (set = new Set()));
+    set.add(node);
+  }
+
+  // --- grants: valid coordinator-signed grants by session -----------------------------------------
+  const grantResults =
+    verified.grants ??
+    verifyTypedMessages({ domain, primaryType: "SessionGrant", items: parameters.grants, expectedSigner: coordinator });
+  const grantsBySession = new Map<string, { grant: SessionGrant; digest: string }[]>();
+  parameters.grants.forEach((g, i) => {
+    const r = grantResults[i];
+    if (!r?.valid || r.digest === null) return;
+    const key = g.message.sessionId.toLowerCase();
+    let list = grantsBySession.get(key);
+    if (!list) grantsBySession.set(key, (list = []));
+    list.push({ grant: g.message, digest: r.digest });
+  });
+
+  // --- heartbeats: sorted valid timestamps per node ---------------------------------------------
+  const hbResults =
+    verified.heartbeats ?? verifyTypedMessages({ domain, primaryType: "Heartbeat", items: parameters.heartbeats });
+  const beats = new Map<Address, bigint[]>();
+  parameters.heartbeats.forEach((h, i) => {
+    if (!hbResults[i]?.valid) return;
+    const node = lower(h.message.node);
+    let list = beats.get(node);
+    if (!list) beats.set(node, (list = []));
+    list.push(h.message.timestamp);
+  });
+  for (const list of beats.values()) list.sort(cmpBig);
+
+  // --- overrides: one per id, reject wins --------------------------------------------------------
+  const overrides = new Map<string, Override>();
+  for (const o of [...(parameters.overrides ?? [])].sort(
+    (a, b) =>
+      cmpStr(a.receiptId.toLowerCase(), b.receiptId.toLowerCase()) ||
+      cmpStr(a.action, b.action) ||
+      cmpStr(a.by, b.by) ||
+      cmpStr(a.note, b.note),
+  )) {
+    const key = o.receiptId.toLowerCase();
+    const cur = overrides.get(key);
+    if (!cur || (cur.action === "accept" && o.action === "reject")) overrides.set(key, o);
+  }
+
+  // --- 1. authenticity ---------------------------------------------------------------------------
+  const receiptResults =
+    verified.receipts ?? verifyTypedMessages({ domain, primaryType: "Receipt", items: parameters.receipts });
+  const sameDomain = (d: RewardsDomain) =>
+    d.chainId === domain.chainId && d.verifyingContract.toLowerCase() === domain.verifyingContract.toLowerCase();
+  const work: Work[] = parameters.receipts.map((sub, index) => {
+    const r = receiptResults[index];
+    const receipt = sub.message;
+    const reasons = new Set<ReasonCode>();
+    const w: Work = {
+      index,
+      receipt,
+      signature: typeof sub.signature === "string" ? sub.signature.toLowerCase() : "",
+      id: r?.digest ?? null,
+      session: "",
+      supporter: "0x",
+      viewer: "0x",
+      grant: undefined,
+      reasons,
+      claimedBytes: 0n,
+      countedBytes: 0n,
+      monotonic: false,
+      override: undefined,
+    };
+    if (!r || r.digest === null) {
+      reasons.add("MALFORMED");
+      return w;
+    }
+    w.session = receipt.sessionId.toLowerCase();
+    w.supporter = lower(receipt.supporter);
+    w.viewer = lower(receipt.viewer);
+    if (sub.domain && !sameDomain(sub.domain)) reasons.add("WRONG_DOMAIN");
+    else if (!r.valid) reasons.add("INVALID_SIGNATURE");
+    const grants = (grantsBySession.get(w.session) ?? []).filter((g) => lower(g.grant.viewer) === w.viewer);
+    if (grants.length === 0) reasons.add("NO_GRANT");
+    else {
+      const covering = grants
+        .filter((g) => g.grant.notBefore <= receipt.timestamp && receipt.timestamp <= g.grant.notAfter)
+        .sort((a, b) => cmpBig(a.grant.maxBitsPerSecond, b.grant.maxBitsPerSecond) || cmpStr(a.digest, b.digest));
+      if (covering.length === 0) reasons.add("GRANT_EXPIRED");
+      else w.grant = covering[0]!.grant;
+    }
+    if (receipt.timestamp < epochStart || receipt.timestamp >= epochEnd) reasons.add("OUT_OF_EPOCH");
+    if (!payoutOf.has(w.supporter)) reasons.add("UNREGISTERED");
+    return w;
+  });
+  const isRejected = (w: Work) => REJECTING.some((r) => w.reasons.has(r));
+
+  // --- 2. duplicates ------------------------------------------------------------------------------
+  const live = work
+    .filter((w) => !isRejected(w))
+    .sort((a, b) => cmpStr(a.id!, b.id!) || cmpStr(a.signature, b.signature) || a.index - b.index);
+  const unique: Work[] = [];
+  for (let i = 0; i < live.length; i++) {
+    if (i > 0 && live[i]!.id === live[i - 1]!.id) live[i]!.reasons.add("DUPLICATE");
+    else unique.push(live[i]!);
+  }
+  for (const w of unique) w.override = overrides.get(w.id!);
+
+  // --- 3. monotonic streams -----------------------------------------------------------------------
+  const streamKey = (session: string, supporter: string) => `${session}|${supporter}`;
+  const checkpointIn = new Map<string, StreamCheckpoint>();
+  for (const c of parameters.checkpoints ?? [])
+    checkpointIn.set(streamKey(c.sessionId.toLowerCase(), c.supporter.toLowerCase()), c);
+  const streams = new Map<string, Work[]>();
+  for (const w of unique) {
+    const key = streamKey(w.session, w.supporter);
+    let list = streams.get(key);
+    if (!list) streams.set(key, (list = []));
+    list.push(w);
+  }
+  const checkpointsOut = new Map<string, StreamCheckpoint>();
+  for (const [key, c] of checkpointIn) checkpointsOut.set(key, { ...c });
+  for (const [key, list] of streams) {
+    list.sort(
+      (a, b) =>
+        cmpBig(a.receipt.seq, b.receipt.seq) ||
+        cmpBig(a.receipt.timestamp, b.receipt.timestamp) ||
+        cmpBig(a.receipt.cumulativeBytes, b.receipt.cumulativeBytes) ||
+        cmpStr(a.id!, b.id!),
+    );
+    const prev = checkpointIn.get(key);
+    let seq = prev ? prev.seq : -1n;
+    let cumulative = prev ? prev.cumulativeBytes : 0n;
+    let timestamp = prev ? prev.timestamp : -1n;
+    for (const w of list) {
+      const r = w.receipt;
+      if (r.seq <= seq || r.cumulativeBytes < cumulative || r.timestamp < timestamp) {
+        w.reasons.add("NON_MONOTONIC");
+        continue;
+      }
+      w.monotonic = true;
+      w.claimedBytes = r.cumulativeBytes - cumulative;
+      seq = r.seq;
+      cumulative = r.cumulativeBytes;
+      timestamp = r.timestamp;
+    }
+    const first = list[0]!;
+    checkpointsOut.set(key, {
+      sessionId: first.receipt.sessionId.toLowerCase() as Hex,
+      supporter: first.supporter,
+      cumulativeBytes: cumulative,
+      countedBytes: prev?.countedBytes ?? 0n,
+      seq,
+      timestamp,
+    });
+  }
+
+  // --- 4, 5. self-dealing and offline -------------------------------------------------------------
+  for (const w of unique) {
+    if (!w.monotonic) continue;
+    const payout = payoutOf.get(w.supporter)!;
+    if (w.viewer === w.supporter || w.viewer === payout || nodesByPayout.get(payout)?.has(w.viewer))
+      w.reasons.add("SELF_DEALING");
+    if (!isOnline(beats.get(w.supporter), w.receipt.timestamp, rules.offlineToleranceSeconds))
+      w.reasons.add("NODE_OFFLINE");
+  }
+
+  // --- 6. bitrate, per session over all supporters ------------------------------------------------
+  const priorBySession = new Map<string, Bytes>();
+  for (const c of checkpointIn.values()) {
+    const s = c.sessionId.toLowerCase();
+    priorBySession.set(s, (priorBySession.get(s) ?? 0n) + c.countedBytes);
+  }
+  const bySession = new Map<string, Work[]>();
+  for (const w of unique) {
+    if (!w.monotonic || w.override?.action === "reject") continue;
+    if (w.override?.action !== "accept" && (w.reasons.has("SELF_DEALING") || w.reasons.has("NODE_OFFLINE"))) continue;
+    let list = bySession.get(w.session);
+    if (!list) bySession.set(w.session, (list = []));
+    list.push(w);
+  }
+  const denominator = 8n * BPS_DENOMINATOR;
+  for (const [session, list] of bySession) {
+    list.sort(
+      (a, b) =>
+        cmpBig(a.receipt.timestamp, b.receipt.timestamp) ||
+        cmpStr(a.supporter, b.supporter) ||
+        cmpBig(a.receipt.seq, b.receipt.seq) ||
+        cmpStr(a.id!, b.id!),
+    );
+    let counted = priorBySession.get(session) ?? 0n;
+    for (const w of list) {
+      if (w.override?.action === "accept") {
+        w.countedBytes = w.claimedBytes;
+        counted += w.claimedBytes;
+        continue;
+      }
+      const g = w.grant!;
+      const elapsed = w.receipt.timestamp - g.notBefore + rules.bitrateBurstSeconds;
+      const allowance = (g.maxBitsPerSecond * (elapsed > 0n ? elapsed : 0n) * rules.bitrateToleranceBps) / denominator;
+      const room = allowance > counted ? allowance - counted : 0n;
+      w.countedBytes = w.claimedBytes < room ? w.claimedBytes : room;
+      if (w.countedBytes < w.claimedBytes) w.reasons.add("BITRATE_EXCEEDED");
+      counted += w.countedBytes;
+    }
+  }
+
+  // --- 7. outliers --------------------------------------------------------------------------------
+  const totals = new Map<Address, Bytes>();
+  for (const w of unique)
+    if (w.countedBytes > 0n) totals.set(w.supporter, (totals.get(w.supporter) ?? 0n) + w.countedBytes);
+  const sorted = [...totals.values()].sort(cmpBig);
+  const medianBytes = sorted.length > 0 ? sorted[(sorted.length - 1) >> 1]! : 0n;
+  const thresholdBytes = medianBytes * rules.outlierMedianMultiple;
+  const flaggedSupporters = new Set<Address>();
+  if (sorted.length >= rules.outlierMinSupporters)
+    for (const [supporter, total] of totals)
+      if (total > thresholdBytes && total >= rules.outlierMinBytes) flaggedSupporters.add(supporter);
+  for (const w of unique)
+    if (flaggedSupporters.has(w.supporter) && w.countedBytes > 0n && w.override?.action !== "accept") {
+      w.reasons.add("OUTLIER");
+      w.countedBytes = 0n;
+    }
+
+  // --- 8. overrides and the final status -----------------------------------------------------------
+  const verdicts = work.map((w): ReceiptVerdict => {
+    if (!isRejected(w) && !w.reasons.has("DUPLICATE") && w.override) {
+      if (w.override.action === "reject") {
+        w.reasons.add("ADMIN_REJECTED");
+        w.countedBytes = 0n;
+      } else {
+        w.reasons.add("ADMIN_ACCEPTED");
+        w.countedBytes = w.claimedBytes;
+      }
+    }
+    const status = statusOf(w.reasons);
+    if (status === "flagged" || status === "rejected" || status === "duplicate") w.countedBytes = 0n;
+    const verdict: ReceiptVerdict = {
+      index: w.index,
+      id: w.id,
+      status,
+      reasons: REASON_ORDER.filter((r) => w.reasons.has(r)),
+      claimedBytes: w.claimedBytes,
+      countedBytes: w.countedBytes,
+    };
+    if (w.override && !isRejected(w) && !w.reasons.has("DUPLICATE")) verdict.override = w.override;
+    return verdict;
+  });
+
+  for (const w of unique) {
+    const c = checkpointsOut.get(streamKey(w.session, w.supporter))!;
+    c.countedBytes += w.countedBytes;
+  }
+  const checkpoints = [...checkpointsOut.values()].sort(
+    (a, b) => cmpStr(a.sessionId, b.sessionId) || cmpStr(a.supporter, b.supporter),
+  );
+  return {
+    verdicts,
+    checkpoints,
+    registry: [...payoutOf].map(([node, payout]) => ({ node, payout })).sort((a, b) => cmpStr(a.node, b.node)),
+    outliers: {
+      supporters: sorted.length,
+      medianBytes,
+      thresholdBytes,
+      flagged: [...flaggedSupporters].sort(cmpStr),
+    },
+    rules,
+  };
+}
+
+function statusOf(reasons: Set<ReasonCode>): VerdictStatus {
+  if (REJECTING.some((r) => reasons.has(r))) return "rejected";
+  if (reasons.has("DUPLICATE")) return "duplicate";
+  if (reasons.has("ADMIN_ACCEPTED")) return "accepted";
+  if (FLAGGING.some((r) => reasons.has(r))) return "flagged";
+  if (reasons.has("BITRATE_EXCEEDED")) return "clipped";
+  return "accepted";
+}
+
+/** Whether a sorted list of heartbeat timestamps has one within `tolerance` of `t`. */
+function isOnline(sortedBeats: readonly bigint[] | undefined, t: bigint, tolerance: bigint): boolean {
+  if (!sortedBeats || sortedBeats.length === 0) return false;
+  let lo = 0;
+  let hi = sortedBeats.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sortedBeats[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  const after = sortedBeats[lo];
+  const before = lo > 0 ? sortedBeats[lo - 1] : undefined;
+  return (after !== undefined && after - t <= tolerance) || (before !== undefined && t - before <= tolerance);
+}
