@@ -144,6 +144,8 @@ export function leToBigInt(bytes: Uint8Array): bigint {
 export class MappingHarness {
   /** entity type → id → fields. */
   readonly store = new Map<string, Map<string, Map<string, StoreValue>>>();
+  /** entity type → id → how many times the mapping saved it (immutable entities: exactly once). */
+  readonly setCounts = new Map<string, Map<string, number>>();
   readonly logs: { level: number; message: string }[] = [];
   private readonly exports: WebAssembly.Exports;
   private readonly memory: WebAssembly.Memory;
@@ -485,6 +487,9 @@ export class MappingHarness {
         let table = this.store.get(type);
         if (!table) this.store.set(type, (table = new Map()));
         table.set(key, fields);
+        let counts = this.setCounts.get(type);
+        if (!counts) this.setCounts.set(type, (counts = new Map()));
+        counts.set(key, (counts.get(key) ?? 0) + 1);
       },
       "store.remove": (entity: number, id: number) => {
         this.store.get(this.readString(entity))?.delete(this.readString(id));
