@@ -83,18 +83,21 @@ contract RewardsDistributor is
         uint24 outflowWindowSeconds;
     }
 
-    /// @dev What `proposeRoot` reads and writes, in one slot: 64+32+16+16+128 = 256 bits.
+    /// @dev What `proposeRoot`, `fund` and `withdrawExcess` read and write, in one slot: 64·3+32+8+8 = 240 bits.
+    /// Money is uint64 µUSD here (up to $18.4 trillion, above any stablecoin's supply; casts are checked).
     /// @param latestEpoch The latest proposed, not vetoed, epoch (pending or finalized).
+    /// @param committedTotal The cumulative total of `latestEpoch` (pending included).
+    /// @param netFunded Total received through `fund` minus total withdrawn through `withdrawExcess`.
     /// @param disputeWindow Seconds between proposal and `validAt`.
     /// @param threshold Distinct signatures a root needs.
-    /// @param signerCount Authorized oracle signers.
-    /// @param committedTotal The cumulative total of `latestEpoch` (pending included).
+    /// @param signerCount Authorized oracle signers (at most 255).
     struct Config {
         uint64 latestEpoch;
+        uint64 committedTotal;
+        uint64 netFunded;
         uint32 disputeWindow;
-        uint16 threshold;
-        uint16 signerCount;
-        uint128 committedTotal;
+        uint8 threshold;
+        uint8 signerCount;
     }
 
     /// @dev Per account, one slot: what a claim writes and what `claimWithSig` also bumps.
@@ -113,9 +116,6 @@ contract RewardsDistributor is
 
     /// @dev See {Config}.
     Config private _config;
-
-    /// @dev Total received through `fund` minus total withdrawn through `withdrawExcess`, in µUSD.
-    uint256 private _netFunded;
 
     /// @dev Every epoch's record (root; cumulative total, validAt, status).
     mapping(uint64 epoch => EpochRecord record) private _epochs;
@@ -198,7 +198,7 @@ contract RewardsDistributor is
         unchecked {
             uint64 previous = epoch - 1;
             _config.latestEpoch = previous;
-            _config.committedTotal = _epochs[previous].cumulativeTotal;
+            _config.committedTotal = uint64(_epochs[previous].cumulativeTotal); // stored from a uint64
         }
         emit RootVetoed(epoch, msg.sender, reason);
     }
@@ -214,7 +214,7 @@ contract RewardsDistributor is
         if (block.timestamp < validAt) revert DisputeWindowActive(epoch, validAt);
         record.status = EpochStatus.Finalized;
         hot.finalizedEpoch = epoch;
-        emit RootFinalized(epoch, record.root, record.cumulativeTotal);
+        emit RootFinalized(epoch, record.cumulativeTotal);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -334,8 +334,8 @@ contract RewardsDistributor is
         uint256 balanceBefore = _TOKEN.balanceOf(address(this));
         _TOKEN.safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = _TOKEN.balanceOf(address(this)) - balanceBefore;
-        uint256 netFunded_ = _netFunded + received;
-        _netFunded = netFunded_;
+        uint256 netFunded_ = _config.netFunded + received;
+        _config.netFunded = netFunded_.toUint64();
         emit Funded(msg.sender, received, netFunded_);
     }
 
@@ -346,8 +346,8 @@ contract RewardsDistributor is
         if (amount == 0) revert ZeroAmount();
         uint256 available = excess();
         if (amount > available) revert InsufficientExcess(amount, available);
-        uint256 netFunded_ = _netFunded - amount;
-        _netFunded = netFunded_;
+        uint256 netFunded_ = _config.netFunded - amount; // amount ≤ excess ≤ netFunded
+        _config.netFunded = uint64(netFunded_);
         emit ExcessWithdrawn(to, amount, netFunded_);
         _TOKEN.safeTransfer(to, amount);
     }
@@ -369,7 +369,7 @@ contract RewardsDistributor is
         uint256 remaining = config.signerCount - 1;
         if (remaining < config.threshold) revert InvalidThreshold(config.threshold, remaining);
         _isSigner[signer] = false;
-        config.signerCount = uint16(remaining);
+        config.signerCount = uint8(remaining);
         emit SignerRemoved(signer);
     }
 
@@ -460,7 +460,7 @@ contract RewardsDistributor is
 
     /// @inheritdoc IRewardsDistributor
     function netFunded() external view returns (uint256) {
-        return _netFunded;
+        return _config.netFunded;
     }
 
     /// @inheritdoc IRewardsDistributor
@@ -471,7 +471,8 @@ contract RewardsDistributor is
     /// @inheritdoc IRewardsDistributor
     function excess() public view returns (uint256) {
         // netFunded ≥ committedTotal always: proposals require it and withdrawals keep it.
-        return _netFunded - _config.committedTotal;
+        Config memory config = _config;
+        return config.netFunded - config.committedTotal;
     }
 
     /// @inheritdoc IRewardsDistributor
@@ -593,9 +594,9 @@ contract RewardsDistributor is
         uint256 limit = hot.maxOutflowPerWindow;
         uint256 next = decayed + amount;
         if (next > limit) revert OutflowLimitExceeded(amount, limit > decayed ? limit - decayed : 0);
-        hot.outflowInWindow = uint64(next); // ≤ limit < 2^64
-        hot.outflowUpdatedAt = uint32(block.timestamp);
-        _hot = hot;
+        Hot storage stored = _hot;
+        stored.outflowInWindow = uint64(next); // ≤ limit < 2^64
+        stored.outflowUpdatedAt = uint32(block.timestamp);
     }
 
     /// @dev `proposeRoot`'s checks that need no signature: pause, consecutive epoch, no pending root,
@@ -612,7 +613,7 @@ contract RewardsDistributor is
         if (cumulativeTotal < config.committedTotal) {
             revert CumulativeTotalDecreased(config.committedTotal, cumulativeTotal);
         }
-        uint256 available = _netFunded;
+        uint256 available = config.netFunded;
         if (cumulativeTotal > available) revert InsufficientFunding(cumulativeTotal, available);
     }
 
@@ -624,8 +625,7 @@ contract RewardsDistributor is
         Config memory config
     ) private returns (uint64 validAt) {
         validAt = uint64(block.timestamp) + config.disputeWindow;
-        uint128 total = uint128(cumulativeTotal); // cumulativeTotal ≤ netFunded, bounded by the token's supply
-        if (total != cumulativeTotal) revert SafeCast.SafeCastOverflowedUintDowncast(128, cumulativeTotal);
+        uint64 total = uint64(cumulativeTotal); // checked by _checkProposal: cumulativeTotal ≤ netFunded < 2^64
         _epochs[epoch] = EpochRecord({
             root: root,
             cumulativeTotal: total,
@@ -712,7 +712,7 @@ contract RewardsDistributor is
             revert InvalidThreshold(newThreshold, config.signerCount);
         }
         emit ThresholdChanged(config.threshold, newThreshold);
-        config.threshold = uint16(newThreshold);
+        config.threshold = uint8(newThreshold);
     }
 
     function _setDisputeWindow(uint256 newWindowSeconds) private {

@@ -83,8 +83,9 @@ interface IRewardsDistributor {
     /// @notice Emitted when a guardian vetoes the pending root of `epoch`; the epoch number may be proposed again.
     event RootVetoed(uint64 indexed epoch, address indexed guardian, string reason);
 
-    /// @notice Emitted when the pending root of `epoch` becomes the claimable root.
-    event RootFinalized(uint64 indexed epoch, bytes32 root, uint256 cumulativeTotal);
+    /// @notice Emitted when the pending root of `epoch` becomes the claimable root (the root itself is in the
+    /// epoch's latest `RootProposed`; leaving it out keeps `finalize` to one cold read).
+    event RootFinalized(uint64 indexed epoch, uint256 cumulativeTotal);
 
     /// @notice Emitted for every payout.
     /// @param account The account whose entitlement was claimed.

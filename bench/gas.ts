@@ -1,0 +1,158 @@
+/**
+ * `npm run bench -- gas [LEAVES…]`: gas of the RewardsDistributor's hot paths on Hardhat's in-process
+ * network, for trees of 100 000 leaves (proof length 17) and 1 000 leaves by default, with the pause and the
+ * circuit breaker enabled. One JSON line per figure; figures with a target carry `target` and `meetsTarget`.
+ */
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { network } from "hardhat";
+import type { Address, Hex } from "viem";
+import { keccak256, toHex } from "viem";
+import {
+  commitments,
+  deployFixture,
+  ONE_DAY,
+  ORACLE_SIGNERS,
+  signEpochRoot,
+  testAccount,
+} from "../test/contracts/fixture.ts";
+import { report } from "./report.ts";
+
+/** Targets at 100 000 leaves (issue 3). */
+const TARGETS: Record<string, number> = {
+  "claim.first": 96_000,
+  "claim.cumulative": 62_000,
+  "proposeRoot.3of5": 110_000,
+  finalize: 35_000,
+};
+
+type Leaf = [Address, bigint];
+
+export default async function gasBench(args: string[]): Promise<void> {
+  const sizes = args.length > 0 ? args.map((a) => Number.parseInt(a, 10)) : [100_000, 1_000];
+  for (const leaves of sizes) await benchSize(leaves);
+}
+
+async function benchSize(leafCount: number): Promise<void> {
+  const connection = await network.create();
+  const { networkHelpers } = connection;
+  const f = await deployFixture(connection, { fundAmount: 10n ** 16n });
+  const { distributor, publicClient, proposer, relayer, chainId } = f;
+
+  const sigAccount = testAccount("bench-sig");
+  const accounts: Address[] = Array.from(
+    { length: leafCount },
+    (_, i) => keccak256(toHex(`bench-account:${i}`)).slice(0, 42) as Address,
+  );
+  accounts[1] = sigAccount.address;
+  // Realistic entitlements: a few µUSD-dollars each, growing every epoch.
+  const valuesFor = (epoch: bigint): Leaf[] =>
+    accounts.map((a, i) => [a, epoch * (1_000_000n + BigInt(i % 997) * 12_345n)]);
+
+  const record = (metric: string, gas: bigint, extra: Record<string, unknown> = {}) => {
+    const target = leafCount === 100_000 ? TARGETS[metric] : undefined;
+    report({
+      bench: "gas",
+      metric,
+      value: Number(gas),
+      unit: "gas",
+      leaves: leafCount,
+      ...extra,
+      ...(target !== undefined ? { target, meetsTarget: Number(gas) <= target } : {}),
+    });
+  };
+  const gasOf = async (hash: Hex) => (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
+
+  const trees: StandardMerkleTree<Leaf>[] = [];
+  const publish = async (epoch: bigint) => {
+    const values = valuesFor(epoch);
+    const tree = StandardMerkleTree.of(values, ["address", "uint256"]);
+    trees[Number(epoch)] = tree;
+    const cumulativeTotal = values.reduce((s, [, v]) => s + v, 0n);
+    const c = commitments(epoch);
+    const message = { epoch, root: tree.root as Hex, cumulativeTotal, ...c };
+    const signatures = await signEpochRoot(ORACLE_SIGNERS.slice(0, 3), chainId, distributor.address, message);
+    const proposeGas = await gasOf(
+      await distributor.write.proposeRoot(
+        [epoch, message.root, cumulativeTotal, c.receiptsRoot, c.datasetHash, c.rateCardHash, signatures],
+        { account: proposer.account },
+      ),
+    );
+    await networkHelpers.time.increase(ONE_DAY);
+    const finalizeGas = await gasOf(await distributor.write.finalize([epoch]));
+    return { tree, values, proposeGas, finalizeGas };
+  };
+  const proofOf = (epoch: number, i: number) => trees[epoch]!.getProof(i) as Hex[];
+  const depth = (epoch: number, i: number) => proofOf(epoch, i).length;
+  const e1 = await publish(1n);
+  // Indexes with the longest proof (17 at 100 000 leaves), excluding the signature account.
+  const maxDepth = Math.max(...[0, 2, 3, 4, 5, 6, 7, 8].map((i) => depth(1, i)));
+  const deep = Array.from({ length: Math.min(leafCount, 400) }, (_, i) => i).filter(
+    (i) => i !== 1 && depth(1, i) === maxDepth,
+  );
+  const [claimer, collector, ...batch] = deep;
+  if (claimer === undefined || collector === undefined || batch.length < 10) throw new Error("tree too small");
+
+  record("proposeRoot.3of5", e1.proposeGas, { epoch: 1, note: "first root" });
+  record("finalize", e1.finalizeGas, { epoch: 1, note: "first root" });
+
+  const claimArgs = (epoch: number, i: number) =>
+    [accounts[i]!, e1.values[i]![1] * BigInt(epoch), proofOf(epoch, i)] as const;
+  record("claim.first", await gasOf(await distributor.write.claim([...claimArgs(1, claimer)])), {
+    proofLength: depth(1, claimer),
+  });
+
+  // claimWithSig: a relayer claims for a fresh account, to another recipient, for a fee.
+  const recipient = testAccount("bench-recipient").address;
+  const deadline = BigInt(await networkHelpers.time.latest()) + ONE_DAY;
+  const authorization = { account: sigAccount.address, recipient, maxRelayerFee: 50_000n, nonce: 0n, deadline };
+  const signature = await sigAccount.signTypedData({
+    domain: { name: "StreamrP2P RewardsDistributor", version: "1", chainId, verifyingContract: distributor.address },
+    types: {
+      ClaimAuthorization: [
+        { name: "account", type: "address" },
+        { name: "recipient", type: "address" },
+        { name: "maxRelayerFee", type: "uint256" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+    },
+    primaryType: "ClaimAuthorization",
+    message: authorization,
+  });
+  record(
+    "claimWithSig.first",
+    await gasOf(
+      await distributor.write.claimWithSig([authorization, e1.values[1]![1], proofOf(1, 1), 50_000n, signature], {
+        account: relayer.account,
+      }),
+    ),
+    { proofLength: depth(1, 1), note: "fresh account, recipient and relayer fee" },
+  );
+
+  const ten = batch.slice(0, 10);
+  const manyGas = await gasOf(
+    await distributor.write.claimMany([
+      ten.map((i) => accounts[i]!),
+      ten.map((i) => e1.values[i]![1]),
+      ten.map((i) => proofOf(1, i)),
+    ]),
+  );
+  record("claimMany.perAccount", manyGas / 10n, { batch: 10, total: Number(manyGas), note: "first claims" });
+
+  const e2 = await publish(2n);
+  record("proposeRoot.3of5.second", e2.proposeGas, { epoch: 2 });
+  record("finalize.second", e2.finalizeGas, { epoch: 2 });
+  record("claim.cumulative", await gasOf(await distributor.write.claim([...claimArgs(2, claimer)])), {
+    proofLength: depth(2, claimer),
+    note: "second root, account claimed before",
+  });
+
+  await publish(3n);
+  await publish(4n);
+  const collectGas = await gasOf(await distributor.write.claim([...claimArgs(4, collector)]));
+  record("collect4Epochs", collectGas, {
+    claims: 1,
+    proofLength: depth(4, collector),
+    note: "one cumulative claim collects epochs 1-4 (Uniswap's distributor: 4 claims and 4 contracts)",
+  });
+}
