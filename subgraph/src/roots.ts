@@ -1,4 +1,5 @@
 /** Epoch roots: `RootProposed`, `RootVetoed`, `RootFinalized`. */
+import { Bytes } from "@graphprotocol/graph-ts";
 import { RootFinalized, RootProposed, RootVetoed } from "../generated/RewardsDistributor/RewardsDistributor";
 import { RootFinalization, RootProposal, RootVeto } from "../generated/schema";
 import {
@@ -87,9 +88,11 @@ export function handleRootFinalized(event: RootFinalized): void {
   const p = event.params;
   const distributor = getOrCreateDistributor(event.address);
 
+  // The event does not carry the root (the contract keeps `finalize` to one cold read): it is
+  // the root of the epoch's latest RootProposed, already on the Epoch aggregate.
   const epoch = loadOrInitEpoch(distributor, p.epoch, STATUS_FINALIZED, event);
+  const root: Bytes | null = epoch.proposalCount > 0 ? epoch.root : null;
   epoch.status = STATUS_FINALIZED;
-  epoch.root = p.root;
   epoch.cumulativeTotalMicroUsd = p.cumulativeTotal;
   epoch.finalizedAt = event.block.timestamp;
   epoch.save();
@@ -97,7 +100,7 @@ export function handleRootFinalized(event: RootFinalized): void {
   const finalization = new RootFinalization(eventId(event));
   finalization.distributor = distributor.id;
   finalization.epoch = epoch.id;
-  finalization.root = p.root;
+  finalization.root = root;
   finalization.cumulativeTotalMicroUsd = p.cumulativeTotal;
   finalization.sender = event.transaction.from;
   finalization.blockNumber = event.block.number;
@@ -107,7 +110,7 @@ export function handleRootFinalized(event: RootFinalized): void {
   finalization.save();
 
   distributor.finalizedEpoch = p.epoch;
-  distributor.finalizedRoot = p.root;
+  distributor.finalizedRoot = root;
   distributor.finalizedTotalMicroUsd = p.cumulativeTotal;
   if (p.epoch.gt(distributor.latestEpoch)) distributor.latestEpoch = p.epoch;
   if (p.cumulativeTotal.gt(distributor.committedTotalMicroUsd)) distributor.committedTotalMicroUsd = p.cumulativeTotal;

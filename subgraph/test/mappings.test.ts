@@ -235,7 +235,15 @@ describe("mappings over a real RewardsDistributor history", () => {
     assert.equal(veto!.epoch, "2");
     assert.equal(veto!.guardian, lower(scenario.accounts.guardian.account.address));
     assert.equal(veto!.reason, VETO_REASON);
-    assert.equal(all("RootFinalization").length, 2);
+    const finalizations = all("RootFinalization");
+    assert.deepEqual(
+      finalizations.map((f) => [f.epoch, f.root, f.cumulativeTotalMicroUsd]),
+      [
+        ["1", lower(treeOf(EPOCH1).root), totalOf(EPOCH1)],
+        ["2", lower(treeOf(EPOCH2).root), totalOf(EPOCH2)],
+      ],
+      "a finalization carries the epoch's latest proposed root, never the vetoed one",
+    );
   });
 
   it("event entity ids are the transaction hash followed by the log index, and carry block data", () => {
