@@ -1,5 +1,6 @@
 import { BaseError } from "./errors.ts";
 import { keccak256Bytes, keccak256Utf8 } from "./keccak.ts";
+import { keccakInPlace, keccakScratch } from "./keccak-wasm.ts";
 import type { Bytes } from "./units.ts";
 
 /**
@@ -274,30 +275,38 @@ export class InvalidMessageError extends BaseError {
 // ---------------------------------------------------------------------------------------------
 
 const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const HEX_BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const MAX_UINT64 = (1n << 64n) - 1n;
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MASK64 = (1n << 64n) - 1n;
 
-// One scratch buffer: encoding is synchronous, so reuse is safe (also inside a worker).
-const scratch = Buffer.alloc(32 * 8);
+// Messages are laid out directly in the keccak module's scratch memory (core/keccak-wasm.ts):
+// encoding and hashing are synchronous, so nothing else can touch it in between (also in a
+// worker, which has its own instance).
+const scratch = Buffer.from(keccakScratch.buffer, keccakScratch.byteOffset, 32 * 8);
 const scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.byteLength);
-const digestInput = Buffer.alloc(66);
-digestInput[0] = 0x19;
-digestInput[1] = 0x01;
 
 function writeField(primaryType: string, field: Field, value: unknown, offset: number): void {
   switch (field.type) {
     case "bytes32":
-      if (typeof value !== "string" || !HEX_BYTES32.test(value))
+      // Node's hex decoder stops at the first non-hex digit: 32 bytes written from 66
+      // characters means 64 valid hex digits.
+      if (
+        typeof value !== "string" ||
+        value.length !== 66 ||
+        !value.startsWith("0x") ||
+        scratch.write(value.slice(2), offset, 32, "hex") !== 32
+      )
         throw new InvalidMessageError(primaryType, field.name, "expected 0x and 64 hex digits");
-      scratch.write(value.slice(2), offset, 32, "hex");
       return;
     case "address":
-      if (typeof value !== "string" || !HEX_ADDRESS.test(value))
+      if (
+        typeof value !== "string" ||
+        value.length !== 42 ||
+        !value.startsWith("0x") ||
+        scratch.write(value.slice(2), offset + 12, 20, "hex") !== 20
+      )
         throw new InvalidMessageError(primaryType, field.name, "expected 0x and 40 hex digits");
       scratch.fill(0, offset, offset + 12);
-      scratch.write(value.slice(2), offset + 12, 20, "hex");
       return;
     case "uint64":
       if (typeof value !== "bigint" || value < 0n || value > MAX_UINT64)
@@ -322,12 +331,20 @@ function writeField(primaryType: string, field: Field, value: unknown, offset: n
  * @throws {InvalidMessageError} when a field is missing, of the wrong type or out of range.
  */
 export function hashStruct<T extends PrimaryType>(primaryType: T, message: Messages[T]): Uint8Array {
+  encodeStructInScratch(primaryType, message);
+  return keccakScratch.slice(0, 32);
+}
+
+/** Lays out `typeHash ‖ fields` in the scratch and hashes it in place: the struct hash is at scratch[0, 32). */
+function encodeStructInScratch<T extends PrimaryType>(primaryType: T, message: Messages[T]): void {
   const fields = FIELDS[primaryType];
   if (fields === undefined) throw new InvalidMessageError(String(primaryType), "-", "unknown primary type");
-  scratch.set(TYPE_HASH_BYTES[primaryType], 0);
+  if (message === null || typeof message !== "object") throw new InvalidMessageError(primaryType, "-", "not an object");
   const record = message as unknown as Record<string, unknown>;
+  // Write the fields first, the type hash last: a throw leaves nothing half-hashed.
   for (let i = 0; i < fields.length; i++) writeField(primaryType, fields[i]!, record[fields[i]!.name], 32 * (i + 1));
-  return keccak256Bytes(scratch.subarray(0, 32 * (fields.length + 1)));
+  scratch.set(TYPE_HASH_BYTES[primaryType], 0);
+  keccakInPlace(32 * (fields.length + 1));
 }
 
 const domainCache = new Map<string, Uint8Array>();
@@ -370,10 +387,14 @@ export function hashTypedMessageBytes<T extends PrimaryType>(
   primaryType: T,
   message: Messages[T],
 ): Uint8Array {
-  const structHash = hashStruct(primaryType, message);
-  digestInput.set(hashDomain(domain), 2);
-  digestInput.set(structHash, 34);
-  return keccak256Bytes(digestInput);
+  const separator = hashDomain(domain);
+  encodeStructInScratch(primaryType, message);
+  scratch.copyWithin(34, 0, 32);
+  scratch[0] = 0x19;
+  scratch[1] = 0x01;
+  scratch.set(separator, 2);
+  keccakInPlace(66);
+  return keccakScratch.slice(0, 32);
 }
 
 /** {@link hashTypedMessageBytes} as hex. */

@@ -124,6 +124,19 @@ describe("eip712: digests", () => {
         timestamp: 1 as unknown as bigint,
       }),
     ).to.throw(InvalidMessageError);
+    const node = `0x${"1".repeat(39)}g` as const;
+    expect(() => hashTypedMessage(d, "Heartbeat", { node, timestamp: 1n })).to.throw(InvalidMessageError, /node/);
+    const bad = `0x${"a".repeat(62)}zz` as const;
+    const good = `0x${"a".repeat(64)}` as const;
+    const epochRoot = {
+      epoch: 1n,
+      root: good,
+      cumulativeTotal: 1n,
+      receiptsRoot: bad,
+      datasetHash: good,
+      rateCardHash: good,
+    };
+    expect(() => hashTypedMessage(d, "EpochRoot", epochRoot)).to.throw(InvalidMessageError, /receiptsRoot/);
   });
 });
 

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { secp256k1 as nobleSecp256k1 } from "@noble/curves/secp256k1.js";
 import { BaseError } from "./errors.ts";
 import type { Address } from "./eip712.ts";
-import { keccak256Bytes } from "./keccak.ts";
+import { keccakInPlace, keccakScratch } from "./keccak-wasm.ts";
 
 /**
  * secp256k1 signatures of the ledger: strict parsing (65 bytes `r ‖ s ‖ v`, low s only,
@@ -53,7 +53,6 @@ export class InvalidSignatureError extends BaseError {
 const N = Buffer.from("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141", "hex");
 const HALF_N = Buffer.from("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0", "hex");
 const ZERO32 = Buffer.alloc(32);
-const SIGNATURE_HEX = /^0x[0-9a-fA-F]{130}$/;
 
 export type ParsedSignature = {
   /** `r ‖ s`, 64 bytes. */
@@ -71,9 +70,14 @@ export type ParsedSignature = {
  * const { compact, recoveryId } = parseSignature("0x…65 bytes…");
  */
 export function parseSignature(signature: string): ParsedSignature {
-  if (typeof signature !== "string" || !SIGNATURE_HEX.test(signature))
+  // Node's hex decoder stops at the first non-hex digit, so 65 decoded bytes from 132
+  // characters means 130 valid hex digits.
+  const bytes =
+    typeof signature === "string" && signature.length === 132 && signature.startsWith("0x")
+      ? Buffer.from(signature.slice(2), "hex")
+      : undefined;
+  if (!bytes || bytes.length !== 65)
     throw new InvalidSignatureError("MALFORMED_SIGNATURE", "expected 0x and 130 hex digits (r ‖ s ‖ v)");
-  const bytes = Buffer.from(signature.slice(2), "hex");
   const r = bytes.subarray(0, 32);
   const s = bytes.subarray(32, 64);
   if (r.equals(ZERO32) || s.equals(ZERO32) || Buffer.compare(r, N) >= 0 || Buffer.compare(s, N) >= 0)
@@ -85,10 +89,13 @@ export function parseSignature(signature: string): ParsedSignature {
   return { compact: bytes.subarray(0, 64), recoveryId };
 }
 
+const scratchBuffer = Buffer.from(keccakScratch.buffer, keccakScratch.byteOffset, 32);
+
 /** The Ethereum address of an uncompressed (65-byte) public key, lower-case hex. */
 export function publicKeyToAddress(uncompressed: Uint8Array): Address {
-  const hash = keccak256Bytes(uncompressed.subarray(1, 65));
-  return `0x${Buffer.from(hash.buffer, hash.byteOffset + 12, 20).toString("hex")}`;
+  keccakScratch.set(uncompressed.subarray(1, 65), 0);
+  keccakInPlace(64);
+  return `0x${scratchBuffer.toString("hex", 12, 32)}`;
 }
 
 /**
