@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { Db } from "../db/types.ts";
 import { testBackends } from "../test/helpers/db.ts";
 import { buildApp } from "./app.ts";
-import { InvalidConfigError, loadApiConfig } from "./config.ts";
+import { DEV_DISTRIBUTOR_ADDRESS, InvalidConfigError, loadApiConfig } from "./config.ts";
 
 for (const backend of testBackends()) {
   describe(`api health over real HTTP (${backend.name})`, () => {
@@ -51,11 +51,39 @@ describe("loadApiConfig", () => {
       databaseUrl: undefined,
       dataDir: "data",
       logLevel: "info",
+      chainId: 31_337,
+      distributorAddress: DEV_DISTRIBUTOR_ADDRESS,
+      adminApiKey: undefined,
+      coordinatorPrivateKey: undefined,
+      epochSeconds: 86_400,
+      epochGenesis: 0,
+      rateLimitPerMinute: 1_200,
+      corsOrigins: [],
+      verifyWorkers: undefined,
     });
   });
 
   it("error: a bad PORT or LOG_LEVEL names the variable", () => {
     expect(() => loadApiConfig({ PORT: "http" })).to.throw(InvalidConfigError, /PORT/);
     expect(() => loadApiConfig({ LOG_LEVEL: "loud" })).to.throw(InvalidConfigError, /LOG_LEVEL/);
+  });
+
+  it("error: secrets are validated without echoing them", () => {
+    const secret = "0xnot-a-key-but-secret";
+    const err = (() => {
+      try {
+        loadApiConfig({ LEDGER_COORDINATOR_PRIVATE_KEY: secret });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).to.be.instanceOf(InvalidConfigError);
+    expect(err!.message).to.include("LEDGER_COORDINATOR_PRIVATE_KEY").and.not.include(secret);
+    expect(() => loadApiConfig({ LEDGER_ADMIN_API_KEY: "short" })).to.throw(InvalidConfigError, /LEDGER_ADMIN_API_KEY/);
+    expect(() => loadApiConfig({ LEDGER_CHAIN_ID: "x" })).to.throw(InvalidConfigError, /LEDGER_CHAIN_ID/);
+    expect(loadApiConfig({ LEDGER_CORS_ORIGINS: "https://a.example, https://b.example" }).corsOrigins).to.deep.equal([
+      "https://a.example",
+      "https://b.example",
+    ]);
   });
 });

@@ -1,12 +1,46 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Address, Hex } from "../core/eip712.ts";
+import type { VerifyPool } from "../core/verify-pool.ts";
 import type { Db } from "../db/types.ts";
+import { DEV_DISTRIBUTOR_ADDRESS } from "./config.ts";
+import { BOOTSTRAP_KEY_ID, hashApiKey } from "./lib/api-keys.ts";
+import type { EpochClock } from "./lib/epoch-clock.ts";
+import auth from "./plugins/auth.ts";
+import coordinator from "./plugins/coordinator.ts";
 import errorHandler from "./plugins/error-handler.ts";
+import metrics from "./plugins/metrics.ts";
+import security from "./plugins/security.ts";
+import swagger from "./plugins/swagger.ts";
+import { upsertBootstrapKey } from "./repositories/api-keys.ts";
+import { insertAudit } from "./repositories/audit.ts";
 import healthRoutes from "./routes/health.ts";
+import adminRoutes from "./routes/v1/admin/index.ts";
+import ingestRoutes from "./routes/v1/ingest.ts";
+import sessionRoutes from "./routes/v1/sessions.ts";
+import supporterRoutes from "./routes/v1/supporters.ts";
 
 export type BuildAppOptions = {
   db: Db;
   /** Fastify's logger option: `false` in tests, pino options in production. */
   logger?: FastifyServerOptions["logger"];
+  /** EIP-712 domain: chain id (default 31337) and RewardsDistributor address. */
+  chainId?: number;
+  distributorAddress?: Address;
+  /** Signs session grants; unset: a throw-away key (development and tests). */
+  coordinatorPrivateKey?: Hex | undefined;
+  /** Bootstrap admin key (scope `*`), stored hashed. */
+  adminApiKey?: string | undefined;
+  /** Epoch length and start; default one day from the unix epoch. */
+  epochClock?: EpochClock;
+  /** Per API key or IP; default 1 200 per minute. */
+  rateLimitPerMinute?: number;
+  corsOrigins?: string[];
+  /** A shared verify pool (the caller closes it); unset: the app starts its own. */
+  verifyPool?: VerifyPool;
+  verifyWorkers?: number | undefined;
+  maxClockSkewSeconds?: number;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
 };
 
 declare module "fastify" {
@@ -16,17 +50,57 @@ declare module "fastify" {
 }
 
 /**
- * Builds the API (not listening): external plugins first, then app plugins, then routes
- * (fastify/demo's order). The caller owns `db` and closes it after `app.close()`.
+ * Builds the API (not listening), in fastify/demo's order: external plugins (security:
+ * helmet, CORS, rate limit; swagger), then app plugins (metrics, auth, coordinator), then
+ * routes. The caller owns `db` and closes it after `app.close()`.
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     requestIdHeader: "x-request-id",
     bodyLimit: 1_048_576,
+    // Keys and signatures never appear in logs: fastify logs only method, url, status, ids.
   });
   app.decorate("db", options.db);
+  const rateLimitPerMinute = options.rateLimitPerMinute ?? 1_200;
+
   await app.register(errorHandler);
+  await app.register(security, { rateLimitPerMinute, corsOrigins: options.corsOrigins ?? [] });
+  await app.register(swagger);
+  await app.register(metrics);
+  await app.register(auth, { perKeyPerMinute: rateLimitPerMinute });
+  await app.register(coordinator, {
+    domain: {
+      chainId: options.chainId ?? 31_337,
+      verifyingContract: (options.distributorAddress ?? DEV_DISTRIBUTOR_ADDRESS).toLowerCase() as Address,
+    },
+    clock: options.epochClock ?? { epochSeconds: 86_400, genesis: 0 },
+    privateKey: options.coordinatorPrivateKey,
+    pool: options.verifyPool,
+    verifyWorkers: options.verifyWorkers,
+    maxClockSkewSeconds: options.maxClockSkewSeconds,
+    now: options.now,
+  });
+
   await app.register(healthRoutes);
+  await app.register(supporterRoutes);
+  await app.register(sessionRoutes);
+  await app.register(ingestRoutes);
+  await app.register(adminRoutes);
+
+  if (options.adminApiKey) await bootstrapAdminKey(options.db, options.adminApiKey);
   return app;
+}
+
+/** Stores the bootstrap admin key (hashed) and audits when it was created or changed. */
+async function bootstrapAdminKey(db: Db, key: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const changed = await upsertBootstrapKey(tx, {
+      id: BOOTSTRAP_KEY_ID,
+      name: "LEDGER_ADMIN_API_KEY",
+      secretHash: hashApiKey(key),
+      scopes: ["*"],
+    });
+    if (changed) await insertAudit(tx, { actor: "env", action: "api_key.bootstrap", subject: BOOTSTRAP_KEY_ID });
+  });
 }

@@ -9,6 +9,29 @@ export type ApiConfig = {
   /** Where embedded state (PGlite, datasets) lives; `LEDGER_DATA_DIR`, default `./data`. */
   dataDir: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** `LEDGER_CHAIN_ID`: the EIP-712 domain's chain id (default 31337, Hardhat). */
+  chainId: number;
+  /** `LEDGER_DISTRIBUTOR_ADDRESS`: the RewardsDistributor, the domain's verifyingContract. */
+  distributorAddress: `0x${string}`;
+  /**
+   * `LEDGER_ADMIN_API_KEY`: a bootstrap admin key (scope `*`), stored hashed on start so a
+   * fresh install can be administered. At least 32 characters. Never logged.
+   */
+  adminApiKey: string | undefined;
+  /**
+   * `LEDGER_COORDINATOR_PRIVATE_KEY`: the key that signs session grants (0x + 64 hex). Unset:
+   * a throw-away key is generated at start (development only). Never logged.
+   */
+  coordinatorPrivateKey: `0x${string}` | undefined;
+  /** `LEDGER_EPOCH_SECONDS` (default 86 400) and `LEDGER_EPOCH_GENESIS` (unix seconds, default 0). */
+  epochSeconds: number;
+  epochGenesis: number;
+  /** `LEDGER_RATE_LIMIT_PER_MINUTE`: requests per minute per API key, or per IP without one (default 1 200). */
+  rateLimitPerMinute: number;
+  /** `LEDGER_CORS_ORIGINS`: comma-separated allowed origins; unset: CORS answers no origin. */
+  corsOrigins: string[];
+  /** `LEDGER_VERIFY_WORKERS`: signature-verification worker threads (default: CPU count). */
+  verifyWorkers: number | undefined;
 };
 
 export class InvalidConfigError extends BaseError {
@@ -22,7 +45,22 @@ export class InvalidConfigError extends BaseError {
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
-/** Reads `HOST`, `PORT`, `DATABASE_URL`, `LEDGER_DATA_DIR`, `LOG_LEVEL`. */
+/** Anvil/Hardhat's deterministic first deployment address: a harmless development default. */
+export const DEV_DISTRIBUTOR_ADDRESS = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+
+function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max)
+    throw new InvalidConfigError(name, `expected an integer ${min}–${max}, got "${raw}"`);
+  return value;
+}
+
+/**
+ * Reads `HOST`, `PORT`, `DATABASE_URL`, `LEDGER_DATA_DIR`, `LOG_LEVEL` and the coordinator's
+ * `LEDGER_*` variables. Secrets are validated here and never echoed in an error message.
+ */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const port = Number(env.PORT ?? "8080");
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
@@ -30,11 +68,37 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const logLevel = (env.LOG_LEVEL ?? "info") as ApiConfig["logLevel"];
   if (!LOG_LEVELS.includes(logLevel))
     throw new InvalidConfigError("LOG_LEVEL", `expected one of ${LOG_LEVELS.join(", ")}`);
+
+  const distributor = env.LEDGER_DISTRIBUTOR_ADDRESS?.trim() || DEV_DISTRIBUTOR_ADDRESS;
+  if (!/^0x[0-9a-fA-F]{40}$/.test(distributor))
+    throw new InvalidConfigError("LEDGER_DISTRIBUTOR_ADDRESS", "expected a 0x-prefixed 20-byte hex address");
+
+  const adminApiKey = env.LEDGER_ADMIN_API_KEY?.trim() || undefined;
+  if (adminApiKey !== undefined && (adminApiKey.length < 32 || !/^[\x21-\x7e]+$/.test(adminApiKey)))
+    throw new InvalidConfigError("LEDGER_ADMIN_API_KEY", "expected at least 32 printable characters (value not shown)");
+
+  const coordinatorKey = env.LEDGER_COORDINATOR_PRIVATE_KEY?.trim() || undefined;
+  if (coordinatorKey !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(coordinatorKey))
+    throw new InvalidConfigError("LEDGER_COORDINATOR_PRIVATE_KEY", "expected 0x + 64 hex digits (value not shown)");
+
+  const workersRaw = env.LEDGER_VERIFY_WORKERS?.trim();
   return {
     host: env.HOST ?? "127.0.0.1",
     port,
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
     dataDir: env.LEDGER_DATA_DIR?.trim() || "data",
     logLevel,
+    chainId: intVar(env, "LEDGER_CHAIN_ID", 31_337, 1, Number.MAX_SAFE_INTEGER),
+    distributorAddress: distributor as `0x${string}`,
+    adminApiKey,
+    coordinatorPrivateKey: coordinatorKey as `0x${string}` | undefined,
+    epochSeconds: intVar(env, "LEDGER_EPOCH_SECONDS", 86_400, 1, 31_536_000),
+    epochGenesis: intVar(env, "LEDGER_EPOCH_GENESIS", 0, 0, 2 ** 40),
+    rateLimitPerMinute: intVar(env, "LEDGER_RATE_LIMIT_PER_MINUTE", 1_200, 1, 100_000_000),
+    corsOrigins: (env.LEDGER_CORS_ORIGINS ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+    verifyWorkers: workersRaw ? intVar(env, "LEDGER_VERIFY_WORKERS", 1, 0, 64) : undefined,
   };
 }

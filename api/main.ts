@@ -12,12 +12,27 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env) {
   const config = loadApiConfig(env);
   const db = await connectDb({ url: config.databaseUrl, dataDir: config.dataDir });
   const migrations = await migrate(db);
-  const app = await buildApp({ db, logger: { level: config.logLevel } });
+  const app = await buildApp({
+    db,
+    logger: { level: config.logLevel, redact: ["req.headers.authorization", 'req.headers["x-api-key"]'] },
+    chainId: config.chainId,
+    distributorAddress: config.distributorAddress,
+    coordinatorPrivateKey: config.coordinatorPrivateKey,
+    adminApiKey: config.adminApiKey,
+    epochClock: { epochSeconds: config.epochSeconds, genesis: config.epochGenesis },
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    corsOrigins: config.corsOrigins,
+    verifyWorkers: config.verifyWorkers,
+  });
   app.log.info(
     {
       db: db.kind,
       url: config.databaseUrl ? redactUrl(config.databaseUrl) : `pglite:${config.dataDir}/pglite`,
       applied: migrations.applied,
+      chainId: config.chainId,
+      distributor: config.distributorAddress,
+      coordinator: app.coordinator.address,
+      adminKey: config.adminApiKey ? "set" : "unset",
     },
     "database ready",
   );

@@ -1,0 +1,23 @@
+import { BaseError } from "../../core/errors.ts";
+
+/**
+ * A 4xx answer with a stable `code` and a message a person can act on. Thrown by routes and
+ * services; the one error handler (plugins/error-handler.ts) renders it.
+ */
+export class ApiError extends BaseError {
+  override name = "ApiError";
+  readonly statusCode: number;
+  readonly code: string;
+  constructor(statusCode: number, code: string, message: string) {
+    super(message);
+    this.statusCode = statusCode;
+    this.code = code;
+  }
+}
+
+export const unauthorized = (message = "Missing or unknown API key: send `Authorization: Bearer <key>`.") =>
+  new ApiError(401, "UNAUTHORIZED", message);
+export const forbidden = (scope: string) =>
+  new ApiError(403, "FORBIDDEN", `This API key lacks the scope "${scope}" this route needs.`);
+export const notFound = (what: string) => new ApiError(404, "NOT_FOUND", `${what} not found.`);
+export const conflict = (code: string, message: string) => new ApiError(409, code, message);

@@ -1,0 +1,33 @@
+import { createHash, randomBytes } from "node:crypto";
+
+/** Scopes an API key may hold; `*` holds them all. */
+export const SCOPES = [
+  "*",
+  "sessions:write",
+  "admin:read",
+  "admin:rate-cards",
+  "admin:supporters",
+  "admin:flags",
+  "admin:api-keys",
+  "admin:feature-flags",
+  "admin:cdn-usage",
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** The id of the key `LEDGER_ADMIN_API_KEY` is stored under. */
+export const BOOTSTRAP_KEY_ID = "bootstrap-admin";
+
+/** SHA-256 of the whole key string: what `api_keys.secret_hash` stores. */
+export function hashApiKey(key: string): Buffer {
+  return createHash("sha256").update(key, "utf8").digest();
+}
+
+/** A new key: `lk_<id>_<secret>` (the id is public and names the key in audit logs). */
+export function generateApiKey(): { id: string; key: string } {
+  const id = `k${randomBytes(6).toString("hex")}`;
+  return { id, key: `lk_${id}_${randomBytes(24).toString("base64url")}` };
+}
+
+export function hasScope(scopes: readonly string[], needed: Scope): boolean {
+  return scopes.includes("*") || scopes.includes(needed);
+}

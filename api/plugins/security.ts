@@ -1,0 +1,54 @@
+import { createHash } from "node:crypto";
+import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import type { FastifyInstance } from "fastify";
+import { definePlugin } from "./define.ts";
+
+export type SecurityOptions = {
+  /** Requests per minute per API key (when one is sent) or per client IP. */
+  rateLimitPerMinute: number;
+  /** Allowed CORS origins; empty: no cross-origin access. */
+  corsOrigins: string[];
+};
+
+/**
+ * External plugins guarding every route: helmet's headers (CSP relaxed only for the `/docs`
+ * UI), CORS to the configured origins, and a rate limit keyed by API key or client IP.
+ * `/healthz`, `/readyz` and `/metrics` are not rate limited.
+ */
+export default definePlugin("security", async (app: FastifyInstance, options: SecurityOptions) => {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:", "validator.swagger.io"],
+      },
+    },
+  });
+  await app.register(cors, { origin: options.corsOrigins.length > 0 ? options.corsOrigins : false });
+  await app.register(rateLimit, {
+    max: options.rateLimitPerMinute,
+    timeWindow: 60_000,
+    allowList: (request) => ["/healthz", "/readyz", "/metrics"].includes(request.url.split("?")[0]!),
+    keyGenerator: (request) => {
+      const key = apiKeyFromHeaders(request.headers);
+      return key ? `key:${createHash("sha256").update(key).digest("hex").slice(0, 32)}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: context.statusCode,
+      code: "RATE_LIMITED",
+      message: `Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}.`,
+    }),
+  });
+});
+
+/** The API key a request carries: `Authorization: Bearer <key>` or `X-Api-Key: <key>`. */
+export function apiKeyFromHeaders(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const auth = headers.authorization;
+  if (typeof auth === "string" && /^Bearer\s+\S+$/i.test(auth)) return auth.replace(/^Bearer\s+/i, "");
+  const x = headers["x-api-key"];
+  return typeof x === "string" && x.length > 0 ? x : undefined;
+}

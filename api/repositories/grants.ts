@@ -1,0 +1,73 @@
+import type { Queryable } from "../../db/types.ts";
+import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+
+export type GrantRow = {
+  sessionId: Hex;
+  viewer: Hex;
+  streamId: Hex;
+  maxBitsPerSecond: bigint;
+  notBefore: bigint;
+  notAfter: bigint;
+  signature: Hex;
+  issuedBy: string;
+};
+
+type Raw = {
+  session_id: Uint8Array;
+  viewer: Uint8Array;
+  stream_id: Uint8Array;
+  max_bits_per_second: bigint;
+  not_before: bigint;
+  not_after: bigint;
+  signature: Uint8Array;
+  issued_by: string;
+};
+const toRow = (r: Raw): GrantRow => ({
+  sessionId: bufferToHex(r.session_id),
+  viewer: bufferToHex(r.viewer),
+  streamId: bufferToHex(r.stream_id),
+  maxBitsPerSecond: r.max_bits_per_second,
+  notBefore: r.not_before,
+  notAfter: r.not_after,
+  signature: bufferToHex(r.signature),
+  issuedBy: r.issued_by,
+});
+const COLUMNS = "session_id, viewer, stream_id, max_bits_per_second, not_before, not_after, signature, issued_by";
+
+/**
+ * Stores a grant unless its session id exists; returns the stored grant either way, and
+ * whether this call created it (replays are idempotent; the caller compares the fields).
+ */
+export async function insertGrant(q: Queryable, g: GrantRow): Promise<{ grant: GrantRow; created: boolean }> {
+  const inserted = await q.query<Raw>(
+    `INSERT INTO grants (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (session_id) DO NOTHING RETURNING ${COLUMNS}`,
+    [
+      hexToBuffer(g.sessionId),
+      hexToBuffer(g.viewer),
+      hexToBuffer(g.streamId),
+      g.maxBitsPerSecond.toString(),
+      g.notBefore.toString(),
+      g.notAfter.toString(),
+      hexToBuffer(g.signature),
+      g.issuedBy,
+    ],
+  );
+  if (inserted.rows[0]) return { grant: toRow(inserted.rows[0]), created: true };
+  const existing = await getGrant(q, g.sessionId);
+  return { grant: existing!, created: false };
+}
+
+export async function getGrant(q: Queryable, sessionId: Hex): Promise<GrantRow | undefined> {
+  const { rows } = await q.query<Raw>(`SELECT ${COLUMNS} FROM grants WHERE session_id = $1`, [hexToBuffer(sessionId)]);
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
+/** The grants of these sessions, keyed by lowercase session id. */
+export async function grantsBySession(q: Queryable, sessionIds: Hex[]): Promise<Map<Hex, GrantRow>> {
+  if (sessionIds.length === 0) return new Map();
+  const { rows } = await q.query<Raw>(`SELECT ${COLUMNS} FROM grants WHERE session_id = ANY($1::bytea[])`, [
+    sessionIds.map(hexToBuffer),
+  ]);
+  return new Map(rows.map((r) => [bufferToHex(r.session_id), toRow(r)]));
+}

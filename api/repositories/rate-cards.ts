@@ -1,0 +1,76 @@
+import type { Queryable } from "../../db/types.ts";
+
+export type RateCard = {
+  version: number;
+  effectiveEpoch: number;
+  rateMicroUsdPerGb: bigint;
+  founderMultiplierBps: number;
+  uptimeBonusBps: number;
+  details: Record<string, unknown>;
+  createdBy: string;
+  createdAt: Date;
+};
+
+type Raw = {
+  version: number;
+  effective_epoch: bigint;
+  rate_micro_usd_per_gb: bigint;
+  founder_multiplier_bps: number;
+  uptime_bonus_bps: number;
+  details: Record<string, unknown>;
+  created_by: string;
+  created_at: Date;
+};
+const toRow = (r: Raw): RateCard => ({
+  version: r.version,
+  effectiveEpoch: Number(r.effective_epoch),
+  rateMicroUsdPerGb: r.rate_micro_usd_per_gb,
+  founderMultiplierBps: r.founder_multiplier_bps,
+  uptimeBonusBps: r.uptime_bonus_bps,
+  details: r.details,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+});
+const COLUMNS =
+  "version, effective_epoch, rate_micro_usd_per_gb, founder_multiplier_bps, uptime_bonus_bps, details, created_by, created_at";
+
+/**
+ * Adds the next rate card version. Returns `undefined` when its effective epoch is not after
+ * every existing card's (versions and effective epochs both increase).
+ */
+export async function insertRateCard(
+  q: Queryable,
+  card: Omit<RateCard, "version" | "createdAt">,
+): Promise<RateCard | undefined> {
+  await q.query("LOCK TABLE rate_cards IN SHARE ROW EXCLUSIVE MODE");
+  const { rows } = await q.query<Raw>(
+    `INSERT INTO rate_cards (version, effective_epoch, rate_micro_usd_per_gb, founder_multiplier_bps, uptime_bonus_bps,
+                             details, created_by)
+     SELECT COALESCE(max(version), 0) + 1, $1, $2, $3, $4, $5::jsonb, $6 FROM rate_cards
+     HAVING COALESCE(max(effective_epoch), -1) < $1
+     RETURNING ${COLUMNS}`,
+    [
+      card.effectiveEpoch,
+      card.rateMicroUsdPerGb.toString(),
+      card.founderMultiplierBps,
+      card.uptimeBonusBps,
+      JSON.stringify(card.details),
+      card.createdBy,
+    ],
+  );
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
+export async function listRateCards(q: Queryable): Promise<RateCard[]> {
+  const { rows } = await q.query<Raw>(`SELECT ${COLUMNS} FROM rate_cards ORDER BY version`);
+  return rows.map(toRow);
+}
+
+/** The card in force for an epoch (the latest with effective_epoch ≤ epoch). */
+export async function rateCardForEpoch(q: Queryable, epoch: number): Promise<RateCard | undefined> {
+  const { rows } = await q.query<Raw>(
+    `SELECT ${COLUMNS} FROM rate_cards WHERE effective_epoch <= $1 ORDER BY effective_epoch DESC LIMIT 1`,
+    [epoch],
+  );
+  return rows[0] ? toRow(rows[0]) : undefined;
+}

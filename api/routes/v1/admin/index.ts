@@ -1,0 +1,616 @@
+import type { FastifyInstance } from "fastify";
+import type { Address, Hex } from "../../../../core/eip712.ts";
+import { ApiError, notFound } from "../../../lib/api-error.ts";
+import { generateApiKey, hashApiKey, SCOPES } from "../../../lib/api-keys.ts";
+import { insertApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from "../../../repositories/api-keys.ts";
+import { listAudit } from "../../../repositories/audit.ts";
+import { offload, upsertCdnUsage } from "../../../repositories/cdn-usage.ts";
+import {
+  deleteFeatureFlag,
+  isFeatureEnabled,
+  listFeatureFlags,
+  upsertFeatureFlag,
+  type FeatureFlag,
+  type FlagTarget,
+} from "../../../repositories/feature-flags.ts";
+import { insertFlagOverride, listFlagOverrides, type FlagOverride } from "../../../repositories/flag-overrides.ts";
+import { setFounder } from "../../../repositories/nodes.ts";
+import { insertRateCard, listRateCards, type RateCard } from "../../../repositories/rate-cards.ts";
+import { address, bytes32, epochNumber, errorResponse, errorResponses, uint256String } from "../schemas.ts";
+import { audited } from "./audited.ts";
+
+const security = [{ apiKey: [] }];
+
+const rateCardSchema = {
+  type: "object",
+  properties: {
+    version: { type: "integer" },
+    effectiveEpoch: { type: "integer" },
+    rateMicroUsdPerGb: { type: "string" },
+    founderMultiplierBps: { type: "integer" },
+    uptimeBonusBps: { type: "integer" },
+    details: { type: "object", additionalProperties: true },
+    createdBy: { type: "string" },
+    createdAt: { type: "string", format: "date-time" },
+  },
+} as const;
+const apiKeySchema = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    name: { type: "string" },
+    scopes: { type: "array", items: { type: "string" } },
+    createdBy: { type: "string" },
+    createdAt: { type: "string", format: "date-time" },
+    revokedAt: { type: ["string", "null"], format: "date-time" },
+  },
+} as const;
+const flagSchema = {
+  type: "object",
+  properties: {
+    key: { type: "string" },
+    description: { type: "string" },
+    enabled: { type: "boolean" },
+    target: { enum: ["all", "founders", "listed"] },
+    supporters: { type: "array", items: address },
+    updatedAt: { type: "string", format: "date-time" },
+  },
+} as const;
+const overrideSchema = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    epoch: { type: "integer" },
+    node: address,
+    sessionId: { type: ["string", "null"] },
+    reasonCode: { type: "string" },
+    decision: { enum: ["include", "exclude"] },
+    note: { type: "string" },
+    createdBy: { type: "string" },
+    createdAt: { type: "string", format: "date-time" },
+  },
+} as const;
+
+const rateCardOut = (c: RateCard) => ({ ...c, rateMicroUsdPerGb: c.rateMicroUsdPerGb.toString() });
+const overrideOut = (o: FlagOverride) => ({ ...o, id: o.id.toString() });
+const apiKeyOut = (k: ApiKeyRow) => k;
+const flagOut = (f: FeatureFlag) => f;
+
+/**
+ * Administration: every route needs an API key with the matching `admin:*` scope (or `*`),
+ * and every change is written to `audit_log` in the same transaction as the change.
+ */
+export default async function adminRoutes(app: FastifyInstance): Promise<void> {
+  // ---- rate cards ----------------------------------------------------------------------
+  app.post<{
+    Body: {
+      effectiveEpoch: number;
+      rateMicroUsdPerGb: string;
+      founderMultiplierBps: number;
+      uptimeBonusBps: number;
+      details?: Record<string, unknown>;
+    };
+  }>(
+    "/v1/admin/rate-cards",
+    {
+      onRequest: app.requireScope("admin:rate-cards"),
+      schema: {
+        tags: ["admin"],
+        summary: "Add the next rate-card version, effective from an epoch after every earlier card's",
+        security,
+        body: {
+          type: "object",
+          required: ["effectiveEpoch", "rateMicroUsdPerGb", "founderMultiplierBps", "uptimeBonusBps"],
+          additionalProperties: false,
+          properties: {
+            effectiveEpoch: epochNumber,
+            rateMicroUsdPerGb: {
+              type: "string",
+              pattern: "^(0|[1-9][0-9]{0,17})$",
+              description: "µUSD per GB, e.g. 50000 = $0.05/GB",
+            },
+            founderMultiplierBps: { type: "integer", minimum: 0, maximum: 1_000_000 },
+            uptimeBonusBps: { type: "integer", minimum: 0, maximum: 1_000_000 },
+            details: { type: "object", additionalProperties: true, maxProperties: 64 },
+          },
+        },
+        response: { 201: rateCardSchema, ...errorResponses(true) },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const card = await audited(
+        app,
+        request,
+        "rate_card.create",
+        async (tx) => {
+          const created = await insertRateCard(tx, {
+            effectiveEpoch: b.effectiveEpoch,
+            rateMicroUsdPerGb: BigInt(b.rateMicroUsdPerGb),
+            founderMultiplierBps: b.founderMultiplierBps,
+            uptimeBonusBps: b.uptimeBonusBps,
+            details: b.details ?? {},
+            createdBy: request.apiKey!.id,
+          });
+          if (!created)
+            throw new ApiError(
+              409,
+              "RATE_CARD_EPOCH_NOT_INCREASING",
+              "effectiveEpoch must be after the latest rate card's.",
+            );
+          return created;
+        },
+        (c) => ({ subject: `v${c.version}`, details: rateCardOut(c) }),
+      );
+      return reply.status(201).send(rateCardOut(card));
+    },
+  );
+
+  app.get(
+    "/v1/admin/rate-cards",
+    {
+      onRequest: app.requireScope("admin:read"),
+      schema: {
+        tags: ["admin"],
+        summary: "Every rate-card version",
+        security,
+        response: { 200: { type: "array", items: rateCardSchema }, ...errorResponses(true) },
+      },
+    },
+    async () => (await listRateCards(app.db)).map(rateCardOut),
+  );
+
+  // ---- founder status ------------------------------------------------------------------
+  app.put<{ Params: { address: Address }; Body: { founder: boolean } }>(
+    "/v1/admin/supporters/:address/founder",
+    {
+      onRequest: app.requireScope("admin:supporters"),
+      schema: {
+        tags: ["admin"],
+        summary: "Set or clear a supporter's founder status",
+        security,
+        params: { type: "object", required: ["address"], properties: { address } },
+        body: {
+          type: "object",
+          required: ["founder"],
+          additionalProperties: false,
+          properties: { founder: { type: "boolean" } },
+        },
+        response: {
+          200: { type: "object", properties: { node: address, founder: { type: "boolean" } } },
+          404: errorResponse,
+          ...errorResponses(true),
+        },
+      },
+    },
+    async (request) => {
+      const node = request.params.address.toLowerCase() as Address;
+      const row = await audited(
+        app,
+        request,
+        "supporter.founder.set",
+        async (tx) => {
+          const updated = await setFounder(tx, node, request.body.founder);
+          if (!updated) throw notFound(`Supporter ${node}`);
+          return updated;
+        },
+        (r) => ({ subject: node, details: { founder: r.founder } }),
+      );
+      return { node: row.address, founder: row.founder };
+    },
+  );
+
+  // ---- flag overrides ------------------------------------------------------------------
+  app.post<{
+    Body: {
+      epoch: number;
+      node: Address;
+      sessionId?: Hex;
+      reasonCode: string;
+      decision: "include" | "exclude";
+      note: string;
+    };
+  }>(
+    "/v1/admin/flag-overrides",
+    {
+      onRequest: app.requireScope("admin:flags"),
+      schema: {
+        tags: ["admin"],
+        summary: "Override a fraud flag of an epoch: include or exclude what a rule flagged",
+        security,
+        body: {
+          type: "object",
+          required: ["epoch", "node", "reasonCode", "decision", "note"],
+          additionalProperties: false,
+          properties: {
+            epoch: epochNumber,
+            node: address,
+            sessionId: bytes32,
+            reasonCode: { type: "string", pattern: "^[A-Z][A-Z0-9_]{1,63}$" },
+            decision: { enum: ["include", "exclude"] },
+            note: { type: "string", minLength: 1, maxLength: 2000 },
+          },
+        },
+        response: { 201: overrideSchema, ...errorResponses(true) },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const row = await audited(
+        app,
+        request,
+        "flag_override.create",
+        (tx) =>
+          insertFlagOverride(tx, {
+            epoch: b.epoch,
+            node: b.node.toLowerCase() as Address,
+            sessionId: (b.sessionId?.toLowerCase() as Hex | undefined) ?? null,
+            reasonCode: b.reasonCode,
+            decision: b.decision,
+            note: b.note,
+            createdBy: request.apiKey!.id,
+          }),
+        (o) => ({ subject: `${o.epoch}:${o.node}`, details: overrideOut(o) }),
+      );
+      return reply.status(201).send(overrideOut(row));
+    },
+  );
+
+  app.get<{ Querystring: { epoch: number } }>(
+    "/v1/admin/flag-overrides",
+    {
+      onRequest: app.requireScope("admin:read"),
+      schema: {
+        tags: ["admin"],
+        summary: "Flag overrides of an epoch",
+        security,
+        querystring: { type: "object", required: ["epoch"], properties: { epoch: epochNumber } },
+        response: { 200: { type: "array", items: overrideSchema }, ...errorResponses(true) },
+      },
+    },
+    async (request) => (await listFlagOverrides(app.db, request.query.epoch)).map(overrideOut),
+  );
+
+  // ---- API keys ------------------------------------------------------------------------
+  app.post<{ Body: { name: string; scopes: string[] } }>(
+    "/v1/admin/api-keys",
+    {
+      onRequest: app.requireScope("admin:api-keys"),
+      schema: {
+        tags: ["admin"],
+        summary: "Create an API key (the secret is returned once, only its hash is stored)",
+        security,
+        body: {
+          type: "object",
+          required: ["name", "scopes"],
+          additionalProperties: false,
+          properties: {
+            name: { type: "string", minLength: 1, maxLength: 200 },
+            scopes: { type: "array", minItems: 1, uniqueItems: true, items: { enum: [...SCOPES] } },
+          },
+        },
+        response: {
+          201: { type: "object", properties: { ...apiKeySchema.properties, key: { type: "string" } } },
+          ...errorResponses(true),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id, key } = generateApiKey();
+      const row = await audited(
+        app,
+        request,
+        "api_key.create",
+        (tx) =>
+          insertApiKey(tx, {
+            id,
+            name: request.body.name,
+            secretHash: hashApiKey(key),
+            scopes: request.body.scopes,
+            createdBy: request.apiKey!.id,
+          }),
+        (k) => ({ subject: k.id, details: { name: k.name, scopes: k.scopes } }),
+      );
+      return reply.status(201).send({ ...apiKeyOut(row), key });
+    },
+  );
+
+  app.get(
+    "/v1/admin/api-keys",
+    {
+      onRequest: app.requireScope("admin:api-keys"),
+      schema: {
+        tags: ["admin"],
+        summary: "Every API key (never the secrets)",
+        security,
+        response: { 200: { type: "array", items: apiKeySchema }, ...errorResponses(true) },
+      },
+    },
+    async () => (await listApiKeys(app.db)).map(apiKeyOut),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    "/v1/admin/api-keys/:id",
+    {
+      onRequest: app.requireScope("admin:api-keys"),
+      schema: {
+        tags: ["admin"],
+        summary: "Revoke an API key (effective on the next request)",
+        security,
+        params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } },
+        response: { 200: apiKeySchema, 404: errorResponse, ...errorResponses(true) },
+      },
+    },
+    async (request) =>
+      apiKeyOut(
+        await audited(
+          app,
+          request,
+          "api_key.revoke",
+          async (tx) => {
+            const row = await revokeApiKey(tx, request.params.id);
+            if (!row) throw notFound(`API key ${request.params.id}`);
+            return row;
+          },
+          (k) => ({ subject: k.id }),
+        ),
+      ),
+  );
+
+  // ---- feature flags -------------------------------------------------------------------
+  app.put<{
+    Params: { key: string };
+    Body: { description?: string; enabled: boolean; target: FlagTarget; supporters?: Address[] };
+  }>(
+    "/v1/admin/feature-flags/:key",
+    {
+      onRequest: app.requireScope("admin:feature-flags"),
+      schema: {
+        tags: ["admin"],
+        summary: "Create or update a feature flag, targeted to all, founders, or listed supporters",
+        security,
+        params: {
+          type: "object",
+          required: ["key"],
+          properties: { key: { type: "string", pattern: "^[a-z0-9][a-z0-9_.-]{0,63}$" } },
+        },
+        body: {
+          type: "object",
+          required: ["enabled", "target"],
+          additionalProperties: false,
+          properties: {
+            description: { type: "string", maxLength: 2000 },
+            enabled: { type: "boolean" },
+            target: { enum: ["all", "founders", "listed"] },
+            supporters: { type: "array", maxItems: 10_000, items: address },
+          },
+        },
+        response: { 200: flagSchema, ...errorResponses(true) },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      if (b.target === "listed" && !(b.supporters && b.supporters.length > 0))
+        throw new ApiError(400, "VALIDATION_FAILED", "target 'listed' needs a non-empty supporters list.");
+      return flagOut(
+        await audited(
+          app,
+          request,
+          "feature_flag.set",
+          (tx) =>
+            upsertFeatureFlag(tx, {
+              key: request.params.key,
+              description: b.description ?? "",
+              enabled: b.enabled,
+              target: b.target,
+              supporters: [...new Set((b.supporters ?? []).map((s) => s.toLowerCase() as Address))],
+            }),
+          (f) => ({ subject: f.key, details: { enabled: f.enabled, target: f.target, supporters: f.supporters } }),
+        ),
+      );
+    },
+  );
+
+  app.get(
+    "/v1/admin/feature-flags",
+    {
+      onRequest: app.requireScope("admin:read"),
+      schema: {
+        tags: ["admin"],
+        summary: "Every feature flag",
+        security,
+        response: { 200: { type: "array", items: flagSchema }, ...errorResponses(true) },
+      },
+    },
+    async () => (await listFeatureFlags(app.db)).map(flagOut),
+  );
+
+  app.delete<{ Params: { key: string } }>(
+    "/v1/admin/feature-flags/:key",
+    {
+      onRequest: app.requireScope("admin:feature-flags"),
+      schema: {
+        tags: ["admin"],
+        summary: "Delete a feature flag",
+        security,
+        params: { type: "object", required: ["key"], properties: { key: { type: "string", maxLength: 64 } } },
+        response: { 204: { type: "null" }, 404: errorResponse, ...errorResponses(true) },
+      },
+    },
+    async (request, reply) => {
+      await audited(
+        app,
+        request,
+        "feature_flag.delete",
+        async (tx) => {
+          if (!(await deleteFeatureFlag(tx, request.params.key))) throw notFound(`Feature flag ${request.params.key}`);
+        },
+        () => ({ subject: request.params.key }),
+      );
+      return reply.status(204).send();
+    },
+  );
+
+  app.get<{ Params: { key: string; address: Address } }>(
+    "/v1/feature-flags/:key/supporters/:address",
+    {
+      schema: {
+        tags: ["ingest"],
+        summary: "Whether a feature flag is on for a supporter",
+        params: {
+          type: "object",
+          required: ["key", "address"],
+          properties: { key: { type: "string", maxLength: 64 }, address },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: { key: { type: "string" }, supporter: address, enabled: { type: "boolean" } },
+          },
+        },
+      },
+    },
+    async (request) => ({
+      key: request.params.key,
+      supporter: request.params.address.toLowerCase(),
+      enabled: await isFeatureEnabled(app.db, request.params.key, request.params.address.toLowerCase() as Address),
+    }),
+  );
+
+  // ---- CDN usage -----------------------------------------------------------------------
+  app.post<{ Body: { epoch: number; provider?: string; servedBytes: string } }>(
+    "/v1/admin/cdn-usage",
+    {
+      onRequest: app.requireScope("admin:cdn-usage"),
+      schema: {
+        tags: ["admin"],
+        summary: "Report the bytes the platform's CDN served in an epoch (replaces an earlier report)",
+        security,
+        body: {
+          type: "object",
+          required: ["epoch", "servedBytes"],
+          additionalProperties: false,
+          properties: {
+            epoch: epochNumber,
+            provider: { type: "string", pattern: "^[a-z0-9][a-z0-9_.-]{0,63}$" },
+            servedBytes: uint256String,
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              epoch: { type: "integer" },
+              provider: { type: "string" },
+              servedBytes: { type: "string" },
+              previousBytes: { type: ["string", "null"] },
+            },
+          },
+          ...errorResponses(true),
+        },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const { usage, previousBytes } = await audited(
+        app,
+        request,
+        "cdn_usage.report",
+        (tx) =>
+          upsertCdnUsage(tx, {
+            epoch: b.epoch,
+            provider: b.provider ?? "default",
+            servedBytes: BigInt(b.servedBytes),
+            reportedBy: request.apiKey!.id,
+          }),
+        (r) => ({
+          subject: `${r.usage.epoch}:${r.usage.provider}`,
+          details: { servedBytes: r.usage.servedBytes, previousBytes: r.previousBytes },
+        }),
+      );
+      return {
+        epoch: usage.epoch,
+        provider: usage.provider,
+        servedBytes: usage.servedBytes.toString(),
+        previousBytes: previousBytes?.toString() ?? null,
+      };
+    },
+  );
+
+  app.get<{ Params: { epoch: number } }>(
+    "/v1/epochs/:epoch/offload",
+    {
+      schema: {
+        tags: ["ingest"],
+        summary: "Supporter bytes vs CDN bytes in an epoch (offload ratio in basis points)",
+        params: { type: "object", required: ["epoch"], properties: { epoch: epochNumber } },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              epoch: { type: "integer" },
+              supporterBytes: { type: "string" },
+              cdnBytes: { type: "string" },
+              offloadBps: { type: ["string", "null"] },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const o = await offload(app.db, request.params.epoch);
+      return {
+        epoch: request.params.epoch,
+        supporterBytes: o.supporterBytes.toString(),
+        cdnBytes: o.cdnBytes.toString(),
+        offloadBps: o.offloadBps?.toString() ?? null,
+      };
+    },
+  );
+
+  // ---- audit log -----------------------------------------------------------------------
+  app.get<{ Querystring: { action?: string; limit?: number; before?: string } }>(
+    "/v1/admin/audit-log",
+    {
+      onRequest: app.requireScope("admin:read"),
+      schema: {
+        tags: ["admin"],
+        summary: "Audit log, newest first",
+        security,
+        querystring: {
+          type: "object",
+          properties: {
+            action: { type: "string", maxLength: 64 },
+            limit: { type: "integer", minimum: 1, maximum: 500, default: 100 },
+            before: { type: "string", pattern: "^[1-9][0-9]{0,18}$" },
+          },
+        },
+        response: {
+          200: {
+            type: "array",
+            items: {
+              type: "object",
+              properties: {
+                id: { type: "string" },
+                at: { type: "string", format: "date-time" },
+                actor: { type: "string" },
+                action: { type: "string" },
+                subject: { type: ["string", "null"] },
+                details: { type: "object", additionalProperties: true },
+              },
+            },
+          },
+          ...errorResponses(true),
+        },
+      },
+    },
+    async (request) =>
+      (
+        await listAudit(app.db, {
+          action: request.query.action,
+          limit: request.query.limit ?? 100,
+          beforeId: request.query.before ? BigInt(request.query.before) : undefined,
+        })
+      ).map((r) => ({ ...r, id: r.id.toString() })),
+  );
+}
