@@ -1,0 +1,388 @@
+import { createKeccak } from "hash-wasm";
+import { BaseError } from "./errors.ts";
+import type { EpochEarningsSummary, Statement } from "./earnings.ts";
+import type {
+  Address,
+  Hex,
+  RewardsDomain,
+  SignedHeartbeat,
+  SignedSessionGrant,
+  SignedSupporterRegistration,
+} from "./eip712.ts";
+import type { FraudRules, ReceiptSubmission } from "./fraud.ts";
+import { canonicalRateCard, parseRateCard } from "./ratecard.ts";
+import type { RateCard } from "./ratecard.ts";
+import type { TreeEntry } from "./tree.ts";
+import type { MicroUsd } from "./units.ts";
+import type { Override, ReceiptVerdict, StreamCheckpoint } from "./verdict.ts";
+
+/**
+ * The epoch dataset: everything an epoch's payout depends on, in one canonical, streaming-
+ * friendly serialization, and its `datasetHash` (the `EpochRoot` field).
+ *
+ * Format `streamr-epoch-dataset/1`: NDJSON (UTF-8, `\n` after every line). Every line is a
+ * JSON object whose key `t` names its section; keys sorted alphabetically at every
+ * level; `bigint`s as decimal strings; hex (addresses, hashes, signatures) lower-case. Lines:
+ *
+ * 1. one `header` (epoch, window, domain, coordinator, budget, heartbeat slot, fraud rules,
+ *    the canonical rate card and the number of lines of each section that follows);
+ * 2. input sections, each sorted by the line's bytes: `founder`, `registration`, `grant`,
+ *    `receipt` (with its verdict), `heartbeat`, `checkpointIn`, `override`, `previousLeaf`;
+ * 3. output sections, sorted by key: `uptime` (by node), `statement` (by account),
+ *    `checkpointOut`, `leaf` (by account);
+ * 4. one `result` (summary, root, receiptsRoot, rateCardHash, registry).
+ *
+ * `datasetHash` = keccak256 of those bytes. `recomputeEpoch` (recompute-epoch.ts) derives
+ * every output from the inputs, so anyone holding the file can check the root.
+ */
+
+export const DATASET_FORMAT = "streamr-epoch-dataset/1";
+
+/** Everything the payout of an epoch is computed from. */
+export type EpochInputs = {
+  epoch: bigint;
+  /** Unix seconds, inclusive. */
+  epochStart: bigint;
+  /** Unix seconds, exclusive. */
+  epochEnd: bigint;
+  domain: RewardsDomain;
+  /** The coordinator key that signs session grants. */
+  coordinator: Address;
+  /** The epoch's funded budget, µUSD. */
+  budgetMicroUsd: MicroUsd;
+  /** Uptime is measured in slots of this many seconds: a slot with a valid heartbeat is up. */
+  heartbeatIntervalSeconds: bigint;
+  rules: FraudRules;
+  /** The rate card version in force at this epoch. */
+  rateCard: RateCard;
+  /** Payout addresses with founder status (the founder multiplier). */
+  founders: Address[];
+  registrations: SignedSupporterRegistration[];
+  grants: SignedSessionGrant[];
+  receipts: ReceiptSubmission[];
+  heartbeats: SignedHeartbeat[];
+  /** Stream checkpoints carried in from the previous epoch. */
+  checkpoints: StreamCheckpoint[];
+  overrides: Override[];
+  /** The previous epoch's leaves (cumulative entitlements). */
+  previousLeaves: TreeEntry[];
+};
+
+/** A node's uptime over the epoch. */
+export type NodeUptime = { node: Address; slotsUp: bigint; slots: bigint; uptimeBps: bigint };
+
+/** What `recomputeEpoch` derives from the inputs. */
+export type EpochOutputs = {
+  /** One per receipt, aligned with the canonical `inputs.receipts`. */
+  verdicts: ReceiptVerdict[];
+  uptime: NodeUptime[];
+  registry: { node: Address; payout: Address }[];
+  statements: Statement[];
+  summary: EpochEarningsSummary;
+  checkpoints: StreamCheckpoint[];
+  /** This epoch's leaves (cumulative, every account with a positive amount), sorted by account. */
+  leaves: TreeEntry[];
+  /** The payout tree's root (zero hash when there are no leaves). */
+  root: Hex;
+  /** The receipts tree's root (zero hash when no receipt counted). */
+  receiptsRoot: Hex;
+  rateCardHash: Hex;
+};
+
+export type EpochDataset = { inputs: EpochInputs; outputs: EpochOutputs };
+
+export class InvalidDatasetError extends BaseError {
+  override name = "InvalidDatasetError";
+  readonly line: number | undefined;
+  constructor(reason: string, line?: number) {
+    super(`Invalid epoch dataset${line === undefined ? "" : ` (line ${line})`}: ${reason}.`);
+    this.line = line;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonical JSON
+// ---------------------------------------------------------------------------------------------
+
+/** Canonical JSON of a value: sorted keys, bigints as decimal strings, hex lower-cased, no `undefined`. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(toCanonical(value));
+}
+
+function toCanonical(value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "string") return /^0x[0-9a-fA-F]*$/.test(value) ? value.toLowerCase() : value;
+  if (Array.isArray(value)) return value.map(toCanonical);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = toCanonical(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Fields whose decimal strings are bigints when read back (every other string stays a string). */
+const BIGINT_FIELDS = new Set([
+  "epoch",
+  "epochStart",
+  "epochEnd",
+  "budgetMicroUsd",
+  "heartbeatIntervalSeconds",
+  "bitrateToleranceBps",
+  "bitrateBurstSeconds",
+  "offlineToleranceSeconds",
+  "outlierMedianMultiple",
+  "outlierMinBytes",
+  "maxBitsPerSecond",
+  "notBefore",
+  "notAfter",
+  "seq",
+  "cumulativeBytes",
+  "countedBytes",
+  "claimedBytes",
+  "timestamp",
+  "effectiveEpoch",
+  "nonce",
+  "amount",
+  "slotsUp",
+  "slots",
+  "uptimeBps",
+  "rateCardVersion",
+  "ratePerGbMicroUsd",
+  "multiplierBps",
+  "uptimeBonusBps",
+  "earnedMicroUsd",
+  "scaledFloorMicroUsd",
+  "remainderMicroUsd",
+  "payoutMicroUsd",
+  "previousCumulativeMicroUsd",
+  "cumulativeMicroUsd",
+  "unallocatedMicroUsd",
+  "numerator",
+  "denominator",
+  "bytes",
+  "medianBytes",
+  "thresholdBytes",
+]);
+
+function revive(this: unknown, key: string, value: unknown): unknown {
+  if (typeof value === "string" && BIGINT_FIELDS.has(key) && /^-?(0|[1-9]\d*)$/.test(value)) return BigInt(value);
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serialization
+// ---------------------------------------------------------------------------------------------
+
+const INPUT_SECTIONS = [
+  "founder",
+  "registration",
+  "grant",
+  "receipt",
+  "heartbeat",
+  "checkpointIn",
+  "override",
+  "previousLeaf",
+] as const;
+const OUTPUT_SECTIONS = ["uptime", "statement", "checkpointOut", "leaf"] as const;
+type Section = (typeof INPUT_SECTIONS)[number] | (typeof OUTPUT_SECTIONS)[number];
+
+const line = (t: Section | "header" | "result", body: object): string => canonicalJson({ ...body, t });
+
+/** The canonical lines of each input section (sorted), receipts paired with verdicts. */
+function inputLines(dataset: EpochDataset): Record<(typeof INPUT_SECTIONS)[number], string[]> {
+  const { inputs, outputs } = dataset;
+  if (outputs.verdicts.length !== inputs.receipts.length)
+    throw new InvalidDatasetError("one verdict per receipt is required");
+  const sorted = (lines: string[]) => lines.sort();
+  return {
+    founder: sorted(inputs.founders.map((account) => line("founder", { account }))),
+    registration: sorted(inputs.registrations.map((r) => line("registration", r))),
+    grant: sorted(inputs.grants.map((g) => line("grant", g))),
+    // stable sort by the receipt alone: identical receipts keep their verdicts' order
+    receipt: inputs.receipts
+      .map((r, i) => ({ key: canonicalJson(r), r, i }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map(({ r, i }) => {
+        const { index: _index, ...verdict } = outputs.verdicts[i]!;
+        return line("receipt", { ...r, verdict });
+      }),
+    heartbeat: sorted(inputs.heartbeats.map((h) => line("heartbeat", h))),
+    checkpointIn: sorted(inputs.checkpoints.map((c) => line("checkpointIn", c))),
+    override: sorted(inputs.overrides.map((o) => line("override", o))),
+    previousLeaf: sorted(inputs.previousLeaves.map((l) => line("previousLeaf", l))),
+  };
+}
+
+/**
+ * The dataset's canonical lines (without newlines), in order. A generator: a large epoch can
+ * be written or hashed line by line.
+ *
+ * @example
+ * for (const l of serializeDataset(dataset)) stream.write(`${l}\n`);
+ */
+export function* serializeDataset(dataset: EpochDataset): Generator<string> {
+  const { inputs, outputs } = dataset;
+  const sections = inputLines(dataset);
+  const out = {
+    uptime: [...outputs.uptime].sort(by((u) => u.node)).map((u) => line("uptime", u)),
+    statement: [...outputs.statements].sort(by((s) => s.account)).map((s) => line("statement", s)),
+    checkpointOut: outputs.checkpoints.map((c) => line("checkpointOut", c)).sort(),
+    leaf: [...outputs.leaves].sort(by((l) => l.account.toLowerCase())).map((l) => line("leaf", l)),
+  };
+  const counts: Record<string, number> = {};
+  for (const s of INPUT_SECTIONS) counts[s] = sections[s].length;
+  for (const s of OUTPUT_SECTIONS) counts[s] = out[s].length;
+  yield line("header", {
+    format: DATASET_FORMAT,
+    epoch: inputs.epoch,
+    epochStart: inputs.epochStart,
+    epochEnd: inputs.epochEnd,
+    domain: inputs.domain,
+    coordinator: inputs.coordinator,
+    budgetMicroUsd: inputs.budgetMicroUsd,
+    heartbeatIntervalSeconds: inputs.heartbeatIntervalSeconds,
+    rules: inputs.rules,
+    rateCard: canonicalRateCard(inputs.rateCard),
+    counts,
+  });
+  for (const s of INPUT_SECTIONS) yield* sections[s];
+  for (const s of OUTPUT_SECTIONS) yield* out[s];
+  yield line("result", {
+    summary: outputs.summary,
+    root: outputs.root,
+    receiptsRoot: outputs.receiptsRoot,
+    rateCardHash: outputs.rateCardHash,
+    registry: [...outputs.registry].sort(by((r) => r.node)),
+  });
+}
+
+const by =
+  <T>(key: (x: T) => string) =>
+  (a: T, b: T) => {
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  };
+
+/** The whole canonical serialization as one string (every line ends with `\n`). */
+export function serializeDatasetToString(dataset: EpochDataset): string {
+  let s = "";
+  for (const l of serializeDataset(dataset)) s += `${l}\n`;
+  return s;
+}
+
+const hasher = await createKeccak(256);
+const encoder = new TextEncoder();
+
+/**
+ * `datasetHash` (the `EpochRoot` field): keccak256 of the canonical serialization's UTF-8
+ * bytes, streamed line by line. Equals `keccak256(toBytes(serializeDatasetToString(d)))` in viem.
+ *
+ * @example
+ * const hash = datasetHash(dataset); // "0x…"
+ */
+export function datasetHash(dataset: EpochDataset): Hex {
+  hasher.init();
+  for (const l of serializeDataset(dataset)) hasher.update(encoder.encode(`${l}\n`));
+  return `0x${hasher.digest("hex")}`;
+}
+
+/**
+ * Reads a dataset back from its lines (the inverse of `serializeDataset`). Sections come back
+ * in canonical order, so `verdicts[i]` is the verdict of `receipts[i]`.
+ *
+ * @example
+ * const dataset = parseDataset(text.split("\n"));
+ */
+export function parseDataset(lines: Iterable<string>): EpochDataset {
+  let header: Record<string, unknown> | undefined;
+  let result: Record<string, unknown> | undefined;
+  const rows: Record<string, Record<string, unknown>[]> = {};
+  let n = 0;
+  for (const raw of lines) {
+    n++;
+    if (raw === "") continue;
+    let obj: Record<string, unknown>;
+    try {
+      obj = JSON.parse(raw, revive) as Record<string, unknown>;
+    } catch (cause) {
+      throw new InvalidDatasetError(`not JSON (${String(cause)})`, n);
+    }
+    const { t, ...body } = obj;
+    if (t === "header") header = body;
+    else if (t === "result") result = body;
+    else if (typeof t === "string" && ([...INPUT_SECTIONS, ...OUTPUT_SECTIONS] as string[]).includes(t))
+      (rows[t] ??= []).push(body);
+    else throw new InvalidDatasetError(`unknown line type ${String(t)}`, n);
+  }
+  if (!header || header.format !== DATASET_FORMAT) throw new InvalidDatasetError(`missing ${DATASET_FORMAT} header`);
+  if (!result) throw new InvalidDatasetError("missing result line");
+  const counts = header.counts as Record<string, number>;
+  for (const s of [...INPUT_SECTIONS, ...OUTPUT_SECTIONS])
+    if ((rows[s]?.length ?? 0) !== counts[s])
+      throw new InvalidDatasetError(`section ${s} has ${rows[s]?.length ?? 0} lines, header says ${counts[s]}`);
+  const get = <T>(s: Section) => (rows[s] ?? []) as T[];
+  const receiptRows = get<ReceiptSubmission & { verdict: Omit<ReceiptVerdict, "index"> }>("receipt");
+  const domain = header.domain as RewardsDomain;
+  const inputs: EpochInputs = {
+    epoch: header.epoch as bigint,
+    epochStart: header.epochStart as bigint,
+    epochEnd: header.epochEnd as bigint,
+    domain,
+    coordinator: header.coordinator as Address,
+    budgetMicroUsd: header.budgetMicroUsd as bigint,
+    heartbeatIntervalSeconds: header.heartbeatIntervalSeconds as bigint,
+    rules: header.rules as FraudRules,
+    rateCard: parseRateCard(header.rateCard as string),
+    founders: get<{ account: Address }>("founder").map((f) => f.account),
+    registrations: get("registration"),
+    grants: get("grant"),
+    receipts: receiptRows.map(({ verdict: _verdict, ...r }) => r),
+    heartbeats: get("heartbeat"),
+    checkpoints: get("checkpointIn"),
+    overrides: get("override"),
+    previousLeaves: get("previousLeaf"),
+  };
+  const outputs: EpochOutputs = {
+    verdicts: receiptRows.map((r, index) => ({ index, ...r.verdict })),
+    uptime: get("uptime"),
+    registry: result.registry as EpochOutputs["registry"],
+    statements: get("statement"),
+    summary: result.summary as EpochEarningsSummary,
+    checkpoints: get("checkpointOut"),
+    leaves: get("leaf"),
+    root: result.root as Hex,
+    receiptsRoot: result.receiptsRoot as Hex,
+    rateCardHash: result.rateCardHash as Hex,
+  };
+  return { inputs, outputs };
+}
+
+/**
+ * The inputs in canonical form: hex lower-cased and every section in the order the dataset
+ * lists it (so verdict indices match the serialized receipts). `recomputeEpoch` runs on this.
+ */
+export function canonicalizeInputs(inputs: EpochInputs): EpochInputs {
+  const sortCanon = <T>(items: readonly T[]): T[] =>
+    items
+      .map((item) => [canonicalJson(item), item] as const)
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([json]) => JSON.parse(json, revive) as T);
+  return {
+    ...inputs,
+    domain: { ...inputs.domain, verifyingContract: inputs.domain.verifyingContract.toLowerCase() as Address },
+    coordinator: inputs.coordinator.toLowerCase() as Address,
+    founders: inputs.founders.map((a) => a.toLowerCase() as Address).sort(),
+    registrations: sortCanon(inputs.registrations),
+    grants: sortCanon(inputs.grants),
+    receipts: sortCanon(inputs.receipts),
+    heartbeats: sortCanon(inputs.heartbeats),
+    checkpoints: sortCanon(inputs.checkpoints),
+    overrides: sortCanon(inputs.overrides),
+    previousLeaves: sortCanon(inputs.previousLeaves),
+  };
+}

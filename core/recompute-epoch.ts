@@ -1,0 +1,210 @@
+import { canonicalizeInputs, canonicalJson, datasetHash } from "./dataset.ts";
+import type { EpochDataset, EpochInputs, EpochOutputs, NodeUptime } from "./dataset.ts";
+import { computeEarnings } from "./earnings.ts";
+import type { SupporterEpochInput, WithheldLine } from "./earnings.ts";
+import type { Address, Hex } from "./eip712.ts";
+import { evaluateEpoch } from "./fraud.ts";
+import { NoRateCardError, rateCardHash, validateRateCard } from "./ratecard.ts";
+import { buildReceiptsTree } from "./receipts-tree.ts";
+import { buildTree } from "./tree.ts";
+import type { TreeEntry } from "./tree.ts";
+import { BPS_DENOMINATOR } from "./units.ts";
+import type { Bytes } from "./units.ts";
+import { verifyTypedMessages } from "./verify.ts";
+
+/** The root of an empty tree (an epoch without leaves or without counted receipts). */
+export const ZERO_ROOT: Hex = `0x${"00".repeat(32)}`;
+
+export type RecomputeEpochParameters = {
+  /** The epoch's inputs (a parsed dataset's `inputs`, or what the oracle aggregated). */
+  inputs: EpochInputs;
+};
+
+export type RecomputeEpochReturnType = EpochOutputs & {
+  /** The complete dataset: canonical inputs and the outputs above. */
+  dataset: EpochDataset;
+  datasetHash: Hex;
+};
+
+/**
+ * Recomputes an epoch from its inputs: fraud verdicts (`evaluateEpoch`), uptime, earnings and
+ * statements, cumulative leaves, the payout root, the receipts root, the rate card hash and
+ * the dataset hash. The function the oracle calls to close an epoch and the auditor calls to
+ * check one — same code, same numbers.
+ *
+ * Aggregation (documented here because the statements depend on it):
+ * - a receipt counts for the payout address its node is registered to (`registry`);
+ * - a node's uptime = slots of `heartbeatIntervalSeconds` in [epochStart, epochEnd) holding at
+ *   least one validly signed heartbeat of the node, / all slots, in bps (floored);
+ * - an account's uptime = its nodes' uptimes weighted by their counted bytes (floored; with
+ *   no counted bytes, the best of its nodes);
+ * - withheld lines: every non-accepted verdict of the account's nodes, grouped by status and
+ *   first reason, with claimed − counted bytes;
+ * - leaves: previous leaves, updated by this epoch's statements, accounts with amount > 0.
+ *
+ * @example
+ * import { parseDataset } from "./dataset.ts";
+ * const published = parseDataset(text.split("\n"));
+ * const again = recomputeEpoch({ inputs: published.inputs });
+ * again.root === published.outputs.root; // true for an honest oracle
+ */
+export function recomputeEpoch(parameters: RecomputeEpochParameters): RecomputeEpochReturnType {
+  const inputs = canonicalizeInputs(parameters.inputs);
+  const { epoch, epochStart, epochEnd, domain, rateCard } = inputs;
+  validateRateCard(rateCard);
+  if (rateCard.effectiveFromEpoch > epoch) throw new NoRateCardError(epoch);
+
+  const fraud = evaluateEpoch({
+    domain,
+    epoch,
+    epochStart,
+    epochEnd,
+    coordinator: inputs.coordinator,
+    receipts: inputs.receipts,
+    grants: inputs.grants,
+    registrations: inputs.registrations,
+    heartbeats: inputs.heartbeats,
+    checkpoints: inputs.checkpoints,
+    overrides: inputs.overrides,
+    rules: inputs.rules,
+  });
+  const payoutOf = new Map(fraud.registry.map((r) => [r.node.toLowerCase(), r.payout.toLowerCase() as Address]));
+
+  // uptime per registered node
+  const interval = inputs.heartbeatIntervalSeconds > 0n ? inputs.heartbeatIntervalSeconds : 1n;
+  const slots = epochEnd > epochStart ? (epochEnd - epochStart + interval - 1n) / interval : 0n;
+  const slotsUp = new Map<string, Set<bigint>>();
+  const heartbeatResults = verifyTypedMessages({ domain, primaryType: "Heartbeat", items: inputs.heartbeats });
+  inputs.heartbeats.forEach((h, i) => {
+    const node = h.message.node.toLowerCase();
+    const ts = h.message.timestamp;
+    if (!heartbeatResults[i]!.valid || !payoutOf.has(node) || ts < epochStart || ts >= epochEnd) return;
+    let set = slotsUp.get(node);
+    if (!set) slotsUp.set(node, (set = new Set()));
+    set.add((ts - epochStart) / interval);
+  });
+  const uptime: NodeUptime[] = [...payoutOf.keys()].sort().map((node) => {
+    const up = BigInt(slotsUp.get(node)?.size ?? 0);
+    return { node: node as Address, slotsUp: up, slots, uptimeBps: slots === 0n ? 0n : (up * BPS_DENOMINATOR) / slots };
+  });
+  const uptimeOf = new Map(uptime.map((u) => [u.node as string, u.uptimeBps]));
+
+  // aggregate verdicts per payout account
+  type Acc = {
+    countedBytes: Bytes;
+    claimedBytes: Bytes;
+    receipts: number;
+    byNode: Map<string, Bytes>;
+    withheld: Map<string, WithheldLine>;
+  };
+  const accounts = new Map<Address, Acc>();
+  const counted: { receiptId: Hex; countedBytes: Bytes }[] = [];
+  fraud.verdicts.forEach((v, i) => {
+    if (v.id !== null && v.countedBytes > 0n) counted.push({ receiptId: v.id, countedBytes: v.countedBytes });
+    const node = String(inputs.receipts[i]!.message?.supporter ?? "").toLowerCase();
+    const payout = payoutOf.get(node);
+    if (payout === undefined) return;
+    let acc = accounts.get(payout);
+    if (!acc)
+      accounts.set(
+        payout,
+        (acc = { countedBytes: 0n, claimedBytes: 0n, receipts: 0, byNode: new Map(), withheld: new Map() }),
+      );
+    acc.countedBytes += v.countedBytes;
+    acc.claimedBytes += v.claimedBytes;
+    if (v.countedBytes > 0n) {
+      acc.receipts++;
+      acc.byNode.set(node, (acc.byNode.get(node) ?? 0n) + v.countedBytes);
+    }
+    if (v.status !== "accepted" && v.reasons.length > 0) {
+      const reason = v.reasons[0]!;
+      const key = `${v.status}:${reason}`;
+      const line = acc.withheld.get(key) ?? { status: v.status, reason, receipts: 0, bytes: 0n };
+      line.receipts++;
+      line.bytes += v.claimedBytes - v.countedBytes;
+      acc.withheld.set(key, line);
+    }
+  });
+
+  const founders = new Set(inputs.founders);
+  const previous = new Map(inputs.previousLeaves.map((l) => [l.account.toLowerCase(), l.amount]));
+  const supporters: SupporterEpochInput[] = [...accounts].map(([account, acc]) => {
+    let weighted = 0n;
+    let best = 0n;
+    for (const [node, bytes] of acc.byNode) weighted += bytes * (uptimeOf.get(node) ?? 0n);
+    for (const [node, payout] of payoutOf) if (payout === account) best = max(best, uptimeOf.get(node) ?? 0n);
+    return {
+      account,
+      countedBytes: acc.countedBytes,
+      claimedBytes: acc.claimedBytes,
+      receipts: acc.receipts,
+      founder: founders.has(account),
+      uptimeBps: acc.countedBytes > 0n ? weighted / acc.countedBytes : best,
+      withheld: [...acc.withheld.values()].sort((a, b) =>
+        a.status < b.status ? -1 : a.status > b.status ? 1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0,
+      ),
+      previousCumulativeMicroUsd: previous.get(account) ?? 0n,
+    };
+  });
+
+  const { statements, summary } = computeEarnings({
+    epoch,
+    rateCard,
+    budgetMicroUsd: inputs.budgetMicroUsd,
+    supporters,
+  });
+
+  const cumulative = new Map(previous);
+  for (const s of statements) cumulative.set(s.account, s.cumulativeMicroUsd);
+  const leaves: TreeEntry[] = [...cumulative]
+    .filter(([, amount]) => amount > 0n)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([account, amount]) => ({ account: account as Address, amount }));
+
+  const outputs: EpochOutputs = {
+    verdicts: fraud.verdicts,
+    uptime,
+    registry: fraud.registry.map((r) => ({
+      node: r.node.toLowerCase() as Address,
+      payout: r.payout.toLowerCase() as Address,
+    })),
+    statements,
+    summary,
+    // in the dataset's order (by canonical line), so a parsed dataset compares equal
+    checkpoints: [...fraud.checkpoints].sort((a, b) => cmp(canonicalJson(a), canonicalJson(b))),
+    leaves,
+    root: leaves.length > 0 ? buildTree({ entries: leaves }).root : ZERO_ROOT,
+    receiptsRoot: counted.length > 0 ? buildReceiptsTree({ receipts: counted }).root : ZERO_ROOT,
+    rateCardHash: rateCardHash(rateCard),
+  };
+  const dataset: EpochDataset = { inputs, outputs };
+  return { ...outputs, dataset, datasetHash: datasetHash(dataset) };
+}
+
+const max = (a: bigint, b: bigint) => (a > b ? a : b);
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export type AuditEpochDatasetReturnType = {
+  /** True when every output recomputes identically. */
+  ok: boolean;
+  /** Output fields that differ from the recomputation. */
+  mismatches: (keyof EpochOutputs)[];
+  recomputed: RecomputeEpochReturnType;
+};
+
+/**
+ * The auditor's check of a published dataset: recomputes it from its inputs and lists every
+ * output that differs (`root`, `statements`, …). Compare `recomputed.datasetHash` with the
+ * `datasetHash` the oracles signed.
+ *
+ * @example
+ * const { ok, mismatches } = auditEpochDataset(parseDataset(lines));
+ */
+export function auditEpochDataset(dataset: EpochDataset): AuditEpochDatasetReturnType {
+  const recomputed = recomputeEpoch({ inputs: dataset.inputs });
+  const keys = Object.keys(recomputed.dataset.outputs) as (keyof EpochOutputs)[];
+  const mismatches = keys.filter(
+    (k) => canonicalJson(recomputed.dataset.outputs[k]) !== canonicalJson(dataset.outputs[k]),
+  );
+  return { ok: mismatches.length === 0, mismatches, recomputed };
+}
