@@ -20,8 +20,8 @@ const newKey = (): Key => {
   return { key, address: privateKeyToAddress(key) };
 };
 const coordinator = newKey();
-const sid = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
-const STREAM = `0x${"5".repeat(64)}`;
+const sid = (n: number): Hex => `0x${n.toString(16).padStart(64, "0")}`;
+const STREAM: Hex = `0x${"5".repeat(64)}`;
 
 function grant(sessionId: Hex, viewer: Key, opts: { signer?: Key; notBefore?: bigint; notAfter?: bigint } = {}) {
   const message = {
