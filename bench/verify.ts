@@ -8,7 +8,8 @@ import { availableParallelism, cpus } from "node:os";
 import { recoverTypedDataAddress } from "viem";
 import { type Receipt, type Signed, eip712Types, toTypedDataDomain } from "../core/eip712.ts";
 import { privateKeyToAddress, signTypedMessage } from "../core/sign.ts";
-import { defaultBackend } from "../core/signature.ts";
+import { defaultBackend, nativeSecp256k1, parseSignature } from "../core/signature.ts";
+import { hashTypedMessageBytes } from "../core/eip712.ts";
 import { verifyReceipts } from "../core/verify.ts";
 import { createVerifyPool } from "../core/verify-pool.ts";
 import { report } from "./report.ts";
@@ -75,6 +76,24 @@ export default async function verify(args: string[]): Promise<void> {
     receipts: n,
     ...machine,
   });
+
+  // the ceiling: libsecp256k1 recovery alone (digests and parsed signatures precomputed)
+  if (nativeSecp256k1) {
+    const native = nativeSecp256k1;
+    const count = Math.min(20_000, n);
+    const digests = receipts.slice(0, count).map((r) => hashTypedMessageBytes(domain, "Receipt", r.message));
+    const parsed = receipts.slice(0, count).map((r) => parseSignature(r.signature));
+    t = performance.now();
+    for (let i = 0; i < count; i++) native.ecdsaRecover(parsed[i]!.compact, parsed[i]!.recoveryId, digests[i]!, false);
+    report({
+      bench: "verify",
+      metric: "native_recover_only_per_second_one_core",
+      value: perSecond(count, performance.now() - t),
+      unit: "recoveries/s",
+      note: "ceiling for one core: ecdsaRecover alone, no digest, parsing or address",
+      ...machine,
+    });
+  }
 
   // the pure-JS fallback, one core (information: where the native binding is missing)
   const jsCount = Math.min(1000, n);
