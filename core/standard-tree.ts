@@ -81,6 +81,14 @@ export type StandardTree<V> = {
   getProof(index: number): Hex[];
   /** The proof of entry `index` as one array of `32 × depth` bytes (a fresh copy). */
   getProofBytes(index: number): Uint8Array;
+  /** The number of siblings in entry `index`'s proof. */
+  proofDepth(index: number): number;
+  /**
+   * Writes entry `index`'s proof (32 bytes per sibling, leaf up) into `out` at `offset` and
+   * returns the number of siblings: no allocation, for streaming every proof to a file or a
+   * database. Throws `RangeError` when `out` is too small.
+   */
+  writeProof(index: number, out: Uint8Array, offset: number): number;
   /** The JSON OpenZeppelin's `dump()` returns for the same values; loads in `StandardMerkleTree.load`. */
   dump(): StandardMerkleTreeData<V>;
 };
@@ -187,6 +195,8 @@ class FlatStandardTree<V> implements StandardTree<V> {
   readonly #value: (index: number) => V;
   readonly #nodesBuffer: Buffer;
   readonly #nodeWords: Uint32Array;
+  #outWords: Uint32Array | undefined;
+  #outWordsOffset = -1;
   #hex: Hex[] | undefined;
 
   constructor(nodes: Uint8Array, treeIndices: Uint32Array, leafEncoding: string[], value: (index: number) => V) {
@@ -238,17 +248,41 @@ class FlatStandardTree<V> implements StandardTree<V> {
   }
 
   getProofBytes(index: number): Uint8Array {
-    let pos = this.#treeIndex(index);
-    let depth = 0;
-    for (let p = pos; p > 0; p = (p - 1) >> 1) depth++;
-    const out = new Uint8Array(depth * HASH);
-    const outWords = new Uint32Array(out.buffer);
-    const words = this.#nodeWords;
-    for (let d = 0; pos > 0; pos = (pos - 1) >> 1, d += 8) {
-      const sibling = (pos % 2 === 1 ? pos + 1 : pos - 1) * 8;
-      for (let j = 0; j < 8; j++) outWords[d + j] = words[sibling + j]!;
-    }
+    const out = new Uint8Array(this.proofDepth(index) * HASH);
+    this.writeProof(index, out, 0);
     return out;
+  }
+
+  proofDepth(index: number): number {
+    let depth = 0;
+    for (let p = this.#treeIndex(index); p > 0; p = (p - 1) >> 1) depth++;
+    return depth;
+  }
+
+  writeProof(index: number, out: Uint8Array, offset: number): number {
+    let pos = this.#treeIndex(index);
+    const depth = this.proofDepth(index);
+    if (offset < 0 || offset + depth * HASH > out.length) throw new RangeError("writeProof: output buffer too small");
+    if (((out.byteOffset + offset) & 3) === 0) {
+      // word copies through a cached 32-bit view of `out` (the common, aligned case)
+      if (this.#outWords?.buffer !== out.buffer || this.#outWordsOffset !== out.byteOffset)
+        [this.#outWords, this.#outWordsOffset] = [
+          new Uint32Array(out.buffer, out.byteOffset, out.byteLength >> 2),
+          out.byteOffset,
+        ];
+      const dst = this.#outWords;
+      const words = this.#nodeWords;
+      for (let o = offset >> 2; pos > 0; pos = (pos - 1) >> 1, o += 8) {
+        const sibling = (pos % 2 === 1 ? pos + 1 : pos - 1) * 8;
+        for (let j = 0; j < 8; j++) dst[o + j] = words[sibling + j]!;
+      }
+    } else {
+      for (let o = offset; pos > 0; pos = (pos - 1) >> 1, o += HASH) {
+        const sibling = (pos % 2 === 1 ? pos + 1 : pos - 1) * HASH;
+        out.set(this.nodes.subarray(sibling, sibling + HASH), o);
+      }
+    }
+    return depth;
   }
 
   dump(): StandardMerkleTreeData<V> {

@@ -135,6 +135,25 @@ describe("buildTree", () => {
     }
   });
 
+  it("behavior: writeProof writes the same bytes at aligned and unaligned offsets, without allocating a result", () => {
+    const entries = Array.from({ length: 37 }, (_, i) => entry(i + 100, BigInt(i) * 3n));
+    const tree = buildTree({ entries });
+    const out = new Uint8Array(64 * 32 + 3);
+    for (const offset of [0, 4, 3]) {
+      for (let i = 0; i < entries.length; i++) {
+        const depth = tree.writeProof(i, out, offset);
+        expect(depth).to.equal(tree.proofDepth(i));
+        expect(Buffer.from(out.subarray(offset, offset + depth * 32)).toString("hex")).to.equal(
+          tree
+            .getProof(i)
+            .map((h) => h.slice(2))
+            .join(""),
+        );
+      }
+    }
+    expect(() => tree.writeProof(0, new Uint8Array(31), 0)).to.throw(RangeError);
+  });
+
   it("behavior: checksummed accounts keep their case in dump() and match OpenZeppelin", () => {
     const entries: TreeEntry[] = [
       { account: "0xAbCdEf0123456789aBcDeF0123456789AbCdEf01", amount: 1n },
