@@ -11,6 +11,7 @@
  * than the library at 100 000.
  */
 import { spawnSync } from "node:child_process";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { peakRssMiB, report } from "./report.ts";
 import type { Address } from "../core/eip712.ts";
@@ -24,6 +25,8 @@ type ChildResult = {
   proofBytesMs?: number;
   proofSiblings: number;
   peakRssMiB: number;
+  /** CPU time (user + system) of build + all hex proofs: what wall time would be on an idle core. */
+  cpuMs: number;
 };
 
 /** Deterministic, distinct accounts and amounts (amounts up to ~$10 000 in µUSD). */
@@ -42,12 +45,14 @@ async function child(impl: string, n: number): Promise<ChildResult> {
   const entries = makeEntries(n);
   if (impl === "ours") {
     const { buildTree } = await import("../core/tree.ts");
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const tree = buildTree({ entries });
     const t1 = performance.now();
     let siblings = 0;
     for (let i = 0; i < n; i++) siblings += tree.getProof(i).length;
     const t2 = performance.now();
+    const c1 = process.cpuUsage(c0);
     const scratch = new Uint8Array(64 * 32);
     for (let i = 0; i < n; i++) siblings -= tree.writeProof(i, scratch, 0);
     const t3 = performance.now();
@@ -62,16 +67,19 @@ async function child(impl: string, n: number): Promise<ChildResult> {
       proofBytesMs: t3 - t2,
       proofSiblings: siblings,
       peakRssMiB: peakRssMiB(),
+      cpuMs: (c1.user + c1.system) / 1000,
     };
   }
   const { StandardMerkleTree } = await import("@openzeppelin/merkle-tree");
   const values = entries.map((e) => [e.account, e.amount.toString()]);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const tree = StandardMerkleTree.of(values, ["address", "uint256"]);
   const t1 = performance.now();
   let siblings = 0;
   for (let i = 0; i < n; i++) siblings += tree.getProof(i).length;
   const t2 = performance.now();
+  const c1 = process.cpuUsage(c0);
   return {
     impl: "openzeppelin",
     leaves: n,
@@ -80,6 +88,7 @@ async function child(impl: string, n: number): Promise<ChildResult> {
     proofsMs: t2 - t1,
     proofSiblings: siblings,
     peakRssMiB: peakRssMiB(),
+    cpuMs: (c1.user + c1.system) / 1000,
   };
 }
 
@@ -130,6 +139,8 @@ export default async function tree(args: string[]): Promise<void> {
       unit: "ms",
       ...common,
       ...vs(oz ? oz.buildMs + oz.proofsMs : undefined),
+      cpuMs: Math.round(ours.cpuMs),
+      loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
       ...(n === 1_000_000 ? { target: "≤ 3000 ms" } : n === 100_000 ? { target: "≥ 60× faster than baseline" } : {}),
     });
     report({

@@ -52,7 +52,6 @@ export function buildReceiptsTree(parameters: BuildReceiptsTreeParameters): Buil
     length: receipts.length,
     leafEncoding: [...RECEIPT_LEAF_ENCODING],
     keyName: "receipt",
-    keyOffset: 0,
     encode: (i, out) => encodeReceiptLeaf(receipts[i]!, i, out),
     value: (i) => [receipts[i]!.receiptId.toLowerCase(), receipts[i]!.countedBytes.toString()],
   });

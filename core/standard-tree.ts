@@ -100,8 +100,6 @@ export type BuildStandardTreeParameters<V> = {
   leafEncoding: string[];
   /** What a duplicate first word is called in errors ("account", "receipt"). */
   keyName: string;
-  /** Where the first word's significant bytes start (12 for an address, 0 for bytes32): sorting key. */
-  keyOffset: number;
   /**
    * Writes entry `index`'s 64-byte ABI encoding into `out[0..64)` (all 64 bytes: the buffer
    * holds the previous hash). Throws `InvalidLeafError` on bad input.
@@ -118,12 +116,12 @@ const HASH = 32;
  * `buildReceiptsTree` (receipts), which supply the encoding.
  *
  * @example
- * const t = buildStandardTree({ length: 1, leafEncoding: ["bytes32", "uint256"], keyName: "key", keyOffset: 0,
+ * const t = buildStandardTree({ length: 1, leafEncoding: ["bytes32", "uint256"], keyName: "key",
  *   encode: (_, out) => out.fill(0, 0, 64), value: () => ["0x" + "00".repeat(32), "0"] });
  * t.root; // keccak256(keccak256(64 zero bytes))
  */
 export function buildStandardTree<V>(parameters: BuildStandardTreeParameters<V>): StandardTree<V> {
-  const { length: n, leafEncoding, keyName, keyOffset, encode, value } = parameters;
+  const { length: n, leafEncoding, keyName, encode, value } = parameters;
   if (n === 0) throw new EmptyTreeError();
   const nodeCount = 2 * n - 1;
   const nodes = new Uint8Array(nodeCount * HASH);
@@ -144,19 +142,26 @@ export function buildStandardTree<V>(parameters: BuildStandardTreeParameters<V>)
     for (let j = 0; j < 8; j++) leafWords[w + j] = s[j]!;
   }
 
-  // 2. duplicates: sort first words; equal neighbours are duplicates
-  const byKey = sortIndicesByHash(keys, n, keyOffset);
-  for (let k = 1; k < n; k++) {
-    const a = byKey[k - 1]!;
-    const b = byKey[k]!;
-    if (compareAt(keys, a * HASH, keys, b * HASH) === 0) {
-      const [first, second] = a < b ? [a, b] : [b, a];
-      throw new DuplicateLeafKeyError(keyName, hexAt(keys, a * HASH), first, second);
+  // 2. duplicates: an open-addressing hash set over the first words (O(n), no sort)
+  const capacity = 2 ** Math.ceil(Math.log2(2 * n + 2));
+  const slots = new Int32Array(capacity).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const w = i * 8;
+    let h = 0x811c9dc5;
+    for (let j = 0; j < 8; j++) h = Math.imul(h ^ keyWords[w + j]!, 0x01000193) ^ (h >>> 15);
+    for (let slot = h & (capacity - 1); ; slot = (slot + 1) & (capacity - 1)) {
+      const other = slots[slot]!;
+      if (other === -1) {
+        slots[slot] = i;
+        break;
+      }
+      if (compareAt(keys, other * HASH, keys, i * HASH) === 0)
+        throw new DuplicateLeafKeyError(keyName, hexAt(keys, i * HASH), other, i);
     }
   }
 
   // 3. leaves in OpenZeppelin's order: k-th smallest hash at node 2n − 2 − k
-  const order = sortIndicesByHash(leafHashes, n, 0);
+  const order = sortIndicesByHash(leafHashes, n);
   const treeIndices = new Uint32Array(n);
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
@@ -396,18 +401,17 @@ function compareAt(a: Uint8Array, ao: number, b: Uint8Array, bo: number): number
 
 /**
  * Indices 0..n−1 sorted by the 32-byte values in `hashes` (ascending, bytewise). Sorts one
- * float64 per entry natively — the value's leading bits (from byte `prefixOffset`; the bytes
- * before it must be equal in all values) above the index's bits — then
+ * float64 per entry natively — the value's leading bits above the index's bits — then
  * resolves the rare runs that share those leading bits with a full comparison.
  */
-function sortIndicesByHash(hashes: Uint8Array, n: number, prefixOffset: number): Uint32Array {
+function sortIndicesByHash(hashes: Uint8Array, n: number): Uint32Array {
   const indexBits = Math.max(1, Math.ceil(Math.log2(n)));
   if (indexBits > 31) throw new RangeError("too many leaves");
   const prefixBits = Math.min(32, 53 - indexBits);
   const indexScale = 2 ** indexBits;
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const o = i * HASH + prefixOffset;
+    const o = i * HASH;
     const hi = ((hashes[o]! << 24) | (hashes[o + 1]! << 16) | (hashes[o + 2]! << 8) | hashes[o + 3]!) >>> 0;
     const prefix = prefixBits === 32 ? hi : hi >>> (32 - prefixBits);
     keys[i] = prefix * indexScale + i;

@@ -1,4 +1,5 @@
 import type { Address, Hex } from "./eip712.ts";
+import { keccakScratch, keccakScratchWords } from "./keccak-wasm.ts";
 import {
   buildStandardTree,
   InvalidLeafError,
@@ -60,14 +61,17 @@ export function buildTree(parameters: BuildTreeParameters): BuildTreeReturnType 
     length: entries.length,
     leafEncoding: [...PAYOUT_LEAF_ENCODING],
     keyName: "account",
-    keyOffset: 12,
     encode: (i, out) => encodePayoutLeaf(entries[i]!, i, out),
     value: (i) => [entries[i]!.account, entries[i]!.amount.toString()],
   });
 }
 
 function encodePayoutLeaf(entry: TreeEntry, index: number, out: Uint8Array): void {
-  out.fill(0, 0, 12);
+  if (out === keccakScratch) {
+    keccakScratchWords[0] = 0;
+    keccakScratchWords[1] = 0;
+    keccakScratchWords[2] = 0;
+  } else out.fill(0, 0, 12);
   if (!writeHex(entry.account, 20, out, 12))
     throw new InvalidLeafError(index, `account ${String(entry.account)} is not a 20-byte hex address`);
   if (!writeUint256(entry.amount, out, 32))
