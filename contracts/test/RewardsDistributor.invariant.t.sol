@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Test} from "forge-std/Test.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {MockUSD} from "../mocks/MockUSD.sol";
+import {RewardsDistributor} from "../RewardsDistributor.sol";
+import {IRewardsDistributor} from "../interfaces/IRewardsDistributor.sol";
+import {TestMerkle} from "./RewardsDistributorBase.t.sol";
+
+/// @notice Drives the distributor through funding, proposals, vetoes, finalizations, claims (valid, stale,
+/// pending, vetoed), withdrawals and time, with bounded inputs, and keeps ghost accounting to check against.
+contract DistributorHandler is Test {
+    uint256 internal constant ACTORS = 6;
+    uint256 internal constant WINDOW = 1 days;
+
+    RewardsDistributor public immutable distributor;
+    MockUSD public immutable usd;
+    address internal immutable admin;
+    address internal immutable proposer;
+    address internal immutable guardian;
+    uint256[] internal signerKeys;
+    address[] public actors;
+
+    // Ghost state.
+    uint256 public ghostFunded;
+    uint256 public ghostWithdrawn;
+    uint256 public ghostPaid;
+    mapping(address account => uint256 paid) public ghostPaidTo;
+    mapping(address account => uint256 claimed) internal lastClaimed;
+    bool public unfinalizedRootPaid;
+    bool public claimedDecreased;
+
+    uint256[] internal finalizedAmounts;
+    bytes32[] internal finalizedLeaves;
+    bytes32 internal finalizedRoot;
+    uint256[] internal pendingAmounts;
+    bytes32[] internal pendingLeaves;
+    bytes32 internal pendingRoot;
+    bool internal hasPending;
+    bytes32[] internal vetoedLeaves;
+    uint256[] internal vetoedAmounts;
+    bytes32 internal vetoedRoot;
+
+    constructor(
+        RewardsDistributor distributor_,
+        MockUSD usd_,
+        address admin_,
+        address proposer_,
+        address guardian_,
+        uint256[] memory signerKeys_
+    ) {
+        distributor = distributor_;
+        usd = usd_;
+        admin = admin_;
+        proposer = proposer_;
+        guardian = guardian_;
+        signerKeys = signerKeys_;
+        for (uint256 i; i < ACTORS; ++i) {
+            actors.push(makeAddr(string.concat("actor-", vm.toString(i))));
+            finalizedAmounts.push(0);
+        }
+    }
+
+    function fund(uint256 amount) public {
+        amount = bound(amount, 1, 1_000_000e6);
+        usd.mint(address(this), amount);
+        usd.approve(address(distributor), amount);
+        distributor.fund(amount);
+        ghostFunded += amount;
+    }
+
+    function propose(uint256 seed) external {
+        if (hasPending) return;
+        uint256[] memory amounts = new uint256[](ACTORS);
+        uint256 total;
+        for (uint256 i; i < ACTORS; ++i) {
+            amounts[i] = finalizedAmounts[i] + (uint256(keccak256(abi.encode(seed, i))) % 100_000e6);
+            total += amounts[i];
+        }
+        uint256 netFunded = distributor.netFunded();
+        if (total > netFunded) fund(total - netFunded);
+        bytes32[] memory leaves = TestMerkle.leaves(actors, amounts);
+        bytes32 root = TestMerkle.root(leaves);
+        uint64 epoch = distributor.latestEpoch() + 1;
+        bytes[] memory sigs = _sign(seed, distributor.epochRootDigest(epoch, root, total, root, 0, 0));
+        vm.prank(proposer);
+        distributor.proposeRoot(epoch, root, total, root, bytes32(0), bytes32(0), sigs);
+        hasPending = true;
+        pendingAmounts = amounts;
+        pendingLeaves = leaves;
+        pendingRoot = root;
+    }
+
+    function _sign(uint256 seed, bytes32 digest) internal view returns (bytes[] memory sigs) {
+        sigs = new bytes[](3);
+        for (uint256 i; i < 3; ++i) {
+            (uint8 v, bytes32 r, bytes32 s) = vm.sign(signerKeys[(seed + i) % signerKeys.length], digest);
+            sigs[i] = abi.encodePacked(r, s, v);
+        }
+    }
+
+    function veto() external {
+        if (!hasPending) return;
+        uint64 epoch = distributor.latestEpoch();
+        if (block.timestamp >= distributor.epochRecord(epoch).validAt) return;
+        vm.prank(guardian);
+        distributor.veto(epoch, "invariant handler");
+        hasPending = false;
+        vetoedLeaves = pendingLeaves;
+        vetoedAmounts = pendingAmounts;
+        vetoedRoot = pendingRoot;
+    }
+
+    function finalize() external {
+        if (!hasPending) return;
+        uint64 epoch = distributor.latestEpoch();
+        uint64 validAt = distributor.epochRecord(epoch).validAt;
+        if (block.timestamp < validAt) vm.warp(validAt);
+        distributor.finalize(epoch);
+        hasPending = false;
+        finalizedAmounts = pendingAmounts;
+        finalizedLeaves = pendingLeaves;
+        finalizedRoot = pendingRoot;
+    }
+
+    function claim(uint256 actorSeed, bool many) external {
+        if (finalizedLeaves.length == 0) return;
+        uint256 i = actorSeed % ACTORS;
+        address account = actors[i];
+        uint256 amount = finalizedAmounts[i];
+        bytes32[] memory proof = TestMerkle.proof(finalizedLeaves, i);
+        uint256 before = usd.balanceOf(account);
+        if (many) {
+            address[] memory accounts = new address[](1);
+            uint256[] memory amounts = new uint256[](1);
+            bytes32[][] memory proofs = new bytes32[][](1);
+            accounts[0] = account;
+            amounts[0] = amount;
+            proofs[0] = proof;
+            try distributor.claimMany(accounts, amounts, proofs) {} catch {}
+        } else if (amount > distributor.claimed(account)) {
+            try distributor.claim(account, amount, proof) {} catch {}
+        }
+        _record(account, usd.balanceOf(account) - before);
+    }
+
+    /// @dev Tries to claim with the pending or the vetoed tree: must never pay unless that tree is the
+    /// finalized one.
+    function claimUnfinalized(uint256 actorSeed, bool vetoed) external {
+        bytes32[] memory leaves = vetoed ? vetoedLeaves : pendingLeaves;
+        if (leaves.length == 0 || (!vetoed && !hasPending)) return;
+        bytes32 root = vetoed ? vetoedRoot : pendingRoot;
+        uint256 i = actorSeed % ACTORS;
+        address account = actors[i];
+        uint256 amount = vetoed ? vetoedAmounts[i] : pendingAmounts[i];
+        uint256 before = usd.balanceOf(account);
+        try distributor.claim(account, amount, TestMerkle.proof(leaves, i)) {
+            if (root != finalizedRoot) unfinalizedRootPaid = true;
+        } catch {}
+        _record(account, usd.balanceOf(account) - before);
+    }
+
+    function withdraw(uint256 amount) external {
+        uint256 excess = distributor.excess();
+        if (excess == 0) return;
+        amount = bound(amount, 1, excess);
+        vm.prank(admin);
+        distributor.withdrawExcess(admin, amount);
+        ghostWithdrawn += amount;
+    }
+
+    function warp(uint256 seconds_) external {
+        vm.warp(block.timestamp + bound(seconds_, 0, 2 * WINDOW));
+    }
+
+    function _record(address account, uint256 paid) internal {
+        ghostPaid += paid;
+        ghostPaidTo[account] += paid;
+        for (uint256 k; k < ACTORS; ++k) {
+            address a = actors[k];
+            uint256 c = distributor.claimed(a);
+            if (c < lastClaimed[a]) claimedDecreased = true;
+            lastClaimed[a] = c;
+        }
+    }
+
+    function actorCount() external pure returns (uint256) {
+        return ACTORS;
+    }
+
+    function finalizedAmount(uint256 i) external view returns (uint256) {
+        return finalizedAmounts[i];
+    }
+}
+
+contract RewardsDistributorInvariantTest is Test {
+    RewardsDistributor internal distributor;
+    MockUSD internal usd;
+    DistributorHandler internal handler;
+
+    function setUp() public {
+        address admin = makeAddr("admin");
+        address proposer = makeAddr("proposer");
+        address guardian = makeAddr("guardian");
+        address[] memory signers = new address[](5);
+        uint256[] memory keys = new uint256[](5);
+        for (uint256 i; i < 5; ++i) {
+            (signers[i], keys[i]) = makeAddrAndKey(string.concat("oracle-", vm.toString(i)));
+        }
+        usd = new MockUSD();
+        // The breaker is on and tight enough to trip now and then.
+        distributor = new RewardsDistributor(
+            IERC20(address(usd)),
+            admin,
+            1 days,
+            signers,
+            3,
+            1 days,
+            250_000e6,
+            1 days
+        );
+        vm.startPrank(admin);
+        distributor.grantRole(distributor.PROPOSER_ROLE(), proposer);
+        distributor.grantRole(distributor.GUARDIAN_ROLE(), guardian);
+        vm.stopPrank();
+        handler = new DistributorHandler(distributor, usd, admin, proposer, guardian, keys);
+        targetContract(address(handler));
+        bytes4[] memory selectors = new bytes4[](7);
+        selectors[0] = DistributorHandler.fund.selector;
+        selectors[1] = DistributorHandler.propose.selector;
+        selectors[2] = DistributorHandler.veto.selector;
+        selectors[3] = DistributorHandler.finalize.selector;
+        selectors[4] = DistributorHandler.claim.selector;
+        selectors[5] = DistributorHandler.claimUnfinalized.selector;
+        selectors[6] = DistributorHandler.withdraw.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+    }
+
+    /// @dev The handler's paths all do something (guards against a handler that only returns early).
+    function test_handler_exercisesEveryPath() public {
+        handler.propose(1);
+        handler.finalize();
+        handler.claim(0, false);
+        handler.claim(1, true);
+        assertGt(handler.ghostPaid(), 0);
+        handler.propose(2);
+        handler.claimUnfinalized(2, false);
+        handler.veto();
+        handler.claimUnfinalized(3, true);
+        handler.withdraw(1);
+        assertGt(handler.ghostWithdrawn(), 0);
+        assertFalse(handler.unfinalizedRootPaid());
+        assertEq(distributor.claimed(handler.actors(2)), 0);
+        invariant_totalPaidWithinFundedMinusWithdrawn();
+        invariant_accountNeverExceedsFinalizedEntitlement();
+        invariant_solvent();
+    }
+
+    /// @dev Total paid ≤ total funded − withdrawn, and the token balance is exactly what is left.
+    function invariant_totalPaidWithinFundedMinusWithdrawn() public view {
+        assertLe(handler.ghostPaid(), handler.ghostFunded() - handler.ghostWithdrawn());
+        assertEq(
+            usd.balanceOf(address(distributor)),
+            handler.ghostFunded() - handler.ghostWithdrawn() - handler.ghostPaid()
+        );
+        assertEq(distributor.netFunded(), handler.ghostFunded() - handler.ghostWithdrawn());
+    }
+
+    /// @dev No account ever receives more than its cumulative amount in the latest finalized root, and the
+    /// contract's `claimed` is exactly what it received.
+    function invariant_accountNeverExceedsFinalizedEntitlement() public view {
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            address a = handler.actors(i);
+            assertLe(handler.ghostPaidTo(a), handler.finalizedAmount(i));
+            assertEq(distributor.claimed(a), handler.ghostPaidTo(a));
+        }
+    }
+
+    /// @dev A pending or vetoed root never pays.
+    function invariant_pendingOrVetoedRootNeverPays() public view {
+        assertFalse(handler.unfinalizedRootPaid());
+    }
+
+    /// @dev Solvent after every action: the balance covers every outstanding entitlement (pending included),
+    /// and funding minus withdrawals covers the committed total.
+    function invariant_solvent() public view {
+        uint256 claimedTotal;
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            claimedTotal += distributor.claimed(handler.actors(i));
+        }
+        assertGe(usd.balanceOf(address(distributor)) + claimedTotal, distributor.committedTotal());
+        assertGe(distributor.netFunded(), distributor.committedTotal());
+    }
+
+    /// @dev `claimed` never decreases.
+    function invariant_claimedNeverDecreases() public view {
+        assertFalse(handler.claimedDecreased());
+    }
+}
