@@ -2,6 +2,7 @@
  * Shared fixture for the RewardsDistributor integration tests and the gas bench: deterministic oracle
  * signer keys, the EIP-712 types, and a deployment with roles granted on a Hardhat network connection.
  */
+import type { network } from "hardhat";
 import type { Address, Hex } from "viem";
 import { keccak256, toHex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
@@ -82,7 +83,7 @@ export function commitments(epoch: bigint): { receiptsRoot: Hex; datasetHash: He
 
 export const ONE_DAY = 86_400n;
 
-type Connection = Awaited<ReturnType<(typeof import("hardhat"))["network"]["create"]>>;
+type Connection = Awaited<ReturnType<typeof network.create>>;
 
 export type DeployOptions = {
   threshold?: bigint;
@@ -105,7 +106,7 @@ export async function deployFixture(connection: Connection, options: DeployOptio
   const distributor = await viem.deployContract("RewardsDistributor", [
     usd.address,
     admin.account.address,
-    3n * ONE_DAY,
+    3 * 86_400, // admin transfer delay (uint48)
     ORACLE_SIGNERS.map((s) => s.address),
     options.threshold ?? 3n,
     options.disputeWindowSeconds ?? ONE_DAY,
