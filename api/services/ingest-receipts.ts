@@ -75,12 +75,26 @@ export async function ingestReceipts(ctx: IngestContext, items: readonly unknown
     candidates.push({ index, signed: { message: receipt, signature }, epoch });
   });
 
-  // 2. Signatures, on every core.
-  const verified = await coordinator.pool.verifyBatch({
-    domain: coordinator.domain,
-    primaryType: "Receipt",
-    items: candidates.map((c) => c.signed),
-  });
+  // 2. Signatures on every core (core's worker pool) while grants and registrations are
+  //    looked up (one query each; they do not depend on the verdicts).
+  const lookups =
+    candidates.length > 0
+      ? Promise.all([
+          grantsBySession(ctx.db, [...new Set(candidates.map((c) => c.signed.message.sessionId))]),
+          registeredNodes(ctx.db, [...new Set(candidates.map((c) => c.signed.message.supporter))]),
+        ])
+      : undefined;
+  let verified;
+  try {
+    verified = await coordinator.pool.verifyBatch({
+      domain: coordinator.domain,
+      primaryType: "Receipt",
+      items: candidates.map((c) => c.signed),
+    });
+  } catch (err) {
+    await lookups?.catch(() => undefined);
+    throw err;
+  }
   const verifiedAt = performance.now();
   metrics.ingestBatchDuration.observe({ kind: "receipt", stage: "verify" }, (verifiedAt - started) / 1000);
   candidates = candidates.filter((c, i) => {
@@ -92,11 +106,8 @@ export async function ingestReceipts(ctx: IngestContext, items: readonly unknown
   });
 
   // 3. Grants and registrations.
-  if (candidates.length > 0) {
-    const [grants, registered] = await Promise.all([
-      grantsBySession(ctx.db, [...new Set(candidates.map((c) => c.signed.message.sessionId))]),
-      registeredNodes(ctx.db, [...new Set(candidates.map((c) => c.signed.message.supporter))]),
-    ]);
+  if (lookups) {
+    const [grants, registered] = await lookups;
     candidates = candidates.filter((c) => {
       const m = c.signed.message;
       const grant = grants.get(m.sessionId);
