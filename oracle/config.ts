@@ -1,0 +1,81 @@
+import path from "node:path";
+import type { Address, Hex } from "../core/eip712.ts";
+import { OracleConfigError } from "./errors.ts";
+import { loadKey } from "./keystore.ts";
+
+/**
+ * The oracle's configuration, validated once at start-up (never read at import time).
+ *
+ * | variable | meaning | default |
+ * |---|---|---|
+ * | `LEDGER_RPC_URL` | JSON-RPC of the L2 | `http://127.0.0.1:8545` |
+ * | `LEDGER_CHAIN_ID` | expected chain id | 31337 |
+ * | `LEDGER_DISTRIBUTOR_ADDRESS` | RewardsDistributor | (required) |
+ * | `LEDGER_COORDINATOR_ADDRESS` | who signs session grants | (required) |
+ * | `LEDGER_EPOCH_GRACE_SECONDS` | late-receipt grace after an epoch ends | 3600 |
+ * | `LEDGER_HEARTBEAT_SLOT_SECONDS` | uptime slot | 60 |
+ * | `LEDGER_EPOCH_BUDGET_MICRO_USD` | funded budget per epoch (µUSD) | 1000000000000 |
+ * | `LEDGER_CONFIRMATIONS` | confirmations to wait for | 1 |
+ * | `LEDGER_ORACLE_POLL_MS` | daemon tick | 5000 |
+ * | `LEDGER_ORACLE_PROPOSER_KEYSTORE` (+`_PASSWORD`/`_PASSWORD_FILE`) | proposer key | — |
+ * | `LEDGER_ORACLE_SIGNER_KEYSTORE` (+`_PASSWORD`/`_PASSWORD_FILE`) | this process's signer key | — |
+ * | `LEDGER_ORACLE_*_PRIVATE_KEY` | plain keys, only with `LEDGER_DEV_MODE=1` | — |
+ * | `LEDGER_DATA_DIR` | datasets are written to `<dir>/datasets/` | `./data` |
+ */
+export type OracleConfig = {
+  rpcUrl: string;
+  chainId: number;
+  distributor: Address;
+  coordinator: Address;
+  graceSeconds: number;
+  heartbeatSlotSeconds: bigint;
+  budgetMicroUsd: bigint;
+  confirmations: number;
+  pollMs: number;
+  dataDir: string;
+  /** Keys this process signs EpochRoots with (after recomputing). */
+  signerKeys: Hex[];
+  proposerKey: Hex | undefined;
+  /** Re-propose a root identical to a vetoed one (an admin decision; default false). */
+  allowVetoedRoot: boolean;
+};
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const v = Number(raw);
+  if (!Number.isSafeInteger(v) || v < min || v > max)
+    throw new OracleConfigError(`${name} must be an integer in ${min}…${max}`);
+  return v;
+}
+
+function address(env: NodeJS.ProcessEnv, name: string): Address {
+  const raw = env[name]?.trim();
+  if (!raw || !ADDRESS.test(raw)) throw new OracleConfigError(`${name} must be a 0x-prefixed 20-byte address`);
+  return raw.toLowerCase() as Address;
+}
+
+export function loadOracleConfig(env: NodeJS.ProcessEnv = process.env): OracleConfig {
+  const budget = env.LEDGER_EPOCH_BUDGET_MICRO_USD?.trim() || "1000000000000";
+  if (!/^\d{1,30}$/.test(budget))
+    throw new OracleConfigError("LEDGER_EPOCH_BUDGET_MICRO_USD must be an integer (µUSD)");
+  const signer = loadKey(env, "LEDGER_ORACLE_SIGNER");
+  const proposer = loadKey(env, "LEDGER_ORACLE_PROPOSER");
+  return {
+    rpcUrl: env.LEDGER_RPC_URL?.trim() || "http://127.0.0.1:8545",
+    chainId: int(env, "LEDGER_CHAIN_ID", 31_337, 1, 2 ** 40),
+    distributor: address(env, "LEDGER_DISTRIBUTOR_ADDRESS"),
+    coordinator: address(env, "LEDGER_COORDINATOR_ADDRESS"),
+    graceSeconds: int(env, "LEDGER_EPOCH_GRACE_SECONDS", 3_600, 0, 30 * 86_400),
+    heartbeatSlotSeconds: BigInt(int(env, "LEDGER_HEARTBEAT_SLOT_SECONDS", 60, 1, 86_400)),
+    budgetMicroUsd: BigInt(budget),
+    confirmations: int(env, "LEDGER_CONFIRMATIONS", 1, 1, 1_000),
+    pollMs: int(env, "LEDGER_ORACLE_POLL_MS", 5_000, 10, 3_600_000),
+    dataDir: path.resolve(env.LEDGER_DATA_DIR?.trim() || "data"),
+    signerKeys: signer ? [signer.privateKey] : [],
+    proposerKey: proposer?.privateKey,
+    allowVetoedRoot: env.LEDGER_ALLOW_VETOED_ROOT === "1",
+  };
+}

@@ -1,0 +1,74 @@
+import { BaseError } from "../core/errors.ts";
+
+/**
+ * The oracle's errors, split the Ponder way: `retryable` (an RPC timeout, a dropped
+ * connection, a chain not funded yet — the same step may succeed later) or fatal (a broken
+ * invariant, a misconfiguration — a person must act). The daemon retries the first with
+ * backoff and stops loudly on the second.
+ */
+
+/** Start-up checks failed (wrong chain, wrong contract, missing role, bad key). One clear line. */
+export class OracleConfigError extends BaseError {
+  override name = "OracleConfigError";
+  constructor(message: string, details?: string) {
+    super(message, { details });
+  }
+}
+
+/** The chain already holds a different root for an epoch we are about to post: never overwrite. */
+export class ConflictingRootError extends BaseError {
+  override name = "ConflictingRootError";
+  readonly chainEpoch: bigint;
+  constructor(chainEpoch: bigint, onChain: string, ours: string) {
+    super(`Chain epoch ${chainEpoch} already holds root ${onChain}, but this oracle computed ${ours}.`, {
+      details: "Another oracle posted a different root. Stop every oracle and reconcile before going on.",
+    });
+    this.chainEpoch = chainEpoch;
+  }
+}
+
+/** The distributor holds less than the epoch's cumulative total: wait in SIGNED until funded. */
+export class InsufficientFundingError extends BaseError {
+  override name = "InsufficientFundingError";
+  readonly requiredMicroUsd: bigint;
+  readonly availableMicroUsd: bigint;
+  constructor(required: bigint, available: bigint) {
+    super(`The distributor is under-funded: the root needs ${required} µUSD, ${available} µUSD are funded.`, {
+      details: "Fund the RewardsDistributor (fund(amount)); the epoch stays SIGNED and is posted once funded.",
+      retryable: true,
+    });
+    this.requiredMicroUsd = required;
+    this.availableMicroUsd = available;
+  }
+}
+
+/** A signer's recomputation differs from what it was asked to sign. */
+export class SignerRefusedError extends BaseError {
+  override name = "SignerRefusedError";
+  readonly epoch: bigint;
+  readonly report: string;
+  constructor(epoch: bigint, report: string) {
+    super(`Signer refuses epoch ${epoch}: ${report}`);
+    this.epoch = epoch;
+    this.report = report;
+  }
+}
+
+/** An epoch is not in a state that allows the requested step. */
+export class EpochStateError extends BaseError {
+  override name = "EpochStateError";
+  constructor(message: string, details?: string) {
+    super(message, { details });
+  }
+}
+
+/** A chain call failed in a way that may pass (timeout, rate limit, dropped connection). */
+export class RpcError extends BaseError {
+  override name = "RpcError";
+  constructor(what: string, cause: unknown) {
+    super(`RPC ${what} failed: ${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)}`, {
+      cause,
+      retryable: true,
+    });
+  }
+}

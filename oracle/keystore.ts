@@ -1,0 +1,145 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  pbkdf2Sync,
+  randomBytes,
+  randomUUID,
+  scryptSync,
+  timingSafeEqual,
+} from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { Address, Hex } from "../core/eip712.ts";
+import { keccak256Bytes } from "../core/keccak.ts";
+import { privateKeyToAddress } from "../core/sign.ts";
+import { OracleConfigError } from "./errors.ts";
+
+/**
+ * Encrypted JSON keystores in the Web3 Secret Storage format (version 3: scrypt or
+ * pbkdf2-hmac-sha256, aes-128-ctr, keccak MAC) — the files geth, ethers, Foundry's `cast wallet`
+ * and MetaMask exports use — on node:crypto only. Keys are never logged; errors name the file,
+ * never its content.
+ */
+
+type KeystoreV3 = {
+  version: 3;
+  id?: string;
+  address?: string;
+  crypto: {
+    cipher: string;
+    ciphertext: string;
+    cipherparams: { iv: string };
+    kdf: string;
+    kdfparams: Record<string, unknown>;
+    mac: string;
+  };
+};
+
+export class KeystoreError extends OracleConfigError {
+  override name = "KeystoreError";
+}
+
+function deriveKey(kdf: string, params: Record<string, unknown>, password: string): Buffer {
+  const salt = Buffer.from(String(params.salt), "hex");
+  const dklen = Number(params.dklen ?? 32);
+  if (kdf === "scrypt") {
+    const N = Number(params.n);
+    const r = Number(params.r);
+    const p = Number(params.p);
+    return scryptSync(password.normalize("NFKC"), salt, dklen, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
+  }
+  if (kdf === "pbkdf2") {
+    if (params.prf !== "hmac-sha256") throw new KeystoreError(`unsupported pbkdf2 prf ${String(params.prf)}`);
+    return pbkdf2Sync(password.normalize("NFKC"), salt, Number(params.c), dklen, "sha256");
+  }
+  throw new KeystoreError(`unsupported keystore kdf ${kdf}`);
+}
+
+/** Decrypts a keystore JSON text; throws `KeystoreError` on a wrong password or a damaged file. */
+export function decryptKeystore(json: string, password: string): { privateKey: Hex; address: Address } {
+  let ks: KeystoreV3;
+  try {
+    ks = JSON.parse(json) as KeystoreV3;
+  } catch {
+    throw new KeystoreError("the keystore is not JSON");
+  }
+  const c =
+    (ks as { crypto?: KeystoreV3["crypto"]; Crypto?: KeystoreV3["crypto"] }).crypto ??
+    (ks as { Crypto?: KeystoreV3["crypto"] }).Crypto;
+  if (ks.version !== 3 || !c) throw new KeystoreError("only version 3 keystores are supported");
+  if (c.cipher !== "aes-128-ctr") throw new KeystoreError(`unsupported cipher ${c.cipher}`);
+  const derived = deriveKey(c.kdf, c.kdfparams, password);
+  const ciphertext = Buffer.from(c.ciphertext, "hex");
+  const mac = keccak256Bytes(Buffer.concat([derived.subarray(16, 32), ciphertext]));
+  const expected = Buffer.from(c.mac, "hex");
+  if (expected.length !== 32 || !timingSafeEqual(Buffer.from(mac), expected))
+    throw new KeystoreError("wrong keystore password (MAC mismatch)");
+  const decipher = createDecipheriv("aes-128-ctr", derived.subarray(0, 16), Buffer.from(c.cipherparams.iv, "hex"));
+  const key = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+  const privateKey: Hex = `0x${key.toString("hex")}`;
+  const address = privateKeyToAddress(privateKey);
+  if (ks.address && ks.address.replace(/^0x/, "").toLowerCase() !== address.slice(2))
+    throw new KeystoreError("the keystore's address does not match its key");
+  return { privateKey, address };
+}
+
+export type EncryptKeystoreOptions = { scryptN?: number };
+
+/** Encrypts a private key into a version 3 keystore JSON (scrypt; N = 2^18 unless given). */
+export function encryptKeystore(privateKey: Hex, password: string, options: EncryptKeystoreOptions = {}): string {
+  const N = options.scryptN ?? 262_144;
+  const salt = randomBytes(32);
+  const iv = randomBytes(16);
+  const kdfparams = { dklen: 32, n: N, p: 1, r: 8, salt: salt.toString("hex") };
+  const derived = deriveKey("scrypt", kdfparams, password);
+  const cipher = createCipheriv("aes-128-ctr", derived.subarray(0, 16), iv);
+  const ciphertext = Buffer.concat([cipher.update(Buffer.from(privateKey.slice(2), "hex")), cipher.final()]);
+  const mac = Buffer.from(keccak256Bytes(Buffer.concat([derived.subarray(16, 32), ciphertext]))).toString("hex");
+  return JSON.stringify({
+    version: 3,
+    id: randomUUID(),
+    address: privateKeyToAddress(privateKey).slice(2),
+    crypto: {
+      cipher: "aes-128-ctr",
+      ciphertext: ciphertext.toString("hex"),
+      cipherparams: { iv: iv.toString("hex") },
+      kdf: "scrypt",
+      kdfparams,
+      mac,
+    },
+  });
+}
+
+/**
+ * Loads a key the way every oracle process does: `<PREFIX>_KEYSTORE` (a keystore file) with
+ * `<PREFIX>_KEYSTORE_PASSWORD` (or `<PREFIX>_KEYSTORE_PASSWORD_FILE`); or, only when
+ * `LEDGER_DEV_MODE=1`, a plain `<PREFIX>_PRIVATE_KEY`. Returns undefined when none is set.
+ */
+export function loadKey(env: NodeJS.ProcessEnv, prefix: string): { privateKey: Hex; address: Address } | undefined {
+  const file = env[`${prefix}_KEYSTORE`]?.trim();
+  if (file) {
+    const passwordFile = env[`${prefix}_KEYSTORE_PASSWORD_FILE`]?.trim();
+    const password = passwordFile
+      ? readFileSync(passwordFile, "utf8").replace(/\r?\n$/, "")
+      : env[`${prefix}_KEYSTORE_PASSWORD`];
+    if (password === undefined)
+      throw new KeystoreError(`${prefix}_KEYSTORE is set but ${prefix}_KEYSTORE_PASSWORD(_FILE) is not`);
+    let json: string;
+    try {
+      json = readFileSync(file, "utf8");
+    } catch {
+      throw new KeystoreError(`cannot read keystore file ${file}`);
+    }
+    return decryptKeystore(json, password);
+  }
+  const plain = env[`${prefix}_PRIVATE_KEY`]?.trim();
+  if (plain) {
+    if (env.LEDGER_DEV_MODE !== "1")
+      throw new KeystoreError(
+        `${prefix}_PRIVATE_KEY is a plain key: allowed only with LEDGER_DEV_MODE=1; use ${prefix}_KEYSTORE in production`,
+      );
+    if (!/^0x[0-9a-fA-F]{64}$/.test(plain))
+      throw new KeystoreError(`${prefix}_PRIVATE_KEY must be 0x and 64 hex digits`);
+    return { privateKey: plain as Hex, address: privateKeyToAddress(plain as Hex) };
+  }
+  return undefined;
+}

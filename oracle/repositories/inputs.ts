@@ -1,0 +1,229 @@
+import type {
+  Address,
+  Hex,
+  SignedHeartbeat,
+  SignedReceipt,
+  SignedSessionGrant,
+  SignedSupporterRegistration,
+} from "../../core/eip712.ts";
+import type { RateCard, UptimeTier } from "../../core/ratecard.ts";
+import type { TreeEntry } from "../../core/tree.ts";
+import type { StreamCheckpoint } from "../../core/verdict.ts";
+import type { Queryable } from "../../db/types.ts";
+import type { FlagOverride } from "../types.ts";
+import { buf, hex } from "./sql.ts";
+
+/**
+ * Reads of the coordinator's tables (written by api/): what the aggregate stage needs to close
+ * one epoch. Every query orders its rows canonically (see `EpochInputs`).
+ */
+
+export async function readReceipts(q: Queryable, epoch: bigint): Promise<SignedReceipt[]> {
+  const { rows } = await q.query<{
+    session_id: Uint8Array;
+    supporter: Uint8Array;
+    viewer: Uint8Array;
+    seq: bigint;
+    cumulative_bytes: bigint;
+    timestamp: bigint;
+    signature: Uint8Array;
+  }>(
+    `SELECT session_id, supporter, viewer, seq, cumulative_bytes, timestamp, signature
+       FROM receipts WHERE epoch = $1 ORDER BY session_id, supporter, seq`,
+    [epoch.toString()],
+  );
+  return rows.map((r) => ({
+    message: {
+      sessionId: hex(r.session_id),
+      supporter: hex(r.supporter),
+      viewer: hex(r.viewer),
+      seq: r.seq,
+      cumulativeBytes: r.cumulative_bytes,
+      timestamp: r.timestamp,
+    },
+    signature: hex(r.signature),
+  }));
+}
+
+/** Grants of every session with a receipt in the epoch. */
+export async function readGrants(q: Queryable, epoch: bigint): Promise<SignedSessionGrant[]> {
+  const { rows } = await q.query<{
+    session_id: Uint8Array;
+    viewer: Uint8Array;
+    stream_id: Uint8Array;
+    max_bits_per_second: bigint;
+    not_before: bigint;
+    not_after: bigint;
+    signature: Uint8Array;
+  }>(
+    `SELECT g.session_id, g.viewer, g.stream_id, g.max_bits_per_second, g.not_before, g.not_after, g.signature
+       FROM grants g
+      WHERE g.session_id IN (SELECT DISTINCT session_id FROM receipts WHERE epoch = $1)
+      ORDER BY g.session_id, g.signature`,
+    [epoch.toString()],
+  );
+  return rows.map((r) => ({
+    message: {
+      sessionId: hex(r.session_id),
+      viewer: hex(r.viewer),
+      streamId: hex(r.stream_id),
+      maxBitsPerSecond: r.max_bits_per_second,
+      notBefore: r.not_before,
+      notAfter: r.not_after,
+    },
+    signature: hex(r.signature),
+  }));
+}
+
+/** Payout registrations effective at or before the epoch, of nodes with receipts in it. */
+export async function readRegistrations(q: Queryable, epoch: bigint): Promise<SignedSupporterRegistration[]> {
+  const { rows } = await q.query<{
+    node_address: Uint8Array;
+    payout_address: Uint8Array;
+    effective_epoch: bigint;
+    nonce: bigint;
+    signature: Uint8Array;
+  }>(
+    `SELECT p.node_address, p.payout_address, p.effective_epoch, p.nonce, p.signature
+       FROM payout_addresses p
+      WHERE p.effective_epoch <= $1
+        AND p.node_address IN (SELECT DISTINCT supporter FROM receipts WHERE epoch = $1)
+      ORDER BY p.node_address, p.effective_epoch`,
+    [epoch.toString()],
+  );
+  return rows.map((r) => ({
+    message: {
+      node: hex(r.node_address),
+      payout: hex(r.payout_address),
+      effectiveEpoch: r.effective_epoch,
+      nonce: r.nonce,
+    },
+    signature: hex(r.signature),
+  }));
+}
+
+export async function readHeartbeats(q: Queryable, epoch: bigint): Promise<SignedHeartbeat[]> {
+  const { rows } = await q.query<{ node_address: Uint8Array; timestamp: bigint; signature: Uint8Array }>(
+    "SELECT node_address, timestamp, signature FROM heartbeats WHERE epoch = $1 ORDER BY node_address, timestamp",
+    [epoch.toString()],
+  );
+  return rows.map((r) => ({
+    message: { node: hex(r.node_address), timestamp: r.timestamp },
+    signature: hex(r.signature),
+  }));
+}
+
+/** Founder nodes among those with receipts in the epoch. */
+export async function readFounders(q: Queryable, epoch: bigint): Promise<Address[]> {
+  const { rows } = await q.query<{ address: Uint8Array }>(
+    `SELECT address FROM nodes
+      WHERE founder AND address IN (SELECT DISTINCT supporter FROM receipts WHERE epoch = $1)
+      ORDER BY address`,
+    [epoch.toString()],
+  );
+  return rows.map((r) => hex(r.address));
+}
+
+/**
+ * Where every stream of the epoch's sessions stood before it: the latest checkpoint of each
+ * (session, supporter) of those sessions from an earlier epoch.
+ */
+export async function readCheckpointsBefore(q: Queryable, epoch: bigint): Promise<StreamCheckpoint[]> {
+  const { rows } = await q.query<{
+    session_id: Uint8Array;
+    supporter: Uint8Array;
+    cumulative_bytes: bigint;
+    counted_bytes: bigint;
+    seq: bigint;
+    timestamp: bigint;
+  }>(
+    `SELECT DISTINCT ON (c.session_id, c.supporter)
+            c.session_id, c.supporter, c.cumulative_bytes, c.counted_bytes, c.seq, c.timestamp
+       FROM epoch_checkpoints c
+      WHERE c.epoch < $1
+        AND c.session_id IN (SELECT DISTINCT session_id FROM receipts WHERE epoch = $1)
+      ORDER BY c.session_id, c.supporter, c.epoch DESC`,
+    [epoch.toString()],
+  );
+  return rows.map((r) => ({
+    sessionId: hex(r.session_id),
+    supporter: hex(r.supporter),
+    cumulativeBytes: r.cumulative_bytes,
+    countedBytes: r.counted_bytes,
+    seq: r.seq,
+    timestamp: r.timestamp,
+  }));
+}
+
+export async function readOverrides(q: Queryable, epoch: bigint): Promise<FlagOverride[]> {
+  const { rows } = await q.query<{
+    node_address: Uint8Array;
+    session_id: Uint8Array | null;
+    reason_code: string;
+    decision: "include" | "exclude";
+    created_by: string;
+    note: string;
+  }>(
+    `SELECT node_address, session_id, reason_code, decision, created_by, note
+       FROM flag_overrides WHERE epoch = $1 ORDER BY id`,
+    [epoch.toString()],
+  );
+  return rows.map((r) => ({
+    node: hex(r.node_address),
+    sessionId: r.session_id ? hex(r.session_id) : null,
+    reasonCode: r.reason_code,
+    decision: r.decision,
+    by: r.created_by,
+    note: r.note,
+  }));
+}
+
+/**
+ * Every rate card version. `uptime_bonus_bps` is one tier from 95 % uptime unless
+ * `details.uptimeTiers` ([{minUptimeBps, bonusBps}], decimal strings or numbers) lists them.
+ */
+export async function readRateCards(q: Queryable): Promise<RateCard[]> {
+  const { rows } = await q.query<{
+    version: number;
+    effective_epoch: bigint;
+    rate_micro_usd_per_gb: bigint;
+    founder_multiplier_bps: number;
+    uptime_bonus_bps: number;
+    details: Record<string, unknown>;
+  }>(
+    `SELECT version, effective_epoch, rate_micro_usd_per_gb, founder_multiplier_bps, uptime_bonus_bps, details
+       FROM rate_cards ORDER BY version`,
+  );
+  return rows.map((r) => {
+    const listed = Array.isArray(r.details?.uptimeTiers) ? (r.details.uptimeTiers as Record<string, unknown>[]) : null;
+    const tiers: UptimeTier[] = listed
+      ? listed.map((t) => ({ minUptimeBps: BigInt(String(t.minUptimeBps)), bonusBps: BigInt(String(t.bonusBps)) }))
+      : r.uptime_bonus_bps > 0
+        ? [{ minUptimeBps: 9_500n, bonusBps: BigInt(r.uptime_bonus_bps) }]
+        : [];
+    return {
+      version: BigInt(r.version),
+      effectiveFromEpoch: r.effective_epoch,
+      ratePerGbMicroUsd: r.rate_micro_usd_per_gb,
+      founderMultiplierBps: BigInt(r.founder_multiplier_bps),
+      uptimeTiers: tiers,
+    };
+  });
+}
+
+/** The leaves of the latest epoch before `epoch` that was computed (by chain epoch). */
+export async function readPreviousLeaves(q: Queryable, epoch: bigint): Promise<TreeEntry[]> {
+  const { rows } = await q.query<{ account: Uint8Array; cumulative_micro_usd: bigint }>(
+    `SELECT l.account, l.cumulative_micro_usd
+       FROM epoch_leaves l
+      WHERE l.epoch = (SELECT s.epoch FROM epoch_state s
+                        WHERE s.epoch < $1 AND s.chain_epoch IS NOT NULL
+                        ORDER BY s.chain_epoch DESC LIMIT 1)
+      ORDER BY l.account`,
+    [epoch.toString()],
+  );
+  return rows.map((r) => ({ account: hex(r.account), amount: r.cumulative_micro_usd }));
+}
+
+export type { Hex };
+export { buf };

@@ -1,0 +1,218 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { expect } from "chai";
+import { network } from "hardhat";
+import pino from "pino";
+import type { Hex } from "viem";
+import { custom, parseEventLogs } from "viem";
+import type { Db } from "../db/types.ts";
+import { testBackends } from "../test/helpers/db.ts";
+import { domainOf } from "./chain.ts";
+import { getEpoch } from "./repositories/epochs.ts";
+import { epochBalances, payableBalances } from "./repositories/ledger.ts";
+import { buf } from "./repositories/sql.ts";
+import { proofFor } from "./proofs.ts";
+import { runOnce } from "./run-epoch.ts";
+import type { OracleContext } from "./run-epoch.ts";
+import { readEpochRecord } from "./stages/post.ts";
+import { deployTestChain, SIGNER_KEYS } from "./testing/chain.ts";
+import type { DeployedChain } from "./testing/chain.ts";
+import { COORDINATOR, epochBounds, seedEpochs } from "./testing/seed.ts";
+
+const log = pino({ level: "silent" });
+const WINDOW = 3_600n;
+
+async function increaseTime(c: DeployedChain, seconds: bigint) {
+  await c.publicClient.request({ method: "evm_increaseTime" as never, params: [Number(seconds)] as never });
+  await c.publicClient.request({ method: "evm_mine" as never, params: [] as never });
+}
+
+async function proposals(c: DeployedChain): Promise<{ epoch: bigint; root: Hex }[]> {
+  const logs = await c.publicClient.getLogs({ address: c.distributor, fromBlock: 0n });
+  return parseEventLogs({ abi: c.abi, logs, eventName: "RootProposed" }).map((l) => {
+    const args = l.args as unknown as { epoch: bigint; root: Hex };
+    return { epoch: args.epoch, root: args.root };
+  });
+}
+
+const connection = await network.create();
+const transport = custom(connection.provider);
+
+for (const backend of testBackends()) {
+  describe(`oracle state machine (${backend.name})`, () => {
+    let db: Db;
+    let dataDir: string;
+    before(async () => {
+      db = await backend.open();
+      dataDir = mkdtempSync(path.join(tmpdir(), "oracle-test-"));
+    });
+    after(async () => {
+      await db?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    async function setup(epochs: bigint[], deploy: Parameters<typeof deployTestChain>[1] = {}) {
+      const c = await deployTestChain(transport, { disputeWindowSeconds: WINDOW, ...deploy });
+      const domain = domainOf(c.chainId, c.distributor);
+      await seedEpochs(db, { domain, epochs });
+      const last = epochs[epochs.length - 1]!;
+      const ctx: OracleContext = {
+        db,
+        chain: c.chain,
+        log,
+        config: {
+          chainId: c.chainId,
+          distributor: c.distributor,
+          coordinator: COORDINATOR,
+          graceSeconds: 60,
+          heartbeatSlotSeconds: 60n,
+          budgetMicroUsd: 10n ** 12n,
+          dataDir,
+          signerKeys: SIGNER_KEYS.slice(0, 2),
+          allowVetoedRoot: false,
+        },
+        now: () => new Date(Number(epochBounds(last).end + 120n) * 1000),
+      };
+      return { c, ctx };
+    }
+
+    it("default: OPEN → … → FINALIZED for two epochs, roots on-chain, claimable, ledger balanced", async () => {
+      const { c, ctx } = await setup([0n, 1n]);
+      await runOnce(ctx);
+      expect((await getEpoch(db, 0n))!.status).to.equal("POSTED");
+      expect((await getEpoch(db, 1n))!.status).to.equal("CLOSED"); // waits for epoch 0 to finalize
+      await increaseTime(c, WINDOW + 1n);
+      await runOnce(ctx);
+      expect((await getEpoch(db, 0n))!.status).to.equal("FINALIZED");
+      expect((await getEpoch(db, 1n))!.status).to.equal("POSTED");
+      await increaseTime(c, WINDOW + 1n);
+      await runOnce(ctx);
+      const e0 = (await getEpoch(db, 0n))!;
+      const e1 = (await getEpoch(db, 1n))!;
+      expect(e1.status).to.equal("FINALIZED");
+      expect([e0.chainEpoch, e1.chainEpoch]).to.deep.equal([1n, 2n]);
+      const onChain = await readEpochRecord(c.chain, 2n);
+      expect(onChain.root).to.equal(e1.root);
+      expect(onChain.status).to.equal("Finalized");
+      expect(e1.cumulativeTotal! > e0.cumulativeTotal!).to.equal(true);
+
+      // node 2 was offline when it served: flagged, paid nothing
+      const { rows } = await db.query<{ n: bigint }>(
+        "SELECT count(*)::int8 AS n FROM epoch_verdicts WHERE epoch = 0 AND 'NODE_OFFLINE' = ANY(reasons)",
+      );
+      expect(rows[0]!.n).to.equal(10n);
+
+      // the stored leaves give proofs the contract accepts
+      const { rows: leaf } = await db.query<{ account: Uint8Array }>(
+        "SELECT account FROM epoch_leaves WHERE epoch = 1 ORDER BY account LIMIT 1",
+      );
+      const account: Hex = `0x${Buffer.from(leaf[0]!.account).toString("hex")}`;
+      const p = (await proofFor(db, 1n, account))!;
+      expect(p.root).to.equal(e1.root);
+      const hash = await c.admin.writeContract({
+        address: c.distributor,
+        abi: c.abi,
+        functionName: "claim",
+        args: [account, p.cumulativeMicroUsd, p.proof],
+      });
+      expect((await c.publicClient.waitForTransactionReceipt({ hash })).status).to.equal("success");
+
+      // double entry: every epoch balances, payables = the leaves
+      for (const b of await epochBalances(db)) expect(b.balanced, `epoch ${b.epoch}`).to.equal(true);
+      const payables = await payableBalances(db);
+      const total = [...payables.values()].reduce((a, v) => a + v, 0n);
+      expect(total).to.equal(e1.cumulativeTotal);
+      expect(await proposals(c)).to.have.length(2);
+    });
+
+    it("behavior: re-runs and a lost POSTED record never post twice", async () => {
+      const { rows } = await db.query<{ n: bigint }>("SELECT max(number) AS n FROM epochs");
+      const epoch = rows[0]!.n ?? 0n;
+      const next = epoch + 1n;
+      const { c, ctx } = await setup([next]);
+      // each test deploys a fresh contract, whose chain epochs start at 1 again
+      await db.query("UPDATE epoch_state SET chain_epoch = NULL WHERE epoch < $1", [next.toString()]);
+      await runOnce(ctx);
+      const posted = (await getEpoch(db, next))!;
+      expect(posted.status).to.equal("POSTED");
+      await runOnce(ctx);
+      // simulate a crash after the transaction was mined but before POSTED was recorded
+      await db.query("UPDATE epochs SET status = 'SIGNED' WHERE number = $1", [next.toString()]);
+      await runOnce(ctx);
+      expect((await getEpoch(db, next))!.status).to.equal("POSTED");
+      expect(await proposals(c)).to.have.length(1);
+      await increaseTime(c, WINDOW + 1n);
+      await runOnce(ctx);
+      await runOnce(ctx);
+      expect((await getEpoch(db, next))!.status).to.equal("FINALIZED");
+      expect(await proposals(c)).to.have.length(1);
+    });
+
+    it("behavior: a vetoed root is reversed in the ledger, recomputed with the admin's overrides and re-proposed", async () => {
+      const { rows } = await db.query<{ n: bigint }>("SELECT max(number) AS n FROM epochs");
+      const next = rows[0]!.n + 1n;
+      const { c, ctx } = await setup([next]);
+      await db.query("UPDATE epoch_state SET chain_epoch = NULL WHERE epoch < $1", [next.toString()]);
+      await runOnce(ctx);
+      const first = (await getEpoch(db, next))!;
+      expect(first.status).to.equal("POSTED");
+      const hash = await c.guardian.writeContract({
+        address: c.distributor,
+        abi: c.abi,
+        functionName: "veto",
+        args: [first.chainEpoch!, "node 2 was online: its heartbeats were delayed"],
+      });
+      await c.publicClient.waitForTransactionReceipt({ hash });
+      await runOnce(ctx);
+      const vetoed = (await getEpoch(db, next))!;
+      expect(vetoed.status).to.equal("VETOED");
+      expect(vetoed.vetoReason).to.equal("node 2 was online: its heartbeats were delayed");
+      for (const b of await epochBalances(db)) expect(b.balanced).to.equal(true);
+      // recomputing without any change gives the vetoed root again: the oracle waits
+      const again = await runOnce(ctx);
+      expect(again.some((s) => !s.moved && s.waiting.includes("vetoed root"))).to.equal(true);
+      // the admin includes node 2's offline-flagged receipts
+      const { rows: n2 } = await db.query<{ supporter: Uint8Array }>(
+        "SELECT DISTINCT supporter FROM epoch_verdicts WHERE epoch = $1 AND 'NODE_OFFLINE' = ANY(reasons)",
+        [next.toString()],
+      );
+      await db.query(
+        `INSERT INTO flag_overrides (epoch, node_address, reason_code, decision, note, created_by)
+         VALUES ($1, $2, 'NODE_OFFLINE', 'include', 'heartbeats were delayed', 'admin')`,
+        [next.toString(), buf(`0x${Buffer.from(n2[0]!.supporter).toString("hex")}`)],
+      );
+      await runOnce(ctx);
+      const second = (await getEpoch(db, next))!;
+      expect(second.status).to.equal("POSTED");
+      expect(second.attempt).to.equal(2);
+      expect(second.chainEpoch).to.equal(first.chainEpoch);
+      expect(second.root).to.not.equal(first.root);
+      expect(second.cumulativeTotal! > first.cumulativeTotal!).to.equal(true);
+      expect((await readEpochRecord(c.chain, second.chainEpoch!)).root).to.equal(second.root);
+      await increaseTime(c, WINDOW + 1n);
+      await runOnce(ctx);
+      expect((await getEpoch(db, next))!.status).to.equal("FINALIZED");
+      const props = await proposals(c);
+      expect(props.map((p) => p.root)).to.deep.equal([first.root, second.root]);
+      for (const b of await epochBalances(db)) expect(b.balanced).to.equal(true);
+    });
+
+    it("behavior: an under-funded distributor keeps the epoch SIGNED with an alert until funded", async () => {
+      const { rows } = await db.query<{ n: bigint }>("SELECT max(number) AS n FROM epochs");
+      const next = rows[0]!.n + 1n;
+      const { c, ctx } = await setup([next], { disputeWindowSeconds: 0n, fund: 1n });
+      await db.query("UPDATE epoch_state SET chain_epoch = NULL WHERE epoch < $1", [next.toString()]);
+      await runOnce(ctx);
+      const waiting = (await getEpoch(db, next))!;
+      expect(waiting.status).to.equal("SIGNED");
+      expect(waiting.alert).to.match(/under-funded/);
+      await c.fund(10n ** 12n);
+      await runOnce(ctx);
+      const done = (await getEpoch(db, next))!;
+      expect(done.status).to.equal("FINALIZED");
+      expect(done.alert).to.equal(null);
+    });
+  });
+}

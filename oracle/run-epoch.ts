@@ -1,0 +1,483 @@
+import type { Logger } from "pino";
+import type { Address, EpochRoot, Hex } from "../core/eip712.ts";
+import { isRetryable } from "../core/errors.ts";
+import type { Db } from "../db/types.ts";
+import { domainOf } from "./chain.ts";
+import type { OracleChain } from "./chain.ts";
+import type { OracleConfig } from "./config.ts";
+import { crashPoint } from "./crash.ts";
+import { EpochStateError, InsufficientFundingError } from "./errors.ts";
+import type { Leadership } from "./leader.ts";
+import * as epochs from "./repositories/epochs.ts";
+import type { EpochRow } from "./repositories/epochs.ts";
+import { accrualLines, bookEpoch } from "./repositories/ledger.ts";
+import { replaceResults } from "./repositories/results.ts";
+import { readSignatures, saveSignature } from "./repositories/signatures.ts";
+import { signCheckedEpoch } from "./signer.ts";
+import { aggregateEpoch } from "./stages/aggregate.ts";
+import { buildEpoch, readDataset, writeDataset } from "./stages/build.ts";
+import { computeEpoch } from "./stages/compute.ts";
+import {
+  finalizeEpochRoot,
+  isAuthorizedSigner,
+  proposeEpochRoot,
+  readThreshold,
+  readVetoReason,
+} from "./stages/post.ts";
+import { epochRootSigner } from "./stages/sign.ts";
+import type { EpochStatus } from "./types.ts";
+
+/**
+ * The epoch state machine — the only module that wires every stage:
+ *
+ *   OPEN ─(ends_at + grace)→ CLOSED ─aggregate·compute·build→ COMPUTED ─M-of-N sign→ SIGNED
+ *   ─propose→ POSTED ─(dispute window)→ FINALIZED;   POSTED ─RootVetoed→ VETOED ─recompute→ COMPUTED …
+ *
+ * `advanceEpoch` makes at most one transition. Each transition is one database transaction
+ * guarded by the status it starts from, so running it twice (two processes, a restart) changes
+ * nothing the second time. Anything written before the transaction is either content-
+ * addressed (the dataset file) or keyed idempotently (a signature per signer and attempt).
+ * The chain is the source of truth for posting: the submitter reads it before it writes.
+ *
+ * Invariant relied on: epochs are processed in number order; epoch N is computed only once
+ * N − 1 is FINALIZED, so its previous leaves and checkpoints are final.
+ */
+
+export type OracleContext = {
+  db: Db;
+  chain: OracleChain;
+  config: Pick<
+    OracleConfig,
+    | "chainId"
+    | "distributor"
+    | "coordinator"
+    | "graceSeconds"
+    | "heartbeatSlotSeconds"
+    | "budgetMicroUsd"
+    | "dataDir"
+    | "signerKeys"
+    | "allowVetoedRoot"
+  >;
+  log: Logger;
+  /** The wall clock (tests move it). */
+  now?: () => Date;
+};
+
+export type StepResult =
+  | { epoch: bigint; moved: true; from: EpochStatus; to: EpochStatus }
+  | { epoch: bigint; moved: false; status: EpochStatus; waiting: string };
+
+const wait = (row: EpochRow, waiting: string): StepResult => ({
+  epoch: row.epoch,
+  moved: false,
+  status: row.status,
+  waiting,
+});
+const moved = (row: EpochRow, to: EpochStatus): StepResult => ({ epoch: row.epoch, moved: true, from: row.status, to });
+
+export function epochRootOf(row: EpochRow): EpochRoot {
+  if (
+    !row.chainEpoch ||
+    !row.root ||
+    !row.receiptsRoot ||
+    !row.datasetHash ||
+    !row.rateCardHash ||
+    row.cumulativeTotal === null
+  )
+    throw new EpochStateError(`Epoch ${row.epoch} has no computed root.`);
+  return {
+    epoch: row.chainEpoch,
+    root: row.root,
+    cumulativeTotal: row.cumulativeTotal,
+    receiptsRoot: row.receiptsRoot,
+    datasetHash: row.datasetHash,
+    rateCardHash: row.rateCardHash,
+  };
+}
+
+/** Makes at most one transition of `epoch`; returns what happened or why it waits. */
+export async function advanceEpoch(
+  ctx: OracleContext,
+  epoch: bigint,
+  options: { force?: boolean } = {},
+): Promise<StepResult> {
+  const row = await epochs.getEpoch(ctx.db, epoch);
+  if (!row) throw new EpochStateError(`No epoch ${epoch}.`);
+  switch (row.status) {
+    case "OPEN":
+      return close(ctx, row, options.force ?? false);
+    case "CLOSED":
+    case "VETOED":
+      return compute(ctx, row);
+    case "COMPUTED":
+      return sign(ctx, row);
+    case "SIGNED":
+      return post(ctx, row);
+    case "POSTED":
+      return finalize(ctx, row);
+    case "FINALIZED":
+      return wait(row, "done");
+  }
+}
+
+// --- OPEN → CLOSED --------------------------------------------------------------------------------
+
+async function close(ctx: OracleContext, row: EpochRow, force: boolean): Promise<StepResult> {
+  const now = (ctx.now ?? (() => new Date()))();
+  const closesAt = new Date(row.endsAt.getTime() + ctx.config.graceSeconds * 1000);
+  if (now < row.endsAt || (!force && now < closesAt))
+    return wait(row, `open until ${closesAt.toISOString()} (grace ${ctx.config.graceSeconds} s after the end)`);
+  const done = await ctx.db.transaction(async (tx) => {
+    // Waits for any coordinator transaction that share-locked this epoch to store receipts.
+    const ok = await epochs.transition(tx, row.epoch, ["OPEN"], "CLOSED");
+    if (ok) await epochs.recordClosed(tx, row.epoch);
+    crashPoint("close:before-commit");
+    return ok;
+  });
+  crashPoint("close:after-commit");
+  if (!done) return wait(row, "closed by another process");
+  ctx.log.info({ epoch: row.epoch.toString() }, "epoch closed");
+  return moved(row, "CLOSED");
+}
+
+// --- CLOSED | VETOED → COMPUTED --------------------------------------------------------------------
+
+async function compute(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
+  const previous = await epochs.getPreviousEpoch(ctx.db, row.epoch);
+  if (previous && previous.status !== "FINALIZED")
+    return wait(row, `waiting for epoch ${previous.epoch} (${previous.status}) to be finalized first`);
+  const vetoed = row.status === "VETOED";
+  const attempt = vetoed ? row.attempt + 1 : 1;
+  const chainEpoch = row.chainEpoch ?? (await epochs.maxChainEpoch(ctx.db)) + 1n;
+  const started = Date.now();
+  const inputs = await aggregateEpoch(ctx.db, {
+    epoch: row.epoch,
+    chainEpoch,
+    startsAt: row.startsAt,
+    endsAt: row.endsAt,
+    domain: domainOf(ctx.config.chainId, ctx.config.distributor),
+    coordinator: ctx.config.coordinator,
+    budgetMicroUsd: ctx.config.budgetMicroUsd,
+    heartbeatSlotSeconds: ctx.config.heartbeatSlotSeconds,
+  });
+  const computed = computeEpoch({ inputs });
+  const built = buildEpoch(inputs, computed);
+  if (vetoed && row.vetoedRoot === built.root && !ctx.config.allowVetoedRoot)
+    return wait(
+      row,
+      `recomputed root ${built.root} equals the vetoed root: add flag overrides, or allow re-proposing it (LEDGER_ALLOW_VETOED_ROOT=1)`,
+    );
+  writeDataset(ctx.config.dataDir, built.datasetHash, built.dataset);
+  crashPoint("compute:after-dataset-write");
+  const done = await ctx.db.transaction(async (tx) => {
+    const current = await epochs.getEpoch(tx, row.epoch, true);
+    if (current?.status !== row.status || current.attempt !== row.attempt) return false;
+    await replaceResults(tx, row.epoch, {
+      statements: computed.statements,
+      leaves: computed.leaves,
+      checkpoints: computed.checkpoints,
+      verdicts: computed.verdicts,
+      receipts: inputs.receipts,
+    });
+    await bookEpoch(tx, {
+      epoch: row.epoch,
+      attempt,
+      kind: "accrual",
+      lines: computed.statements.map((s) => ({ account: s.account, amountMicroUsd: s.payoutMicroUsd })),
+      memo: `epoch ${row.epoch} accrual (chain epoch ${chainEpoch}, attempt ${attempt})`,
+    });
+    await epochs.recordComputed(tx, {
+      epoch: row.epoch,
+      chainEpoch,
+      attempt,
+      budgetMicroUsd: computed.summary.budgetMicroUsd,
+      earnedMicroUsd: computed.summary.earnedMicroUsd,
+      payoutMicroUsd: computed.summary.payoutMicroUsd,
+      unallocatedMicroUsd: computed.summary.unallocatedMicroUsd,
+      roundingDustMicroUsd: computed.summary.roundingDustMicroUsd,
+      proRata: computed.summary.proRata,
+      cumulativeTotal: computed.cumulativeTotal,
+      supporters: computed.statements.length,
+      receiptsTotal: computed.verdicts.length,
+      receiptsCounted: computed.verdicts.filter((v) => v.countedBytes > 0n).length,
+      countedBytes: computed.statements.reduce((s, x) => s + x.countedBytes, 0n),
+      root: built.root,
+      receiptsRoot: built.receiptsRoot,
+      datasetHash: built.datasetHash,
+      rateCardHash: built.rateCardHash,
+      rateCardVersion: inputs.rateCard.version,
+    });
+    const ok = await epochs.transition(tx, row.epoch, [row.status], "COMPUTED");
+    crashPoint("compute:before-commit");
+    return ok;
+  });
+  crashPoint("compute:after-commit");
+  if (!done) return wait(row, "computed by another process");
+  ctx.log.info(
+    {
+      epoch: row.epoch.toString(),
+      chainEpoch: chainEpoch.toString(),
+      attempt,
+      root: built.root,
+      datasetHash: built.datasetHash,
+      supporters: computed.statements.length,
+      receipts: computed.verdicts.length,
+      payoutMicroUsd: computed.summary.payoutMicroUsd.toString(),
+      ms: Date.now() - started,
+    },
+    "epoch computed",
+  );
+  return moved(row, "COMPUTED");
+}
+
+// --- COMPUTED → SIGNED ----------------------------------------------------------------------------
+
+/** The stored signatures of the current attempt that recover to distinct authorized signers. */
+async function validSignatures(ctx: OracleContext, row: EpochRow, epochRoot: EpochRoot): Promise<Map<Address, Hex>> {
+  const domain = domainOf(ctx.config.chainId, ctx.config.distributor);
+  const valid = new Map<Address, Hex>();
+  for (const s of await readSignatures(ctx.db, row.epoch, row.attempt)) {
+    if (s.root !== epochRoot.root || s.datasetHash !== epochRoot.datasetHash) continue;
+    const signer = epochRootSigner(domain, epochRoot, s.signature);
+    if (signer === null || signer !== s.signer || valid.has(signer)) continue;
+    if (!(await isAuthorizedSigner(ctx.chain, signer))) continue;
+    valid.set(signer, s.signature);
+  }
+  return valid;
+}
+
+async function sign(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
+  const epochRoot = epochRootOf(row);
+  const domain = domainOf(ctx.config.chainId, ctx.config.distributor);
+  const threshold = await readThreshold(ctx.chain);
+  let valid = await validSignatures(ctx, row, epochRoot);
+  if (ctx.config.signerKeys.length > 0 && BigInt(valid.size) < threshold) {
+    // Local signers: each checks the dataset by recomputing it before signing.
+    const dataset = readDataset(ctx.config.dataDir, epochRoot.datasetHash);
+    let first = true;
+    for (const privateKey of ctx.config.signerKeys) {
+      const { signer, signature } = signCheckedEpoch({
+        dataset,
+        expected: epochRoot,
+        domain,
+        privateKey,
+        signatures: "trust-ingest",
+      });
+      if (valid.has(signer)) continue;
+      await saveSignature(ctx.db, {
+        epoch: row.epoch,
+        attempt: row.attempt,
+        signer,
+        root: epochRoot.root,
+        datasetHash: epochRoot.datasetHash,
+        signature,
+      });
+      if (first) crashPoint("sign:after-first-signature");
+      first = false;
+    }
+    valid = await validSignatures(ctx, row, epochRoot);
+  }
+  if (BigInt(valid.size) < threshold)
+    return wait(
+      row,
+      `${valid.size} of ${threshold} signatures from authorized signers; waiting for \`ledger oracle sign --epoch ${row.epoch}\``,
+    );
+  const done = await ctx.db.transaction(async (tx) => {
+    const ok = await epochs.transition(tx, row.epoch, ["COMPUTED"], "SIGNED");
+    if (ok) await epochs.recordSigned(tx, row.epoch);
+    crashPoint("sign:before-commit");
+    return ok;
+  });
+  if (!done) return wait(row, "signed by another process");
+  ctx.log.info(
+    { epoch: row.epoch.toString(), signatures: valid.size, threshold: threshold.toString() },
+    "epoch signed",
+  );
+  return moved(row, "SIGNED");
+}
+
+// --- SIGNED → POSTED ------------------------------------------------------------------------------
+
+async function post(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
+  const epochRoot = epochRootOf(row);
+  const threshold = await readThreshold(ctx.chain);
+  const valid = await validSignatures(ctx, row, epochRoot);
+  if (BigInt(valid.size) < threshold) return wait(row, `only ${valid.size} of ${threshold} valid signatures`);
+  const signatures = [...valid.values()].slice(0, Number(threshold));
+  let result;
+  try {
+    result = await proposeEpochRoot(ctx.chain, { epochRoot, signatures, allowVetoedRoot: ctx.config.allowVetoedRoot });
+  } catch (err) {
+    if (err instanceof InsufficientFundingError) {
+      if (await epochs.setAlert(ctx.db, row.epoch, err.shortMessage))
+        ctx.log.warn(
+          {
+            epoch: row.epoch.toString(),
+            alert: "insufficient_funding",
+            requiredMicroUsd: err.requiredMicroUsd.toString(),
+            availableMicroUsd: err.availableMicroUsd.toString(),
+          },
+          err.shortMessage,
+        );
+      oracleMetrics.insufficientFunding.add(row.epoch);
+      return wait(row, err.shortMessage);
+    }
+    throw err;
+  }
+  oracleMetrics.insufficientFunding.delete(row.epoch);
+  if (result.kind === "vetoed") return markVetoed(ctx, row, ["SIGNED"]);
+  const done = await ctx.db.transaction(async (tx) => {
+    const ok = await epochs.transition(tx, row.epoch, ["SIGNED"], "POSTED");
+    if (ok)
+      await epochs.recordPosted(tx, row.epoch, {
+        tx: result.kind === "posted" ? result.txHash : null,
+        block: result.kind === "posted" ? result.blockNumber : null,
+        validAt: result.validAt,
+      });
+    return ok;
+  });
+  crashPoint("post:after-commit");
+  if (!done) return wait(row, "posted by another process");
+  ctx.log.info(
+    {
+      epoch: row.epoch.toString(),
+      chainEpoch: epochRoot.epoch.toString(),
+      root: epochRoot.root,
+      kind: result.kind,
+      tx: result.kind === "posted" ? result.txHash : undefined,
+    },
+    result.kind === "posted" ? "root proposed" : "root already on-chain",
+  );
+  return moved(row, "POSTED");
+}
+
+// --- POSTED → FINALIZED | VETOED ------------------------------------------------------------------
+
+async function finalize(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
+  const epochRoot = epochRootOf(row);
+  const result = await finalizeEpochRoot(ctx.chain, epochRoot.epoch, epochRoot.root);
+  if (result.kind === "waiting")
+    return wait(row, `dispute window open until ${result.validAt} (chain time ${result.now})`);
+  if (result.kind === "vetoed") return markVetoed(ctx, row, ["POSTED"]);
+  const done = await ctx.db.transaction(async (tx) => {
+    const ok = await epochs.transition(tx, row.epoch, ["POSTED"], "FINALIZED");
+    if (ok) await epochs.recordFinalized(tx, row.epoch, result.txHash);
+    return ok;
+  });
+  crashPoint("finalize:after-commit");
+  if (!done) return wait(row, "finalized by another process");
+  ctx.log.info({ epoch: row.epoch.toString(), chainEpoch: epochRoot.epoch.toString() }, "epoch finalized");
+  return moved(row, "FINALIZED");
+}
+
+/** Records a veto seen on-chain and reverses the attempt's accrual, in one transaction. */
+async function markVetoed(ctx: OracleContext, row: EpochRow, from: EpochStatus[]): Promise<StepResult> {
+  const epochRoot = epochRootOf(row);
+  const reason = await readVetoReason(ctx.chain, epochRoot.epoch);
+  const done = await ctx.db.transaction(async (tx) => {
+    const ok = await epochs.transition(tx, row.epoch, from, "VETOED");
+    if (!ok) return false;
+    await epochs.recordVetoed(tx, row.epoch, epochRoot.root, reason);
+    await bookEpoch(tx, {
+      epoch: row.epoch,
+      attempt: row.attempt,
+      kind: "reversal",
+      lines: await accrualLines(tx, row.epoch, row.attempt),
+      memo: `epoch ${row.epoch} attempt ${row.attempt} vetoed: ${reason}`,
+    });
+    return true;
+  });
+  if (!done) return wait(row, "vetoed by another process");
+  ctx.log.warn(
+    { epoch: row.epoch.toString(), chainEpoch: epochRoot.epoch.toString(), root: epochRoot.root, reason },
+    "root vetoed",
+  );
+  return moved(row, "VETOED");
+}
+
+// --- driving every epoch ---------------------------------------------------------------------------
+
+/**
+ * Advances every unfinished epoch, oldest first, as far as it goes now. Returns the steps
+ * taken and, per epoch, why it waits.
+ */
+export async function runOnce(ctx: OracleContext, options: { maxSteps?: number } = {}): Promise<StepResult[]> {
+  const steps: StepResult[] = [];
+  const max = options.maxSteps ?? 1_000;
+  for (;;) {
+    let progress = false;
+    for (const row of await epochs.listUnfinished(ctx.db)) {
+      const step = await advanceEpoch(ctx, row.epoch);
+      steps.push(step);
+      if (step.moved) {
+        progress = true;
+        break; // re-read: an earlier epoch's progress may unblock a later one
+      }
+    }
+    if (!progress || steps.length >= max) return steps;
+  }
+}
+
+/** Drives one epoch as far as it goes now (closing it even within the grace period). */
+export async function driveEpoch(
+  ctx: OracleContext,
+  epoch: bigint,
+  options: { force?: boolean } = {},
+): Promise<StepResult[]> {
+  const steps: StepResult[] = [];
+  for (let i = 0; i < 20; i++) {
+    const step = await advanceEpoch(ctx, epoch, options);
+    steps.push(step);
+    if (!step.moved) break;
+  }
+  return steps;
+}
+
+/** In-process gauges for alerts (`status` prints them; the API's /metrics may read them). */
+export const oracleMetrics = { insufficientFunding: new Set<bigint>() };
+
+export type DaemonOptions = { leadership: Leadership; pollMs: number; signal: AbortSignal };
+
+/**
+ * The daemon: while leader, `runOnce` every `pollMs`; retryable errors back off exponentially
+ * (up to 60 s); a fatal error stops the loop and is rethrown.
+ */
+export async function runDaemon(ctx: OracleContext, options: DaemonOptions): Promise<void> {
+  let backoffMs = options.pollMs;
+  let wasLeader = false;
+  while (!options.signal.aborted) {
+    const leader = await options.leadership.tryAcquire();
+    if (leader !== wasLeader)
+      ctx.log.info({ leader }, leader ? "leadership acquired" : "following (another oracle leads)");
+    wasLeader = leader;
+    let delay = options.pollMs;
+    if (leader) {
+      try {
+        const steps = await runOnce(ctx);
+        for (const s of steps)
+          if (!s.moved && s.waiting !== "done")
+            ctx.log.debug({ epoch: s.epoch.toString(), waiting: s.waiting }, "waiting");
+        backoffMs = options.pollMs;
+      } catch (err) {
+        if (!isRetryable(err)) {
+          ctx.log.fatal({ err }, "fatal oracle error; stopping");
+          throw err;
+        }
+        backoffMs = Math.min(backoffMs * 2, 60_000);
+        delay = backoffMs;
+        ctx.log.warn({ err, retryInMs: delay }, "retryable oracle error");
+      }
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, delay);
+      options.signal.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+}
