@@ -88,11 +88,11 @@ for (const backend of testBackends()) {
               epoch: r.seq % 2n === 0n ? 101 : 100,
               sessionId: sid(k),
               supporter,
-              viewer: `0x${"22".repeat(20)}` as Hex,
+              viewer: `0x${"22".repeat(20)}`,
               seq: r.seq,
               cumulativeBytes: r.cumulativeBytes,
               timestamp: 100n * 86_400n,
-              signature: `0x${"33".repeat(65)}` as Hex,
+              signature: `0x${"33".repeat(65)}`,
             })),
           );
           const before = await receiptTotals(db);
