@@ -155,4 +155,18 @@ async function benchSize(leafCount: number): Promise<void> {
     proofLength: depth(4, collector),
     note: "one cumulative claim collects epochs 1-4 (Uniswap's distributor: 4 claims and 4 contracts)",
   });
+
+  // For context: the same paths with the circuit breaker disabled (what the breaker's write costs).
+  await f.wait(await distributor.write.setOutflowLimit([0n, 0n]));
+  const fresh = batch[10];
+  if (fresh !== undefined) {
+    record("claim.first.breakerOff", await gasOf(await distributor.write.claim([...claimArgs(4, fresh)])), {
+      proofLength: depth(4, fresh),
+      note: "context only: breaker disabled",
+    });
+  }
+  record("claim.cumulative.breakerOff", await gasOf(await distributor.write.claim([...claimArgs(4, claimer)])), {
+    proofLength: depth(4, claimer),
+    note: "context only: breaker disabled",
+  });
 }

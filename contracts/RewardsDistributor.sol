@@ -52,10 +52,14 @@ contract RewardsDistributor is
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
     /// @notice The EIP-712 type hash of `EpochRoot`.
+    // Evaluated at compile time.
+    // solhint-disable-next-line gas-small-strings
     bytes32 public constant EPOCH_ROOT_TYPEHASH = keccak256(
         "EpochRoot(uint64 epoch,bytes32 root,uint256 cumulativeTotal,bytes32 receiptsRoot,bytes32 datasetHash,bytes32 rateCardHash)"
     );
     /// @notice The EIP-712 type hash of `ClaimAuthorization`.
+    // Evaluated at compile time.
+    // solhint-disable-next-line gas-small-strings
     bytes32 public constant CLAIM_AUTHORIZATION_TYPEHASH = keccak256(
         "ClaimAuthorization(address account,address recipient,uint256 maxRelayerFee,uint256 nonce,uint256 deadline)"
     );
@@ -192,6 +196,8 @@ contract RewardsDistributor is
         EpochStatus status = record.status;
         if (status != EpochStatus.Pending) revert EpochNotPending(epoch, status);
         uint64 validAt = record.validAt;
+        // The window closes at `validAt` exactly.
+        // solhint-disable-next-line gas-strict-inequalities
         if (block.timestamp >= validAt && !_hot.paused) revert DisputeWindowElapsed(epoch, validAt);
         record.status = EpochStatus.Vetoed;
         // A pending epoch is always `latestEpoch`: roll back to the finalized one before it.
@@ -272,6 +278,8 @@ contract RewardsDistributor is
             _verify(account, cumulativeAmount, proofs[i], root);
             Account storage state = _accounts[account];
             uint256 already = state.claimed;
+            // Equal means nothing left to claim.
+            // solhint-disable-next-line gas-strict-inequalities
             if (cumulativeAmount <= already) continue;
             state.claimed = cumulativeAmount.toUint128();
             unchecked {
@@ -549,6 +557,8 @@ contract RewardsDistributor is
     function _verify(address account, uint256 cumulativeAmount, bytes32[] calldata proof, bytes32 root) private pure {
         bytes32 leaf;
         // keccak256(bytes.concat(keccak256(abi.encode(account, cumulativeAmount)))), in scratch space.
+        // The leaf hash in scratch space, no allocation.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(0x00, account)
             mstore(0x20, cumulativeAmount)
@@ -568,6 +578,8 @@ contract RewardsDistributor is
         _verify(account, cumulativeAmount, proof, root);
         Account storage state = _accounts[account];
         uint256 already = state.claimed;
+        // Equal means nothing left to claim.
+        // solhint-disable-next-line gas-strict-inequalities
         if (cumulativeAmount <= already) revert NothingToClaim(account, cumulativeAmount, already);
         state.claimed = cumulativeAmount.toUint128();
         unchecked {
@@ -580,6 +592,8 @@ contract RewardsDistributor is
     function _decayedOutflow(Hot memory hot) private view returns (uint256) {
         uint256 window = hot.outflowWindowSeconds;
         uint256 elapsed = block.timestamp - hot.outflowUpdatedAt;
+        // A full window has elapsed at exactly `window`.
+        // solhint-disable-next-line gas-strict-inequalities
         if (elapsed >= window) return 0;
         unchecked {
             // ≤ 2^64 · 2^24: no overflow.
