@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * `ledger`: the command line of the rewards ledger, for supporters, admins and auditors.
+ * Every command has `--help`; any error is one line on stderr and a non-zero exit code
+ * (2 for a usage mistake, 1 for a failed check or a runtime error).
+ */
+import { CheckFailedError, UsageError, oneLine, type Command } from "./lib/cli.ts";
+import { verifyEpochCommand } from "./commands/verify-epoch.ts";
+
+const commands: Command[] = [verifyEpochCommand];
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    "usage: ledger <command> [options]   (ledger <command> --help for its options)",
+    "",
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+  ].join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(help());
+    return name ? 0 : 2;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    console.error(`ledger: unknown command "${name}"\n${help()}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(`${command.summary}\nusage: ${command.usage}`);
+    return 0;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (err) {
+    console.error(`ledger ${name}: ${oneLine(err)}`);
+    if (err instanceof UsageError) return 2;
+    if (err instanceof CheckFailedError) return 1;
+    if (process.env.LEDGER_DEBUG) console.error(err);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
