@@ -151,7 +151,8 @@ for (const backend of testBackends()) {
             const signedChanged = mutations.some(
               ([field, value]) =>
                 SIGNED.has(field) &&
-                JSON.stringify(value).toLowerCase().replace(/"/g, "") !== valid[field as keyof WireReceipt].toLowerCase(),
+                JSON.stringify(value).toLowerCase().replace(/"/g, "") !==
+                  valid[field as keyof WireReceipt].toLowerCase(),
             );
             if (status === 200) expect(json.accepted).to.be.at.most(signedChanged ? 0 : 1);
           },

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ingestHeartbeats } from "../../services/ingest-heartbeats.ts";
 import { ingestReceipts, type ItemResult } from "../../services/ingest-receipts.ts";
 import { batchResponse, errorResponses, heartbeatItem, receiptItem } from "./schemas.ts";
@@ -8,7 +8,8 @@ export const MAX_BATCH = 1_000;
 /** Body limit of the batch routes: 1 000 items of ~400 bytes with room for whitespace. */
 const BATCH_BODY_LIMIT = 2 * 1_048_576;
 
-function summarize(results: ItemResult[]) {
+/** Counts the verdicts of a batch and logs them (one structured line per batch, with the request id). */
+function summarize(request: FastifyRequest, kind: "receipt" | "heartbeat", results: ItemResult[]) {
   let accepted = 0;
   let duplicate = 0;
   let rejected = 0;
@@ -17,6 +18,7 @@ function summarize(results: ItemResult[]) {
     else if (r.status === "duplicate") duplicate++;
     else rejected++;
   }
+  request.log.info({ kind, items: results.length, accepted, duplicate, rejected }, "batch ingested");
   return { accepted, duplicate, rejected, results };
 }
 
@@ -57,6 +59,8 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
     },
     async (request) =>
       summarize(
+        request,
+        "receipt",
         await ingestReceipts({ db: app.db, coordinator: app.coordinator, metrics: app.metrics }, request.body.receipts),
       ),
   );
@@ -86,6 +90,8 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
     },
     async (request) =>
       summarize(
+        request,
+        "heartbeat",
         await ingestHeartbeats(
           { db: app.db, coordinator: app.coordinator, metrics: app.metrics },
           request.body.heartbeats,
