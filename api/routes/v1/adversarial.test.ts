@@ -20,7 +20,7 @@ import {
   type WireReceipt,
 } from "../../testing/fixtures.ts";
 
-const RUNS = Number(process.env.FAST_CHECK_RUNS ?? (process.env.CI ? 600 : 200));
+const RUNS = Number(process.env.FAST_CHECK_RUNS ?? (process.env.CI ? 400 : 150));
 
 /** Values that break naive parsers: wrong types, huge numbers, hex edge cases, prototype keys. */
 const nasty = fc.oneof(
