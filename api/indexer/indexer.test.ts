@@ -5,71 +5,18 @@
  */
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { network } from "hardhat";
-import type { Address, Hex } from "viem";
+import type { Hex } from "viem";
 import type { Db } from "../../db/types.ts";
 import { testBackends } from "../../test/helpers/db.ts";
-import {
-  commitments,
-  deployFixture,
-  ONE_DAY,
-  ORACLE_SIGNERS,
-  signEpochRoot,
-  testAccount,
-} from "../../test/contracts/fixture.ts";
+import { deployFixture, ORACLE_SIGNERS, testAccount } from "../../test/contracts/fixture.ts";
 import { eventCounts, getCheckpoint } from "../repositories/indexer-chain.ts";
 import { ReorgTooDeepError } from "./errors.ts";
 import { createIndexer, eventId, type IndexerStep } from "./sync.ts";
+import { proposeAndFinalize, type Fixture } from "./testing.ts";
 
 const ALICE = testAccount("indexer-alice").address;
 const BOB = testAccount("indexer-bob").address;
-
-type Fixture = Awaited<ReturnType<typeof deployFixture>>;
-
-export async function proposeAndFinalize(
-  f: Fixture,
-  networkHelpers: { time: { increase(s: bigint): Promise<unknown> } },
-  epoch: bigint,
-  entitlements: [Address, bigint][],
-) {
-  const tree = StandardMerkleTree.of(
-    entitlements.map(([a, n]) => [a, n.toString()]),
-    ["address", "uint256"],
-  );
-  const message = {
-    epoch,
-    root: tree.root as Hex,
-    cumulativeTotal: entitlements.reduce((s, [, n]) => s + n, 0n),
-    ...commitments(epoch),
-  };
-  const signatures = await signEpochRoot(ORACLE_SIGNERS.slice(0, 3), f.chainId, f.distributor.address, message);
-  await f.wait(
-    await f.distributor.write.proposeRoot(
-      [
-        epoch,
-        message.root,
-        message.cumulativeTotal,
-        message.receiptsRoot,
-        message.datasetHash,
-        message.rateCardHash,
-        signatures,
-      ],
-      { account: f.proposer.account },
-    ),
-  );
-  await networkHelpers.time.increase(ONE_DAY + 1n);
-  await f.wait(await f.distributor.write.finalize([epoch], { account: f.other.account }));
-  const claim = async (index: number) => {
-    const [account, amount] = tree.at(index) as [Address, string];
-    return f.wait(
-      await f.distributor.write.claim([account, BigInt(amount), tree.getProof(index) as Hex[]], {
-        account: f.other.account,
-      }),
-    );
-  };
-  return { tree, message, claim };
-}
 
 for (const backend of testBackends()) {
   describe(`chain indexer (${backend.name})`, () => {

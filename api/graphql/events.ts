@@ -1,0 +1,112 @@
+/**
+ * Live ledger events for subscriptions: in-process by default; with a Redis URL, through Redis
+ * pub/sub so an event published by any process (an API replica, the indexer) reaches the
+ * subscribers of every replica. Payloads are ids only; subscribers load the current rows.
+ */
+import { createPubSub, type PubSub } from "graphql-yoga";
+import { Redis } from "ioredis";
+import type { IndexerStep } from "../indexer/sync.ts";
+import type { Hex } from "../lib/hex.ts";
+
+export type LedgerTopics = {
+  /** An epoch's root changed (payload: the epoch number, decimal). */
+  epochUpdated: [{ epoch: string }];
+  /** A claim was indexed (payload: its id). */
+  claimed: [{ id: Hex }];
+  /** Something about a supporter changed (channel: the lowercase address). */
+  supporterUpdated: [address: string, payload: { address: Hex }];
+};
+
+export type LedgerEvents = {
+  pubsub: PubSub<LedgerTopics>;
+  /** Publishes what an indexer step changed: epochs, claims and the claiming supporters. */
+  publishStep(step: IndexerStep): void;
+  close(): Promise<void>;
+};
+
+const CHANNEL_PREFIX = "ledger:";
+
+/**
+ * A minimal EventTarget over Redis pub/sub (after @graphql-yoga/redis-event-target): dispatch
+ * publishes; the first listener of a topic subscribes the channel, the last one unsubscribes.
+ * Every process, the publisher included, receives events through Redis, so none is doubled.
+ */
+function redisEventTarget(publisher: Redis, subscriber: Redis): EventTarget {
+  const listeners = new Map<string, Set<EventListenerOrEventListenerObject>>();
+  subscriber.on("message", (channel: string, message: string) => {
+    const type = channel.slice(CHANNEL_PREFIX.length);
+    const set = listeners.get(type);
+    if (!set) return;
+    const event = new CustomEvent(type, { detail: JSON.parse(message) as unknown });
+    for (const l of set) {
+      if (typeof l === "function") l(event);
+      else l.handleEvent(event);
+    }
+  });
+  return {
+    addEventListener(type: string, listener: EventListenerOrEventListenerObject | null) {
+      if (!listener) return;
+      let set = listeners.get(type);
+      if (!set) {
+        set = new Set();
+        listeners.set(type, set);
+        void subscriber.subscribe(CHANNEL_PREFIX + type);
+      }
+      set.add(listener);
+    },
+    removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null) {
+      const set = listeners.get(type);
+      if (!set || !listener) return;
+      set.delete(listener);
+      if (set.size === 0) {
+        listeners.delete(type);
+        void subscriber.unsubscribe(CHANNEL_PREFIX + type);
+      }
+    },
+    dispatchEvent(event: Event) {
+      void publisher.publish(CHANNEL_PREFIX + event.type, JSON.stringify((event as CustomEvent).detail));
+      return true;
+    },
+  };
+}
+
+export type LedgerEventsOptions = { redisUrl?: string | undefined };
+
+/** Creates the event bus; with `redisUrl`, resolves once both Redis connections are ready. */
+export async function createLedgerEvents(options: LedgerEventsOptions = {}): Promise<LedgerEvents> {
+  let close = async () => {};
+  let pubsub: PubSub<LedgerTopics>;
+  if (options.redisUrl) {
+    const publisher = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    const subscriber = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    await Promise.all([publisher.connect(), subscriber.connect()]);
+    pubsub = createPubSub<LedgerTopics>({
+      eventTarget: redisEventTarget(publisher, subscriber),
+    });
+    close = async () => {
+      subscriber.disconnect();
+      publisher.disconnect();
+    };
+  } else {
+    pubsub = createPubSub<LedgerTopics>();
+  }
+  const publishStep = (step: IndexerStep) => {
+    if (step.type === "reorg") {
+      pubsub.publish("epochUpdated", { epoch: "*" });
+      return;
+    }
+    if (step.type !== "indexed") return;
+    const epochs = new Set<string>();
+    for (const log of step.logs) {
+      if (log.eventName === "RootProposed" || log.eventName === "RootVetoed" || log.eventName === "RootFinalized")
+        epochs.add(String(log.args.epoch));
+      if (log.eventName === "Claimed") {
+        const account = String(log.args.account).toLowerCase() as Hex;
+        pubsub.publish("claimed", { id: log.id });
+        pubsub.publish("supporterUpdated", account, { address: account });
+      }
+    }
+    for (const epoch of epochs) pubsub.publish("epochUpdated", { epoch });
+  };
+  return { pubsub, publishStep, close: () => close() };
+}

@@ -1,0 +1,96 @@
+/** Per-request DataLoaders: every resolver batch-loads through these, so no query is N+1. */
+import DataLoader from "dataloader";
+import type { Queryable } from "../../db/types.ts";
+import {
+  accountsByAddress,
+  claimedByEpoch,
+  claimsById,
+  claimsPerKey,
+  epochTransactions,
+  epochsByNumber,
+  listVetoes,
+  type AccountRow,
+  type ClaimRow,
+  type EpochRow,
+  type EpochTransactionRow,
+  type VetoRow,
+} from "../repositories/graphql-chain.ts";
+import { payoutAddressesOfNodes, type PayoutAddressRow } from "../repositories/graphql-supporters.ts";
+import type { Hex } from "../lib/hex.ts";
+
+export type Loaders = ReturnType<typeof createLoaders>;
+
+const groupBy = <K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): V[][] => {
+  const map = new Map<K, V[]>();
+  for (const r of rows) {
+    const k = keyOf(r);
+    const list = map.get(k);
+    if (list) list.push(r);
+    else map.set(k, [r]);
+  }
+  return keys.map((k) => map.get(k) ?? []);
+};
+
+export function createLoaders(db: Queryable) {
+  const byKey = (k: bigint) => k.toString();
+  return {
+    epoch: new DataLoader<bigint, EpochRow | null, string>(
+      async (keys) => {
+        const rows = new Map((await epochsByNumber(db, keys)).map((r) => [r.epoch, r]));
+        return keys.map((k) => rows.get(k) ?? null);
+      },
+      { cacheKeyFn: byKey },
+    ),
+    epochTransactions: new DataLoader<bigint, EpochTransactionRow[], string>(
+      async (keys) => groupBy(keys, await epochTransactions(db, keys), (r) => r.epoch),
+      { cacheKeyFn: byKey },
+    ),
+    epochVetoes: new DataLoader<bigint, VetoRow[], string>(
+      async (keys) => groupBy(keys, await listVetoes(db, { limit: 10_000, offset: 0, epochs: keys }), (r) => r.epoch),
+      { cacheKeyFn: byKey },
+    ),
+    epochClaimed: new DataLoader<bigint, bigint, string>(
+      async (keys) => {
+        const totals = await claimedByEpoch(db, keys);
+        return keys.map((k) => totals.get(k) ?? 0n);
+      },
+      { cacheKeyFn: byKey },
+    ),
+    account: new DataLoader<Hex, AccountRow | null>(async (keys) => {
+      const rows = new Map((await accountsByAddress(db, keys)).map((r) => [r.id, r]));
+      return keys.map((k) => rows.get(k) ?? null);
+    }),
+    claim: new DataLoader<Hex, ClaimRow | null>(async (keys) => {
+      const rows = new Map((await claimsById(db, keys)).map((r) => [r.id, r]));
+      return keys.map((k) => rows.get(k) ?? null);
+    }),
+    /** Keys: `account:<address>:<limit>:<offset>` or `epoch:<n>:<limit>:<offset>`. */
+    claimsOf: new DataLoader<string, ClaimRow[]>(async (keys) => {
+      const groups = new Map<
+        string,
+        { by: "account" | "epoch"; page: { limit: number; offset: number }; ids: string[] }
+      >();
+      for (const key of keys) {
+        const [by, id, limit, offset] = key.split(":") as ["account" | "epoch", string, string, string];
+        const g = `${by}:${limit}:${offset}`;
+        const group = groups.get(g) ?? { by, page: { limit: Number(limit), offset: Number(offset) }, ids: [] };
+        group.ids.push(id);
+        groups.set(g, group);
+      }
+      const found = new Map<string, ClaimRow[]>();
+      for (const { by, page, ids } of groups.values()) {
+        const parsed = by === "account" ? (ids as Hex[]) : ids.map((i) => BigInt(i));
+        for (const row of await claimsPerKey(db, by, parsed, page)) {
+          const k = `${by}:${by === "account" ? row.account : row.epoch.toString()}:${page.limit}:${page.offset}`;
+          const list = found.get(k);
+          if (list) list.push(row);
+          else found.set(k, [row]);
+        }
+      }
+      return keys.map((k) => found.get(k) ?? []);
+    }),
+    payoutAddresses: new DataLoader<Hex, PayoutAddressRow[]>(async (keys) =>
+      groupBy(keys, await payoutAddressesOfNodes(db, keys), (r) => r.nodeAddress),
+    ),
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The GraphQL API: graphql-yoga mounted in fastify at `/graphql` (GraphiQL on GET in
+ * development), subscriptions over SSE (yoga) and WebSocket (graphql-ws on the same path),
+ * depth and cost limits, per-request DataLoaders, and the live event bus (`app.ledgerEvents`),
+ * through Redis when `redisUrl` is set.
+ */
+import { readFileSync } from "node:fs";
+import websocket from "@fastify/websocket";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { makeHandler } from "graphql-ws/use/@fastify/websocket";
+import { createSchema, createYoga, type Plugin } from "graphql-yoga";
+import type { ExecutionArgs, GraphQLError } from "graphql";
+import { definePlugin } from "../plugins/define.ts";
+import { createLedgerEvents, type LedgerEvents } from "./events.ts";
+import { DEFAULT_LIMITS, queryLimitsRule, type QueryLimits } from "./limits.ts";
+import { createLoaders } from "./loaders.ts";
+import { resolvers, type GraphqlContext } from "./resolvers.ts";
+
+export const SCHEMA_SDL = readFileSync(new URL("./schema.graphql", import.meta.url), "utf8");
+
+export type GraphqlOptions = {
+  /** Serve GraphiQL on GET /graphql (default: unless NODE_ENV is production). */
+  graphiql?: boolean;
+  /** Redis for subscriptions across replicas; unset: in-process. */
+  redisUrl?: string | undefined;
+  limits?: QueryLimits;
+};
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Live ledger events: publish indexer steps, subscribe in GraphQL subscriptions. */
+    ledgerEvents: LedgerEvents;
+  }
+}
+
+/** Enforces the query limits as validation rules (before anything executes). */
+function useQueryLimits(limits: QueryLimits): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(queryLimitsRule(limits));
+    },
+  };
+}
+
+export default definePlugin(
+  "graphql",
+  async (app: FastifyInstance, options: GraphqlOptions) => {
+    const events = await createLedgerEvents({ redisUrl: options.redisUrl });
+    app.decorate("ledgerEvents", events);
+    app.addHook("onClose", async () => events.close());
+
+    const yoga = createYoga<{ req: FastifyRequest; reply: FastifyReply }, GraphqlContext>({
+      schema: createSchema<GraphqlContext>({ typeDefs: SCHEMA_SDL, resolvers }) as never,
+      graphqlEndpoint: "/graphql",
+      graphiql: options.graphiql ?? process.env.NODE_ENV !== "production",
+      landingPage: false,
+      context: () => ({ db: app.db, loaders: createLoaders(app.db), events }),
+      plugins: [useQueryLimits(options.limits ?? DEFAULT_LIMITS)],
+      logging: {
+        debug: (...args: unknown[]) => app.log.debug({ args }, "graphql"),
+        info: (...args: unknown[]) => app.log.info({ args }, "graphql"),
+        warn: (...args: unknown[]) => app.log.warn({ args }, "graphql"),
+        error: (...args: unknown[]) => app.log.error({ err: args[0] }, "graphql error"),
+      },
+    });
+
+    const handle = async (req: FastifyRequest, reply: FastifyReply) => {
+      const res = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
+      res.headers.forEach((value, key) => void reply.header(key, value));
+      if (res.headers.get("content-type")?.startsWith("text/html"))
+        // GraphiQL loads its bundle from a CDN and runs inline scripts.
+        reply.header(
+          "content-security-policy",
+          "default-src 'self' https://unpkg.com; script-src 'self' 'unsafe-inline' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https:",
+        );
+      reply.status(res.status);
+      return reply.send(res.body);
+    };
+
+    // WebSocket (graphql-ws) on GET /graphql: the same schema, context and limits as HTTP
+    // (yoga's documented graphql-ws recipe; envelop's getEnveloped is loosely typed).
+    /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return */
+    const wsHandler = makeHandler({
+      execute: (args: ExecutionArgs) => (args.rootValue as { execute(a: ExecutionArgs): never }).execute(args),
+      subscribe: (args: ExecutionArgs) => (args.rootValue as { subscribe(a: ExecutionArgs): never }).subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+        });
+        let document;
+        try {
+          document = parse(params.query);
+        } catch (err) {
+          return [err as GraphQLError];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema,
+          document,
+          operationName: params.operationName,
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+      },
+    });
+
+    /* eslint-enable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return */
+
+    await app.register(async (scope) => {
+      await scope.register(websocket);
+      scope.route({ method: "GET", url: "/graphql", handler: handle, wsHandler });
+      scope.route({ method: ["POST", "OPTIONS"], url: "/graphql", handler: handle });
+    });
+  },
+  [],
+);

@@ -1,0 +1,105 @@
+/**
+ * Read queries over the coordinator's tables (db/migrations/0002_coordinator.sql) for the
+ * GraphQL API's `supporter`: nodes, payout address history, receipts with their verdicts.
+ */
+import type { Queryable } from "../../db/types.ts";
+import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+
+export type SupporterNodeRow = { address: Hex; founder: boolean; registeredAt: Date };
+
+/** Nodes that are `address` or have ever been paid to `address`. */
+export async function nodesOfSupporter(q: Queryable, address: Hex): Promise<SupporterNodeRow[]> {
+  const { rows } = await q.query<{ address: Uint8Array; founder: boolean; registered_at: Date }>(
+    `SELECT address, founder, registered_at FROM nodes
+      WHERE address = $1 OR address IN (SELECT node_address FROM payout_addresses WHERE payout_address = $1)
+      ORDER BY registered_at, address`,
+    [hexToBuffer(address)],
+  );
+  return rows.map((r) => ({ address: bufferToHex(r.address), founder: r.founder, registeredAt: r.registered_at }));
+}
+
+export type PayoutAddressRow = { nodeAddress: Hex; payoutAddress: Hex; effectiveEpoch: bigint; submittedEpoch: bigint };
+
+/** Payout address history of these nodes, oldest first, for a DataLoader. */
+export async function payoutAddressesOfNodes(q: Queryable, nodes: readonly Hex[]): Promise<PayoutAddressRow[]> {
+  const { rows } = await q.query<{
+    node_address: Uint8Array;
+    payout_address: Uint8Array;
+    effective_epoch: bigint;
+    submitted_epoch: bigint;
+  }>(
+    `SELECT node_address, payout_address, effective_epoch, submitted_epoch FROM payout_addresses
+      WHERE node_address = ANY($1::bytea[]) ORDER BY node_address, effective_epoch`,
+    [nodes.map(hexToBuffer)],
+  );
+  return rows.map((r) => ({
+    nodeAddress: bufferToHex(r.node_address),
+    payoutAddress: bufferToHex(r.payout_address),
+    effectiveEpoch: r.effective_epoch,
+    submittedEpoch: r.submitted_epoch,
+  }));
+}
+
+export type ReceiptRow = {
+  epoch: bigint;
+  sessionId: Hex;
+  supporter: Hex;
+  viewer: Hex;
+  seq: bigint;
+  cumulativeBytes: bigint;
+  deltaBytes: bigint;
+  timestamp: bigint;
+  verdict: string;
+  reason: string | null;
+};
+/** A position in the receipts' order (epoch, session, supporter, seq: the primary key), exclusive. */
+export type ReceiptCursor = { epoch: bigint; sessionId: Hex; supporter: Hex; seq: bigint };
+
+/** Receipts of these supporters (node addresses), newest epoch first, keyset-paged. */
+export async function receiptsOfSupporters(
+  q: Queryable,
+  supporters: readonly Hex[],
+  page: { limit: number; epoch?: bigint | undefined; after?: ReceiptCursor | undefined },
+): Promise<ReceiptRow[]> {
+  if (supporters.length === 0) return [];
+  const a = page.after;
+  const { rows } = await q.query<{
+    epoch: bigint;
+    session_id: Uint8Array;
+    supporter: Uint8Array;
+    viewer: Uint8Array;
+    seq: bigint;
+    cumulative_bytes: bigint;
+    delta_bytes: bigint;
+    timestamp: bigint;
+    verdict: string;
+    reason: string | null;
+  }>(
+    `SELECT epoch, session_id, supporter, viewer, seq, cumulative_bytes, delta_bytes, timestamp, verdict, reason
+       FROM receipts
+      WHERE supporter = ANY($1::bytea[]) AND ($3::int8 IS NULL OR epoch = $3)
+        AND ($4::int8 IS NULL OR (epoch, session_id, supporter, seq) < ($4::int8, $5::bytea, $6::bytea, $7::int8))
+      ORDER BY epoch DESC, session_id DESC, supporter DESC, seq DESC LIMIT $2`,
+    [
+      supporters.map(hexToBuffer),
+      page.limit,
+      page.epoch?.toString() ?? null,
+      a?.epoch.toString() ?? null,
+      a ? hexToBuffer(a.sessionId) : null,
+      a ? hexToBuffer(a.supporter) : null,
+      a?.seq.toString() ?? null,
+    ],
+  );
+  return rows.map((r) => ({
+    epoch: r.epoch,
+    sessionId: bufferToHex(r.session_id),
+    supporter: bufferToHex(r.supporter),
+    viewer: bufferToHex(r.viewer),
+    seq: r.seq,
+    cumulativeBytes: r.cumulative_bytes,
+    deltaBytes: r.delta_bytes,
+    timestamp: r.timestamp,
+    verdict: r.verdict,
+    reason: r.reason,
+  }));
+}
