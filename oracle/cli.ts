@@ -1,0 +1,160 @@
+/**
+ * `ledger oracle …` — the oracle's command line:
+ *
+ *   run [--once]                 the daemon (leader election, every epoch as far as it goes);
+ *                                `--once`: one pass, then exit
+ *   close-epoch N [--force]      drive epoch N now, printing each step (`--force`: skip the grace)
+ *   sign --epoch N [--dataset F] an independent signer: recompute epoch N's dataset, sign its
+ *                                EpochRoot only if it matches, store the signature
+ *   status                       one JSON line per epoch (newest first)
+ *
+ * Configuration: environment variables (oracle/config.ts) plus `DATABASE_URL`. Exit codes:
+ * 0 done, 1 fatal error (one line on stderr), 2 usage, 3 signer refused.
+ */
+import { readFileSync } from "node:fs";
+import pino from "pino";
+import type { Hex } from "viem";
+import { createPublicClient, createWalletClient, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { BaseError } from "../core/errors.ts";
+import { connectDb } from "../db/connect.ts";
+import { migrate } from "../db/migrate.ts";
+import type { Db } from "../db/types.ts";
+import { checkDeployment, domainOf } from "./chain.ts";
+import type { OracleChain } from "./chain.ts";
+import { loadOracleConfig } from "./config.ts";
+import type { OracleConfig } from "./config.ts";
+import { OracleConfigError, SignerRefusedError } from "./errors.ts";
+import { createLeadership } from "./leader.ts";
+import { getEpoch, listEpochs } from "./repositories/epochs.ts";
+import { saveSignature } from "./repositories/signatures.ts";
+import { driveEpoch, epochRootOf, runDaemon, runOnce } from "./run-epoch.ts";
+import type { OracleContext } from "./run-epoch.ts";
+import { signCheckedEpoch } from "./signer.ts";
+import { readDataset } from "./stages/build.ts";
+
+const USAGE = "usage: oracle <run [--once] | close-epoch N [--force] | sign --epoch N [--dataset FILE] | status>";
+
+function makeChain(config: OracleConfig, withWallet: boolean): OracleChain {
+  const transport = http(config.rpcUrl, { retryCount: 3, timeout: 20_000 });
+  const publicClient = createPublicClient({ transport, pollingInterval: 200 }) as OracleChain["publicClient"];
+  const walletClient =
+    withWallet && config.proposerKey
+      ? createWalletClient({ account: privateKeyToAccount(config.proposerKey), transport })
+      : undefined;
+  return { publicClient, walletClient, distributor: config.distributor, confirmations: config.confirmations };
+}
+
+function epochArg(args: string[], flag?: string): bigint {
+  const raw = flag ? args[args.indexOf(flag) + 1] : args[0];
+  if (!raw || !/^\d+$/.test(raw)) throw new UsageError();
+  return BigInt(raw);
+}
+
+class UsageError extends Error {}
+
+const json = (o: unknown) =>
+  JSON.stringify(o, (_, v: unknown) =>
+    typeof v === "bigint" ? v.toString() : v instanceof Date ? v.toISOString() : v,
+  );
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || !["run", "close-epoch", "sign", "status"].includes(command)) throw new UsageError();
+  const log = pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "oracle" } });
+  const config = loadOracleConfig();
+  const db: Db = await connectDb({ url: process.env.DATABASE_URL, dataDir: process.env.LEDGER_DATA_DIR });
+  try {
+    await migrate(db);
+    if (command === "status") {
+      for (const row of await listEpochs(db, 100)) process.stdout.write(`${json(row)}\n`);
+      return 0;
+    }
+    if (command === "sign") {
+      const epoch = epochArg(args, "--epoch");
+      if (config.signerKeys.length === 0)
+        throw new OracleConfigError("No signer key: set LEDGER_ORACLE_SIGNER_KEYSTORE (+ _PASSWORD).");
+      const row = await getEpoch(db, epoch);
+      if (!row || row.status !== "COMPUTED")
+        throw new OracleConfigError(`Epoch ${epoch} is ${row?.status ?? "unknown"}, not COMPUTED.`);
+      const expected = epochRootOf(row);
+      const file = args.includes("--dataset") ? args[args.indexOf("--dataset") + 1] : undefined;
+      const dataset = file ? new Uint8Array(readFileSync(file)) : readDataset(config.dataDir, expected.datasetHash);
+      const domain = domainOf(config.chainId, config.distributor);
+      for (const privateKey of config.signerKeys) {
+        const { signer, signature } = signCheckedEpoch({ dataset, expected, domain, privateKey });
+        await saveSignature(db, {
+          epoch,
+          attempt: row.attempt,
+          signer,
+          root: expected.root,
+          datasetHash: expected.datasetHash,
+          signature,
+        });
+        process.stdout.write(
+          `${json({ epoch, chainEpoch: expected.epoch, signer, root: expected.root, signed: true })}\n`,
+        );
+      }
+      return 0;
+    }
+    const chain = makeChain(config, true);
+    await checkDeployment(chain, config.chainId);
+    const ctx: OracleContext = { db, chain, config, log };
+    if (command === "close-epoch") {
+      const epoch = epochArg(args);
+      for (const step of await driveEpoch(ctx, epoch, { force: args.includes("--force") }))
+        process.stdout.write(`${json(step)}\n`);
+      return 0;
+    }
+    // run
+    const leadership = createLeadership({ databaseUrl: process.env.DATABASE_URL });
+    if (args.includes("--once")) {
+      try {
+        if (!(await leadership.tryAcquire())) {
+          process.stdout.write(`${json({ leader: false })}\n`);
+          return 0;
+        }
+        for (const step of await runOnce(ctx)) if (step.moved) process.stdout.write(`${json(step)}\n`);
+      } finally {
+        await leadership.release();
+      }
+      return 0;
+    }
+    const controller = new AbortController();
+    for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => controller.abort());
+    try {
+      await runDaemon(ctx, { leadership, pollMs: config.pollMs, signal: controller.signal });
+    } finally {
+      await leadership.release();
+    }
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof SignerRefusedError) {
+      process.stderr.write(`${err.shortMessage}\n`);
+      return 3;
+    }
+    const line =
+      err instanceof BaseError ? err.shortMessage : err instanceof Error ? err.message.split("\n")[0] : String(err);
+    process.stderr.write(`oracle: ${line}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}
+
+export type { Hex };

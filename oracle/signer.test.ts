@@ -1,0 +1,154 @@
+import { after, before, describe, it } from "node:test";
+import { expect } from "chai";
+import { encryptKeystoreJsonSync, Wallet } from "ethers";
+import { hashTypedData, recoverTypedDataAddress } from "viem";
+import type { Address, EpochRoot, Hex } from "../core/eip712.ts";
+import { epochRootTypes, toTypedDataDomain } from "../core/eip712.ts";
+import type { Db } from "../db/types.ts";
+import { testBackends } from "../test/helpers/db.ts";
+import { canonicalJson, datasetHash, decodeDataset } from "./dataset.ts";
+import { SignerRefusedError } from "./errors.ts";
+import { decryptKeystore, encryptKeystore, KeystoreError, loadKey } from "./keystore.ts";
+import { checkEpoch, signCheckedEpoch } from "./signer.ts";
+import { aggregateEpoch } from "./stages/aggregate.ts";
+import { buildEpoch } from "./stages/build.ts";
+import { computeEpoch } from "./stages/compute.ts";
+import { COORDINATOR, epochBounds, seedEpochs, testKey } from "./testing/seed.ts";
+
+const domain = { chainId: 31_337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as Address };
+const KEY = testKey("independent-signer");
+
+/** Rewrites one line of a dataset and returns the new bytes. */
+function tamper(
+  bytes: Uint8Array,
+  type: string,
+  index: number,
+  edit: (o: Record<string, unknown>) => void,
+): Uint8Array {
+  const lines = new TextDecoder().decode(bytes).slice(0, -1).split("\n");
+  let seen = 0;
+  const out = lines.map((line) => {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    if (o.t !== type || seen++ !== index) return line;
+    edit(o);
+    return canonicalJson(o);
+  });
+  return new TextEncoder().encode(out.map((l) => `${l}\n`).join(""));
+}
+
+for (const backend of testBackends()) {
+  describe(`independent signer (${backend.name})`, () => {
+    let db: Db;
+    let dataset: Uint8Array;
+    let expected: EpochRoot;
+    before(async () => {
+      db = await backend.open();
+      await seedEpochs(db, { domain, epochs: [0n] });
+      const { start, end } = epochBounds(0n);
+      const inputs = await aggregateEpoch(db, {
+        epoch: 0n,
+        chainEpoch: 1n,
+        startsAt: new Date(Number(start) * 1000),
+        endsAt: new Date(Number(end) * 1000),
+        domain,
+        coordinator: COORDINATOR,
+        budgetMicroUsd: 10n ** 12n,
+        heartbeatSlotSeconds: 60n,
+      });
+      const built = buildEpoch(inputs, computeEpoch({ inputs }));
+      dataset = built.dataset;
+      expected = built.epochRoot;
+    });
+    after(async () => db?.close());
+
+    it("default: recomputes the dataset (verifying every signature) and signs; viem recovers the signer", async () => {
+      expect(checkEpoch({ dataset, expected, domain })).to.deep.equal({ ok: true });
+      const { signer, signature } = signCheckedEpoch({ dataset, expected, domain, privateKey: KEY });
+      const recovered = await recoverTypedDataAddress({
+        domain: toTypedDataDomain(domain),
+        types: epochRootTypes,
+        primaryType: "EpochRoot",
+        message: expected,
+        signature,
+      });
+      expect(recovered.toLowerCase()).to.equal(signer);
+      expect(
+        hashTypedData({
+          domain: toTypedDataDomain(domain),
+          types: epochRootTypes,
+          primaryType: "EpochRoot",
+          message: expected,
+        }),
+      ).to.match(/^0x/);
+    });
+
+    it("error: refuses a dataset whose bytes do not hash to the datasetHash", () => {
+      const forged = tamper(dataset, "statement", 0, (o) => (o.payoutMicroUsd = "999999999"));
+      const r = checkEpoch({ dataset: forged, expected, domain });
+      expect(r.ok).to.equal(false);
+      expect(!r.ok && r.report).to.match(/hashes to/);
+    });
+
+    it("error: refuses an inflated statement re-hashed by the leader, naming the first differing statement", () => {
+      const forged = tamper(dataset, "statement", 1, (o) => (o.payoutMicroUsd = "999999999"));
+      const forgedRoot = { ...expected, datasetHash: datasetHash(forged) };
+      const r = checkEpoch({ dataset: forged, expected: forgedRoot, domain });
+      expect(r.ok).to.equal(false);
+      const report = r.ok ? "" : r.report;
+      expect(report).to.match(
+        /first differing statement #1 \(account 0x[0-9a-f]{40}\): payoutMicroUsd recorded "999999999", recomputed "\d+"/,
+      );
+      expect(() => signCheckedEpoch({ dataset: forged, expected: forgedRoot, domain, privateKey: KEY })).to.throw(
+        SignerRefusedError,
+      );
+    });
+
+    it("error: refuses a dataset whose receipt was altered (bytes inflated, signature no longer valid)", () => {
+      const forged = tamper(dataset, "receipt", 0, (o) => {
+        const m = o.message as Record<string, string>;
+        m.cumulativeBytes = (BigInt(m.cumulativeBytes!) * 10n).toString();
+      });
+      const r = checkEpoch({ dataset: forged, expected: { ...expected, datasetHash: datasetHash(forged) }, domain });
+      expect(r.ok).to.equal(false);
+      expect(!r.ok && r.report).to.match(/first differing statement/);
+    });
+
+    it("error: refuses a root that is not the dataset's", () => {
+      const root: Hex = `0x${"11".repeat(32)}`;
+      const r = checkEpoch({ dataset, expected: { ...expected, root }, domain });
+      expect(!r.ok && r.report).to.match(/^root differs/);
+    });
+
+    it("behavior: the dataset round-trips (decode → same inputs → same bytes)", () => {
+      const { inputs } = decodeDataset(dataset);
+      const again = buildEpoch(inputs, computeEpoch({ inputs, signatures: "verify" }));
+      expect(again.datasetHash).to.equal(expected.datasetHash);
+    });
+  });
+}
+
+describe("keystore", () => {
+  const key = testKey("keystore");
+  it("default: our keystore decrypts in ethers and ethers' keystore decrypts here", async () => {
+    const ours = encryptKeystore(key, "correct horse", { scryptN: 1024 });
+    expect((await Wallet.fromEncryptedJson(ours, "correct horse")).privateKey).to.equal(key);
+    const wallet = new Wallet(key);
+    const theirs = encryptKeystoreJsonSync({ address: wallet.address, privateKey: key }, "battery staple", {
+      scrypt: { N: 1024 },
+    });
+    expect(decryptKeystore(theirs, "battery staple").privateKey).to.equal(key);
+  });
+  it("error: a wrong password fails without revealing anything", () => {
+    const ks = encryptKeystore(key, "pw", { scryptN: 1024 });
+    expect(() => decryptKeystore(ks, "nope")).to.throw(KeystoreError, /wrong keystore password/);
+  });
+  it("error: a plain private key is refused outside development mode", () => {
+    expect(() => loadKey({ LEDGER_ORACLE_SIGNER_PRIVATE_KEY: key }, "LEDGER_ORACLE_SIGNER")).to.throw(
+      KeystoreError,
+      /LEDGER_DEV_MODE/,
+    );
+    expect(
+      loadKey({ LEDGER_ORACLE_SIGNER_PRIVATE_KEY: key, LEDGER_DEV_MODE: "1" }, "LEDGER_ORACLE_SIGNER")?.privateKey,
+    ).to.equal(key);
+  });
+});
