@@ -16,6 +16,7 @@ export const INGEST_REASONS = {
   EPOCH_CLOSED: "The epoch of this timestamp is closed; late items are no longer accepted.",
   TIMESTAMP_IN_FUTURE: "The timestamp is ahead of the coordinator's clock by more than the allowed skew.",
   BEFORE_GENESIS: "The timestamp is before the first epoch.",
+  TIMESTAMP_TOO_OLD: "The timestamp is more than 7 days old; items that late are not accepted.",
   DUPLICATE: "Already counted (same or lower sequence number): re-sending is idempotent and nothing changed.",
   NON_MONOTONIC:
     "Stored for review, but nothing counted: cumulative bytes did not increase over an earlier receipt of this session and supporter.",

@@ -15,6 +15,11 @@ export type Coordinator = {
   readonly pool: VerifyPool;
   /** Signed timestamps further than this in the future are rejected. */
   readonly maxClockSkewSeconds: number;
+  /**
+   * Signed timestamps older than this are rejected (TIMESTAMP_TOO_OLD): bounds the epochs (and
+   * receipt partitions) a signer can make the coordinator create.
+   */
+  readonly maxAgeSeconds: number;
   /** Milliseconds since the epoch (injectable for tests). */
   now(): number;
   /** Signs a session grant with the coordinator key. */
@@ -58,6 +63,7 @@ export default definePlugin("coordinator", async (app: FastifyInstance, options:
     address: privateKeyToAddress(key),
     pool,
     maxClockSkewSeconds: options.maxClockSkewSeconds ?? 300,
+    maxAgeSeconds: 7 * 86_400,
     now: options.now ?? Date.now,
     signGrant: (grant) =>
       signTypedMessage({ domain: options.domain, primaryType: "SessionGrant", message: grant, privateKey: key }),

@@ -24,7 +24,9 @@ const reject = (index: number, code: IngestReason, id?: Hex | null, detail?: str
 export async function ingestHeartbeats(ctx: IngestContext, items: readonly unknown[]): Promise<ItemResult[]> {
   const { coordinator, metrics } = ctx;
   const results: (ItemResult | undefined)[] = new Array<ItemResult | undefined>(items.length);
-  const maxTimestamp = BigInt(Math.floor(coordinator.now() / 1000) + coordinator.maxClockSkewSeconds);
+  const nowSeconds = Math.floor(coordinator.now() / 1000);
+  const maxTimestamp = BigInt(nowSeconds + coordinator.maxClockSkewSeconds);
+  const minTimestamp = BigInt(nowSeconds - coordinator.maxAgeSeconds);
   type Candidate = { index: number; signed: Signed<Heartbeat>; epoch: number; id?: Hex };
   let candidates: Candidate[] = [];
   items.forEach((raw, index) => {
@@ -32,6 +34,7 @@ export async function ingestHeartbeats(ctx: IngestContext, items: readonly unkno
     if (!parsed.ok) return void (results[index] = reject(index, "MALFORMED", null, parsed.message));
     const { heartbeat, signature } = parsed.value;
     if (heartbeat.timestamp > maxTimestamp) return void (results[index] = reject(index, "TIMESTAMP_IN_FUTURE"));
+    if (heartbeat.timestamp < minTimestamp) return void (results[index] = reject(index, "TIMESTAMP_TOO_OLD"));
     const epoch = epochOf(coordinator.clock, Number(heartbeat.timestamp));
     if (epoch < 0) return void (results[index] = reject(index, "BEFORE_GENESIS"));
     candidates.push({ index, signed: { message: heartbeat, signature }, epoch });

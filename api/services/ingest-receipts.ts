@@ -50,6 +50,7 @@ export async function ingestReceipts(ctx: IngestContext, items: readonly unknown
   const results: (ItemResult | undefined)[] = new Array<ItemResult | undefined>(items.length);
   const nowSeconds = BigInt(Math.floor(coordinator.now() / 1000));
   const maxTimestamp = nowSeconds + BigInt(coordinator.maxClockSkewSeconds);
+  const minTimestamp = nowSeconds - BigInt(coordinator.maxAgeSeconds);
 
   type Candidate = { index: number; signed: Signed<Receipt>; epoch: number; id?: Hex };
   let candidates: Candidate[] = [];
@@ -70,6 +71,7 @@ export async function ingestReceipts(ctx: IngestContext, items: readonly unknown
         `this coordinator verifies chainId ${coordinator.domain.chainId}, contract ${coordinator.domain.verifyingContract}`,
       ));
     if (receipt.timestamp > maxTimestamp) return void (results[index] = reject(index, "TIMESTAMP_IN_FUTURE"));
+    if (receipt.timestamp < minTimestamp) return void (results[index] = reject(index, "TIMESTAMP_TOO_OLD"));
     const epoch = epochOf(coordinator.clock, Number(receipt.timestamp));
     if (epoch < 0) return void (results[index] = reject(index, "BEFORE_GENESIS"));
     candidates.push({ index, signed: { message: receipt, signature }, epoch });

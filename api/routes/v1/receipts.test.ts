@@ -145,6 +145,13 @@ for (const backend of testBackends()) {
         timestamp: NOW_S + 3600n,
       });
       const malformed = { ...good, cumulativeBytes: "-5" };
+      const tooOld = signedReceipt(viewer, {
+        sessionId,
+        supporter: supporter.address,
+        seq: 15n,
+        cumulativeBytes: 15_000n,
+        timestamp: NOW_S - 8n * 86_400n,
+      });
       const before = await receiptTotals(db);
       const { status, body } = await post([
         good,
@@ -158,6 +165,7 @@ for (const backend of testBackends()) {
         future,
         malformed,
         42,
+        tooOld,
       ]);
       expect(status).to.equal(200);
       expect(body.results.map((x) => x.code ?? x.status)).to.deep.equal([
@@ -172,8 +180,9 @@ for (const backend of testBackends()) {
         "TIMESTAMP_IN_FUTURE",
         "MALFORMED",
         "MALFORMED",
+        "TIMESTAMP_TOO_OLD",
       ]);
-      expect(body).to.include({ accepted: 1, duplicate: 0, rejected: 10 });
+      expect(body).to.include({ accepted: 1, duplicate: 0, rejected: 11 });
       for (const r of body.results.slice(1)) expect(r.message).to.be.a("string").and.not.empty;
       const after = await receiptTotals(db);
       expect(after.rows).to.equal(before.rows + 1n);
@@ -243,7 +252,15 @@ for (const backend of testBackends()) {
       const res = await app.inject({
         method: "POST",
         url: "/v1/heartbeats",
-        payload: { heartbeats: [hb, hb, signedHeartbeat(stranger), { ...hb, timestamp: "1" }] },
+        payload: {
+          heartbeats: [
+            hb,
+            hb,
+            signedHeartbeat(stranger),
+            { ...hb, timestamp: (NOW_S - 31n).toString() },
+            signedHeartbeat(supporter, NOW_S - 8n * 86_400n),
+          ],
+        },
       });
       expect(res.statusCode).to.equal(200);
       const body = res.json<BatchBody>();
@@ -252,6 +269,7 @@ for (const backend of testBackends()) {
         "DUPLICATE",
         "UNREGISTERED",
         "INVALID_SIGNATURE",
+        "TIMESTAMP_TOO_OLD",
       ]);
       expect(await heartbeatCount(db, supporter.address)).to.equal(1);
       const again = (
