@@ -1,0 +1,105 @@
+/**
+ * The dashboard's static files (issue 9): a fixed set of files from `web/` served under
+ * `/dashboard/`, with `/` redirecting there. Only files listed in `web/` at start-up (flat,
+ * known extensions) are served, looked up by exact name: no path from the request ever
+ * reaches the file system, so no traversal is possible.
+ *
+ * `/dashboard/vendor/viem.js` is the few viem functions the browser needs (keccak256, ABI
+ * encoding, address checks), bundled on first request with esbuild from
+ * `web/vendor/viem-entry.js` and kept in memory. `/dashboard/config.json` tells the page the
+ * chain, the distributor and an optional public RPC URL.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { definePlugin } from "./define.ts";
+
+export type WebOptions = {
+  /** Chain the distributor lives on (the wallet must be on it). */
+  chainId: number;
+  distributorAddress: string;
+  /** A JSON-RPC URL the page may read the chain through when no wallet is connected. */
+  rpcUrl?: string | undefined;
+  /** Directory of the dashboard's files (default: the checkout's `web/`). */
+  dir?: string;
+};
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+};
+
+const DEFAULT_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
+
+/** The bundled viem subset, built once per process (esbuild takes ~100 ms). */
+let viemBundle: Promise<string> | undefined;
+async function buildViemBundle(dir: string): Promise<string> {
+  const esbuild = await import("esbuild");
+  const result = await esbuild.build({
+    entryPoints: [path.join(dir, "vendor", "viem-entry.js")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    write: false,
+    logLevel: "silent",
+  });
+  return result.outputFiles[0]!.text;
+}
+
+export default definePlugin("web", async (app: FastifyInstance, options: WebOptions) => {
+  const dir = options.dir ?? DEFAULT_DIR;
+  let names: string[];
+  try {
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile() && path.extname(e.name) in CONTENT_TYPES)
+      .map((e) => e.name);
+  } catch {
+    app.log.warn({ dir }, "dashboard directory not found: /dashboard/ is not served");
+    return;
+  }
+  const files = new Map(names.map((n) => [n, path.join(dir, n)]));
+  const config = JSON.stringify({
+    chainId: options.chainId,
+    distributor: options.distributorAddress.toLowerCase(),
+    rpcUrl: options.rpcUrl ?? null,
+    graphql: "/graphql",
+  });
+
+  app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/dashboard/"));
+  app.get("/dashboard", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/dashboard/"));
+  app.get("/dashboard/config.json", { schema: { hide: true } }, async (_request, reply) =>
+    reply.type("application/json; charset=utf-8").header("cache-control", "no-cache").send(config),
+  );
+  app.get("/dashboard/vendor/viem.js", { schema: { hide: true } }, async (_request, reply) => {
+    viemBundle ??= buildViemBundle(dir);
+    try {
+      const js = await viemBundle;
+      return reply.type(CONTENT_TYPES[".js"]!).header("cache-control", "public, max-age=3600").send(js);
+    } catch (err) {
+      viemBundle = undefined;
+      app.log.error({ err }, "could not bundle viem for the dashboard");
+      return reply.status(503).type(CONTENT_TYPES[".js"]!).send(
+        // A module that fails with one readable line where the page imports it.
+        'throw new Error("The dashboard\'s crypto bundle is unavailable on this server (esbuild missing?).");',
+      );
+    }
+  });
+  const serve = async (name: string, reply: FastifyReply) => {
+    const file = files.get(name);
+    if (!file) return reply.status(404).send({ code: "NOT_FOUND", message: `No dashboard file ${name}.` });
+    return reply.type(CONTENT_TYPES[path.extname(name)]!).header("cache-control", "no-cache").send(readFileSync(file));
+  };
+  app.get("/dashboard/", { schema: { hide: true } }, async (_request, reply) => serve("index.html", reply));
+  app.get<{ Params: { file: string } }>(
+    "/dashboard/:file",
+    { schema: { hide: true, params: { type: "object", properties: { file: { type: "string", maxLength: 64 } } } } },
+    async (request, reply) => serve(request.params.file, reply),
+  );
+});

@@ -1,0 +1,337 @@
+// The chain side of the dashboard: reads the RewardsDistributor through the injected wallet
+// (EIP-1193 `window.ethereum`) or the configured public RPC, checks payout proofs against
+// the on-chain root, and sends `claim` through the wallet. Hashing and ABI encoding are
+// viem's (bundled at /dashboard/vendor/viem.js); nothing about the tree is reimplemented
+// beyond OpenZeppelin's verification rule (double-hashed leaf, sorted-pair hashing).
+import {
+  concat,
+  decodeErrorResult,
+  decodeFunctionResult,
+  encodeAbiParameters,
+  encodeFunctionData,
+  isAddress,
+  keccak256,
+  parseAbi,
+} from "./vendor/viem.js";
+import { DashboardError } from "./gql.js";
+
+export const DISTRIBUTOR_ABI = parseAbi([
+  "function claim(address account, uint256 cumulativeAmount, bytes32[] proof) returns (uint256)",
+  "function claimed(address account) view returns (uint256)",
+  "function finalizedEpoch() view returns (uint64)",
+  "function finalizedRoot() view returns (bytes32)",
+  "function latestEpoch() view returns (uint64)",
+  "function TOKEN() view returns (address)",
+  "function epochRecord(uint64 epoch) view returns ((bytes32 root, uint128 cumulativeTotal, uint64 validAt, uint8 status))",
+  "error NoFinalizedRoot()",
+  "error InvalidProof(address account, uint256 cumulativeAmount)",
+  "error NothingToClaim(address account, uint256 cumulativeAmount, uint256 claimed)",
+  "error OutflowLimitExceeded(uint256 amount, uint256 available)",
+  "error EnforcedPause()",
+]);
+const ERC20_ABI = parseAbi(["function balanceOf(address) view returns (uint256)"]);
+
+/** @typedef {{ chainId: number, distributor: `0x${string}`, rpcUrl: string | null }} DashboardConfig */
+/** @typedef {{ request(args: { method: string, params?: unknown[] }): Promise<any> }} Eip1193 */
+
+/** @returns {Eip1193 | undefined} */
+export function injectedWallet() {
+  return /** @type {any} */ (window).ethereum;
+}
+
+/**
+ * A provider to read the chain: the wallet if there is one, else the configured RPC.
+ * @param {DashboardConfig} config
+ * @returns {Eip1193}
+ */
+export function reader(config) {
+  const wallet = injectedWallet();
+  if (wallet) return wallet;
+  if (config.rpcUrl) {
+    const url = config.rpcUrl;
+    let id = 0;
+    return {
+      async request({ method, params = [] }) {
+        let res;
+        try {
+          res = await fetch(url, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
+          });
+        } catch {
+          throw new DashboardError(`The chain's RPC (${url}) is unreachable.`, "RPC_UNREACHABLE");
+        }
+        const body = await res.json();
+        if (body.error) throw Object.assign(new Error(body.error.message), body.error);
+        return body.result;
+      },
+    };
+  }
+  throw new DashboardError(
+    "To check against the chain, connect a wallet (this server has no public RPC configured).",
+    "NO_CHAIN",
+  );
+}
+
+/**
+ * @param {Eip1193} provider
+ * @param {`0x${string}`} to
+ * @param {any} abi
+ * @param {string} functionName
+ * @param {unknown[]} [args]
+ */
+async function read(provider, to, abi, functionName, args = []) {
+  const data = encodeFunctionData({ abi, functionName, args });
+  let result;
+  try {
+    result = await provider.request({ method: "eth_call", params: [{ to, data }, "latest"] });
+  } catch (err) {
+    throw chainError(err);
+  }
+  if (result === "0x")
+    throw new DashboardError(
+      `No RewardsDistributor at ${to} on this chain: is the wallet on the right network?`,
+      "NO_CONTRACT",
+    );
+  return decodeFunctionResult({ abi, functionName, data: result });
+}
+
+/**
+ * Checks that the provider is on the distributor's chain.
+ * @param {Eip1193} provider
+ * @param {DashboardConfig} config
+ */
+export async function assertChain(provider, config) {
+  let hex;
+  try {
+    hex = await provider.request({ method: "eth_chainId" });
+  } catch (err) {
+    throw chainError(err);
+  }
+  const chainId = Number(BigInt(hex));
+  if (chainId !== config.chainId)
+    throw new DashboardError(
+      `Your wallet is on chain ${chainId}, but the ledger's distributor is on chain ${config.chainId}. Switch networks in your wallet, then retry.`,
+      "WRONG_CHAIN",
+    );
+}
+
+/**
+ * What the chain says about an account: the finalized root and epoch, and what it claimed.
+ * @param {DashboardConfig} config
+ * @param {`0x${string}`} account
+ */
+export async function chainState(config, account) {
+  const p = reader(config);
+  await assertChain(p, config);
+  const d = config.distributor;
+  const [finalizedEpoch, finalizedRoot, claimed, token] = await Promise.all([
+    read(p, d, DISTRIBUTOR_ABI, "finalizedEpoch"),
+    read(p, d, DISTRIBUTOR_ABI, "finalizedRoot"),
+    read(p, d, DISTRIBUTOR_ABI, "claimed", [account]),
+    read(p, d, DISTRIBUTOR_ABI, "TOKEN"),
+  ]);
+  const balance = await read(p, /** @type {`0x${string}`} */ (token), ERC20_ABI, "balanceOf", [account]);
+  return {
+    finalizedEpoch: /** @type {bigint} */ (finalizedEpoch),
+    finalizedRoot: /** @type {`0x${string}`} */ (finalizedRoot),
+    claimed: /** @type {bigint} */ (claimed),
+    balance: /** @type {bigint} */ (balance),
+  };
+}
+
+/**
+ * The on-chain record of an epoch (root, total, validAt, status 0 None 1 Pending 2 Finalized 3 Vetoed).
+ * @param {DashboardConfig} config
+ * @param {bigint} epoch
+ */
+export async function epochRecord(config, epoch) {
+  const p = reader(config);
+  await assertChain(p, config);
+  return /** @type {{ root: `0x${string}`, cumulativeTotal: bigint, validAt: bigint, status: number }} */ (
+    await read(p, config.distributor, DISTRIBUTOR_ABI, "epochRecord", [epoch])
+  );
+}
+
+/**
+ * The root a proof leads to: OpenZeppelin StandardMerkleTree's leaf
+ * `keccak256(keccak256(abi.encode(account, amount)))`, folded with sorted-pair keccak.
+ * @param {`0x${string}`} account
+ * @param {bigint} cumulativeAmount
+ * @param {`0x${string}`[]} proof
+ */
+export function rootFromProof(account, cumulativeAmount, proof) {
+  let node = keccak256(
+    keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [account, cumulativeAmount])),
+  );
+  for (const sibling of proof) {
+    const [a, b] = BigInt(node) <= BigInt(sibling) ? [node, sibling] : [sibling, node];
+    node = keccak256(concat([a, b]));
+  }
+  return node;
+}
+
+/**
+ * Parses a proof someone pasted: `{ account?, cumulativeAmount | cumulativeMicroUsd, proof, epoch? }`.
+ * @param {string} text
+ */
+export function parseProof(text) {
+  /** @type {any} */
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new DashboardError("The proof is not valid JSON.", "BAD_PROOF");
+  }
+  const amount = v?.cumulativeAmount ?? v?.cumulativeMicroUsd ?? v?.amount;
+  if (typeof amount !== "string" && typeof amount !== "number")
+    throw new DashboardError("The proof needs `cumulativeAmount` (µUSD, a decimal string).", "BAD_PROOF");
+  if (!/^\d+$/.test(String(amount)))
+    throw new DashboardError("`cumulativeAmount` must be a whole number of µUSD.", "BAD_PROOF");
+  if (!Array.isArray(v.proof) || !v.proof.every((/** @type {unknown} */ h) => /^0x[0-9a-fA-F]{64}$/.test(String(h))))
+    throw new DashboardError("`proof` must be a list of 32-byte hex hashes.", "BAD_PROOF");
+  if (v.account !== undefined && !isAddress(String(v.account)))
+    throw new DashboardError("`account` in the proof is not an address.", "BAD_PROOF");
+  return {
+    account: v.account ? /** @type {`0x${string}`} */ (String(v.account).toLowerCase()) : undefined,
+    cumulativeAmount: BigInt(amount),
+    proof: /** @type {`0x${string}`[]} */ (v.proof.map((/** @type {string} */ h) => h.toLowerCase())),
+    epoch: v.epoch !== undefined ? String(v.epoch) : undefined,
+  };
+}
+
+/**
+ * Asks the wallet for an account on the right chain.
+ * @param {DashboardConfig} config
+ * @returns {Promise<`0x${string}`>}
+ */
+export async function connectWallet(config) {
+  const wallet = injectedWallet();
+  if (!wallet)
+    throw new DashboardError(
+      "No browser wallet found. Install one (an EIP-1193 wallet such as MetaMask) or look up an address instead.",
+      "NO_WALLET",
+    );
+  let accounts;
+  try {
+    accounts = await wallet.request({ method: "eth_requestAccounts" });
+  } catch (err) {
+    throw chainError(err);
+  }
+  if (!accounts?.length) throw new DashboardError("The wallet shared no account.", "NO_ACCOUNT");
+  await assertChain(wallet, config);
+  return /** @type {`0x${string}`} */ (String(accounts[0]).toLowerCase());
+}
+
+/**
+ * Asks the wallet to switch to the distributor's chain.
+ * @param {DashboardConfig} config
+ */
+export async function switchChain(config) {
+  const wallet = injectedWallet();
+  if (!wallet) throw new DashboardError("No browser wallet found.", "NO_WALLET");
+  try {
+    await wallet.request({
+      method: "wallet_switchEthereumChain",
+      params: [{ chainId: `0x${config.chainId.toString(16)}` }],
+    });
+  } catch (err) {
+    throw chainError(err);
+  }
+}
+
+/**
+ * Sends `claim(account, cumulativeAmount, proof)` from the connected wallet and waits for it.
+ * Simulates first, so a claim that would revert says why instead of costing gas.
+ * @param {DashboardConfig} config
+ * @param {{ from: `0x${string}`, account: `0x${string}`, cumulativeAmount: bigint, proof: `0x${string}`[] }} c
+ * @returns {Promise<`0x${string}`>} the transaction hash
+ */
+export async function claim(config, c) {
+  const wallet = injectedWallet();
+  if (!wallet) throw new DashboardError("Connect a browser wallet to claim.", "NO_WALLET");
+  await assertChain(wallet, config);
+  const data = encodeFunctionData({
+    abi: DISTRIBUTOR_ABI,
+    functionName: "claim",
+    args: [c.account, c.cumulativeAmount, c.proof],
+  });
+  const tx = { from: c.from, to: config.distributor, data };
+  try {
+    await wallet.request({ method: "eth_call", params: [tx, "latest"] });
+  } catch (err) {
+    throw chainError(err);
+  }
+  let hash;
+  try {
+    hash = await wallet.request({ method: "eth_sendTransaction", params: [tx] });
+  } catch (err) {
+    throw chainError(err);
+  }
+  for (let i = 0; i < 600; i++) {
+    const receipt = await wallet.request({ method: "eth_getTransactionReceipt", params: [hash] });
+    if (receipt) {
+      if (receipt.status !== "0x1") throw new DashboardError(`The claim transaction ${hash} reverted.`, "REVERTED");
+      return hash;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new DashboardError(`The claim ${hash} was sent but is not mined yet; check your wallet.`, "PENDING");
+}
+
+/**
+ * A wallet or RPC failure as one sentence: user rejection, a decoded contract error, or the
+ * provider's own short message.
+ * @param {any} err
+ */
+export function chainError(err) {
+  if (err instanceof DashboardError) return err;
+  if (err?.code === 4001) return new DashboardError("You rejected the request in your wallet.", "REJECTED");
+  if (err?.code === 4902)
+    return new DashboardError(
+      "Your wallet does not know the ledger's chain; add it in the wallet first.",
+      "UNKNOWN_CHAIN",
+    );
+  const data = findRevertData(err);
+  if (data) {
+    try {
+      const e = decodeErrorResult({ abi: DISTRIBUTOR_ABI, data });
+      const args = /** @type {readonly unknown[]} */ (e.args ?? []);
+      switch (e.errorName) {
+        case "NothingToClaim":
+          return new DashboardError(
+            "Nothing to claim: everything in the finalized root is already claimed.",
+            e.errorName,
+          );
+        case "InvalidProof":
+          return new DashboardError(
+            "The contract rejected the proof: it does not match the finalized root.",
+            e.errorName,
+          );
+        case "NoFinalizedRoot":
+          return new DashboardError("No epoch is finalized on-chain yet: nothing can be claimed.", e.errorName);
+        case "EnforcedPause":
+          return new DashboardError("Claims are paused by the distributor's pauser.", e.errorName);
+        default:
+          return new DashboardError(
+            `The contract refused: ${e.errorName}(${args.map(String).join(", ")}).`,
+            e.errorName,
+          );
+      }
+    } catch {
+      /* not one of ours */
+    }
+  }
+  const msg = String(err?.shortMessage ?? err?.message ?? "the wallet failed").split("\n")[0];
+  return new DashboardError(`The chain request failed: ${msg.slice(0, 200)}`, "CHAIN");
+}
+
+/** @param {any} err */
+function findRevertData(err) {
+  for (let e = err, i = 0; e && i < 5; e = e.cause ?? e.error, i++) {
+    const d = typeof e.data === "string" ? e.data : e.data?.data;
+    if (typeof d === "string" && /^0x[0-9a-fA-F]{8}/.test(d)) return /** @type {`0x${string}`} */ (d);
+  }
+  return undefined;
+}
