@@ -3,6 +3,7 @@ import type { Address, Hex } from "../core/eip712.ts";
 import type { VerifyPool } from "../core/verify-pool.ts";
 import type { Db } from "../db/types.ts";
 import { DEV_DISTRIBUTOR_ADDRESS } from "./config.ts";
+import graphql, { type GraphqlOptions } from "./graphql/plugin.ts";
 import { BOOTSTRAP_KEY_ID, hashApiKey } from "./lib/api-keys.ts";
 import type { EpochClock } from "./lib/epoch-clock.ts";
 import auth from "./plugins/auth.ts";
@@ -11,6 +12,7 @@ import errorHandler from "./plugins/error-handler.ts";
 import metrics from "./plugins/metrics.ts";
 import security from "./plugins/security.ts";
 import swagger from "./plugins/swagger.ts";
+import web from "./plugins/web.ts";
 import { upsertBootstrapKey } from "./repositories/api-keys.ts";
 import { insertAudit } from "./repositories/audit.ts";
 import healthRoutes from "./routes/health.ts";
@@ -41,6 +43,8 @@ export type BuildAppOptions = {
   maxClockSkewSeconds?: number;
   /** Clock in milliseconds (tests). */
   now?: () => number;
+  /** GraphQL at /graphql (GraphiQL, Redis for subscriptions across replicas, limits). */
+  graphql?: GraphqlOptions;
 };
 
 declare module "fastify" {
@@ -87,6 +91,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(sessionRoutes);
   await app.register(ingestRoutes);
   await app.register(adminRoutes);
+
+  // GraphQL (issue 7): yoga at /graphql, subscriptions over SSE and WebSocket.
+  await app.register(graphql, options.graphql ?? {});
+  // The dashboard (issue 9): web/ at /dashboard/.
+  await app.register(web, {
+    chainId: options.chainId ?? 31_337,
+    distributorAddress: options.distributorAddress ?? DEV_DISTRIBUTOR_ADDRESS,
+  });
 
   if (options.adminApiKey) await bootstrapAdminKey(options.db, options.adminApiKey);
   return app;
