@@ -357,6 +357,8 @@ async function renderSupporter(addr) {
     };
   }
 
+  // A live refresh keeps the verify panel (its proof, result and buttons) as it is.
+  const keptVerify = el.dataset.address === addr ? document.getElementById("verify-card") : null;
   el.innerHTML = html`<section class="card">
       <h3>${addr} ${s.founder ? badge("ok", "founder 1.1×") : ""}</h3>
       <div class="totals" id="totals">${totalsCards(totals, s.account)}</div>
@@ -415,7 +417,9 @@ async function renderSupporter(addr) {
         })),
       )}
     </section>`.html;
-  wireVerify(addr, proofField ? s[proofField] : null);
+  el.dataset.address = addr;
+  if (keptVerify) $("#verify-card").replaceWith(keptVerify);
+  else wireVerify(addr, proofField ? s[proofField] : null);
 }
 
 /**

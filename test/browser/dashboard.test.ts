@@ -321,6 +321,8 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       undefined,
       { timeout: 15_000 },
     );
+    // The live refresh kept the verify panel's result.
+    expect(await page.locator("#verify-result").innerText()).to.include("Claimed $450.00");
   });
 
   it("bad input: a wrong address, an unknown supporter, an unknown epoch, a wallet on the wrong chain", async () => {
