@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- ingest [--receipts=100000] [--concurrency=6] [--backends=postgres,pglite]`:
+ * `npm run bench -- ingest [--receipts=100000] [--concurrency=4] [--backends=postgres,pglite]`:
  * receipt ingestion end to end (issue 5).
  *
  * For each backend, starts the real server (`node api/main.ts`, a child process, on a fresh
@@ -344,7 +344,7 @@ async function runBackend(
 
 export default async function ingest(args: string[]): Promise<void> {
   const total = Number(arg(args, "receipts", "100000"));
-  const concurrency = Number(arg(args, "concurrency", "6"));
+  const concurrency = Number(arg(args, "concurrency", "4"));
   const backends = arg(args, "backends", "postgres,pglite").split(",") as ("postgres" | "pglite")[];
   const adminUrl =
     process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
