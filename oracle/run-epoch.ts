@@ -150,7 +150,7 @@ async function compute(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
   const attempt = vetoed ? row.attempt + 1 : 1;
   const chainEpoch = row.chainEpoch ?? (await epochs.maxChainEpoch(ctx.db)) + 1n;
   const started = Date.now();
-  const inputs = await aggregateEpoch(ctx.db, {
+  const aggregated = await aggregateEpoch(ctx.db, {
     epoch: row.epoch,
     chainEpoch,
     startsAt: row.startsAt,
@@ -160,8 +160,8 @@ async function compute(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
     budgetMicroUsd: ctx.config.budgetMicroUsd,
     heartbeatSlotSeconds: ctx.config.heartbeatSlotSeconds,
   });
-  const computed = computeEpoch({ inputs });
-  const built = buildEpoch(inputs, computed);
+  const computed = computeEpoch({ aggregated });
+  const built = buildEpoch(chainEpoch, computed);
   if (vetoed && row.vetoedRoot === built.root && !ctx.config.allowVetoedRoot)
     return wait(
       row,
@@ -177,7 +177,7 @@ async function compute(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
       leaves: computed.leaves,
       checkpoints: computed.checkpoints,
       verdicts: computed.verdicts,
-      receipts: inputs.receipts,
+      receipts: computed.inputs.receipts,
     });
     await bookEpoch(tx, {
       epoch: row.epoch,
@@ -205,7 +205,7 @@ async function compute(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
       receiptsRoot: built.receiptsRoot,
       datasetHash: built.datasetHash,
       rateCardHash: built.rateCardHash,
-      rateCardVersion: inputs.rateCard.version,
+      rateCardVersion: computed.inputs.rateCard.version,
     });
     const ok = await epochs.transition(tx, row.epoch, [row.status], "COMPUTED");
     crashPoint("compute:before-commit");
@@ -256,13 +256,7 @@ async function sign(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
     const dataset = readDataset(ctx.config.dataDir, epochRoot.datasetHash);
     let first = true;
     for (const privateKey of ctx.config.signerKeys) {
-      const { signer, signature } = signCheckedEpoch({
-        dataset,
-        expected: epochRoot,
-        domain,
-        privateKey,
-        signatures: "trust-ingest",
-      });
+      const { signer, signature } = signCheckedEpoch({ dataset, expected: epochRoot, domain, privateKey });
       if (valid.has(signer)) continue;
       await saveSignature(ctx.db, {
         epoch: row.epoch,

@@ -1,8 +1,10 @@
 import type { Address, EpochRoot, Hex, RewardsDomain } from "../core/eip712.ts";
-import { datasetHash, decodeDataset, statementLine } from "./dataset.ts";
+import { canonicalJson, parseDataset } from "../core/dataset.ts";
+import type { EpochDataset } from "../core/dataset.ts";
+import { auditEpochDataset } from "../core/recompute-epoch.ts";
+import type { AuditEpochDatasetReturnType } from "../core/recompute-epoch.ts";
 import { SignerRefusedError } from "./errors.ts";
-import { buildEpoch } from "./stages/build.ts";
-import { computeEpoch } from "./stages/compute.ts";
+import { bytesHash } from "./stages/build.ts";
 import { signEpochRoot } from "./stages/sign.ts";
 
 /**
@@ -11,15 +13,15 @@ import { signEpochRoot } from "./stages/sign.ts";
  * sign only if everything matches — the dataset's hash, every statement, the leaves, both
  * roots and the cumulative total. Otherwise refuse, naming the first difference.
  *
- * The signer trusts nothing but the bytes and its own key: by default it verifies every
- * signature in the dataset again (`signatures: "verify"`).
+ * The signer trusts nothing but the bytes and its own key: core's `auditEpochDataset` verifies
+ * every signature in the dataset again. The chain epoch is not in the dataset (it holds the
+ * coordinator's epoch number): the signer signs `expected.epoch` as given.
  */
 
 export type CheckEpochParameters = {
   dataset: Uint8Array;
   expected: EpochRoot;
   domain: RewardsDomain;
-  signatures?: "verify" | "trust-ingest";
 };
 
 export type CheckEpochReturnType = { ok: true } | { ok: false; report: string };
@@ -27,18 +29,16 @@ export type CheckEpochReturnType = { ok: true } | { ok: false; report: string };
 export function checkEpoch(p: CheckEpochParameters): CheckEpochReturnType {
   const { expected } = p;
   const refuse = (report: string): CheckEpochReturnType => ({ ok: false, report });
-  const actualHash = datasetHash(p.dataset);
+  const actualHash = bytesHash(p.dataset);
   if (actualHash !== expected.datasetHash.toLowerCase())
     return refuse(`the dataset hashes to ${actualHash}, not the datasetHash ${expected.datasetHash} to sign`);
-  let decoded;
+  let dataset: EpochDataset;
   try {
-    decoded = decodeDataset(p.dataset);
+    dataset = parseDataset(new TextDecoder().decode(p.dataset).split("\n"));
   } catch (err) {
     return refuse(`the dataset does not parse: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const { inputs, recorded } = decoded;
-  if (inputs.chainEpoch !== expected.epoch)
-    return refuse(`the dataset is for chain epoch ${inputs.chainEpoch}, the root for ${expected.epoch}`);
+  const { inputs } = dataset;
   if (
     inputs.domain.chainId !== p.domain.chainId ||
     inputs.domain.verifyingContract.toLowerCase() !== p.domain.verifyingContract.toLowerCase()
@@ -47,36 +47,30 @@ export function checkEpoch(p: CheckEpochParameters): CheckEpochReturnType {
       `the dataset names another deployment (chain ${inputs.domain.chainId}, ${inputs.domain.verifyingContract})`,
     );
 
-  let computed;
-  let built;
+  let audit: AuditEpochDatasetReturnType;
   try {
-    computed = computeEpoch({ inputs, signatures: p.signatures ?? "verify" });
-    built = buildEpoch(inputs, computed);
+    audit = auditEpochDataset(dataset); // core's recomputation, every signature verified again
   } catch (err) {
     return refuse(`recomputation failed: ${err instanceof Error ? err.message : String(err)}`);
   }
-
+  const recomputed = audit.recomputed;
   // The first differing statement, field by field.
-  const ours = computed.statements.map(statementLine);
-  const n = Math.max(ours.length, recorded.statements.length);
-  for (let i = 0; i < n; i++) {
-    if (ours[i] === recorded.statements[i]) continue;
-    return refuse(describeStatementDiff(i, recorded.statements[i], ours[i]));
-  }
-  if (recorded.verdicts.length !== computed.verdicts.length)
-    return refuse(
-      `the dataset records ${recorded.verdicts.length} verdicts, recomputation gives ${computed.verdicts.length}`,
-    );
+  const ours = recomputed.statements.map((s) => canonicalJson(s));
+  const theirs = dataset.outputs.statements.map((s) => canonicalJson(s));
+  for (let i = 0; i < Math.max(ours.length, theirs.length); i++)
+    if (ours[i] !== theirs[i]) return refuse(describeStatementDiff(i, theirs[i], ours[i]));
+  if (!audit.ok) return refuse(`the dataset's outputs do not recompute: ${audit.mismatches.join(", ")} differ`);
+  const cumulativeTotal = recomputed.leaves.reduce((sum, l) => sum + l.amount, 0n);
   const checks: [string, string, string][] = [
-    ["root", built.root, expected.root],
-    ["receiptsRoot", built.receiptsRoot, expected.receiptsRoot],
-    ["rateCardHash", built.rateCardHash, expected.rateCardHash],
-    ["cumulativeTotal", computed.cumulativeTotal.toString(), expected.cumulativeTotal.toString()],
-    ["datasetHash (re-encoded)", built.datasetHash, expected.datasetHash],
+    ["root", recomputed.root, expected.root],
+    ["receiptsRoot", recomputed.receiptsRoot, expected.receiptsRoot],
+    ["rateCardHash", recomputed.rateCardHash, expected.rateCardHash],
+    ["cumulativeTotal", cumulativeTotal.toString(), expected.cumulativeTotal.toString()],
+    ["datasetHash (canonical form)", recomputed.datasetHash, expected.datasetHash],
   ];
-  for (const [what, recomputed, asked] of checks)
-    if (recomputed.toLowerCase() !== asked.toLowerCase())
-      return refuse(`${what} differs: asked to sign ${asked}, recomputed ${recomputed}`);
+  for (const [what, again, asked] of checks)
+    if (again.toLowerCase() !== asked.toLowerCase())
+      return refuse(`${what} differs: asked to sign ${asked}, recomputed ${again}`);
   return { ok: true };
 }
 

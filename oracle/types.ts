@@ -1,15 +1,5 @@
-import type {
-  Address,
-  Hex,
-  RewardsDomain,
-  SignedHeartbeat,
-  SignedReceipt,
-  SignedSessionGrant,
-  SignedSupporterRegistration,
-} from "../core/eip712.ts";
-import type { RateCard } from "../core/ratecard.ts";
-import type { TreeEntry } from "../core/tree.ts";
-import type { StreamCheckpoint } from "../core/verdict.ts";
+import type { EpochInputs } from "../core/dataset.ts";
+import type { Address, Hex } from "../core/eip712.ts";
 
 /** The epoch lifecycle (DESIGN.md "Epoch lifecycle"); the same values as `epochs.status`. */
 export type EpochStatus = "OPEN" | "CLOSED" | "COMPUTED" | "SIGNED" | "POSTED" | "FINALIZED" | "VETOED";
@@ -26,38 +16,14 @@ export type FlagOverride = {
 };
 
 /**
- * Everything an epoch's payout depends on: the output of the aggregate stage, the input of
- * compute and build, and (with the results) the content of the epoch's dataset. Arrays are in
- * canonical order (see each field), so two aggregations of the same data are equal.
+ * The output of the aggregate stage: core's `EpochInputs` (everything the payout depends on,
+ * what the dataset serializes; `inputs.epoch` is the coordinator's epoch number) plus what only
+ * the oracle needs: the contract's epoch number and the admin's flag overrides, which the
+ * compute stage resolves into core's per-receipt overrides.
  */
-export type EpochInputs = {
-  /** The coordinator's epoch number. */
-  epoch: bigint;
+export type AggregatedEpoch = {
   /** The contract's epoch number (consecutive from 1). */
   chainEpoch: bigint;
-  domain: RewardsDomain;
-  /** The address that signs session grants. */
-  coordinator: Address;
-  /** Unix seconds, inclusive / exclusive. */
-  epochStart: bigint;
-  epochEnd: bigint;
-  /** Uptime is the share of these slots of the epoch with a heartbeat. */
-  heartbeatSlotSeconds: bigint;
-  rateCard: RateCard;
-  budgetMicroUsd: bigint;
-  /** By (sessionId, supporter, seq). */
-  receipts: SignedReceipt[];
-  /** By sessionId, then signature. */
-  grants: SignedSessionGrant[];
-  /** By (node, effectiveEpoch). */
-  registrations: SignedSupporterRegistration[];
-  /** By (node, timestamp). */
-  heartbeats: SignedHeartbeat[];
-  /** Founder nodes, sorted. */
-  founders: Address[];
-  /** Stream positions carried in, by (sessionId, supporter). */
-  checkpoints: StreamCheckpoint[];
-  overrides: FlagOverride[];
-  /** Every account's cumulative entitlement after the previous epoch, by account. */
-  previousLeaves: TreeEntry[];
+  inputs: EpochInputs;
+  flagOverrides: FlagOverride[];
 };

@@ -113,15 +113,22 @@ export async function readHeartbeats(q: Queryable, epoch: bigint): Promise<Signe
   }));
 }
 
-/** Founder nodes among those with receipts in the epoch. */
+/**
+ * Founder status is per payout account (core's dataset): the payout addresses in force at the
+ * epoch of founder nodes with receipts in it.
+ */
 export async function readFounders(q: Queryable, epoch: bigint): Promise<Address[]> {
-  const { rows } = await q.query<{ address: Uint8Array }>(
-    `SELECT address FROM nodes
-      WHERE founder AND address IN (SELECT DISTINCT supporter FROM receipts WHERE epoch = $1)
-      ORDER BY address`,
+  const { rows } = await q.query<{ payout_address: Uint8Array }>(
+    `SELECT DISTINCT ON (p.payout_address) p.payout_address
+       FROM nodes n
+       JOIN LATERAL (SELECT payout_address FROM payout_addresses
+                      WHERE node_address = n.address AND effective_epoch <= $1
+                      ORDER BY effective_epoch DESC LIMIT 1) p ON true
+      WHERE n.founder AND n.address IN (SELECT DISTINCT supporter FROM receipts WHERE epoch = $1)
+      ORDER BY p.payout_address`,
     [epoch.toString()],
   );
-  return rows.map((r) => hex(r.address));
+  return rows.map((r) => hex(r.payout_address));
 }
 
 /**

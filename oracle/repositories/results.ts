@@ -3,7 +3,7 @@ import type { ReceiptVerdict, StreamCheckpoint } from "../../core/fraud.ts";
 import type { SignedReceipt } from "../../core/eip712.ts";
 import type { TreeEntry } from "../../core/tree.ts";
 import type { Queryable } from "../../db/types.ts";
-import { canonicalJson } from "../dataset.ts";
+import { canonicalJson } from "../../core/dataset.ts";
 import { buf, hex } from "./sql.ts";
 
 /**

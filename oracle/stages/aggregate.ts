@@ -3,7 +3,8 @@ import { DEFAULT_RATE_CARD, selectRateCard } from "../../core/ratecard.ts";
 import type { RateCard } from "../../core/ratecard.ts";
 import type { Queryable } from "../../db/types.ts";
 import * as inputs from "../repositories/inputs.ts";
-import type { EpochInputs } from "../types.ts";
+import { DEFAULT_FRAUD_RULES } from "../../core/fraud.ts";
+import type { AggregatedEpoch } from "../types.ts";
 
 /**
  * Stage 1 — aggregate: everything a CLOSED epoch's payout depends on, read from PostgreSQL
@@ -23,7 +24,7 @@ export type AggregateEpochParameters = {
   fallbackRateCard?: RateCard;
 };
 
-export async function aggregateEpoch(q: Queryable, p: AggregateEpochParameters): Promise<EpochInputs> {
+export async function aggregateEpoch(q: Queryable, p: AggregateEpochParameters): Promise<AggregatedEpoch> {
   const cards = await inputs.readRateCards(q);
   const rateCard = cards.length > 0 ? selectRateCard(cards, p.epoch) : (p.fallbackRateCard ?? DEFAULT_RATE_CARD);
   const [receipts, grants, registrations, heartbeats, founders, checkpoints, overrides, previousLeaves] =
@@ -38,22 +39,26 @@ export async function aggregateEpoch(q: Queryable, p: AggregateEpochParameters):
       inputs.readPreviousLeaves(q, p.epoch),
     ]);
   return {
-    epoch: p.epoch,
     chainEpoch: p.chainEpoch,
-    domain: { chainId: p.domain.chainId, verifyingContract: p.domain.verifyingContract.toLowerCase() as Address },
-    coordinator: p.coordinator.toLowerCase() as Address,
-    epochStart: BigInt(Math.floor(p.startsAt.getTime() / 1000)),
-    epochEnd: BigInt(Math.floor(p.endsAt.getTime() / 1000)),
-    heartbeatSlotSeconds: p.heartbeatSlotSeconds,
-    rateCard,
-    budgetMicroUsd: p.budgetMicroUsd,
-    receipts,
-    grants,
-    registrations,
-    heartbeats,
-    founders,
-    checkpoints,
-    overrides,
-    previousLeaves,
+    flagOverrides: overrides,
+    inputs: {
+      epoch: p.epoch,
+      domain: { chainId: p.domain.chainId, verifyingContract: p.domain.verifyingContract.toLowerCase() as Address },
+      coordinator: p.coordinator.toLowerCase() as Address,
+      epochStart: BigInt(Math.floor(p.startsAt.getTime() / 1000)),
+      epochEnd: BigInt(Math.floor(p.endsAt.getTime() / 1000)),
+      heartbeatIntervalSeconds: p.heartbeatSlotSeconds,
+      rules: DEFAULT_FRAUD_RULES,
+      rateCard,
+      budgetMicroUsd: p.budgetMicroUsd,
+      receipts,
+      grants,
+      registrations,
+      heartbeats,
+      founders,
+      checkpoints,
+      overrides: [],
+      previousLeaves,
+    },
   };
 }

@@ -1,23 +1,17 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
+import { InvalidDatasetError, serializeDatasetToString } from "../../core/dataset.ts";
 import type { EpochRoot, Hex } from "../../core/eip712.ts";
-import { rateCardHash } from "../../core/ratecard.ts";
-import { buildReceiptsTree } from "../../core/receipts-tree.ts";
-import { buildTree } from "../../core/tree.ts";
-import { datasetHash, encodeDataset, InvalidDatasetError } from "../dataset.ts";
-import type { EpochInputs } from "../types.ts";
+import { bytesToHex } from "../../core/eip712.ts";
+import { keccak256Bytes } from "../../core/keccak.ts";
 import type { ComputedEpoch } from "./compute.ts";
 
 /**
- * Stage 3 — build: the payout tree (core's StandardMerkleTree-identical builder), the receipts
- * tree, the canonical dataset and its hash, and the `EpochRoot` message the signers sign.
- * Pure apart from `writeDataset`, which stores the dataset content-addressed.
- *
- * An epoch without leaves (nothing ever earned) or without counted receipts commits to the
- * zero hash for that tree.
+ * Stage 3 — build: the canonical dataset bytes (core's serialization; its keccak is the
+ * `datasetHash` core computed) and the `EpochRoot` message the signers sign; `writeDataset`
+ * stores the bytes content-addressed where the API serves them. The trees themselves are
+ * built by core's `recomputeEpoch` in the compute stage.
  */
-
-export const ZERO_HASH: Hex = `0x${"00".repeat(32)}`;
 
 export type BuiltEpoch = {
   root: Hex;
@@ -30,41 +24,28 @@ export type BuiltEpoch = {
   epochRoot: EpochRoot;
 };
 
-export function buildEpoch(inputs: EpochInputs, computed: ComputedEpoch): BuiltEpoch {
-  const root = computed.leaves.length > 0 ? buildTree({ entries: computed.leaves }).root : ZERO_HASH;
-  const counted = computed.verdicts
-    .filter((v) => v.countedBytes > 0n && v.id !== null)
-    .map((v) => ({ receiptId: v.id!, countedBytes: v.countedBytes }));
-  const receiptsRoot = counted.length > 0 ? buildReceiptsTree({ receipts: counted }).root : ZERO_HASH;
-  const cardHash = rateCardHash(inputs.rateCard);
-  const dataset = encodeDataset(inputs, {
-    verdicts: computed.verdicts,
-    statements: computed.statements,
-    leaves: computed.leaves,
-    result: {
-      root,
-      receiptsRoot,
-      rateCardHash: cardHash,
-      cumulativeTotal: computed.cumulativeTotal,
-      payoutMicroUsd: computed.summary.payoutMicroUsd,
-    },
-  });
-  const hash = datasetHash(dataset);
+export function buildEpoch(chainEpoch: bigint, computed: ComputedEpoch): BuiltEpoch {
+  const dataset = new TextEncoder().encode(serializeDatasetToString(computed.dataset));
   return {
-    root,
-    receiptsRoot,
-    rateCardHash: cardHash,
-    datasetHash: hash,
+    root: computed.root,
+    receiptsRoot: computed.receiptsRoot,
+    rateCardHash: computed.rateCardHash,
+    datasetHash: computed.datasetHash,
     dataset,
     epochRoot: {
-      epoch: inputs.chainEpoch,
-      root,
+      epoch: chainEpoch,
+      root: computed.root,
       cumulativeTotal: computed.cumulativeTotal,
-      receiptsRoot,
-      datasetHash: hash,
-      rateCardHash: cardHash,
+      receiptsRoot: computed.receiptsRoot,
+      datasetHash: computed.datasetHash,
+      rateCardHash: computed.rateCardHash,
     },
   };
+}
+
+/** keccak256 of stored bytes. */
+export function bytesHash(bytes: Uint8Array): Hex {
+  return bytesToHex(keccak256Bytes(bytes));
 }
 
 /** `<dataDir>/datasets/<datasetHash>.jsonl`: where the API serves it from. */
@@ -91,7 +72,7 @@ export function readDataset(dataDir: string, hash: Hex): Uint8Array {
   const file = datasetPath(dataDir, hash);
   if (!existsSync(file)) throw new InvalidDatasetError(`no dataset ${hash} in ${path.dirname(file)}`);
   const bytes = new Uint8Array(readFileSync(file));
-  const actual = datasetHash(bytes);
+  const actual = bytesHash(bytes);
   if (actual !== hash.toLowerCase()) throw new InvalidDatasetError(`${file} hashes to ${actual}, not ${hash}`);
   return bytes;
 }
