@@ -43,6 +43,8 @@ export type BuildAppOptions = {
   maxClockSkewSeconds?: number;
   /** Clock in milliseconds (tests). */
   now?: () => number;
+  /** JSON-RPC URL the dashboard reads the chain through when the browser has no wallet. */
+  dashboardRpcUrl?: string | undefined;
   /** GraphQL at /graphql (GraphiQL, Redis for subscriptions across replicas, limits). */
   graphql?: GraphqlOptions;
 };
@@ -98,6 +100,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(web, {
     chainId: options.chainId ?? 31_337,
     distributorAddress: options.distributorAddress ?? DEV_DISTRIBUTOR_ADDRESS,
+    rpcUrl: options.dashboardRpcUrl,
   });
 
   if (options.adminApiKey) await bootstrapAdminKey(options.db, options.adminApiKey);

@@ -60,10 +60,19 @@ export function reader(config) {
             body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
           });
         } catch {
-          throw new DashboardError(`The chain's RPC (${url}) is unreachable.`, "RPC_UNREACHABLE");
+          throw new DashboardError("The chain's RPC is unreachable.", "RPC_UNREACHABLE");
         }
-        const body = await res.json();
-        if (body.error) throw Object.assign(new Error(body.error.message), body.error);
+        /** @type {any} */
+        let body;
+        try {
+          body = await res.json();
+        } catch {
+          throw new DashboardError(`The chain's RPC answered HTTP ${res.status}.`, "RPC_UNREACHABLE");
+        }
+        if (body.error) {
+          if (res.status === 502) throw new DashboardError(body.error.message, "RPC_UNREACHABLE");
+          throw Object.assign(new Error(body.error.message), body.error);
+        }
         return body.result;
       },
     };

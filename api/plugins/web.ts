@@ -7,7 +7,7 @@
  * `/dashboard/vendor/viem.js` is the few viem functions the browser needs (keccak256, ABI
  * encoding, address checks), bundled on first request with esbuild from
  * `web/vendor/viem-entry.js` and kept in memory. `/dashboard/config.json` tells the page the
- * chain, the distributor and an optional public RPC URL.
+ * chain, the distributor and, when an RPC URL is configured, the read-only proxy to it.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -19,7 +19,10 @@ export type WebOptions = {
   /** Chain the distributor lives on (the wallet must be on it). */
   chainId: number;
   distributorAddress: string;
-  /** A JSON-RPC URL the page may read the chain through when no wallet is connected. */
+  /**
+   * A JSON-RPC URL the page reads the chain through when no wallet is injected: proxied at
+   * `POST /dashboard/rpc` (same origin, so the CSP holds) for read-only methods only.
+   */
   rpcUrl?: string | undefined;
   /** Directory of the dashboard's files (default: the checkout's `web/`). */
   dir?: string;
@@ -33,6 +36,9 @@ const CONTENT_TYPES: Record<string, string> = {
   ".png": "image/png",
   ".ico": "image/x-icon",
 };
+
+/** What the page may ask the proxied RPC: reads only, nothing that signs or sends. */
+const READ_METHODS = new Set(["eth_chainId", "eth_call", "eth_blockNumber", "eth_getTransactionReceipt"]);
 
 const DEFAULT_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
 
@@ -68,7 +74,7 @@ export default definePlugin("web", async (app: FastifyInstance, options: WebOpti
   const config = JSON.stringify({
     chainId: options.chainId,
     distributor: options.distributorAddress.toLowerCase(),
-    rpcUrl: options.rpcUrl ?? null,
+    rpcUrl: options.rpcUrl ? "/dashboard/rpc" : null,
     graphql: "/graphql",
   });
 
@@ -91,6 +97,46 @@ export default definePlugin("web", async (app: FastifyInstance, options: WebOpti
       );
     }
   });
+  if (options.rpcUrl) {
+    const upstream = options.rpcUrl;
+    app.post<{ Body: { id?: unknown; method: string; params?: unknown[] } }>(
+      "/dashboard/rpc",
+      {
+        schema: {
+          hide: true,
+          body: {
+            type: "object",
+            required: ["method"],
+            properties: {
+              jsonrpc: { const: "2.0" },
+              id: { type: ["integer", "string", "null"] },
+              method: { type: "string", maxLength: 64 },
+              params: { type: "array", maxItems: 4 },
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        const { id = null, method, params = [] } = request.body;
+        if (!READ_METHODS.has(method))
+          return { jsonrpc: "2.0", id, error: { code: -32601, message: `${method} is not available here.` } };
+        try {
+          const res = await fetch(upstream, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
+            signal: AbortSignal.timeout(10_000),
+          });
+          return reply.type("application/json").send(await res.text());
+        } catch {
+          return reply
+            .status(502)
+            .send({ jsonrpc: "2.0", id, error: { code: -32603, message: "The chain's RPC is unreachable." } });
+        }
+      },
+    );
+  }
+
   const serve = async (name: string, reply: FastifyReply) => {
     const file = files.get(name);
     if (!file) return reply.status(404).send({ code: "NOT_FOUND", message: `No dashboard file ${name}.` });

@@ -9,6 +9,8 @@
  * the in-process chain. Screenshots go to test/browser/screenshots/ (gitignored).
  */
 import { existsSync, mkdirSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
@@ -51,6 +53,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
   let app: FastifyInstance;
   let indexer: Indexer;
   let base: string;
+  let rpcServer: Server;
   let browser: Browser;
   let page: Page;
   let payouts: Address[];
@@ -120,6 +123,22 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       receiptsPerStream: 3,
     }));
 
+    // The chain over HTTP JSON-RPC, as a public RPC would serve it (the dashboard's read proxy).
+    rpcServer = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        const { id, method, params } = JSON.parse(body) as { id: number; method: string; params: unknown[] };
+        conn.provider.request({ method, params }).then(
+          (result: unknown) => res.end(JSON.stringify({ jsonrpc: "2.0", id, result })),
+          (err: Error) =>
+            res.end(JSON.stringify({ jsonrpc: "2.0", id, error: { code: -32603, message: err.message } })),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => rpcServer.listen(0, "127.0.0.1", resolve));
+    const rpcUrl = `http://127.0.0.1:${(rpcServer.address() as AddressInfo).port}`;
+
     // The API, with the clock inside epoch 2 so a re-sent receipt is a duplicate, not late.
     const firstReceiptAt = epochBounds(2n).start + 60n;
     app = await buildApp({
@@ -130,6 +149,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       epochClock: { epochSeconds: Number(EPOCH_SECONDS), genesis: Number(GENESIS) },
       now: () => Number(firstReceiptAt + 30n) * 1000,
       verifyWorkers: 1,
+      dashboardRpcUrl: rpcUrl,
     });
     base = await app.listen({ host: "127.0.0.1", port: 0 });
 
@@ -247,6 +267,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     await browser?.close();
     await app?.close();
     await db?.close();
+    rpcServer?.close();
   });
 
   it("static files: index, modules with JS content type, viem bundle, no traversal", async () => {
@@ -380,6 +401,33 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     expect(text).to.include("dataset hash does not match the published dataset");
     expect(text).to.include("Epoch 3 was vetoed");
     await shot("admin");
+  });
+
+  it("without a wallet: the page reads the chain through the API's read-only RPC proxy", async () => {
+    const bare = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    try {
+      const config = (await (await fetch(`${base}/dashboard/config.json`)).json()) as { rpcUrl: string };
+      expect(config.rpcUrl).to.equal("/dashboard/rpc");
+      const refused = await fetch(`${base}/dashboard/rpc`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_sendTransaction", params: [{}] }),
+      });
+      expect(((await refused.json()) as { error: { code: number } }).error.code).to.equal(-32601);
+
+      await bare.goto(`${base}/dashboard/#/auditor`);
+      await bare.waitForFunction(() => document.querySelectorAll("#epochs td.verification .badge.good").length === 3);
+      await bare.goto(`${base}/dashboard/#/supporter/${payouts[1]!.toLowerCase()}`);
+      await bare.locator("#proof-json").fill(proofJson(payouts[1]!));
+      await bare.locator("#verify").click();
+      await bare.locator("#verify-result.good").waitFor();
+      expect(await bare.locator("#verify-result").innerText()).to.include("$250.00");
+      await bare.locator("#claim").click();
+      await bare.locator("#verify-result.bad").waitFor();
+      expect(await bare.locator("#verify-result").innerText()).to.include("No browser wallet found");
+    } finally {
+      await bare.close();
+    }
   });
 
   it("error: an unreachable API gets one clear sentence", async () => {
