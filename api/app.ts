@@ -17,6 +17,7 @@ import { upsertBootstrapKey } from "./repositories/api-keys.ts";
 import { insertAudit } from "./repositories/audit.ts";
 import healthRoutes from "./routes/health.ts";
 import adminRoutes from "./routes/v1/admin/index.ts";
+import datasetRoutes from "./routes/v1/datasets.ts";
 import ingestRoutes from "./routes/v1/ingest.ts";
 import sessionRoutes from "./routes/v1/sessions.ts";
 import supporterRoutes from "./routes/v1/supporters.ts";
@@ -47,6 +48,8 @@ export type BuildAppOptions = {
   dashboardRpcUrl?: string | undefined;
   /** GraphQL at /graphql (GraphiQL, Redis for subscriptions across replicas, limits). */
   graphql?: GraphqlOptions;
+  /** `LEDGER_DATA_DIR`: epoch datasets are served from `<dataDir>/datasets/`; default "data". */
+  dataDir?: string;
 };
 
 declare module "fastify" {
@@ -93,9 +96,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(sessionRoutes);
   await app.register(ingestRoutes);
   await app.register(adminRoutes);
+  await app.register(datasetRoutes, { dataDir: options.dataDir ?? "data" });
 
   // GraphQL (issue 7): yoga at /graphql, subscriptions over SSE and WebSocket.
-  await app.register(graphql, options.graphql ?? {});
+  await app.register(graphql, { dataDir: options.dataDir ?? "data", ...options.graphql });
   // The dashboard (issue 9): web/ at /dashboard/.
   await app.register(web, {
     chainId: options.chainId ?? 31_337,

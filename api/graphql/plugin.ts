@@ -24,6 +24,8 @@ export type GraphqlOptions = {
   /** Redis for subscriptions across replicas; unset: in-process. */
   redisUrl?: string | undefined;
   limits?: QueryLimits;
+  /** `LEDGER_DATA_DIR`: where the oracle's datasets are (`Epoch.verification`, `OracleEpoch.rateCard`). */
+  dataDir?: string;
 };
 
 declare module "fastify" {
@@ -54,7 +56,13 @@ export default definePlugin(
       graphqlEndpoint: "/graphql",
       graphiql: options.graphiql ?? process.env.NODE_ENV !== "production",
       landingPage: false,
-      context: () => ({ db: app.db, loaders: createLoaders(app.db), events }),
+      context: () => ({
+        db: app.db,
+        loaders: createLoaders(app.db),
+        events,
+        dataDir: options.dataDir ?? "data",
+        budget: { verifications: 0 },
+      }),
       plugins: [useQueryLimits(options.limits ?? DEFAULT_LIMITS)],
       logging: {
         debug: (...args: unknown[]) => app.log.debug({ args }, "graphql"),

@@ -28,7 +28,15 @@ import type { LedgerEvents } from "./events.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 import { connectionOf, decodeCursor, encodeCursor, pageArgs } from "./pagination.ts";
 
-export type GraphqlContext = { db: Queryable; loaders: Loaders; events: LedgerEvents };
+export type GraphqlContext = {
+  db: Queryable;
+  loaders: Loaders;
+  events: LedgerEvents;
+  /** Where the oracle's datasets are (`<dataDir>/datasets/<hash>.jsonl`). */
+  dataDir: string;
+  /** Per-request budget of expensive fields (an epoch verification recomputes a whole epoch). */
+  budget: { verifications: number };
+};
 
 type Supporter = { address: Hex; nodes: SupporterNodeRow[] };
 type Page = { first?: number | null; skip?: number | null };
