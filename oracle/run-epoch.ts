@@ -6,14 +6,14 @@ import { domainOf } from "./chain.ts";
 import type { OracleChain } from "./chain.ts";
 import type { OracleConfig } from "./config.ts";
 import { crashPoint } from "./crash.ts";
-import { EpochStateError, InsufficientFundingError } from "./errors.ts";
+import { EpochStateError, InsufficientFundingError, SignerRefusedError } from "./errors.ts";
 import type { Leadership } from "./leader.ts";
 import * as epochs from "./repositories/epochs.ts";
 import type { EpochRow } from "./repositories/epochs.ts";
 import { accrualLines, bookEpoch } from "./repositories/ledger.ts";
 import { replaceResults } from "./repositories/results.ts";
 import { readSignatures, saveSignature } from "./repositories/signatures.ts";
-import { signCheckedEpoch } from "./signer.ts";
+import { checkEpoch } from "./signer.ts";
 import { aggregateEpoch } from "./stages/aggregate.ts";
 import { buildEpoch, readDataset, writeDataset } from "./stages/build.ts";
 import { computeEpoch } from "./stages/compute.ts";
@@ -24,7 +24,7 @@ import {
   readThreshold,
   readVetoReason,
 } from "./stages/post.ts";
-import { epochRootSigner } from "./stages/sign.ts";
+import { epochRootSigner, signEpochRoot } from "./stages/sign.ts";
 import type { EpochStatus } from "./types.ts";
 
 /**
@@ -61,7 +61,17 @@ export type OracleContext = {
   log: Logger;
   /** The wall clock (tests move it). */
   now?: () => Date;
+  /** Called after each stage with its wall time (the bench, progress output). */
+  onStage?: (stage: string, ms: number, epoch: bigint) => void;
 };
+
+/** Times `fn` as stage `stage` through `ctx.onStage`. */
+async function timed<T>(ctx: OracleContext, stage: string, epoch: bigint, fn: () => Promise<T> | T): Promise<T> {
+  const t = performance.now();
+  const result = await fn();
+  ctx.onStage?.(stage, performance.now() - t, epoch);
+  return result;
+}
 
 export type StepResult =
   | { epoch: bigint; moved: true; from: EpochStatus; to: EpochStatus }
@@ -150,25 +160,30 @@ async function compute(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
   const attempt = vetoed ? row.attempt + 1 : 1;
   const chainEpoch = row.chainEpoch ?? (await epochs.maxChainEpoch(ctx.db)) + 1n;
   const started = Date.now();
-  const aggregated = await aggregateEpoch(ctx.db, {
-    epoch: row.epoch,
-    chainEpoch,
-    startsAt: row.startsAt,
-    endsAt: row.endsAt,
-    domain: domainOf(ctx.config.chainId, ctx.config.distributor),
-    coordinator: ctx.config.coordinator,
-    budgetMicroUsd: ctx.config.budgetMicroUsd,
-    heartbeatSlotSeconds: ctx.config.heartbeatSlotSeconds,
-  });
-  const computed = computeEpoch({ aggregated });
-  const built = buildEpoch(chainEpoch, computed);
+  const aggregated = await timed(ctx, "aggregate", row.epoch, () =>
+    aggregateEpoch(ctx.db, {
+      epoch: row.epoch,
+      chainEpoch,
+      startsAt: row.startsAt,
+      endsAt: row.endsAt,
+      domain: domainOf(ctx.config.chainId, ctx.config.distributor),
+      coordinator: ctx.config.coordinator,
+      budgetMicroUsd: ctx.config.budgetMicroUsd,
+      heartbeatSlotSeconds: ctx.config.heartbeatSlotSeconds,
+    }),
+  );
+  const computed = await timed(ctx, "compute", row.epoch, () => computeEpoch({ aggregated }));
+  const built = await timed(ctx, "build", row.epoch, () => buildEpoch(chainEpoch, computed));
   if (vetoed && row.vetoedRoot === built.root && !ctx.config.allowVetoedRoot)
     return wait(
       row,
       `recomputed root ${built.root} equals the vetoed root: add flag overrides, or allow re-proposing it (LEDGER_ALLOW_VETOED_ROOT=1)`,
     );
-  writeDataset(ctx.config.dataDir, built.datasetHash, built.dataset);
+  await timed(ctx, "write-dataset", row.epoch, () =>
+    writeDataset(ctx.config.dataDir, built.datasetHash, built.dataset),
+  );
   crashPoint("compute:after-dataset-write");
+  const persistStarted = performance.now();
   const done = await ctx.db.transaction(async (tx) => {
     const current = await epochs.getEpoch(tx, row.epoch, true);
     if (current?.status !== row.status || current.attempt !== row.attempt) return false;
@@ -211,6 +226,7 @@ async function compute(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
     crashPoint("compute:before-commit");
     return ok;
   });
+  ctx.onStage?.("persist", performance.now() - persistStarted, row.epoch);
   crashPoint("compute:after-commit");
   if (!done) return wait(row, "computed by another process");
   ctx.log.info(
@@ -247,16 +263,20 @@ async function validSignatures(ctx: OracleContext, row: EpochRow, epochRoot: Epo
 }
 
 async function sign(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
+  const signStarted = performance.now();
   const epochRoot = epochRootOf(row);
   const domain = domainOf(ctx.config.chainId, ctx.config.distributor);
   const threshold = await readThreshold(ctx.chain);
   let valid = await validSignatures(ctx, row, epochRoot);
   if (ctx.config.signerKeys.length > 0 && BigInt(valid.size) < threshold) {
     // Local signers: each checks the dataset by recomputing it before signing.
+    // One audit serves every local key; a refusal throws (fatal: the leader's own result does not recompute).
     const dataset = readDataset(ctx.config.dataDir, epochRoot.datasetHash);
+    const check = checkEpoch({ dataset, expected: epochRoot, domain });
+    if (!check.ok) throw new SignerRefusedError(epochRoot.epoch, check.report);
     let first = true;
     for (const privateKey of ctx.config.signerKeys) {
-      const { signer, signature } = signCheckedEpoch({ dataset, expected: epochRoot, domain, privateKey });
+      const { signer, signature } = signEpochRoot({ domain, epochRoot, privateKey });
       if (valid.has(signer)) continue;
       await saveSignature(ctx.db, {
         epoch: row.epoch,
@@ -282,6 +302,7 @@ async function sign(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
     crashPoint("sign:before-commit");
     return ok;
   });
+  ctx.onStage?.("sign", performance.now() - signStarted, row.epoch);
   if (!done) return wait(row, "signed by another process");
   ctx.log.info(
     { epoch: row.epoch.toString(), signatures: valid.size, threshold: threshold.toString() },
@@ -300,7 +321,9 @@ async function post(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
   const signatures = [...valid.values()].slice(0, Number(threshold));
   let result;
   try {
-    result = await proposeEpochRoot(ctx.chain, { epochRoot, signatures, allowVetoedRoot: ctx.config.allowVetoedRoot });
+    result = await timed(ctx, "post", row.epoch, () =>
+      proposeEpochRoot(ctx.chain, { epochRoot, signatures, allowVetoedRoot: ctx.config.allowVetoedRoot }),
+    );
   } catch (err) {
     if (err instanceof InsufficientFundingError) {
       if (await epochs.setAlert(ctx.db, row.epoch, err.shortMessage))
@@ -349,7 +372,9 @@ async function post(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
 
 async function finalize(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
   const epochRoot = epochRootOf(row);
-  const result = await finalizeEpochRoot(ctx.chain, epochRoot.epoch, epochRoot.root);
+  const result = await timed(ctx, "finalize", row.epoch, () =>
+    finalizeEpochRoot(ctx.chain, epochRoot.epoch, epochRoot.root),
+  );
   if (result.kind === "waiting")
     return wait(row, `dispute window open until ${result.validAt} (chain time ${result.now})`);
   if (result.kind === "vetoed") return markVetoed(ctx, row, ["POSTED"]);
