@@ -9,7 +9,8 @@ import type { Hex } from "viem";
 import { custom, parseEventLogs } from "viem";
 import type { Db } from "../db/types.ts";
 import { testBackends } from "../test/helpers/db.ts";
-import { domainOf } from "./chain.ts";
+import { checkDeployment, domainOf } from "./chain.ts";
+import { OracleConfigError } from "./errors.ts";
 import { getEpoch } from "./repositories/epochs.ts";
 import { epochBalances, payableBalances } from "./repositories/ledger.ts";
 import { buf } from "./repositories/sql.ts";
@@ -197,6 +198,30 @@ for (const backend of testBackends()) {
       const props = await proposals(c);
       expect(props.map((p) => p.root)).to.deep.equal([first.root, second.root]);
       for (const b of await epochBalances(db)) expect(b.balanced).to.equal(true);
+    });
+
+    it("error: misconfiguration fails at start with one clear line (chain id, contract, proposer role)", async () => {
+      const c = await deployTestChain(transport, { fund: 0n });
+      await checkDeployment(c.chain, c.chainId); // the right setup passes
+      const oneLine = async (p: Promise<unknown>, re: RegExp) => {
+        const err = (await p.then(
+          () => undefined,
+          (e: unknown) => e,
+        )) as OracleConfigError | undefined;
+        expect(err).to.be.instanceOf(OracleConfigError);
+        expect(err!.shortMessage).to.match(re);
+        expect(err!.shortMessage).to.not.include("\n");
+      };
+      await oneLine(
+        checkDeployment(c.chain, 8453),
+        /Wrong chain: the RPC is chain 31337, the oracle is configured for 8453/,
+      );
+      await oneLine(checkDeployment({ ...c.chain, distributor: c.usd }, c.chainId), /is not a RewardsDistributor/);
+      await oneLine(
+        checkDeployment({ ...c.chain, distributor: "0x000000000000000000000000000000000000dEaD" }, c.chainId),
+        /No contract at/,
+      );
+      await oneLine(checkDeployment({ ...c.chain, walletClient: c.guardian }, c.chainId), /lacks PROPOSER_ROLE/);
     });
 
     it("behavior: an under-funded distributor keeps the epoch SIGNED with an alert until funded", async () => {
