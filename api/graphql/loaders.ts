@@ -15,6 +15,19 @@ import {
   type EpochTransactionRow,
   type VetoRow,
 } from "../repositories/graphql-chain.ts";
+import {
+  ledgerBalancesOfEpochs,
+  lifecycleOfAccounts,
+  networkMetrics,
+  oracleEpochsByChainEpoch,
+  oracleEpochsByNumber,
+  signaturesOfEpochs,
+  type LedgerEpochBalanceRow,
+  type LifecycleRow,
+  type NetworkMetricsRow,
+  type OracleEpochRow,
+  type SignatureRow,
+} from "../repositories/graphql-oracle.ts";
 import { payoutAddressesOfNodes, type PayoutAddressRow } from "../repositories/graphql-supporters.ts";
 import type { Hex } from "../lib/hex.ts";
 
@@ -92,5 +105,44 @@ export function createLoaders(db: Queryable) {
     payoutAddresses: new DataLoader<Hex, PayoutAddressRow[]>(async (keys) =>
       groupBy(keys, await payoutAddressesOfNodes(db, keys), (r) => r.nodeAddress),
     ),
+    /** The oracle's epochs by coordinator epoch number. */
+    oracleEpoch: new DataLoader<bigint, OracleEpochRow | null, string>(
+      async (keys) => {
+        const rows = new Map((await oracleEpochsByNumber(db, keys)).map((r) => [r.epoch, r]));
+        return keys.map((k) => rows.get(k) ?? null);
+      },
+      { cacheKeyFn: byKey },
+    ),
+    /** The oracle's epochs by the contract's epoch number. */
+    oracleEpochByChainEpoch: new DataLoader<bigint, OracleEpochRow | null, string>(
+      async (keys) => {
+        const rows = new Map((await oracleEpochsByChainEpoch(db, keys)).map((r) => [r.chainEpoch!, r]));
+        return keys.map((k) => rows.get(k) ?? null);
+      },
+      { cacheKeyFn: byKey },
+    ),
+    signatures: new DataLoader<bigint, SignatureRow[], string>(
+      async (keys) => groupBy(keys, await signaturesOfEpochs(db, keys), (r) => r.epoch),
+      { cacheKeyFn: byKey },
+    ),
+    metrics: new DataLoader<bigint, NetworkMetricsRow, string>(
+      async (keys) => {
+        const rows = new Map((await networkMetrics(db, keys)).map((r) => [r.epoch, r]));
+        return keys.map((k) => rows.get(k)!);
+      },
+      { cacheKeyFn: byKey },
+    ),
+    ledgerEpochBalance: new DataLoader<bigint, LedgerEpochBalanceRow | null, string>(
+      async (keys) => {
+        const rows = new Map((await ledgerBalancesOfEpochs(db, keys)).map((r) => [r.epoch, r]));
+        return keys.map((k) => rows.get(k) ?? null);
+      },
+      { cacheKeyFn: byKey },
+    ),
+    /** Where each payout account stands in the lifecycle (finalized, committed, computed, claimed). */
+    lifecycle: new DataLoader<Hex, LifecycleRow>(async (keys) => {
+      const rows = new Map((await lifecycleOfAccounts(db, keys)).map((r) => [r.account, r]));
+      return keys.map((k) => rows.get(k)!);
+    }),
   };
 }

@@ -26,6 +26,7 @@ import {
 import { userError } from "./errors.ts";
 import type { LedgerEvents } from "./events.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
+import { oracleResolvers } from "./oracle-resolvers.ts";
 import { connectionOf, decodeCursor, encodeCursor, pageArgs } from "./pagination.ts";
 
 export type GraphqlContext = {
@@ -118,7 +119,7 @@ function mapAsync<T, U>(source: AsyncIterable<T>, fn: (t: T) => Promise<U | null
   };
 }
 
-export const resolvers = {
+const chainResolvers = {
   BigInt: BigIntScalar,
   Bytes: BytesScalar,
 
@@ -295,3 +296,9 @@ export const resolvers = {
       ctx.loaders.payoutAddresses.load(n.address),
   },
 };
+
+/** The on-chain and coordinator resolvers above, with the oracle's (oracle-resolvers.ts) merged per type. */
+const merged: Record<string, unknown> = { ...chainResolvers };
+for (const [type, fields] of Object.entries(oracleResolvers))
+  merged[type] = { ...(merged[type] as object | undefined), ...fields };
+export const resolvers = merged as typeof chainResolvers;

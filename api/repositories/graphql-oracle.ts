@@ -661,6 +661,28 @@ export async function ledgerBalances(
 
 export type LedgerEpochBalanceRow = { epoch: bigint; debitMicroUsd: bigint; creditMicroUsd: bigint; balanced: boolean };
 
+/** Σ debit and Σ credit of these epochs, for a DataLoader. */
+export async function ledgerBalancesOfEpochs(
+  q: Queryable,
+  epochs: readonly bigint[],
+): Promise<LedgerEpochBalanceRow[]> {
+  const { rows } = await q.query<{
+    epoch: bigint;
+    debit_micro_usd: bigint;
+    credit_micro_usd: bigint;
+    balanced: boolean;
+  }>(
+    "SELECT epoch, debit_micro_usd, credit_micro_usd, balanced FROM ledger_epoch_balances WHERE epoch = ANY($1::int8[])",
+    [epochs.map(String)],
+  );
+  return rows.map((r) => ({
+    epoch: r.epoch,
+    debitMicroUsd: r.debit_micro_usd,
+    creditMicroUsd: r.credit_micro_usd,
+    balanced: r.balanced,
+  }));
+}
+
 /** Σ debit and Σ credit per epoch (the `ledger_epoch_balances` view), newest first. */
 export async function ledgerEpochBalances(
   q: Queryable,
