@@ -3,7 +3,7 @@
  * uptime; auditors' oracle epochs, ledger, verification and network metrics. Thin: they call
  * repositories (through the per-request DataLoaders) and core's pure functions only.
  */
-import { open, readFile } from "node:fs/promises";
+import { open, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { datasetHash as hashDataset, parseDataset } from "../../core/dataset.ts";
 import { bytesToHex } from "../../core/eip712.ts";
@@ -46,8 +46,15 @@ const UINT_RE = /^(0|[1-9]\d{0,77})$/;
 const HEX_RE = /^0x(?:[0-9a-f]{2})*$/;
 const ADDRESS_RE = /^0x[0-9a-f]{40}$/;
 const HASH_RE = /^0x[0-9a-f]{64}$/;
-/** At most this many `Epoch.verification`s per request: each recomputes a whole epoch. */
+/** At most this many `Epoch.verification` recomputations per request (cached results are free). */
 export const MAX_VERIFICATIONS_PER_REQUEST = 2;
+
+type Verification = Awaited<ReturnType<typeof verifyEpoch>>;
+/**
+ * Verification results by everything they depend on (the content-addressed dataset and the
+ * on-chain proposal's fields): both are immutable, so a result never goes stale.
+ */
+const verifications = new Map<string, Verification>();
 
 const badCursor = () =>
   userError("INVALID_CURSOR", "`after` is not a cursor this field returned.", { argument: "after" });
@@ -295,14 +302,23 @@ export const oracleResolvers = {
         leafCursor,
       );
     },
-    verification: (e: EpochRow, _: unknown, ctx: GraphqlContext) => {
-      if (++ctx.budget.verifications > MAX_VERIFICATIONS_PER_REQUEST)
-        throw userError(
-          "QUERY_TOO_COMPLEX",
-          `At most ${MAX_VERIFICATIONS_PER_REQUEST} epoch verifications per request: query them one at a time.`,
-          { max: MAX_VERIFICATIONS_PER_REQUEST },
-        );
-      return verifyEpoch(ctx, e);
+    verification: async (e: EpochRow, _: unknown, ctx: GraphqlContext) => {
+      const key = [e.epoch, e.root, e.receiptsRoot, e.datasetHash, e.rateCardHash, e.cumulativeTotalMicroUsd].join(":");
+      const cached = verifications.get(key);
+      if (cached) return cached;
+      const file = datasetFile(ctx.dataDir, e.datasetHash);
+      if (
+        !file ||
+        !(await stat(file)
+          .then((st) => st.isFile())
+          .catch(() => false))
+      )
+        return null;
+      if (++ctx.budget.verifications > MAX_VERIFICATIONS_PER_REQUEST) return null;
+      const result = await verifyEpoch(ctx, e);
+      verifications.set(key, result);
+      while (verifications.size > 1_000) verifications.delete(verifications.keys().next().value!);
+      return result;
     },
   },
 
