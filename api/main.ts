@@ -23,6 +23,7 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env) {
     rateLimitPerMinute: config.rateLimitPerMinute,
     corsOrigins: config.corsOrigins,
     verifyWorkers: config.verifyWorkers,
+    dataDir: config.dataDir,
   });
   app.log.info(
     {

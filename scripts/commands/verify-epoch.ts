@@ -42,7 +42,8 @@ export async function verifyEpoch(options: {
     })(),
   );
   parsing.done(`${dataset.inputs.receipts.length} receipts, ${dataset.outputs.leaves.length} leaves`);
-  checks.push(eq("dataset epoch", options.epoch.toString(), dataset.inputs.epoch.toString()));
+  // `epoch` is the contract's numbering (consecutive from 1); the dataset carries the
+  // coordinator's clock epoch, which the signed datasetHash binds to this chain epoch.
 
   const recomputing = progress("recompute (signatures, fraud rules, earnings, trees)");
   const audit = auditEpochDataset(dataset);

@@ -1,0 +1,138 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { expect } from "chai";
+
+const ROOT = path.join(import.meta.dirname, "..");
+
+/**
+ * The product in one command, end to end: `npm start`'s script on a fresh data directory
+ * (in-process chain deployed through Ignition, PGlite, API, indexer, oracle, simulated network
+ * with cheaters) must finalize epochs, and the auditor's `ledger verify-epoch` must accept an
+ * honest epoch and reject one whose published dataset was tampered with. Then it restarts on
+ * the same data directory and resumes.
+ */
+describe("npm start (the whole ledger) and ledger verify-epoch against it", () => {
+  let dataDir: string;
+  let child: ChildProcess | undefined;
+  let output = "";
+  let apiUrl = "";
+  let rpcUrl = "";
+
+  const start = () => {
+    output = "";
+    child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, "scripts/start.ts"),
+        "--data-dir",
+        dataDir,
+        "--port",
+        "0",
+        "--chain-port",
+        "0",
+        "--epoch-seconds",
+        "8",
+        "--dispute-seconds",
+        "3",
+        "--supporters",
+        "6",
+      ],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  };
+  const waitFor = async (re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = re.exec(output);
+      if (m) return m;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}; output so far:\n${output}`);
+      if (child?.exitCode !== null && child?.exitCode !== undefined)
+        throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const stop = async () => {
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child!.once("exit", r));
+    child.kill("SIGINT");
+    await exited;
+  };
+  const verify = (epoch: number) =>
+    spawnSync(
+      process.execPath,
+      [path.join(ROOT, "scripts/ledger.ts"), "verify-epoch", String(epoch), "--api", apiUrl, "--rpc", rpcUrl],
+      { encoding: "utf8" },
+    );
+
+  before(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "ledger-start-"));
+    start();
+  });
+  after(async () => {
+    await stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("default: prints its URLs and finalizes epochs 1 to 3, with supporters claiming", async () => {
+    apiUrl = (await waitFor(/API\s+(http:\/\/127\.0\.0\.1:\d+)/, 120_000))[1]!;
+    rpcUrl = (await waitFor(/chain RPC\s+(http:\/\/127\.0\.0\.1:\d+)/, 10_000))[1]!;
+    await waitFor(/epoch 3 finalized/, 240_000);
+    expect(output).to.match(/epoch 1 finalized/);
+    expect(output).to.match(/claimed up to \$/);
+    const health = (await (await fetch(`${apiUrl}/healthz`)).json()) as { db: string };
+    expect(health.db).to.equal("pglite");
+  });
+
+  it("behavior: the fraud rules caught the simulated cheaters", async () => {
+    const res = await fetch(`${apiUrl}/metrics`);
+    const text = await res.text();
+    expect(text).to.match(/INVALID_SIGNATURE/); // the forger's receipts, rejected at ingest
+  });
+
+  it("default: ledger verify-epoch 2 recomputes the epoch and exits 0", () => {
+    const res = verify(2);
+    expect(res.stdout, res.stderr).to.match(/^epoch 2: VERIFIED/);
+    expect(res.status).to.equal(0);
+  });
+
+  it("error: one tampered receipt in the served dataset makes verify-epoch exit 1, naming what differs", () => {
+    const dir = path.join(dataDir, "datasets");
+    const served = spawnSync("curl", ["-sI", `${apiUrl}/v1/epochs/2/dataset`], { encoding: "utf8" }).stdout;
+    const hash = /x-dataset-hash: (0x[0-9a-f]{64})/i.exec(served)?.[1];
+    const file = readdirSync(dir).find((f) => hash && f.startsWith(hash.toLowerCase()));
+    expect(file, `dataset ${hash} in ${dir}`).to.be.a("string");
+    const original = readFileSync(path.join(dir, file!), "utf8");
+    const tampered = original.replace(
+      /"cumulativeBytes":"(\d+)"/,
+      (_m, n: string) => `"cumulativeBytes":"${BigInt(n) + 1_000_000n}"`,
+    );
+    expect(tampered).to.not.equal(original);
+    writeFileSync(path.join(dir, file!), tampered);
+    try {
+      const res = verify(2);
+      expect(res.status).to.equal(1);
+      expect(res.stdout).to.match(/MISMATCH/);
+      expect(res.stdout).to.match(/FAIL datasetHash/);
+      expect(res.stdout).to.match(/differs in: verdicts/);
+    } finally {
+      writeFileSync(path.join(dir, file!), original);
+    }
+  });
+
+  it("behavior: stops on SIGINT and resumes from its data directory", async () => {
+    await stop();
+    expect(output).to.match(/stopped; start again to resume/);
+    const last = Math.max(...[...output.matchAll(/epoch (\d+) finalized/g)].map((m) => Number(m[1])));
+    start();
+    await waitFor(/chain: replayed \d+ transactions/, 60_000);
+    apiUrl = (await waitFor(/API\s+(http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1]!;
+    rpcUrl = (await waitFor(/chain RPC\s+(http:\/\/127\.0\.0\.1:\d+)/, 10_000))[1]!;
+    await waitFor(new RegExp(`epoch ${last + 1} finalized`), 120_000);
+    expect(verify(2).status).to.equal(0);
+  });
+});
