@@ -46,7 +46,8 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env) {
   return { app, db, config, stop };
 }
 
-if (import.meta.main) {
+/** Runs the API until SIGINT/SIGTERM (`npm run api`, `ledger api`); one line on a start-up error. */
+export async function runApiMain(): Promise<void> {
   try {
     const { stop, app } = await startApi();
     let stopping = false;
@@ -68,3 +69,5 @@ if (import.meta.main) {
     process.exit(1);
   }
 }
+
+if (import.meta.main) await runApiMain();

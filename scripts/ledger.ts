@@ -7,7 +7,39 @@
 import { CheckFailedError, UsageError, oneLine, type Command } from "./lib/cli.ts";
 import { verifyEpochCommand } from "./commands/verify-epoch.ts";
 
-const commands: Command[] = [verifyEpochCommand];
+const commands: Command[] = [
+  {
+    name: "api",
+    summary: "run the API alone (REST, GraphQL, dashboard) on DATABASE_URL or embedded PGlite",
+    usage: "ledger api   (configured by environment: PORT, DATABASE_URL, LEDGER_* — see README)",
+    async run() {
+      const { runApiMain } = await import("../api/main.ts");
+      await runApiMain();
+      await new Promise(() => {}); // serves until SIGINT/SIGTERM
+    },
+  },
+  {
+    name: "oracle",
+    summary: "the oracle: run [--once] | close-epoch N [--force] | sign --epoch N | status",
+    usage: "ledger oracle <run [--once] | close-epoch N [--force] | sign --epoch N [--dataset FILE] | status>",
+    async run(argv) {
+      const { runCli } = await import("../oracle/cli.ts");
+      const code = await runCli(argv);
+      if (code !== 0) process.exit(code);
+    },
+  },
+  {
+    name: "start",
+    summary: "the whole ledger on one machine (same as npm start; --help for options)",
+    usage:
+      "ledger start [--data-dir DIR] [--port N] [--chain-port N] [--epoch-seconds N] [--dispute-seconds N] [--no-simulate]",
+    async run() {
+      await import("./start.ts");
+      await new Promise(() => {});
+    },
+  },
+  verifyEpochCommand,
+];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

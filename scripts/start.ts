@@ -68,6 +68,8 @@ const { values: flags } = parseArgs({
     help: { type: "boolean" },
   },
   strict: true,
+  // `ledger start …` passes its own subcommand name through.
+  allowPositionals: true,
 });
 if (flags.help) {
   console.log(
