@@ -60,7 +60,11 @@ export async function startDevChain(options: {
   const first = lines[0] ? (JSON.parse(lines[0]) as { genesis?: number }) : undefined;
   if (first?.genesis !== undefined) genesisSeconds = first.genesis;
   else appendFileSync(options.journalFile, `${JSON.stringify({ genesis: genesisSeconds })}\n`);
-  const connection = await network.create({ override: { initialDate: new Date(genesisSeconds * 1000).toISOString() } });
+  // Several transactions in one second get blocks with the same timestamp, so chain time does
+  // not run ahead of the wall clock (and dispute windows last what they say).
+  const connection = await network.create({
+    override: { initialDate: new Date(genesisSeconds * 1000).toISOString(), allowBlocksWithSameTimestamp: true },
+  });
   const provider = connection.provider as Provider;
   const log = options.log ?? (() => {});
 
