@@ -10,13 +10,14 @@ import { EpochStateError, InsufficientFundingError, SignerRefusedError } from ".
 import type { Leadership } from "./leader.ts";
 import * as epochs from "./repositories/epochs.ts";
 import type { EpochRow } from "./repositories/epochs.ts";
-import { accrualLines, bookEpoch } from "./repositories/ledger.ts";
+import { accrualLines, bookEpoch, bookJournals, payoutDiff } from "./repositories/ledger.ts";
 import { replaceResults } from "./repositories/results.ts";
 import { readSignatures, saveSignature } from "./repositories/signatures.ts";
 import { checkEpoch } from "./signer.ts";
 import { aggregateEpoch } from "./stages/aggregate.ts";
 import { buildEpoch, readDataset, writeDataset } from "./stages/build.ts";
 import { computeEpoch } from "./stages/compute.ts";
+import { planPayouts } from "./stages/payouts.ts";
 import {
   finalizeEpochRoot,
   isAuthorizedSigner,
@@ -416,9 +417,36 @@ async function markVetoed(ctx: OracleContext, row: EpochRow, from: EpochStatus[]
 
 // --- driving every epoch ---------------------------------------------------------------------------
 
+// --- payouts: claims indexed from the chain -------------------------------------------------------
+
+export type PayoutResult = { booked: number; reversed: number; unmapped: number };
+
 /**
- * Advances every unfinished epoch, oldest first, as far as it goes now. Returns the steps
- * taken and, per epoch, why it waits.
+ * Books the ledger's payout journals for the claims the indexer stored (`chain_claims`, read
+ * only): one journal per claim (payable → distributor cash), and a reversal for each payout
+ * whose claim row a reorg deleted. One transaction; journals are unique per (kind, claim event
+ * id, attempt), so a re-run or a second oracle books nothing twice. Claims against a chain
+ * epoch this oracle never computed (`unmapped`) are not booked (logged).
+ */
+export async function bookPayouts(ctx: OracleContext): Promise<PayoutResult> {
+  const started = performance.now();
+  const result = await ctx.db.transaction(async (tx) => {
+    const diff = await payoutDiff(tx);
+    const journals = planPayouts(diff);
+    await bookJournals(tx, journals);
+    return { booked: diff.unbooked.length, reversed: diff.orphaned.length, unmapped: diff.unmapped };
+  });
+  ctx.onStage?.("payouts", performance.now() - started, -1n);
+  if (result.booked > 0 || result.reversed > 0)
+    ctx.log.info({ booked: result.booked, reversed: result.reversed }, "claim payouts booked");
+  if (result.unmapped > 0)
+    ctx.log.warn({ unmapped: result.unmapped }, "claims against chain epochs this oracle never computed: not booked");
+  return result;
+}
+
+/**
+ * Advances every unfinished epoch, oldest first, as far as it goes now, then books the payouts
+ * of newly indexed (or reorged-away) claims. Returns the steps taken and, per epoch, why it waits.
  */
 export async function runOnce(ctx: OracleContext, options: { maxSteps?: number } = {}): Promise<StepResult[]> {
   const steps: StepResult[] = [];
@@ -433,8 +461,10 @@ export async function runOnce(ctx: OracleContext, options: { maxSteps?: number }
         break; // re-read: an earlier epoch's progress may unblock a later one
       }
     }
-    if (!progress || steps.length >= max) return steps;
+    if (!progress || steps.length >= max) break;
   }
+  await bookPayouts(ctx);
+  return steps;
 }
 
 /** Drives one epoch as far as it goes now (closing it even within the grace period). */

@@ -285,7 +285,7 @@ for (const backend of testBackends()) {
       const d = await data(
         `query($h: Bytes!) {
            ledgerEntries(first: 2, kind: "accrual") { edges { node { journalId epoch kind account accountKind debitMicroUsd creditMicroUsd } } pageInfo { hasNextPage endCursor } }
-           mine: ledgerEntries(first: 10, holder: $h) { edges { node { epoch creditMicroUsd } } }
+           mine: ledgerEntries(first: 10, holder: $h) { edges { node { epoch kind debitMicroUsd creditMicroUsd } } }
            ledgerBalances(first: 10, kind: "liability") { edges { node { account holder balanceMicroUsd } } }
            ledgerEpochBalances { epoch balanced }
          }`,
@@ -300,9 +300,21 @@ for (const backend of testBackends()) {
         },
       );
       expect(next.ledgerEntries.edges[0].node).to.not.deep.equal(d.ledgerEntries.edges[0].node);
-      expect(d.mine.edges.map((e: any) => e.node.epoch)).to.deep.equal(["0", "1", "2"]);
+      // payouts[0] claimed against epoch 0's root: the oracle booked that claim's payout journal
+      const { rows: claimed } = await db.query<{ a: bigint }>(
+        "SELECT COALESCE(sum(amount), 0) AS a FROM chain_claims WHERE account = $1",
+        [Buffer.from(payouts[0]!.slice(2), "hex")],
+      );
+      expect(claimed[0]!.a > 0n).to.equal(true);
+      expect(d.mine.edges.map((e: any) => `${e.node.kind}:${e.node.epoch}`)).to.deep.equal([
+        "accrual:0",
+        "accrual:1",
+        "accrual:2",
+        "payout:0",
+      ]);
+      expect(d.mine.edges[3].node.debitMicroUsd).to.equal(claimed[0]!.a.toString());
       const mine = d.ledgerBalances.edges.find((e: any) => e.node.holder === payouts[0]);
-      expect(BigInt(mine.node.balanceMicroUsd)).to.equal(await leafOf(2n, payouts[0]!));
+      expect(BigInt(mine.node.balanceMicroUsd)).to.equal((await leafOf(2n, payouts[0]!)) - claimed[0]!.a);
       for (const b of d.ledgerEpochBalances) expect(b.balanced).to.equal(true);
     });
 
