@@ -5,6 +5,10 @@
  * (2 for a usage mistake, 1 for a failed check or a runtime error).
  */
 import { CheckFailedError, UsageError, oneLine, type Command } from "./lib/cli.ts";
+import { claimCommand } from "./commands/claim.ts";
+import { deployCommand } from "./commands/deploy.ts";
+import { fundCommand } from "./commands/fund.ts";
+import { statusCommand } from "./commands/status.ts";
 import { verifyEpochCommand } from "./commands/verify-epoch.ts";
 
 const commands: Command[] = [
@@ -39,6 +43,10 @@ const commands: Command[] = [
     },
   },
   verifyEpochCommand,
+  deployCommand,
+  fundCommand,
+  claimCommand,
+  statusCommand,
 ];
 
 function help(): string {

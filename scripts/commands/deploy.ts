@@ -1,0 +1,140 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from "node:fs";
+import path from "node:path";
+import { UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
+
+const ROOT = path.join(import.meta.dirname, "..", "..");
+const USAGE =
+  "ledger deploy --network NAME [--parameters FILE] [--deployment-id ID] [--dev] [--json]   (NAME from hardhat.config.ts; --dev deploys MockUSD + the distributor, funded)";
+
+export type DeployResult = {
+  deploymentId: string | null;
+  /** Where the addresses were read from; null for Hardhat's in-process network, which records nothing. */
+  file: string | null;
+  addresses: Record<string, string>;
+};
+
+/**
+ * A thin wrapper around Hardhat Ignition: runs
+ * `hardhat ignition deploy ignition/modules/RewardsDistributor.ts --network NAME --parameters FILE`
+ * (or `DevRewardsDistributor.ts` with --dev) as a child process, its output on stderr, then
+ * prints the deployed addresses from `ignition/deployments/<id>/deployed_addresses.json`.
+ */
+export const deployCommand: Command = {
+  name: "deploy",
+  summary: "deploy the RewardsDistributor with Hardhat Ignition and print its addresses",
+  usage: USAGE,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        network: { type: "string" },
+        parameters: { type: "string" },
+        "deployment-id": { type: "string" },
+        dev: { type: "boolean" },
+        json: { type: "boolean" },
+      },
+      USAGE,
+    );
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
+    if (!values.network) throw new UsageError(`--network NAME is required\nusage: ${USAGE}`);
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(values.network))
+      throw new UsageError(`--network must be a network name from hardhat.config.ts`);
+    const id = values["deployment-id"];
+    if (id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(id))
+      throw new UsageError(`--deployment-id must be letters, digits, - and _ (≤ 64)`);
+    const module = values.dev ? "ignition/modules/DevRewardsDistributor.ts" : "ignition/modules/RewardsDistributor.ts";
+    const args = ["ignition", "deploy", module, "--network", values.network];
+    if (values.parameters !== undefined) {
+      const file = path.resolve(values.parameters);
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch {
+        throw new UsageError(`cannot read the parameters file ${values.parameters}`);
+      }
+      try {
+        JSON.parse(text);
+      } catch {
+        throw new UsageError(`the parameters file ${values.parameters} is not JSON`);
+      }
+      args.push("--parameters", file);
+    } else if (!values.dev) {
+      throw new UsageError(
+        `--parameters FILE is required for the production module (copy ignition/parameters.example.json), or use --dev`,
+      );
+    }
+    if (id !== undefined) args.push("--deployment-id", id);
+
+    const started = Date.now();
+    const { code, output } = await runHardhat(args);
+    if (code !== 0) {
+      const last = lastMeaningfulLine(output);
+      throw new Error(`hardhat ignition deploy failed (exit ${code})${last ? `: ${last}` : ""}`);
+    }
+    const result = readAddresses(id, started, output);
+    if (Object.keys(result.addresses).length === 0)
+      throw new Error("Ignition finished but no deployed addresses were found");
+    if (values.json) {
+      console.log(JSON.stringify(result));
+      return;
+    }
+    console.log(
+      result.file
+        ? `deployment ${result.deploymentId} (${path.relative(process.cwd(), result.file)}):`
+        : "deployed addresses (from Ignition's output: no deployment record was written, as on Hardhat's in-process network):",
+    );
+    const width = Math.max(...Object.keys(result.addresses).map((k) => k.length));
+    for (const [k, v] of Object.entries(result.addresses)) console.log(`  ${k.padEnd(width)}  ${v}`);
+  },
+};
+
+function runHardhat(args: string[]): Promise<{ code: number; output: string }> {
+  const bin = path.join(ROOT, "node_modules", ".bin", "hardhat");
+  if (!existsSync(bin)) throw new UsageError("Hardhat is not installed here: run `npm ci` first");
+  return new Promise((resolve, reject) => {
+    // stdin is inherited: Ignition asks for confirmation before deploying to a live network.
+    const child = spawn(process.execPath, [realpathSync(bin), ...args], {
+      cwd: ROOT,
+      stdio: ["inherit", "pipe", "pipe"],
+      env: { ...process.env, FORCE_COLOR: "0" },
+    });
+    let output = "";
+    const tee = (d: Buffer) => {
+      output += d.toString();
+      if (output.length > 1_000_000) output = output.slice(-500_000);
+      process.stderr.write(d);
+    };
+    child.stdout.on("data", tee);
+    child.stderr.on("data", tee);
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
+  });
+}
+
+function lastMeaningfulLine(output: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  const lines = output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").split("\n");
+  const meaningful = lines.map((l) => l.trim()).filter((l) => l && !/^at |^For more info|^npm warn/i.test(l));
+  return meaningful.find((l) => /error/i.test(l)) ?? meaningful.at(-1);
+}
+
+/** The deployment's `deployed_addresses.json` (the given id, else the one Ignition just wrote), else Ignition's output. */
+function readAddresses(id: string | undefined, since: number, output: string): DeployResult {
+  const dir = path.join(ROOT, "ignition", "deployments");
+  const candidates = id !== undefined ? [id] : existsSync(dir) ? readdirSync(dir) : [];
+  const fresh = candidates
+    .map((d) => ({ id: d, file: path.join(dir, d, "deployed_addresses.json") }))
+    .filter((c) => existsSync(c.file) && (id !== undefined || statSync(c.file).mtimeMs >= since - 1000))
+    .sort((a, b) => statSync(b.file).mtimeMs - statSync(a.file).mtimeMs)[0];
+  if (fresh)
+    return {
+      deploymentId: fresh.id,
+      file: fresh.file,
+      addresses: JSON.parse(readFileSync(fresh.file, "utf8")) as Record<string, string>,
+    };
+  // Hardhat's in-process network: Ignition records nothing on disk, only prints the addresses.
+  const addresses: Record<string, string> = {};
+  for (const m of output.matchAll(/^\s*([\w-]+#[\w-]+) - (0x[0-9a-fA-F]{40})\s*$/gm)) addresses[m[1]!] = m[2]!;
+  return { deploymentId: null, file: null, addresses };
+}
