@@ -1,0 +1,123 @@
+/**
+ * The load generator of `bench/graphql.ts`, run as a child process so it does not share the
+ * server's event loop: `concurrency` loops, each sending one request at a time over a
+ * keep-alive `node:http` Agent to a loopback URL, for `warmupMs` (not measured) and then
+ * `durationMs` or `maxRequests`, whichever comes first. Prints one JSON object: requests,
+ * errors, seconds, requests/s, latency p50/p90/p99/max in ms.
+ *
+ * Config (argv[2], JSON): { url, method, body?, bodies?: "supporters:N" , concurrency,
+ * warmupMs, durationMs, maxRequests }. `bodies: "supporters:N"` sends the supporter-earnings
+ * query for a random one of the bench's N supporter addresses (same derivation as its SQL).
+ */
+import { createHash } from "node:crypto";
+import http from "node:http";
+
+type Config = {
+  url: string;
+  method: "GET" | "POST";
+  body?: string;
+  bodies?: string;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  maxRequests: number;
+};
+
+export const EARNINGS_QUERY = `query Earnings($a: Bytes!) { supporter(address: $a) { address founder
+  totals { accruedMicroUsd committedMicroUsd claimableMicroUsd claimedMicroUsd entitledMicroUsd finalizedEpoch }
+  statements(first: 30) { edges { node { epoch chainEpoch epochStatus countedBytes earnedMicroUsd payoutMicroUsd cumulativeMicroUsd } } } } }`;
+
+/** The bench's i-th supporter address: the first 20 bytes of sha256(int8 big-endian i), as the SQL derives it. */
+export function supporterAddress(i: number): string {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(BigInt(i));
+  return `0x${createHash("sha256").update(b).digest().subarray(0, 20).toString("hex")}`;
+}
+
+function makeBodies(cfg: Config): string[] | undefined {
+  if (!cfg.bodies) return undefined;
+  const n = Number(cfg.bodies.split(":")[1]);
+  const count = Math.min(n, 20_000);
+  const out: string[] = [];
+  for (let k = 0; k < count; k++) {
+    const i = 1 + Math.floor(Math.random() * n);
+    out.push(JSON.stringify({ query: EARNINGS_QUERY, variables: { a: supporterAddress(i) } }));
+  }
+  return out;
+}
+
+async function main() {
+  const cfg = JSON.parse(process.argv[2]!) as Config;
+  const url = new URL(cfg.url);
+  if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") throw new Error("loopback only");
+  const agent = new http.Agent({ keepAlive: true, maxSockets: cfg.concurrency });
+  const bodies = makeBodies(cfg);
+  let next = 0;
+
+  const once = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const body = bodies ? bodies[next++ % bodies.length]! : cfg.body;
+      const req = http.request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: cfg.method,
+          headers: body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {},
+        },
+        (res) => {
+          let ok = res.statusCode === 200;
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            if (ok && bodies && Buffer.concat(chunks).includes('"errors"')) ok = false;
+            resolve(ok ? 0 : 1);
+          });
+          res.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+
+  const run = async (ms: number, max: number, record: boolean) => {
+    const latencies = new Float64Array(max);
+    let n = 0;
+    let errors = 0;
+    const deadline = performance.now() + ms;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: cfg.concurrency }, async () => {
+        while (performance.now() < deadline && n < max) {
+          const t = performance.now();
+          const i = n++;
+          errors += await once();
+          if (record) latencies[i] = performance.now() - t;
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return { n, errors, seconds, latencies: latencies.subarray(0, n) };
+  };
+
+  await run(cfg.warmupMs, 1e9, false);
+  const r = await run(cfg.durationMs, cfg.maxRequests, true);
+  const sorted = Float64Array.from(r.latencies).sort();
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+  agent.destroy();
+  process.stdout.write(
+    `${JSON.stringify({
+      requests: r.n,
+      errors: r.errors,
+      seconds: r.seconds,
+      rps: r.n / r.seconds,
+      p50: q(0.5),
+      p90: q(0.9),
+      p99: q(0.99),
+      max: sorted[sorted.length - 1] ?? 0,
+    })}\n`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,255 @@
+/**
+ * `npm run bench -- graphql [--supporters=100000] [--epochs=30] [--concurrency=16] [--seconds=10]
+ * [--load-budget-seconds=120] [--max-db-mib=800]`: the supporter-earnings GraphQL query under load (issue 7, item 7).
+ *
+ * Creates a fresh PostgreSQL database (`TEST_DATABASE_URL`, else postgres://postgres@127.0.0.1:5432/postgres;
+ * dropped afterwards), migrates it and bulk-loads, with generate_series in SQL, what the oracle
+ * and the indexer would have written: `supporters` nodes (payout = node address), `epochs` epochs
+ * (all FINALIZED but the newest, POSTED) with their epoch_state, on-chain proposals and
+ * finalizations, one itemized statement per supporter per epoch (core's Statement as jsonb),
+ * the leaves of the last 3 epochs (the only ones the lifecycle totals read), and one claim for
+ * every second supporter. Statements are loaded newest epoch first until the time or size budget
+ * runs out (a full statement is ≈ 650 bytes of jsonb: 100 000 × 30 take ≈ 2.3 GB and ≈ 100 s
+ * here); the scale reached is in every JSON line.
+ *
+ * Then starts the real API (api/app.ts `buildApp`, listening on loopback) and, as the ceiling, a
+ * tiny fastify app with one GET returning JSON, both in this process, and drives each for
+ * `seconds` (after a 3 s warm-up) from a load generator in a child process (bench/_http-load.ts:
+ * keep-alive node:http Agent, `concurrency` loops). The query: `supporter(address)` with its
+ * lifecycle totals and its 30 newest statements, for a random supporter per request.
+ *
+ * Target: ≥ 8 000 req/s and p99 ≤ 15 ms on this 2-core machine (server, PostgreSQL and the load
+ * generator share both cores).
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { availableParallelism, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import Fastify from "fastify";
+import pg from "pg";
+import { buildApp } from "../api/app.ts";
+import { migrate } from "../db/migrate.ts";
+import { createPostgresDb } from "../db/postgres.ts";
+import type { Db } from "../db/types.ts";
+import { EARNINGS_QUERY, supporterAddress } from "./_http-load.ts";
+import { report } from "./report.ts";
+
+const BENCH = "graphql";
+const LOADER = fileURLToPath(new URL("./_http-load.ts", import.meta.url));
+
+function arg(args: string[], name: string, fallback: number): number {
+  const hit = args.find((a) => a.startsWith(`--${name}=`));
+  return hit ? Number(hit.slice(name.length + 3)) : fallback;
+}
+
+/** The i-th address in SQL: the first 20 bytes of sha256(int8send(i)) (= supporterAddress(i)). */
+const ADDR = (i: string) => `substring(sha256(int8send(${i}::int8)) from 1 for 20)`;
+const HASH = (tag: string, i: string) => `sha256(convert_to('${tag}' || ${i}::text, 'UTF8'))`;
+
+export async function load(
+  db: Db,
+  supporters: number,
+  epochs: number,
+  budgetS: number,
+  maxMiB: number,
+): Promise<number> {
+  const t0 = performance.now();
+  await db.exec(`
+    INSERT INTO nodes (address, founder, registration_nonce)
+      SELECT ${ADDR("i")}, i % 50 = 0, 0 FROM generate_series(1, ${supporters}) i;
+    INSERT INTO payout_addresses (node_address, effective_epoch, payout_address, nonce, signature, submitted_epoch)
+      SELECT ${ADDR("i")}, 0, ${ADDR("i")}, 0, decode(repeat('00', 65), 'hex'), 0 FROM generate_series(1, ${supporters}) i;
+    INSERT INTO epochs (number, status, starts_at, ends_at)
+      SELECT e, CASE WHEN e = ${epochs} THEN 'POSTED' ELSE 'FINALIZED' END,
+             timestamptz '2026-01-01' + (e - 1) * interval '1 day', timestamptz '2026-01-01' + e * interval '1 day'
+        FROM generate_series(1, ${epochs}) e;
+    INSERT INTO epoch_state (epoch, chain_epoch, attempt, closed_at, computed_at, signed_at, posted_at, finalized_at,
+                             budget_micro_usd, earned_micro_usd, payout_micro_usd, unallocated_micro_usd,
+                             cumulative_total, supporters, root, receipts_root, dataset_hash, rate_card_hash,
+                             rate_card_version, valid_at)
+      SELECT e, e, 1, now(), now(), now(), now(), CASE WHEN e < ${epochs} THEN now() END,
+             10^12, ${supporters}::numeric * 50000, ${supporters}::numeric * 50000, 0,
+             ${supporters}::numeric * 50000 * e, ${supporters}, ${HASH("root", "e")}, ${HASH("receipts", "e")},
+             ${HASH("dataset", "e")}, ${HASH("ratecard", "1")}, 1, 1767225600 + e * 86400 + 3600
+        FROM generate_series(1, ${epochs}) e;
+    INSERT INTO chain_root_proposals (id, epoch, root, cumulative_total, receipts_root, dataset_hash, rate_card_hash,
+                                      valid_at, signers, block_number, log_index, block_timestamp, transaction_hash)
+      SELECT ${HASH("proposal", "e")}, e, ${HASH("root", "e")}, ${supporters}::numeric * 50000 * e, ${HASH("receipts", "e")},
+             ${HASH("dataset", "e")}, ${HASH("ratecard", "1")}, 1767225600 + e * 86400 + 3600, '{}', e * 100, 0,
+             1767225600 + e * 86400, ${HASH("proposal-tx", "e")}
+        FROM generate_series(1, ${epochs}) e;
+    INSERT INTO chain_root_finalizations (id, epoch, cumulative_total, block_number, log_index, block_timestamp, transaction_hash)
+      SELECT ${HASH("finalization", "e")}, e, ${supporters}::numeric * 50000 * e, e * 100 + 50, 0,
+             1767225600 + e * 86400 + 3700, ${HASH("finalization-tx", "e")}
+        FROM generate_series(1, ${epochs - 1}) e;
+  `);
+  let loaded = 0;
+  for (let e = epochs; e >= 1; e--) {
+    // newest first: the query reads the 30 newest; stop when the budget is spent
+    if ((performance.now() - t0) / 1000 > budgetS) break;
+    const { rows } = await db.query<{ b: bigint }>("SELECT pg_database_size(current_database()) AS b");
+    if (loaded > 0 && Number(rows[0]!.b) / 2 ** 20 + Number(rows[0]!.b) / 2 ** 20 / loaded > maxMiB) break;
+    await db.exec(`
+      INSERT INTO epoch_statements (epoch, account, counted_bytes, payout_micro_usd, cumulative_micro_usd, statement)
+        SELECT ${e}, ${ADDR("i")}, 1000000000, 50000, 50000 * ${e},
+               jsonb_build_object('epoch', '${e}', 'account', '0x' || encode(${ADDR("i")}, 'hex'),
+                 'rateCardVersion', '1', 'receipts', 10, 'claimedBytes', '1000000000', 'countedBytes', '1000000000',
+                 'ratePerGbMicroUsd', '50000', 'baseMicroUsd', '50000', 'founder', i % 50 = 0, 'multiplierBps', '10000',
+                 'uptimeBps', '10000', 'uptimeTier', 0, 'uptimeBonusBps', '0', 'exactMicroUsd', '50000',
+                 'earnedMicroUsd', '50000', 'proRata', null, 'scaledFloorMicroUsd', '50000', 'remainderMicroUsd', '0',
+                 'payoutMicroUsd', '50000', 'previousCumulativeMicroUsd', (50000 * ${e - 1})::text,
+                 'cumulativeMicroUsd', (50000 * ${e})::text, 'withheld', '[]'::jsonb)
+          FROM generate_series(1, ${supporters}) i;
+    `);
+    if (e > epochs - 3)
+      await db.exec(`
+        INSERT INTO epoch_leaves (epoch, account, cumulative_micro_usd)
+          SELECT ${e}, ${ADDR("i")}, 50000 * ${e} FROM generate_series(1, ${supporters}) i;
+      `);
+    loaded++;
+  }
+  await db.exec(`
+    INSERT INTO chain_claims (id, account, recipient, amount, cumulative_claimed, epoch, block_number, log_index,
+                              block_timestamp, transaction_hash)
+      SELECT ${HASH("claim", "i")}, ${ADDR("i")}, ${ADDR("i")}, 50000 * ${epochs - 1}, 50000 * ${epochs - 1}, ${epochs - 1},
+             ${epochs} * 100 + (i / 1000), i % 1000, 1767225600 + ${epochs} * 86400, ${HASH("claim-tx", "i")}
+        FROM generate_series(2, ${supporters}, 2) i;
+    ANALYZE;
+  `);
+  return loaded;
+}
+
+type LoadResult = {
+  requests: number;
+  errors: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+};
+
+function drive(config: Record<string, unknown>): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LOADER, JSON.stringify(config)], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited with ${code}`)),
+    );
+  });
+}
+
+export default async function graphqlBench(args: string[]): Promise<void> {
+  const supporters = arg(args, "supporters", 100_000);
+  const epochs = arg(args, "epochs", 30);
+  const concurrency = arg(args, "concurrency", 16);
+  const seconds = arg(args, "seconds", 10);
+  const budgetS = arg(args, "load-budget-seconds", 120);
+  const maxMiB = arg(args, "max-db-mib", 800);
+  const url = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const dbName = `ledger_bench_graphql_${process.pid}_${randomBytes(3).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const u = new URL(url);
+  u.pathname = `/${dbName}`;
+  const db = createPostgresDb({ connectionString: u.toString(), max: 8 });
+  const common = { bench: BENCH, cores: availableParallelism(), concurrency };
+  try {
+    await migrate(db);
+    const t0 = performance.now();
+    const loaded = await load(db, supporters, epochs, budgetS, maxMiB);
+    const { rows } = await db.query<{ n: bigint; bytes: bigint }>(
+      "SELECT (SELECT count(*) FROM epoch_statements) AS n, pg_database_size(current_database()) AS bytes",
+    );
+    const scale = { supporters, epochs: loaded, statements: Number(rows[0]!.n) };
+    report({
+      ...common,
+      metric: "load",
+      value: (performance.now() - t0) / 1000,
+      unit: "s",
+      ...scale,
+      databaseMiB: Math.round(Number(rows[0]!.bytes) / 2 ** 20),
+    });
+
+    // sanity: one real answer before the load
+    const app = await buildApp({ db, rateLimitPerMinute: 1_000_000_000, verifyWorkers: 1 });
+    const ceiling = Fastify({ logger: false });
+    ceiling.get("/ping", () => ({ ok: true, service: "ledger" }));
+    try {
+      await app.listen({ host: "127.0.0.1", port: 0 });
+      await ceiling.listen({ host: "127.0.0.1", port: 0 });
+      const apiBase = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      const ceilingBase = `http://127.0.0.1:${(ceiling.server.address() as { port: number }).port}`;
+      const probe = await fetch(`${apiBase}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: EARNINGS_QUERY, variables: { a: supporterAddress(2) } }),
+      });
+      const answer = (await probe.json()) as {
+        data?: { supporter?: { statements: { edges: unknown[] }; totals: Record<string, string> } };
+        errors?: unknown;
+      };
+      const edges = answer.data?.supporter?.statements.edges.length;
+      if (answer.errors || edges !== Math.min(30, loaded))
+        throw new Error(`unexpected answer: ${JSON.stringify(answer).slice(0, 500)}`);
+
+      const shared = { concurrency, warmupMs: 3_000, durationMs: seconds * 1000, maxRequests: 2_000_000 };
+      const base = await drive({ ...shared, url: `${ceilingBase}/ping`, method: "GET" });
+      const gql = await drive({
+        ...shared,
+        url: `${apiBase}/graphql`,
+        method: "POST",
+        bodies: `supporters:${supporters}`,
+      });
+      report({
+        ...common,
+        metric: "ceiling.requestsPerSecond",
+        value: base.rps,
+        unit: "req/s",
+        p99Ms: base.p99,
+        requests: base.requests,
+        errors: base.errors,
+      });
+      report({
+        ...common,
+        metric: "earnings.requestsPerSecond",
+        value: gql.rps,
+        unit: "req/s",
+        baseline: "plain fastify JSON GET (same run)",
+        baselineValue: base.rps,
+        requests: gql.requests,
+        errors: gql.errors,
+        ...scale,
+        target: 8_000,
+        meetsTarget: gql.rps >= 8_000 && gql.errors === 0,
+        loadavg1: loadavg()[0],
+      });
+      report({
+        ...common,
+        metric: "earnings.p99",
+        value: gql.p99,
+        unit: "ms",
+        baseline: "plain fastify JSON GET (same run)",
+        baselineValue: base.p99,
+        p50Ms: gql.p50,
+        maxMs: gql.max,
+        ...scale,
+        target: 15,
+        meetsTarget: gql.p99 <= 15,
+      });
+    } finally {
+      await ceiling.close();
+      await app.close();
+    }
+  } finally {
+    await db.close();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await c.end();
+  }
+}
