@@ -119,22 +119,36 @@ function lastMeaningfulLine(output: string): string | undefined {
   return meaningful.find((l) => /error/i.test(l)) ?? meaningful.at(-1);
 }
 
-/** The deployment's `deployed_addresses.json` (the given id, else the one Ignition just wrote), else Ignition's output. */
+/**
+ * The deployment's `deployed_addresses.json`: the given id's, else the record holding exactly the
+ * addresses Ignition just printed (newest first). Hardhat's in-process network records nothing:
+ * then the addresses are Ignition's printed ones.
+ */
 function readAddresses(id: string | undefined, since: number, output: string): DeployResult {
+  const printed: Record<string, string> = {};
+  for (const m of output.matchAll(/^\s*([\w-]+#[\w-]+) - (0x[0-9a-fA-F]{40})\s*$/gm)) printed[m[1]!] = m[2]!;
+  if (/in-process instance of Hardhat Network/.test(output))
+    return { deploymentId: null, file: null, addresses: printed };
   const dir = path.join(ROOT, "ignition", "deployments");
-  const candidates = id !== undefined ? [id] : existsSync(dir) ? readdirSync(dir) : [];
-  const fresh = candidates
-    .map((d) => ({ id: d, file: path.join(dir, d, "deployed_addresses.json") }))
-    .filter((c) => existsSync(c.file) && (id !== undefined || statSync(c.file).mtimeMs >= since - 1000))
-    .sort((a, b) => statSync(b.file).mtimeMs - statSync(a.file).mtimeMs)[0];
-  if (fresh)
-    return {
-      deploymentId: fresh.id,
-      file: fresh.file,
-      addresses: JSON.parse(readFileSync(fresh.file, "utf8")) as Record<string, string>,
-    };
-  // Hardhat's in-process network: Ignition records nothing on disk, only prints the addresses.
-  const addresses: Record<string, string> = {};
-  for (const m of output.matchAll(/^\s*([\w-]+#[\w-]+) - (0x[0-9a-fA-F]{40})\s*$/gm)) addresses[m[1]!] = m[2]!;
-  return { deploymentId: null, file: null, addresses };
+  const read = (d: string) => {
+    const file = path.join(dir, d, "deployed_addresses.json");
+    try {
+      return { id: d, file, addresses: JSON.parse(readFileSync(file, "utf8")) as Record<string, string> };
+    } catch {
+      return undefined;
+    }
+  };
+  if (id !== undefined) {
+    const record = read(id);
+    if (!record) throw new Error(`Ignition finished but wrote no ${path.join(dir, id, "deployed_addresses.json")}`);
+    return { deploymentId: record.id, file: record.file, addresses: record.addresses };
+  }
+  const matches = (existsSync(dir) ? readdirSync(dir) : [])
+    .map(read)
+    .filter((r) => r !== undefined)
+    .filter((r) => Object.keys(printed).length > 0 && Object.entries(printed).every(([k, v]) => r.addresses[k] === v))
+    .sort((a, b) => statSync(b.file).mtimeMs - statSync(a.file).mtimeMs);
+  const record = matches.find((r) => statSync(r.file).mtimeMs >= since - 1000) ?? matches[0];
+  if (record) return { deploymentId: record.id, file: record.file, addresses: record.addresses };
+  return { deploymentId: null, file: null, addresses: printed };
 }
