@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Db, QueryResult, Queryable } from "./types.ts";
 
@@ -11,6 +12,17 @@ const types = {
     return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
   },
 };
+
+const names = new Map<string, string>();
+/** A short stable name for a statement's text (cached: hashing is per distinct text, not per call). */
+function statementName(sql: string): string {
+  let name = names.get(sql);
+  if (name === undefined) {
+    name = `s_${createHash("sha1").update(sql).digest("hex").slice(0, 20)}`;
+    if (names.size < 10_000) names.set(sql, name);
+  }
+  return name;
+}
 
 export type PostgresDbOptions = {
   connectionString: string;
@@ -33,7 +45,10 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
     sql: string,
     params?: readonly unknown[],
   ): Promise<QueryResult<Row>> => {
-    const res = await client.query(sql, params as unknown[] | undefined);
+    // Named (prepared) statements: each connection parses and plans a statement once and
+    // reuses the plan, which matters for the API's hot read queries (planning can cost more
+    // than executing). The name is derived from the text, so it never clashes.
+    const res = await client.query({ name: statementName(sql), text: sql, values: params as unknown[] | undefined });
     return { rows: res.rows as Row[], rowCount: res.rowCount ?? res.rows.length };
   };
 
