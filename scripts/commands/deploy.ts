@@ -100,15 +100,26 @@ function runHardhat(args: string[]): Promise<{ code: number; output: string }> {
       env: { ...process.env, FORCE_COLOR: "0" },
     });
     let output = "";
+    let partial = "";
+    // Echo Hardhat's output, but never its stack traces (it prints them when CI is set).
+    const echo = (text: string) => {
+      const lines = (partial + text).split("\n");
+      partial = lines.pop() ?? "";
+      const shown = lines.filter((l) => !/^\s+at /.test(l));
+      if (shown.length > 0) process.stderr.write(`${shown.join("\n")}\n`);
+    };
     const tee = (d: Buffer) => {
       output += d.toString();
       if (output.length > 1_000_000) output = output.slice(-500_000);
-      process.stderr.write(d);
+      echo(d.toString());
     };
     child.stdout.on("data", tee);
     child.stderr.on("data", tee);
     child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
+    child.on("close", (code, signal) => {
+      if (partial && !/^\s+at /.test(partial)) process.stderr.write(`${partial}\n`);
+      resolve({ code: code ?? (signal ? 128 : 1), output });
+    });
   });
 }
 

@@ -6,14 +6,18 @@ import { writeFileSync } from "node:fs";
  * `scripts/test.ts` adds these to the Solidity counts for the closing line.
  */
 export default async function* countReporter(
-  source: AsyncIterable<{ type: string; data: { details?: { type?: string }; skip?: unknown; todo?: unknown } }>,
+  source: AsyncIterable<{
+    type: string;
+    data: { details?: { type?: string; error?: { failureType?: string } }; skip?: unknown; todo?: unknown };
+  }>,
 ): AsyncGenerator<string> {
   const counts = { passed: 0, failed: 0, skipped: 0 };
   for await (const event of source) {
     if (event.type !== "test:pass" && event.type !== "test:fail") continue;
     if (event.data.details?.type === "suite") {
-      // A suite fails without a failing test when its hooks throw: count that as a failure.
-      if (event.type === "test:fail") counts.failed += 1;
+      // A suite whose hooks throw fails without a failing test: count that once. A suite that
+      // fails because a test inside it failed is already counted by that test.
+      if (event.type === "test:fail" && event.data.details.error?.failureType !== "subtestsFailed") counts.failed += 1;
       continue;
     }
     if (event.data.skip !== undefined || event.data.todo !== undefined) counts.skipped += 1;
