@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { makeHandler } from "graphql-ws/use/@fastify/websocket";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createSchema, createYoga, type Plugin } from "graphql-yoga";
 import type { ExecutionArgs, GraphQLError } from "graphql";
 import { definePlugin } from "../plugins/define.ts";
@@ -55,6 +56,8 @@ export default definePlugin(
       schema: createSchema<GraphqlContext>({ typeDefs: SCHEMA_SDL, resolvers }) as never,
       graphqlEndpoint: "/graphql",
       graphiql: options.graphiql ?? process.env.NODE_ENV !== "production",
+      // GraphiQL with its bundle inlined: it works on a machine without internet access.
+      renderGraphiQL,
       landingPage: false,
       context: () => ({
         db: app.db,
@@ -76,10 +79,10 @@ export default definePlugin(
       const res = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
       res.headers.forEach((value, key) => void reply.header(key, value));
       if (res.headers.get("content-type")?.startsWith("text/html"))
-        // GraphiQL loads its bundle from a CDN and runs inline scripts.
+        // GraphiQL's page inlines its bundle and styles and runs its editor workers from blob: URLs.
         reply.header(
           "content-security-policy",
-          "default-src 'self' https://unpkg.com; script-src 'self' 'unsafe-inline' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https:",
+          "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:",
         );
       reply.status(res.status);
       return reply.send(res.body);
