@@ -11,7 +11,6 @@
  * Configuration: environment variables (oracle/config.ts) plus `DATABASE_URL`. Exit codes:
  * 0 done, 1 fatal error (one line on stderr), 2 usage, 3 signer refused.
  */
-import { readFileSync } from "node:fs";
 import pino from "pino";
 import type { Hex } from "viem";
 import { createPublicClient, createWalletClient, http } from "viem";
@@ -22,7 +21,7 @@ import { migrate } from "../db/migrate.ts";
 import type { Db } from "../db/types.ts";
 import { checkDeployment, domainOf } from "./chain.ts";
 import type { OracleChain } from "./chain.ts";
-import { loadOracleConfig } from "./config.ts";
+import { loadOracleConfigWithKeystores } from "./config.ts";
 import type { OracleConfig } from "./config.ts";
 import { OracleConfigError, SignerRefusedError } from "./errors.ts";
 import { createLeadership } from "./leader.ts";
@@ -30,8 +29,10 @@ import { getEpoch, listEpochs } from "./repositories/epochs.ts";
 import { saveSignature } from "./repositories/signatures.ts";
 import { driveEpoch, epochRootOf, runDaemon, runOnce } from "./run-epoch.ts";
 import type { OracleContext } from "./run-epoch.ts";
-import { signCheckedEpoch } from "./signer.ts";
-import { readDataset } from "./stages/build.ts";
+import { createVerifyPool } from "../core/verify-pool.ts";
+import { checkEpochWithPool } from "./signer.ts";
+import { storedDataset } from "./stages/build.ts";
+import { signEpochRoot } from "./stages/sign.ts";
 
 const USAGE = "usage: oracle <run [--once] | close-epoch N [--force] | sign --epoch N [--dataset FILE] | status>";
 
@@ -62,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (!command || !["run", "close-epoch", "sign", "status"].includes(command)) throw new UsageError();
   const log = pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "oracle" } });
-  const config = loadOracleConfig();
+  const config = await loadOracleConfigWithKeystores();
   const db: Db = await connectDb({ url: process.env.DATABASE_URL, dataDir: process.env.LEDGER_DATA_DIR });
   try {
     await migrate(db);
@@ -73,27 +74,38 @@ async function main(argv: string[]): Promise<number> {
     if (command === "sign") {
       const epoch = epochArg(args, "--epoch");
       if (config.signerKeys.length === 0)
-        throw new OracleConfigError("No signer key: set LEDGER_ORACLE_SIGNER_KEYSTORE (+ _PASSWORD).");
+        throw new OracleConfigError(
+          "No signer key: set LEDGER_ORACLE_SIGNER_KEYSTORE (+ _PASSWORD) or LEDGER_ORACLE_SIGNER_HARDHAT_KEYSTORE.",
+        );
       const row = await getEpoch(db, epoch);
       if (!row || row.status !== "COMPUTED")
         throw new OracleConfigError(`Epoch ${epoch} is ${row?.status ?? "unknown"}, not COMPUTED.`);
       const expected = epochRootOf(row);
       const file = args.includes("--dataset") ? args[args.indexOf("--dataset") + 1] : undefined;
-      const dataset = file ? new Uint8Array(readFileSync(file)) : readDataset(config.dataDir, expected.datasetHash);
+      const dataset = file ?? storedDataset(config.dataDir, expected.datasetHash);
       const domain = domainOf(config.chainId, config.distributor);
-      for (const privateKey of config.signerKeys) {
-        const { signer, signature } = signCheckedEpoch({ dataset, expected, domain, privateKey });
-        await saveSignature(db, {
-          epoch,
-          attempt: row.attempt,
-          signer,
-          root: expected.root,
-          datasetHash: expected.datasetHash,
-          signature,
-        });
-        process.stdout.write(
-          `${json({ epoch, chainEpoch: expected.epoch, signer, root: expected.root, signed: true })}\n`,
-        );
+      // The independent signer recovers every signature of the dataset, on all cores; one
+      // full check serves every key of this signer.
+      const pool = createVerifyPool();
+      try {
+        const check = await checkEpochWithPool({ dataset, expected, domain, pool });
+        if (!check.ok) throw new SignerRefusedError(expected.epoch, check.report);
+        for (const privateKey of config.signerKeys) {
+          const { signer, signature } = signEpochRoot({ domain, epochRoot: expected, privateKey });
+          await saveSignature(db, {
+            epoch,
+            attempt: row.attempt,
+            signer,
+            root: expected.root,
+            datasetHash: expected.datasetHash,
+            signature,
+          });
+          process.stdout.write(
+            `${json({ epoch, chainEpoch: expected.epoch, signer, root: expected.root, signed: true })}\n`,
+          );
+        }
+      } finally {
+        await pool.close();
       }
       return 0;
     }

@@ -1,7 +1,9 @@
 import path from "node:path";
 import type { Address, Hex } from "../core/eip712.ts";
 import { OracleConfigError } from "./errors.ts";
-import { loadKey } from "./keystore.ts";
+import { loadHardhatKeystoreKeys } from "./hardhat-keystore.ts";
+import type { HardhatKeystoreKeys } from "./hardhat-keystore.ts";
+import { KeystoreError, loadKey } from "./keystore.ts";
 
 /**
  * The oracle's configuration, validated once at start-up (never read at import time).
@@ -19,6 +21,7 @@ import { loadKey } from "./keystore.ts";
  * | `LEDGER_ORACLE_POLL_MS` | daemon tick | 5000 |
  * | `LEDGER_ORACLE_PROPOSER_KEYSTORE` (+`_PASSWORD`/`_PASSWORD_FILE`) | proposer key | — |
  * | `LEDGER_ORACLE_SIGNER_KEYSTORE` (+`_PASSWORD`/`_PASSWORD_FILE`) | this process's signer key | — |
+ * | `LEDGER_ORACLE_{PROPOSER,SIGNER}_HARDHAT_KEYSTORE` | the key's variable name in the Hardhat keystore | — |
  * | `LEDGER_ORACLE_*_PRIVATE_KEY` | plain keys, only with `LEDGER_DEV_MODE=1` | — |
  * | `LEDGER_DATA_DIR` | datasets are written to `<dir>/datasets/` | `./data` |
  */
@@ -57,12 +60,34 @@ function address(env: NodeJS.ProcessEnv, name: string): Address {
   return raw.toLowerCase() as Address;
 }
 
-export function loadOracleConfig(env: NodeJS.ProcessEnv = process.env): OracleConfig {
+const KEY_PREFIXES = ["LEDGER_ORACLE_SIGNER", "LEDGER_ORACLE_PROPOSER"] as const;
+
+/** One key source per role: a keystore file, the Hardhat keystore, or (dev mode) a plain key. */
+function pickKey(env: NodeJS.ProcessEnv, prefix: string, hardhat: HardhatKeystoreKeys) {
+  const fromHardhat = hardhat[prefix];
+  const fromEnv = loadKey(env, prefix);
+  if (fromHardhat && fromEnv)
+    throw new KeystoreError(
+      `${prefix}: set one key source (_KEYSTORE, _HARDHAT_KEYSTORE or _PRIVATE_KEY), not several`,
+    );
+  return fromHardhat ?? fromEnv;
+}
+
+/** `loadOracleConfig` after resolving the keys kept in the Hardhat keystore (`*_HARDHAT_KEYSTORE`). */
+export async function loadOracleConfigWithKeystores(env: NodeJS.ProcessEnv = process.env): Promise<OracleConfig> {
+  return loadOracleConfig(env, await loadHardhatKeystoreKeys(env, KEY_PREFIXES));
+}
+
+/** Validates the environment; `hardhatKeys` are keys already read from the Hardhat keystore. */
+export function loadOracleConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  hardhatKeys: HardhatKeystoreKeys = {},
+): OracleConfig {
   const budget = env.LEDGER_EPOCH_BUDGET_MICRO_USD?.trim() || "1000000000000";
   if (!/^\d{1,30}$/.test(budget))
     throw new OracleConfigError("LEDGER_EPOCH_BUDGET_MICRO_USD must be an integer (µUSD)");
-  const signer = loadKey(env, "LEDGER_ORACLE_SIGNER");
-  const proposer = loadKey(env, "LEDGER_ORACLE_PROPOSER");
+  const signer = pickKey(env, "LEDGER_ORACLE_SIGNER", hardhatKeys);
+  const proposer = pickKey(env, "LEDGER_ORACLE_PROPOSER", hardhatKeys);
   return {
     rpcUrl: env.LEDGER_RPC_URL?.trim() || "http://127.0.0.1:8545",
     chainId: int(env, "LEDGER_CHAIN_ID", 31_337, 1, 2 ** 40),
