@@ -111,7 +111,20 @@ async function main(argv: string[]): Promise<number> {
     }
     const chain = makeChain(config, true);
     await checkDeployment(chain, config.chainId);
-    const ctx: OracleContext = { db, chain, config, log };
+    const ctx: OracleContext = {
+      db,
+      chain,
+      config,
+      log,
+      // Progress of the long stages: a line on stderr per finished stage (close-epoch), a debug log (daemon).
+      onStage:
+        command === "close-epoch"
+          ? (stage, ms, epoch) =>
+              void process.stderr.write(
+                `${epoch >= 0n ? `epoch ${epoch}: ` : ""}${stage} done in ${(ms / 1000).toFixed(2)} s\n`,
+              )
+          : (stage, ms, epoch) => log.debug({ epoch: epoch.toString(), stage, ms: Math.round(ms) }, "stage done"),
+    };
     if (command === "close-epoch") {
       const epoch = epochArg(args);
       for (const step of await driveEpoch(ctx, epoch, { force: args.includes("--force") }))

@@ -160,20 +160,23 @@ describe("crash safety (separate processes, hardhat node)", { timeout: 600_000 }
     return { status: res.status, signal: res.signal, out: `${res.stdout}${res.stderr}` };
   }
 
+  /** The environment of an oracle process on scenario database `url`. */
+  const oracleEnv = (url: string, dataDir: string) => ({
+    DATABASE_URL: url,
+    LEDGER_DATA_DIR: dataDir,
+    LEDGER_RPC_URL: rpcUrl,
+    LEDGER_CHAIN_ID: String(chain.chainId),
+    LEDGER_DISTRIBUTOR_ADDRESS: chain.distributor,
+    LEDGER_COORDINATOR_ADDRESS: COORDINATOR,
+    LEDGER_EPOCH_GRACE_SECONDS: "0",
+    LEDGER_DEV_MODE: "1",
+    LEDGER_ORACLE_PROPOSER_PRIVATE_KEY: PROPOSER_KEY,
+    LEDGER_ORACLE_SIGNER_PRIVATE_KEY: SIGNER_KEYS[0]!,
+  });
+
   async function runScenario(label: string, crashAt?: string): Promise<Outcome & { crashed: boolean }> {
     const { url, dataDir } = await freshScenario(label);
-    const env = {
-      DATABASE_URL: url,
-      LEDGER_DATA_DIR: dataDir,
-      LEDGER_RPC_URL: rpcUrl,
-      LEDGER_CHAIN_ID: String(chain.chainId),
-      LEDGER_DISTRIBUTOR_ADDRESS: chain.distributor,
-      LEDGER_COORDINATOR_ADDRESS: COORDINATOR,
-      LEDGER_EPOCH_GRACE_SECONDS: "0",
-      LEDGER_DEV_MODE: "1",
-      LEDGER_ORACLE_PROPOSER_PRIVATE_KEY: PROPOSER_KEY,
-      LEDGER_ORACLE_SIGNER_PRIVATE_KEY: SIGNER_KEYS[0]!,
-    };
+    const env = oracleEnv(url, dataDir);
     let crashed = false;
     for (let i = 0; i < 8; i++) {
       const res = cli(["run", "--once"], crashAt && !crashed ? { ...env, LEDGER_ORACLE_CRASH_AT: crashAt } : env);
@@ -269,4 +272,30 @@ describe("crash safety (separate processes, hardhat node)", { timeout: 600_000 }
       expect(outcome.balanced).to.equal(true);
     });
   }
+
+  it("cli: close-epoch drives an epoch with a progress line per stage; sign; status", async () => {
+    const { url, dataDir } = await freshScenario("cli");
+    const env = oracleEnv(url, dataDir);
+    const first = cli(["close-epoch", EPOCH.toString(), "--force"], env);
+    expect(first.status, first.out).to.equal(0);
+    for (const stage of ["aggregate", "compute", "build", "persist"])
+      expect(first.out).to.match(new RegExp(`^epoch ${EPOCH}: ${stage} done in \\d+\\.\\d\\d s$`, "m"));
+    expect(first.out).to.include('"to":"COMPUTED"');
+    // 1 of 2 signatures so far: the second from an independent signer process
+    const signed = cli(["sign", "--epoch", EPOCH.toString()], {
+      ...env,
+      LEDGER_ORACLE_SIGNER_PRIVATE_KEY: SIGNER_KEYS[1]!,
+    });
+    expect(signed.status, signed.out).to.equal(0);
+    const second = cli(["close-epoch", EPOCH.toString()], env);
+    expect(second.status, second.out).to.equal(0);
+    expect(second.out).to.include('"to":"FINALIZED"');
+    const status = cli(["status"], env);
+    expect(status.status, status.out).to.equal(0);
+    const rows = status.out
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { epoch: string; status: string });
+    expect(rows.find((r) => r.epoch === EPOCH.toString())?.status).to.equal("FINALIZED");
+  });
 });
