@@ -18,6 +18,7 @@ import {
 import {
   ledgerBalancesOfEpochs,
   lifecycleOfAccounts,
+  lifecycleOfAccountsAt,
   networkMetrics,
   oracleEpochsByChainEpoch,
   oracleEpochsByNumber,
@@ -28,8 +29,10 @@ import {
   type OracleEpochRow,
   type SignatureRow,
 } from "../repositories/graphql-oracle.ts";
+import { supporterSnapshot, type SupporterSnapshot } from "../repositories/graphql-supporter-snapshot.ts";
 import { payoutAddressesOfNodes, type PayoutAddressRow } from "../repositories/graphql-supporters.ts";
 import type { Hex } from "../lib/hex.ts";
+import { lifecycleFactsOf } from "./lifecycle-facts.ts";
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -46,7 +49,8 @@ const groupBy = <K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): V[][]
 
 export function createLoaders(db: Queryable) {
   const byKey = (k: bigint) => k.toString();
-  return {
+  const factsCache = lifecycleFactsOf(db);
+  const loaders = {
     epoch: new DataLoader<bigint, EpochRow | null, string>(
       async (keys) => {
         const rows = new Map((await epochsByNumber(db, keys)).map((r) => [r.epoch, r]));
@@ -139,10 +143,34 @@ export function createLoaders(db: Queryable) {
       },
       { cacheKeyFn: byKey },
     ),
-    /** Where each payout account stands in the lifecycle (finalized, committed, computed, claimed). */
+    /**
+     * Where each payout account stands in the lifecycle (finalized, committed, computed, claimed):
+     * leaf lookups at the cached lifecycle facts, or the full query when the facts changed.
+     */
     lifecycle: new DataLoader<Hex, LifecycleRow>(async (keys) => {
-      const rows = new Map((await lifecycleOfAccounts(db, keys)).map((r) => [r.account, r]));
+      const facts = await factsCache.get();
+      const at = await lifecycleOfAccountsAt(db, keys, facts);
+      factsCache.saw(at.version);
+      const rows = new Map(
+        (at.version === facts.version ? at.rows : await lifecycleOfAccounts(db, keys)).map((r) => [r.account, r]),
+      );
       return keys.map((k) => rows.get(k)!);
     }),
+    /**
+     * `supporter(address)`'s first read (one round trip): nodes, payout history, claims, and the
+     * payout accounts' lifecycle rows, which prime `payoutAddresses` and `lifecycle`.
+     */
+    supporter: new DataLoader<Hex, SupporterSnapshot>(async (keys) =>
+      Promise.all(
+        keys.map(async (address) => {
+          const snap = await supporterSnapshot(db, address, factsCache.peek());
+          factsCache.saw(snap.version);
+          loaders.payoutAddresses.prime(address, snap.payoutHistory);
+          for (const r of snap.lifecycle ?? []) loaders.lifecycle.prime(r.account, r);
+          return snap;
+        }),
+      ),
+    ),
   };
+  return loaders;
 }

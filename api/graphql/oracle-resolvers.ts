@@ -426,6 +426,15 @@ export const oracleResolvers = {
     },
   },
 
+  LifecycleTotals: {
+    /** Its own read, only when asked for (receipts of epochs the oracle has not computed yet). */
+    unpricedBytes: (t: { nodes: SupporterNodeRow[] }, _: unknown, ctx: GraphqlContext) =>
+      unpricedBytesOfNodes(
+        ctx.db,
+        t.nodes.map((n) => n.address),
+      ),
+  },
+
   Supporter: {
     payoutAccounts: (s: Supporter, _: unknown, ctx: GraphqlContext) => payoutAccounts(s, ctx),
     statements: async (s: Supporter, args: Cursor & { epoch?: bigint | null }, ctx: GraphqlContext) => {
@@ -443,21 +452,14 @@ export const oracleResolvers = {
       return connectionOf(rows, limit, statementCursor);
     },
     totals: async (s: Supporter, _: unknown, ctx: GraphqlContext) => {
-      const accounts = await payoutAccounts(s, ctx);
-      const [rows, unpricedBytes] = await Promise.all([
-        ctx.loaders.lifecycle.loadMany(accounts),
-        unpricedBytesOfNodes(
-          ctx.db,
-          s.nodes.map((n) => n.address),
-        ),
-      ]);
+      const rows = await ctx.loaders.lifecycle.loadMany(await payoutAccounts(s, ctx));
       const t = {
+        nodes: s.nodes,
         accruedMicroUsd: 0n,
         committedMicroUsd: 0n,
         claimableMicroUsd: 0n,
         claimedMicroUsd: 0n,
         entitledMicroUsd: 0n,
-        unpricedBytes,
         accruedThroughEpoch: null as bigint | null,
         committedEpoch: null as bigint | null,
         committedValidAt: null as bigint | null,

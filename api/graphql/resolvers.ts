@@ -186,10 +186,10 @@ const chainResolvers = {
     },
     supporter: async (_: unknown, args: { address: Hex }, ctx: GraphqlContext) => {
       const addr = address(args.address, "address");
-      const [s, account] = await Promise.all([supporterOf(ctx.db, addr), ctx.loaders.account.load(addr)]);
-      if (!s || (s.nodes.length === 0 && !account))
+      const snap = await ctx.loaders.supporter.load(addr);
+      if (snap.nodes.length === 0 && !snap.hasClaims)
         throw userError("NOT_FOUND", `No supporter, node or claiming account has address ${addr}.`, { address: addr });
-      return s;
+      return { address: addr, nodes: snap.nodes } satisfies Supporter;
     },
     indexer: (_: unknown, _args: unknown, ctx: GraphqlContext) => indexerStatus(ctx.db),
   },

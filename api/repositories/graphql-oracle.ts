@@ -400,6 +400,29 @@ export async function verdictsOfNodes(
 
 // --- lifecycle -----------------------------------------------------------------------------------
 
+/** Per chain epoch its current proposal, and the finalized / committed / computed epochs (no account). */
+const LIFECYCLE_FACTS_CTES = `latest AS (
+       SELECT DISTINCT ON (epoch) * FROM chain_root_proposals ORDER BY epoch, block_number DESC, log_index DESC
+     ), chain AS (
+       SELECT p.epoch AS chain_epoch, p.root, p.valid_at,
+              EXISTS (SELECT 1 FROM chain_root_finalizations f WHERE f.epoch = p.epoch) AS finalized,
+              EXISTS (SELECT 1 FROM chain_root_vetoes v WHERE v.epoch = p.epoch
+                        AND (v.block_number, v.log_index) > (p.block_number, p.log_index)) AS vetoed
+         FROM latest p
+     ), fin AS (
+       SELECT c.chain_epoch, s.epoch FROM chain c JOIN epoch_state s ON s.chain_epoch = c.chain_epoch AND s.root = c.root
+        WHERE c.finalized ORDER BY c.chain_epoch DESC LIMIT 1
+     ), com AS (
+       SELECT c.chain_epoch, c.valid_at, s.epoch FROM chain c
+         JOIN epoch_state s ON s.chain_epoch = c.chain_epoch AND s.root = c.root
+        WHERE NOT c.finalized AND NOT c.vetoed AND c.chain_epoch > COALESCE((SELECT chain_epoch FROM fin), 0)
+        ORDER BY c.chain_epoch DESC LIMIT 1
+     ), cmp AS (
+       SELECT s.epoch FROM epoch_state s JOIN epochs e ON e.number = s.epoch
+        WHERE s.computed_at IS NOT NULL AND e.status IN ('COMPUTED', 'SIGNED', 'POSTED', 'FINALIZED')
+        ORDER BY s.epoch DESC LIMIT 1
+     )`;
+
 /**
  * Where the lifecycle stands, for payout accounts: each account's cumulative entitlement in
  * (a) the latest finalized on-chain root, (b) the latest proposed, not vetoed, on-chain root
@@ -433,27 +456,7 @@ export async function lifecycleOfAccounts(q: Queryable, accounts: readonly Hex[]
     cmp_amount: bigint | null;
     claimed: bigint | null;
   }>(
-    `WITH latest AS (
-       SELECT DISTINCT ON (epoch) * FROM chain_root_proposals ORDER BY epoch, block_number DESC, log_index DESC
-     ), chain AS (
-       SELECT p.epoch AS chain_epoch, p.root, p.valid_at,
-              EXISTS (SELECT 1 FROM chain_root_finalizations f WHERE f.epoch = p.epoch) AS finalized,
-              EXISTS (SELECT 1 FROM chain_root_vetoes v WHERE v.epoch = p.epoch
-                        AND (v.block_number, v.log_index) > (p.block_number, p.log_index)) AS vetoed
-         FROM latest p
-     ), fin AS (
-       SELECT c.chain_epoch, s.epoch FROM chain c JOIN epoch_state s ON s.chain_epoch = c.chain_epoch AND s.root = c.root
-        WHERE c.finalized ORDER BY c.chain_epoch DESC LIMIT 1
-     ), com AS (
-       SELECT c.chain_epoch, c.valid_at, s.epoch FROM chain c
-         JOIN epoch_state s ON s.chain_epoch = c.chain_epoch AND s.root = c.root
-        WHERE NOT c.finalized AND NOT c.vetoed AND c.chain_epoch > COALESCE((SELECT chain_epoch FROM fin), 0)
-        ORDER BY c.chain_epoch DESC LIMIT 1
-     ), cmp AS (
-       SELECT s.epoch FROM epoch_state s JOIN epochs e ON e.number = s.epoch
-        WHERE s.computed_at IS NOT NULL AND e.status IN ('COMPUTED', 'SIGNED', 'POSTED', 'FINALIZED')
-        ORDER BY s.epoch DESC LIMIT 1
-     ), acc AS (SELECT unnest($1::bytea[]) AS account)
+    `WITH ${LIFECYCLE_FACTS_CTES}, acc AS (SELECT unnest($1::bytea[]) AS account)
      SELECT acc.account,
             (SELECT chain_epoch FROM fin) AS fin_epoch,
             (SELECT l.cumulative_micro_usd FROM epoch_leaves l, fin WHERE l.epoch = fin.epoch AND l.account = acc.account) AS fin_amount,
@@ -477,6 +480,107 @@ export async function lifecycleOfAccounts(q: Queryable, accounts: readonly Hex[]
     computedMicroUsd: r.cmp_amount ?? 0n,
     claimedMicroUsd: r.claimed ?? 0n,
   }));
+}
+
+/**
+ * The account-independent half of `lifecycleOfAccounts`: which chain epoch is finalized,
+ * committed (and until when disputable) and computed, and which oracle epoch holds each one's
+ * leaves; with the `lifecycle_version` of the snapshot they were read from (migration 0021:
+ * every write to a table they are read from increments it in the writer's transaction).
+ */
+export type LifecycleFacts = {
+  version: bigint;
+  finalized: { chainEpoch: bigint; epoch: bigint } | null;
+  committed: { chainEpoch: bigint; validAt: bigint; epoch: bigint } | null;
+  computedEpoch: bigint | null;
+};
+
+export async function lifecycleFacts(q: Queryable): Promise<LifecycleFacts> {
+  const { rows } = await q.query<{
+    version: bigint;
+    fin_chain: bigint | null;
+    fin_epoch: bigint | null;
+    com_chain: bigint | null;
+    com_valid_at: bigint | null;
+    com_epoch: bigint | null;
+    cmp_epoch: bigint | null;
+  }>(
+    `WITH ${LIFECYCLE_FACTS_CTES}
+     SELECT (SELECT version FROM lifecycle_version) AS version,
+            (SELECT chain_epoch FROM fin) AS fin_chain, (SELECT epoch FROM fin) AS fin_epoch,
+            (SELECT chain_epoch FROM com) AS com_chain, (SELECT valid_at FROM com) AS com_valid_at,
+            (SELECT epoch FROM com) AS com_epoch, (SELECT epoch FROM cmp) AS cmp_epoch`,
+  );
+  const r = rows[0]!;
+  return {
+    version: r.version,
+    finalized: r.fin_chain !== null && r.fin_epoch !== null ? { chainEpoch: r.fin_chain, epoch: r.fin_epoch } : null,
+    committed:
+      r.com_chain !== null && r.com_valid_at !== null && r.com_epoch !== null
+        ? { chainEpoch: r.com_chain, validAt: r.com_valid_at, epoch: r.com_epoch }
+        : null,
+    computedEpoch: r.cmp_epoch,
+  };
+}
+
+/** The columns of one account's lifecycle amounts at given facts (`$2` finalized, `$3` committed, `$4` computed epoch). */
+export const LIFECYCLE_AMOUNTS_AT = (account: string) => `
+  (SELECT l.cumulative_micro_usd FROM epoch_leaves l WHERE l.epoch = $2::int8 AND l.account = ${account}) AS fin_amount,
+  (SELECT l.cumulative_micro_usd FROM epoch_leaves l WHERE l.epoch = $3::int8 AND l.account = ${account}) AS com_amount,
+  (SELECT l.cumulative_micro_usd FROM epoch_leaves l WHERE l.epoch = $4::int8 AND l.account = ${account}) AS cmp_amount,
+  (SELECT max(c.cumulative_claimed) FROM chain_claims c WHERE c.account = ${account}) AS claimed`;
+
+/** The parameters `$2`..`$4` of `LIFECYCLE_AMOUNTS_AT`. */
+export const lifecycleParams = (f: LifecycleFacts | null): (string | null)[] => [
+  f?.finalized?.epoch.toString() ?? null,
+  f?.committed?.epoch.toString() ?? null,
+  f?.computedEpoch?.toString() ?? null,
+];
+
+/** A lifecycle row from the amounts of `LIFECYCLE_AMOUNTS_AT` and the facts they were read at. */
+export function lifecycleRowAt(
+  account: Hex,
+  f: LifecycleFacts,
+  a: { fin_amount: bigint | null; com_amount: bigint | null; cmp_amount: bigint | null; claimed: bigint | null },
+): LifecycleRow {
+  return {
+    account,
+    finalizedEpoch: f.finalized?.chainEpoch ?? null,
+    finalizedMicroUsd: a.fin_amount ?? 0n,
+    committedEpoch: f.committed?.chainEpoch ?? null,
+    committedValidAt: f.committed?.validAt ?? null,
+    committedMicroUsd: a.com_amount ?? a.fin_amount ?? 0n,
+    computedEpoch: f.computedEpoch,
+    computedMicroUsd: a.cmp_amount ?? 0n,
+    claimedMicroUsd: a.claimed ?? 0n,
+  };
+}
+
+/**
+ * `lifecycleOfAccounts` at known facts: leaf and claim lookups only. `version` is the
+ * snapshot's `lifecycle_version`: the rows are right only if it equals `facts.version`.
+ */
+export async function lifecycleOfAccountsAt(
+  q: Queryable,
+  accounts: readonly Hex[],
+  facts: LifecycleFacts,
+): Promise<{ version: bigint; rows: LifecycleRow[] }> {
+  const { rows } = await q.query<{
+    version: bigint;
+    account: Uint8Array | null;
+    fin_amount: bigint | null;
+    com_amount: bigint | null;
+    cmp_amount: bigint | null;
+    claimed: bigint | null;
+  }>(
+    `SELECT v.version, acc.account, ${LIFECYCLE_AMOUNTS_AT("acc.account")}
+       FROM lifecycle_version v LEFT JOIN unnest($1::bytea[]) AS acc(account) ON true`,
+    [accounts.map(hexToBuffer), ...lifecycleParams(facts)],
+  );
+  return {
+    version: rows[0]!.version,
+    rows: rows.filter((r) => r.account !== null).map((r) => lifecycleRowAt(bufferToHex(r.account!), facts, r)),
+  };
 }
 
 /** The latest finalized on-chain root and the oracle epoch whose leaves it commits to. */

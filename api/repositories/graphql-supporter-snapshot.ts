@@ -1,0 +1,98 @@
+/**
+ * The `supporter(address)` GraphQL query's first read, in one round trip: the supporter's nodes
+ * (the address itself and nodes paying to it), the address's own payout address history, whether
+ * it has claimed, and — at the cached lifecycle facts — the lifecycle amounts of every payout
+ * account (the address and its payout addresses), with the snapshot's `lifecycle_version`.
+ */
+import type { Queryable } from "../../db/types.ts";
+import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+import {
+  LIFECYCLE_AMOUNTS_AT,
+  lifecycleParams,
+  lifecycleRowAt,
+  type LifecycleFacts,
+  type LifecycleRow,
+} from "./graphql-oracle.ts";
+import type { PayoutAddressRow, SupporterNodeRow } from "./graphql-supporters.ts";
+
+export type SupporterSnapshot = {
+  nodes: SupporterNodeRow[];
+  /** The address's payout address history as a node, oldest first (empty unless it is a node). */
+  payoutHistory: PayoutAddressRow[];
+  /** Whether the address has at least one indexed claim (it has an on-chain `Account`). */
+  hasClaims: boolean;
+  /** The snapshot's `lifecycle_version`. */
+  version: bigint;
+  /** The payout accounts' lifecycle rows, when `facts` were given and are those of this snapshot. */
+  lifecycle: LifecycleRow[] | null;
+};
+
+type Raw = {
+  kind: "v" | "n" | "p" | "l";
+  address: Uint8Array | null;
+  founder: boolean | null;
+  registered_at: Date | null;
+  version: bigint | null;
+  effective_epoch: bigint | null;
+  submitted_epoch: bigint | null;
+  fin_amount: bigint | null;
+  com_amount: bigint | null;
+  cmp_amount: bigint | null;
+  claimed: bigint | null;
+};
+
+const NONE = `NULL::bool, NULL::timestamptz, NULL::int8, NULL::int8, NULL::int8`;
+const NO_AMOUNTS = `NULL::numeric, NULL::numeric, NULL::numeric, NULL::numeric`;
+
+/** `facts`: the cached lifecycle facts (null: none cached; the lifecycle is then not read). */
+export async function supporterSnapshot(
+  q: Queryable,
+  address: Hex,
+  facts: LifecycleFacts | null,
+): Promise<SupporterSnapshot> {
+  const { rows } = await q.query<Raw>(
+    // UNION, not OR, for the nodes: each branch is an index lookup (migration 0012).
+    `SELECT 'v' AS kind, NULL::bytea AS address, NULL::bool AS founder, NULL::timestamptz AS registered_at,
+            version, NULL::int8 AS effective_epoch, NULL::int8 AS submitted_epoch,
+            NULL::numeric AS fin_amount, NULL::numeric AS com_amount, NULL::numeric AS cmp_amount, NULL::numeric AS claimed
+       FROM lifecycle_version
+     UNION ALL
+     SELECT 'n', address, founder, registered_at, NULL, NULL, NULL, ${NO_AMOUNTS} FROM (
+       SELECT address, founder, registered_at FROM nodes WHERE address = $1
+       UNION
+       SELECT n.address, n.founder, n.registered_at
+         FROM payout_addresses p JOIN nodes n ON n.address = p.node_address WHERE p.payout_address = $1) n
+     UNION ALL
+     SELECT 'p', payout_address, NULL, NULL, NULL, effective_epoch, submitted_epoch, ${NO_AMOUNTS}
+       FROM payout_addresses WHERE node_address = $1
+     UNION ALL
+     SELECT 'l', acc.account, ${NONE}, ${LIFECYCLE_AMOUNTS_AT("acc.account")}
+       FROM (SELECT $1::bytea AS account UNION SELECT payout_address FROM payout_addresses WHERE node_address = $1) acc
+      WHERE $5::bool OR acc.account = $1
+     ORDER BY kind, registered_at, effective_epoch, address`,
+    [hexToBuffer(address), ...lifecycleParams(facts), facts !== null],
+  );
+  let version = 0n;
+  let hasClaims = false;
+  const nodes: SupporterNodeRow[] = [];
+  const payoutHistory: PayoutAddressRow[] = [];
+  const lifecycle: LifecycleRow[] = [];
+  for (const r of rows) {
+    if (r.kind === "v") version = r.version!;
+    else if (r.kind === "n")
+      nodes.push({ address: bufferToHex(r.address!), founder: r.founder!, registeredAt: r.registered_at! });
+    else if (r.kind === "p")
+      payoutHistory.push({
+        nodeAddress: address,
+        payoutAddress: bufferToHex(r.address!),
+        effectiveEpoch: r.effective_epoch!,
+        submittedEpoch: r.submitted_epoch!,
+      });
+    else {
+      const account = bufferToHex(r.address!);
+      if (account === address) hasClaims = r.claimed !== null;
+      if (facts) lifecycle.push(lifecycleRowAt(account, facts, r));
+    }
+  }
+  return { nodes, payoutHistory, hasClaims, version, lifecycle: facts && facts.version === version ? lifecycle : null };
+}
