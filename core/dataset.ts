@@ -124,6 +124,39 @@ function toCanonical(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Whether `canonicalJson(a) === canonicalJson(b)`, compared directly (no strings built): for
+ * comparing recomputed outputs with published ones at a million receipts.
+ */
+export function canonicalEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const ta = typeof a;
+  const tb = typeof b;
+  if (ta === "bigint" || ta === "string" || tb === "bigint" || tb === "string") {
+    if ((ta !== "bigint" && ta !== "string") || (tb !== "bigint" && tb !== "string")) return false;
+    return toCanonical(a) === toCanonical(b);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!canonicalEqual(a[i] ?? null, b[i] ?? null)) return false;
+    return true;
+  }
+  if (a !== null && b !== null && ta === "object" && tb === "object") {
+    const ra = a as Record<string, unknown>;
+    const rb = b as Record<string, unknown>;
+    let na = 0;
+    for (const key in ra) {
+      if (!Object.hasOwn(ra, key) || ra[key] === undefined) continue;
+      na++;
+      if (!Object.hasOwn(rb, key) || !canonicalEqual(ra[key], rb[key])) return false;
+    }
+    let nb = 0;
+    for (const key in rb) if (Object.hasOwn(rb, key) && rb[key] !== undefined) nb++;
+    return na === nb;
+  }
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 /** Fields whose decimal strings are bigints when read back (every other string stays a string). */
 const BIGINT_FIELDS = new Set([
   "epoch",
@@ -271,24 +304,86 @@ const by =
 /** The whole canonical serialization as one string (every line ends with `\n`). */
 export function serializeDatasetToString(dataset: EpochDataset): string {
   let s = "";
-  for (const l of serializeDataset(dataset)) s += `${l}\n`;
+  for (const chunk of serializeDatasetChunks(dataset)) s += chunk;
   return s;
 }
 
+/** Default size of a serialization chunk, in UTF-16 code units (~1 MiB of mostly ASCII). */
+export const DATASET_CHUNK_CHARS = 1 << 20;
+
+/**
+ * The canonical serialization in chunks of whole lines (each line ending with `\n`), about
+ * `chunkChars` long: the bytes of a large epoch can be hashed and written chunk by chunk,
+ * never held whole (at a million receipts the file is ~0.6 GB).
+ *
+ * @example
+ * for (const chunk of serializeDatasetChunks(dataset)) { const b = Buffer.from(chunk); hasher.update(b); write(b); }
+ */
+export function* serializeDatasetChunks(dataset: EpochDataset, chunkChars = DATASET_CHUNK_CHARS): Generator<string> {
+  let parts: string[] = [];
+  let size = 0;
+  for (const l of serializeDataset(dataset)) {
+    parts.push(l);
+    size += l.length + 1;
+    if (size >= chunkChars) {
+      parts.push("");
+      yield parts.join("\n");
+      parts = [];
+      size = 0;
+    }
+  }
+  if (parts.length > 0) {
+    parts.push("");
+    yield parts.join("\n");
+  }
+}
+
 const hasher = await createKeccak(256);
-const encoder = new TextEncoder();
 
 /**
  * `datasetHash` (the `EpochRoot` field): keccak256 of the canonical serialization's UTF-8
- * bytes, streamed line by line. Equals `keccak256(toBytes(serializeDatasetToString(d)))` in viem.
+ * bytes, streamed chunk by chunk. Equals `keccak256(toBytes(serializeDatasetToString(d)))` in viem.
  *
  * @example
  * const hash = datasetHash(dataset); // "0x…"
  */
 export function datasetHash(dataset: EpochDataset): Hex {
   hasher.init();
-  for (const l of serializeDataset(dataset)) hasher.update(encoder.encode(`${l}\n`));
+  for (const chunk of serializeDatasetChunks(dataset)) hasher.update(Buffer.from(chunk, "utf8"));
   return `0x${hasher.digest("hex")}`;
+}
+
+/**
+ * Parses a dataset from its bytes in chunks (any split, even inside a UTF-8 character) and
+ * hashes them as it goes: the file is never held whole. `datasetHash` is keccak256 of all the
+ * bytes read — compare it with the hash signed before trusting the dataset.
+ *
+ * @throws {InvalidDatasetError}
+ * @example
+ * const { dataset, datasetHash } = parseDatasetChunks(readChunks(file));
+ */
+export function parseDatasetChunks(chunks: Iterable<Uint8Array>): { dataset: EpochDataset; datasetHash: Hex } {
+  hasher.init();
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  function* lines(): Generator<string> {
+    let rest = "";
+    for (const chunk of chunks) {
+      hasher.update(chunk);
+      let text: string;
+      try {
+        text = rest + decoder.decode(chunk, { stream: true });
+      } catch (cause) {
+        throw new InvalidDatasetError(`not UTF-8 (${String(cause)})`);
+      }
+      const parts = text.split("\n");
+      rest = parts.pop()!;
+      yield* parts;
+    }
+    rest += decoder.decode();
+    if (rest !== "") yield rest;
+  }
+  const dataset = parseDataset(lines());
+  return { dataset, datasetHash: `0x${hasher.digest("hex")}` };
 }
 
 /**

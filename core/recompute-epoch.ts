@@ -1,4 +1,4 @@
-import { canonicalizeInputs, canonicalJson, datasetHash } from "./dataset.ts";
+import { canonicalEqual, canonicalizeInputs, canonicalJson, datasetHash } from "./dataset.ts";
 import type { EpochDataset, EpochInputs, EpochOutputs, NodeUptime } from "./dataset.ts";
 import { computeEarnings } from "./earnings.ts";
 import type { SupporterEpochInput, WithheldLine } from "./earnings.ts";
@@ -10,21 +10,73 @@ import { buildTree } from "./tree.ts";
 import type { TreeEntry } from "./tree.ts";
 import { BPS_DENOMINATOR } from "./units.ts";
 import type { Bytes } from "./units.ts";
-import { verifyTypedMessages } from "./verify.ts";
+import { trustedTypedMessages, verifyTypedMessages } from "./verify.ts";
+import type { VerifyResult } from "./verify.ts";
+import type { VerifyPool } from "./verify-pool.ts";
 
 /** The root of an empty tree (an epoch without leaves or without counted receipts). */
 export const ZERO_ROOT: Hex = `0x${"00".repeat(32)}`;
 
+/**
+ * How the signatures of the inputs are treated:
+ * - `verify` (default): every signature is recovered on the calling thread (an auditor; for
+ *   every core use `recomputeEpochWithPool`);
+ * - `trusted`: only digests are computed and each message is taken to be signed by its
+ *   expected signer — for the oracle leader, whose inputs are the coordinator's stored
+ *   messages, each verified at ingest (a rejected message is never stored). Signature
+ *   recovery is ~12–14k/s per core, so at 1M receipts it cannot be in the leader's critical
+ *   path; the independent signer (`ledger oracle sign`) still recovers every one.
+ * Fraud rules, earnings and trees run in full either way.
+ */
+export type EpochSignatureMode = "verify" | "trusted";
+
+/** Signature results aligned with the canonical inputs' arrays (see `canonicalizeInputs`). */
+export type EpochVerifiedSignatures = {
+  receipts: readonly VerifyResult[];
+  grants: readonly VerifyResult[];
+  registrations: readonly VerifyResult[];
+  heartbeats: readonly VerifyResult[];
+};
+
 export type RecomputeEpochParameters = {
   /** The epoch's inputs (a parsed dataset's `inputs`, or what the oracle aggregated). */
   inputs: EpochInputs;
+  /** Default `verify`: see `EpochSignatureMode`. */
+  signatures?: EpochSignatureMode | undefined;
 };
 
-export type RecomputeEpochReturnType = EpochOutputs & {
+export type RecomputeEpochDatasetReturnType = EpochOutputs & {
   /** The complete dataset: canonical inputs and the outputs above. */
   dataset: EpochDataset;
+};
+
+export type RecomputeEpochReturnType = RecomputeEpochDatasetReturnType & {
   datasetHash: Hex;
 };
+
+/** The signature results of canonical inputs, by `mode`, on the calling thread. */
+export function epochSignatures(inputs: EpochInputs, mode: EpochSignatureMode): EpochVerifiedSignatures {
+  const check = mode === "trusted" ? trustedTypedMessages : verifyTypedMessages;
+  const { domain } = inputs;
+  return {
+    receipts: check({ domain, primaryType: "Receipt", items: inputs.receipts }),
+    grants: check({ domain, primaryType: "SessionGrant", items: inputs.grants, expectedSigner: inputs.coordinator }),
+    registrations: check({ domain, primaryType: "SupporterRegistration", items: inputs.registrations }),
+    heartbeats: check({ domain, primaryType: "Heartbeat", items: inputs.heartbeats }),
+  };
+}
+
+/** Every signature of canonical inputs recovered on the pool's workers (every core). */
+export async function epochSignaturesWithPool(inputs: EpochInputs, pool: VerifyPool): Promise<EpochVerifiedSignatures> {
+  const { domain } = inputs;
+  const [receipts, grants, registrations, heartbeats] = await Promise.all([
+    pool.verifyBatch({ domain, primaryType: "Receipt", items: inputs.receipts }),
+    pool.verifyBatch({ domain, primaryType: "SessionGrant", items: inputs.grants, expectedSigner: inputs.coordinator }),
+    pool.verifyBatch({ domain, primaryType: "SupporterRegistration", items: inputs.registrations }),
+    pool.verifyBatch({ domain, primaryType: "Heartbeat", items: inputs.heartbeats }),
+  ]);
+  return { receipts, grants, registrations, heartbeats };
+}
 
 /**
  * Recomputes an epoch from its inputs: fraud verdicts (`evaluateEpoch`), uptime, earnings and
@@ -49,7 +101,37 @@ export type RecomputeEpochReturnType = EpochOutputs & {
  * again.root === published.outputs.root; // true for an honest oracle
  */
 export function recomputeEpoch(parameters: RecomputeEpochParameters): RecomputeEpochReturnType {
+  const result = recomputeEpochDataset(parameters);
+  return { ...result, datasetHash: datasetHash(result.dataset) };
+}
+
+/**
+ * `recomputeEpoch` without the dataset hash: for a caller that serializes the dataset anyway
+ * and hashes it as it writes (the oracle's build stage), so it is serialized once.
+ */
+export function recomputeEpochDataset(parameters: RecomputeEpochParameters): RecomputeEpochDatasetReturnType {
   const inputs = canonicalizeInputs(parameters.inputs);
+  return computeCanonical(inputs, epochSignatures(inputs, parameters.signatures ?? "verify"));
+}
+
+export type RecomputeEpochWithPoolParameters = { inputs: EpochInputs; pool: VerifyPool };
+
+/**
+ * `recomputeEpoch` with every signature recovered on a verify pool (core/verify-pool.ts),
+ * across all cores: the independent signer's and the auditor's full check.
+ *
+ * @example
+ * const pool = createVerifyPool();
+ * const again = await recomputeEpochWithPool({ inputs: published.inputs, pool });
+ */
+export async function recomputeEpochWithPool(p: RecomputeEpochWithPoolParameters): Promise<RecomputeEpochReturnType> {
+  const inputs = canonicalizeInputs(p.inputs);
+  const result = computeCanonical(inputs, await epochSignaturesWithPool(inputs, p.pool));
+  return { ...result, datasetHash: datasetHash(result.dataset) };
+}
+
+/** The computation proper, on canonical inputs with their signature results. */
+function computeCanonical(inputs: EpochInputs, verified: EpochVerifiedSignatures): RecomputeEpochDatasetReturnType {
   const { epoch, epochStart, epochEnd, domain, rateCard } = inputs;
   validateRateCard(rateCard);
   if (rateCard.effectiveFromEpoch > epoch) throw new NoRateCardError(epoch);
@@ -67,6 +149,7 @@ export function recomputeEpoch(parameters: RecomputeEpochParameters): RecomputeE
     checkpoints: inputs.checkpoints,
     overrides: inputs.overrides,
     rules: inputs.rules,
+    verified,
   });
   const payoutOf = new Map(fraud.registry.map((r) => [r.node.toLowerCase(), r.payout.toLowerCase() as Address]));
 
@@ -74,7 +157,7 @@ export function recomputeEpoch(parameters: RecomputeEpochParameters): RecomputeE
   const interval = inputs.heartbeatIntervalSeconds > 0n ? inputs.heartbeatIntervalSeconds : 1n;
   const slots = epochEnd > epochStart ? (epochEnd - epochStart + interval - 1n) / interval : 0n;
   const slotsUp = new Map<string, Set<bigint>>();
-  const heartbeatResults = verifyTypedMessages({ domain, primaryType: "Heartbeat", items: inputs.heartbeats });
+  const heartbeatResults = verified.heartbeats;
   inputs.heartbeats.forEach((h, i) => {
     const node = h.message.node.toLowerCase();
     const ts = h.message.timestamp;
@@ -128,11 +211,14 @@ export function recomputeEpoch(parameters: RecomputeEpochParameters): RecomputeE
 
   const founders = new Set(inputs.founders);
   const previous = new Map(inputs.previousLeaves.map((l) => [l.account.toLowerCase(), l.amount]));
+  // best uptime of each account's nodes (for accounts without counted bytes), in one pass
+  const bestUptime = new Map<Address, bigint>();
+  for (const [node, payout] of payoutOf)
+    bestUptime.set(payout, max(bestUptime.get(payout) ?? 0n, uptimeOf.get(node) ?? 0n));
   const supporters: SupporterEpochInput[] = [...accounts].map(([account, acc]) => {
     let weighted = 0n;
-    let best = 0n;
+    const best = bestUptime.get(account) ?? 0n;
     for (const [node, bytes] of acc.byNode) weighted += bytes * (uptimeOf.get(node) ?? 0n);
-    for (const [node, payout] of payoutOf) if (payout === account) best = max(best, uptimeOf.get(node) ?? 0n);
     return {
       account,
       countedBytes: acc.countedBytes,
@@ -178,7 +264,7 @@ export function recomputeEpoch(parameters: RecomputeEpochParameters): RecomputeE
     rateCardHash: rateCardHash(rateCard),
   };
   const dataset: EpochDataset = { inputs, outputs };
-  return { ...outputs, dataset, datasetHash: datasetHash(dataset) };
+  return { ...outputs, dataset };
 }
 
 const max = (a: bigint, b: bigint) => (a > b ? a : b);
@@ -200,11 +286,23 @@ export type AuditEpochDatasetReturnType = {
  * @example
  * const { ok, mismatches } = auditEpochDataset(parseDataset(lines));
  */
-export function auditEpochDataset(dataset: EpochDataset): AuditEpochDatasetReturnType {
-  const recomputed = recomputeEpoch({ inputs: dataset.inputs });
+export function auditEpochDataset(
+  dataset: EpochDataset,
+  options: { signatures?: EpochSignatureMode } = {},
+): AuditEpochDatasetReturnType {
+  return auditOutputs(dataset, recomputeEpoch({ inputs: dataset.inputs, signatures: options.signatures }));
+}
+
+/** `auditEpochDataset` with every signature recovered on a verify pool (all cores). */
+export async function auditEpochDatasetWithPool(
+  dataset: EpochDataset,
+  pool: VerifyPool,
+): Promise<AuditEpochDatasetReturnType> {
+  return auditOutputs(dataset, await recomputeEpochWithPool({ inputs: dataset.inputs, pool }));
+}
+
+function auditOutputs(dataset: EpochDataset, recomputed: RecomputeEpochReturnType): AuditEpochDatasetReturnType {
   const keys = Object.keys(recomputed.dataset.outputs) as (keyof EpochOutputs)[];
-  const mismatches = keys.filter(
-    (k) => canonicalJson(recomputed.dataset.outputs[k]) !== canonicalJson(dataset.outputs[k]),
-  );
+  const mismatches = keys.filter((k) => !canonicalEqual(recomputed.dataset.outputs[k], dataset.outputs[k]));
   return { ok: mismatches.length === 0, mismatches, recomputed };
 }

@@ -121,3 +121,48 @@ export function verifyReceipts(
 ): VerifyReceiptsReturnType {
   return verifyTypedMessages({ domain, primaryType: "Receipt", items, backend });
 }
+
+export type TrustedTypedMessagesParameters<T extends PrimaryType> = {
+  domain: RewardsDomain;
+  primaryType: T;
+  items: readonly Signed<Messages[T]>[];
+  /** As in `verifyTypedMessages`: required for `SessionGrant` (the coordinator). */
+  expectedSigner?: Address | undefined;
+};
+
+/**
+ * The results `verifyTypedMessages` returns for signatures that were already verified
+ * elsewhere — every digest computed, every signer taken to be the expected one, and no
+ * signature recovered. For messages the coordinator verified at ingest (it never stores a
+ * rejected one); an independent auditor must use `verifyTypedMessages` or the verify pool.
+ * A malformed message is still `MALFORMED_MESSAGE`.
+ *
+ * @example
+ * const verified = trustedTypedMessages({ domain, primaryType: "Receipt", items: receipts });
+ */
+export function trustedTypedMessages<T extends PrimaryType>(
+  parameters: TrustedTypedMessagesParameters<T>,
+): VerifyTypedMessagesReturnType {
+  const { domain, primaryType, items } = parameters;
+  const expected = parameters.expectedSigner?.toLowerCase() as Address | undefined;
+  const field: string | undefined = SIGNER_FIELD[primaryType];
+  if (primaryType === "SessionGrant" && expected === undefined)
+    throw new InvalidMessageError("SessionGrant", "-", "expectedSigner (the coordinator address) is required");
+  const results: VerifyResult[] = new Array<VerifyResult>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const message = items[i]!.message;
+    let digest: Hex;
+    try {
+      digest = bytesToHex(hashTypedMessageBytes(domain, primaryType, message));
+    } catch (err) {
+      if (!(err instanceof InvalidMessageError)) throw err;
+      results[i] = { valid: false, digest: null, signer: null, error: "MALFORMED_MESSAGE" };
+      continue;
+    }
+    const signer =
+      expected ??
+      (field === undefined ? null : ((message as unknown as Record<string, string>)[field]!.toLowerCase() as Address));
+    results[i] = { valid: true, digest, signer };
+  }
+  return results;
+}

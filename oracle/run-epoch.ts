@@ -15,7 +15,7 @@ import { replaceResults } from "./repositories/results.ts";
 import { readSignatures, saveSignature } from "./repositories/signatures.ts";
 import { checkEpoch } from "./signer.ts";
 import { aggregateEpoch } from "./stages/aggregate.ts";
-import { buildEpoch, readDataset, writeDataset } from "./stages/build.ts";
+import { buildEpoch, storedDataset } from "./stages/build.ts";
 import { computeEpoch } from "./stages/compute.ts";
 import { planPayouts } from "./stages/payouts.ts";
 import {
@@ -174,14 +174,14 @@ async function compute(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
     }),
   );
   const computed = await timed(ctx, "compute", row.epoch, () => computeEpoch({ aggregated }));
-  const built = await timed(ctx, "build", row.epoch, () => buildEpoch(chainEpoch, computed));
-  if (vetoed && row.vetoedRoot === built.root && !ctx.config.allowVetoedRoot)
+  if (vetoed && row.vetoedRoot === computed.root && !ctx.config.allowVetoedRoot)
     return wait(
       row,
-      `recomputed root ${built.root} equals the vetoed root: add flag overrides, or allow re-proposing it (LEDGER_ALLOW_VETOED_ROOT=1)`,
+      `recomputed root ${computed.root} equals the vetoed root: add flag overrides, or allow re-proposing it (LEDGER_ALLOW_VETOED_ROOT=1)`,
     );
-  await timed(ctx, "write-dataset", row.epoch, () =>
-    writeDataset(ctx.config.dataDir, built.datasetHash, built.dataset),
+  // serialize, hash and write the dataset in one streaming pass (content-addressed rename)
+  const built = await timed(ctx, "build", row.epoch, () =>
+    buildEpoch({ chainEpoch, computed, dataDir: ctx.config.dataDir }),
   );
   crashPoint("compute:after-dataset-write");
   const persistStarted = performance.now();
@@ -270,10 +270,13 @@ async function sign(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
   const threshold = await readThreshold(ctx.chain);
   let valid = await validSignatures(ctx, row, epochRoot);
   if (ctx.config.signerKeys.length > 0 && BigInt(valid.size) < threshold) {
-    // Local signers: each checks the dataset by recomputing it before signing.
-    // One audit serves every local key; a refusal throws (fatal: the leader's own result does not recompute).
-    const dataset = readDataset(ctx.config.dataDir, epochRoot.datasetHash);
-    const check = checkEpoch({ dataset, expected: epochRoot, domain });
+    // Local signer keys (same process and database as the leader, so not independent signers):
+    // one check serves every local key — the written bytes re-parsed, their hash checked and
+    // every output recomputed, trusting the signatures the coordinator verified at ingest (the
+    // independent `ledger oracle sign` recovers every one). A refusal throws (fatal: the
+    // leader's own result does not recompute).
+    const dataset = storedDataset(ctx.config.dataDir, epochRoot.datasetHash);
+    const check = checkEpoch({ dataset, expected: epochRoot, domain, signatures: "trusted" });
     if (!check.ok) throw new SignerRefusedError(epochRoot.epoch, check.report);
     let first = true;
     for (const privateKey of ctx.config.signerKeys) {
@@ -348,8 +351,8 @@ async function post(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
     const ok = await epochs.transition(tx, row.epoch, ["SIGNED"], "POSTED");
     if (ok)
       await epochs.recordPosted(tx, row.epoch, {
-        tx: result.kind === "posted" ? result.txHash : null,
-        block: result.kind === "posted" ? result.blockNumber : null,
+        tx: result.txHash,
+        block: result.blockNumber,
         validAt: result.validAt,
       });
     return ok;
@@ -362,7 +365,7 @@ async function post(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
       chainEpoch: epochRoot.epoch.toString(),
       root: epochRoot.root,
       kind: result.kind,
-      tx: result.kind === "posted" ? result.txHash : undefined,
+      tx: result.txHash ?? undefined,
     },
     result.kind === "posted" ? "root proposed" : "root already on-chain",
   );

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { encryptKeystoreJsonSync, Wallet } from "ethers";
@@ -10,7 +13,9 @@ import { canonicalJson, parseDataset } from "../core/dataset.ts";
 import { recomputeEpoch } from "../core/recompute-epoch.ts";
 import { SignerRefusedError } from "./errors.ts";
 import { decryptKeystore, encryptKeystore, KeystoreError, loadKey } from "./keystore.ts";
-import { checkEpoch, signCheckedEpoch } from "./signer.ts";
+import { createVerifyPool } from "../core/verify-pool.ts";
+import type { VerifyPool } from "../core/verify-pool.ts";
+import { checkEpoch, checkEpochWithPool, signCheckedEpoch } from "./signer.ts";
 import { aggregateEpoch } from "./stages/aggregate.ts";
 import { buildEpoch, bytesHash as datasetHash } from "./stages/build.ts";
 import { computeEpoch } from "./stages/compute.ts";
@@ -42,7 +47,11 @@ for (const backend of testBackends()) {
     let db: Db;
     let dataset: Uint8Array;
     let expected: EpochRoot;
+    let file: string;
+    let pool: VerifyPool;
+    const dataDir = mkdtempSync(path.join(tmpdir(), "signer-test-"));
     before(async () => {
+      pool = createVerifyPool({ size: 2 });
       db = await backend.open();
       await seedEpochs(db, { domain, epochs: [0n] });
       const { start, end } = epochBounds(0n);
@@ -56,15 +65,24 @@ for (const backend of testBackends()) {
         budgetMicroUsd: 10n ** 12n,
         heartbeatSlotSeconds: 60n,
       });
-      const built = buildEpoch(1n, computeEpoch({ aggregated }));
-      dataset = built.dataset;
+      const built = await buildEpoch({ chainEpoch: 1n, computed: computeEpoch({ aggregated }), dataDir });
+      file = built.file;
+      dataset = new Uint8Array(readFileSync(file));
       expected = built.epochRoot;
+      expect(built.bytes).to.equal(dataset.length);
+      expect(datasetHash(dataset)).to.equal(built.datasetHash);
     });
-    after(async () => db?.close());
+    after(async () => {
+      await pool?.close();
+      await db?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
 
     it("default: recomputes the dataset (verifying every signature) and signs; viem recovers the signer", async () => {
       expect(checkEpoch({ dataset, expected, domain })).to.deep.equal({ ok: true });
-      const { signer, signature } = signCheckedEpoch({ dataset, expected, domain, privateKey: KEY });
+      expect(checkEpoch({ dataset: file, expected, domain, signatures: "trusted" })).to.deep.equal({ ok: true });
+      expect(await checkEpochWithPool({ dataset: file, expected, domain, pool })).to.deep.equal({ ok: true });
+      const { signer, signature } = await signCheckedEpoch({ dataset, expected, domain, privateKey: KEY, pool });
       const recovered = await recoverTypedDataAddress({
         domain: toTypedDataDomain(domain),
         types: epochRootTypes,
@@ -83,14 +101,16 @@ for (const backend of testBackends()) {
       ).to.match(/^0x/);
     });
 
-    it("error: refuses a dataset whose bytes do not hash to the datasetHash", () => {
+    it("error: refuses a dataset whose bytes do not hash to the datasetHash", async () => {
       const forged = tamper(dataset, "statement", 0, (o) => (o.payoutMicroUsd = "999999999"));
       const r = checkEpoch({ dataset: forged, expected, domain });
       expect(r.ok).to.equal(false);
       expect(!r.ok && r.report).to.match(/hashes to/);
+      const p = await checkEpochWithPool({ dataset: forged, expected, domain, pool });
+      expect(!p.ok && p.report).to.match(/hashes to/);
     });
 
-    it("error: refuses an inflated statement re-hashed by the leader, naming the first differing statement", () => {
+    it("error: refuses an inflated statement re-hashed by the leader, naming the first differing statement", async () => {
       const forged = tamper(dataset, "statement", 1, (o) => (o.payoutMicroUsd = "999999999"));
       const forgedRoot = { ...expected, datasetHash: datasetHash(forged) };
       const r = checkEpoch({ dataset: forged, expected: forgedRoot, domain });
@@ -99,9 +119,26 @@ for (const backend of testBackends()) {
       expect(report).to.match(
         /first differing statement #1 \(account 0x[0-9a-f]{40}\): payoutMicroUsd recorded "999999999", recomputed "\d+"/,
       );
-      expect(() => signCheckedEpoch({ dataset: forged, expected: forgedRoot, domain, privateKey: KEY })).to.throw(
-        SignerRefusedError,
+      let refused: unknown;
+      await signCheckedEpoch({ dataset: forged, expected: forgedRoot, domain, privateKey: KEY }).catch(
+        (err: unknown) => (refused = err),
       );
+      expect(refused).to.be.instanceOf(SignerRefusedError);
+    });
+
+    it("behavior: trusted mode (the leader's local keys) recovers no signature; the independent check refuses a forged one", async () => {
+      const forged = tamper(dataset, "receipt", 0, (o) => {
+        const sig = o.signature as string;
+        o.signature = `${sig.slice(0, 10)}${sig[10] === "1" ? "2" : "1"}${sig.slice(11)}`;
+      });
+      const forgedRoot = { ...expected, datasetHash: datasetHash(forged) };
+      expect(checkEpoch({ dataset: forged, expected: forgedRoot, domain, signatures: "trusted" })).to.deep.equal({
+        ok: true,
+      });
+      const full = await checkEpochWithPool({ dataset: forged, expected: forgedRoot, domain, pool });
+      expect(full.ok).to.equal(false);
+      expect(!full.ok && full.report).to.match(/first differing statement/);
+      expect(checkEpoch({ dataset: forged, expected: forgedRoot, domain }).ok).to.equal(false);
     });
 
     it("error: refuses a dataset whose receipt was altered (bytes inflated, signature no longer valid)", () => {

@@ -1,10 +1,11 @@
 import type { Address, EpochRoot, Hex, RewardsDomain } from "../core/eip712.ts";
-import { canonicalJson, parseDataset } from "../core/dataset.ts";
+import { canonicalEqual, canonicalJson, parseDatasetChunks } from "../core/dataset.ts";
 import type { EpochDataset } from "../core/dataset.ts";
-import { auditEpochDataset } from "../core/recompute-epoch.ts";
-import type { AuditEpochDatasetReturnType } from "../core/recompute-epoch.ts";
+import { auditEpochDataset, auditEpochDatasetWithPool } from "../core/recompute-epoch.ts";
+import type { AuditEpochDatasetReturnType, EpochSignatureMode } from "../core/recompute-epoch.ts";
+import type { VerifyPool } from "../core/verify-pool.ts";
 import { SignerRefusedError } from "./errors.ts";
-import { bytesHash } from "./stages/build.ts";
+import { readDatasetChunks } from "./stages/build.ts";
 import { signEpochRoot } from "./stages/sign.ts";
 
 /**
@@ -13,32 +14,47 @@ import { signEpochRoot } from "./stages/sign.ts";
  * sign only if everything matches — the dataset's hash, every statement, the leaves, both
  * roots and the cumulative total. Otherwise refuse, naming the first difference.
  *
- * The signer trusts nothing but the bytes and its own key: core's `auditEpochDataset` verifies
- * every signature in the dataset again. The chain epoch is not in the dataset (it holds the
- * coordinator's epoch number): the signer signs `expected.epoch` as given.
+ * The independent signer (`ledger oracle sign --epoch N`: its own process and key,
+ * `checkEpochWithPool`) trusts nothing but the bytes and its own key: every signature in the
+ * dataset is recovered again, on core's verify pool across all cores.
+ *
+ * The local signer keys configured inside the leader process are not independent signers
+ * (same process, same database): their check (`signatures: "trusted"`) re-parses the written
+ * bytes, checks their hash and recomputes every output — verdicts, trees, statements, leaves,
+ * totals — trusting the signatures the coordinator verified at ingest. At 1M receipts a full
+ * recovery costs more than the whole epoch-close budget; the independent signers pay it.
+ *
+ * The dataset is read in chunks and hashed as it is parsed (never held whole). The chain
+ * epoch is not in the dataset (it holds the coordinator's epoch number): the signer signs
+ * `expected.epoch` as given.
  */
 
 export type CheckEpochParameters = {
-  dataset: Uint8Array;
+  /** The dataset's bytes, or the path of the stored file (read in chunks). */
+  dataset: Uint8Array | string;
   expected: EpochRoot;
   domain: RewardsDomain;
+  /** Default `verify` (every signature recovered on this thread); see `EpochSignatureMode`. */
+  signatures?: EpochSignatureMode;
 };
 
 export type CheckEpochReturnType = { ok: true } | { ok: false; report: string };
 
-export function checkEpoch(p: CheckEpochParameters): CheckEpochReturnType {
+const refuse = (report: string): CheckEpochReturnType => ({ ok: false, report });
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Parses and hash-checks the dataset; a refusal, or the parsed dataset. */
+function load(p: CheckEpochParameters): CheckEpochReturnType | EpochDataset {
   const { expected } = p;
-  const refuse = (report: string): CheckEpochReturnType => ({ ok: false, report });
-  const actualHash = bytesHash(p.dataset);
-  if (actualHash !== expected.datasetHash.toLowerCase())
-    return refuse(`the dataset hashes to ${actualHash}, not the datasetHash ${expected.datasetHash} to sign`);
-  let dataset: EpochDataset;
+  let parsed: ReturnType<typeof parseDatasetChunks>;
   try {
-    dataset = parseDataset(new TextDecoder().decode(p.dataset).split("\n"));
+    parsed = parseDatasetChunks(typeof p.dataset === "string" ? readDatasetChunks(p.dataset) : [p.dataset]);
   } catch (err) {
-    return refuse(`the dataset does not parse: ${err instanceof Error ? err.message : String(err)}`);
+    return refuse(`the dataset does not parse: ${message(err)}`);
   }
-  const { inputs } = dataset;
+  if (parsed.datasetHash !== expected.datasetHash.toLowerCase())
+    return refuse(`the dataset hashes to ${parsed.datasetHash}, not the datasetHash ${expected.datasetHash} to sign`);
+  const { inputs } = parsed.dataset;
   if (
     inputs.domain.chainId !== p.domain.chainId ||
     inputs.domain.verifyingContract.toLowerCase() !== p.domain.verifyingContract.toLowerCase()
@@ -46,19 +62,24 @@ export function checkEpoch(p: CheckEpochParameters): CheckEpochReturnType {
     return refuse(
       `the dataset names another deployment (chain ${inputs.domain.chainId}, ${inputs.domain.verifyingContract})`,
     );
+  return parsed.dataset;
+}
 
-  let audit: AuditEpochDatasetReturnType;
-  try {
-    audit = auditEpochDataset(dataset); // core's recomputation, every signature verified again
-  } catch (err) {
-    return refuse(`recomputation failed: ${err instanceof Error ? err.message : String(err)}`);
-  }
+/** Compares the recomputation with the dataset and the root asked to be signed. */
+function judge(dataset: EpochDataset, audit: AuditEpochDatasetReturnType, expected: EpochRoot): CheckEpochReturnType {
   const recomputed = audit.recomputed;
   // The first differing statement, field by field.
-  const ours = recomputed.statements.map((s) => canonicalJson(s));
-  const theirs = dataset.outputs.statements.map((s) => canonicalJson(s));
+  const ours = recomputed.statements;
+  const theirs = dataset.outputs.statements;
   for (let i = 0; i < Math.max(ours.length, theirs.length); i++)
-    if (ours[i] !== theirs[i]) return refuse(describeStatementDiff(i, theirs[i], ours[i]));
+    if (!canonicalEqual(ours[i], theirs[i]))
+      return refuse(
+        describeStatementDiff(
+          i,
+          theirs[i] === undefined ? undefined : canonicalJson(theirs[i]),
+          ours[i] === undefined ? undefined : canonicalJson(ours[i]),
+        ),
+      );
   if (!audit.ok) return refuse(`the dataset's outputs do not recompute: ${audit.mismatches.join(", ")} differ`);
   const cumulativeTotal = recomputed.leaves.reduce((sum, l) => sum + l.amount, 0n);
   const checks: [string, string, string][] = [
@@ -74,6 +95,34 @@ export function checkEpoch(p: CheckEpochParameters): CheckEpochReturnType {
   return { ok: true };
 }
 
+/** The check on the calling thread (`signatures`: `verify` by default, `trusted` for the leader's local keys). */
+export function checkEpoch(p: CheckEpochParameters): CheckEpochReturnType {
+  const dataset = load(p);
+  if ("ok" in dataset) return dataset;
+  let audit: AuditEpochDatasetReturnType;
+  try {
+    audit = auditEpochDataset(dataset, { signatures: p.signatures ?? "verify" });
+  } catch (err) {
+    return refuse(`recomputation failed: ${message(err)}`);
+  }
+  return judge(dataset, audit, p.expected);
+}
+
+export type CheckEpochWithPoolParameters = Omit<CheckEpochParameters, "signatures"> & { pool: VerifyPool };
+
+/** The independent signer's full check: every signature recovered on the verify pool (all cores). */
+export async function checkEpochWithPool(p: CheckEpochWithPoolParameters): Promise<CheckEpochReturnType> {
+  const dataset = load(p);
+  if ("ok" in dataset) return dataset;
+  let audit: AuditEpochDatasetReturnType;
+  try {
+    audit = await auditEpochDatasetWithPool(dataset, p.pool);
+  } catch (err) {
+    return refuse(`recomputation failed: ${message(err)}`);
+  }
+  return judge(dataset, audit, p.expected);
+}
+
 function describeStatementDiff(index: number, recorded: string | undefined, recomputed: string | undefined): string {
   if (recorded === undefined) return `statement ${index} is missing from the dataset (recomputed: ${recomputed})`;
   if (recomputed === undefined) return `statement ${index} in the dataset has no recomputed counterpart: ${recorded}`;
@@ -87,14 +136,14 @@ function describeStatementDiff(index: number, recorded: string | undefined, reco
     .join("; ")}`;
 }
 
-export type SignCheckedEpochParameters = CheckEpochParameters & { privateKey: Hex };
+export type SignCheckedEpochParameters = CheckEpochParameters & { privateKey: Hex; pool?: VerifyPool };
 
 /**
- * Checks, then signs. Throws `SignerRefusedError` (with the report) instead of signing
- * anything that does not recompute.
+ * Checks (on `pool` when given, else on this thread), then signs. Rejects with
+ * `SignerRefusedError` (with the report) instead of signing anything that does not recompute.
  */
-export function signCheckedEpoch(p: SignCheckedEpochParameters): { signer: Address; signature: Hex } {
-  const result = checkEpoch(p);
+export async function signCheckedEpoch(p: SignCheckedEpochParameters): Promise<{ signer: Address; signature: Hex }> {
+  const result = p.pool ? await checkEpochWithPool({ ...p, pool: p.pool }) : checkEpoch(p);
   if (!result.ok) throw new SignerRefusedError(p.expected.epoch, result.report);
   return signEpochRoot({ domain: p.domain, epochRoot: p.expected, privateKey: p.privateKey });
 }

@@ -1,43 +1,60 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
-import { InvalidDatasetError, serializeDatasetToString } from "../../core/dataset.ts";
+import { createKeccak } from "hash-wasm";
+import { InvalidDatasetError, serializeDatasetChunks } from "../../core/dataset.ts";
 import type { EpochRoot, Hex } from "../../core/eip712.ts";
 import { bytesToHex } from "../../core/eip712.ts";
 import { keccak256Bytes } from "../../core/keccak.ts";
 import type { ComputedEpoch } from "./compute.ts";
 
 /**
- * Stage 3 — build: the canonical dataset bytes (core's serialization; its keccak is the
- * `datasetHash` core computed) and the `EpochRoot` message the signers sign; `writeDataset`
- * stores the bytes content-addressed where the API serves them. The trees themselves are
- * built by core's `recomputeEpoch` in the compute stage.
+ * Stage 3 — build: the canonical dataset bytes (core's serialization), written content-
+ * addressed where the API serves them, and the `EpochRoot` message the signers sign. The
+ * trees themselves are built by core in the compute stage.
+ *
+ * Memory: the dataset (~0.6 GB at a million receipts) is never held whole, neither as one
+ * string nor as bytes: core serializes it in chunks of whole lines; each chunk is encoded
+ * once, fed to an incremental keccak (the `datasetHash`) and appended to a temporary file,
+ * which is renamed to `<datasetHash>.jsonl` at the end. The bytes are exactly core's
+ * `serializeDatasetToString` (same format, same hash).
  */
+
+export type BuildEpochParameters = {
+  chainEpoch: bigint;
+  computed: ComputedEpoch;
+  /** The data directory (`datasets/` inside it). */
+  dataDir: string;
+};
 
 export type BuiltEpoch = {
   root: Hex;
   receiptsRoot: Hex;
   rateCardHash: Hex;
   datasetHash: Hex;
-  /** The dataset's bytes (stored under `datasetHash`). */
-  dataset: Uint8Array;
+  /** Where the dataset is stored (under `datasetHash`). */
+  file: string;
+  /** The dataset's size in bytes. */
+  bytes: number;
   /** What the signers sign and `proposeRoot` takes. */
   epochRoot: EpochRoot;
 };
 
-export function buildEpoch(chainEpoch: bigint, computed: ComputedEpoch): BuiltEpoch {
-  const dataset = new TextEncoder().encode(serializeDatasetToString(computed.dataset));
+export async function buildEpoch(p: BuildEpochParameters): Promise<BuiltEpoch> {
+  const { computed } = p;
+  const { datasetHash, file, bytes } = await writeDatasetStreaming(p.dataDir, serializeDatasetChunks(computed.dataset));
   return {
     root: computed.root,
     receiptsRoot: computed.receiptsRoot,
     rateCardHash: computed.rateCardHash,
-    datasetHash: computed.datasetHash,
-    dataset,
+    datasetHash,
+    file,
+    bytes,
     epochRoot: {
-      epoch: chainEpoch,
+      epoch: p.chainEpoch,
       root: computed.root,
       cumulativeTotal: computed.cumulativeTotal,
       receiptsRoot: computed.receiptsRoot,
-      datasetHash: computed.datasetHash,
+      datasetHash,
       rateCardHash: computed.rateCardHash,
     },
   };
@@ -54,25 +71,82 @@ export function datasetPath(dataDir: string, hash: Hex): string {
 }
 
 /**
- * Stores a dataset under its hash: written to a temporary file and renamed, so a reader (or
- * a crash) never sees half a file; writing the same dataset again is a no-op.
+ * Writes a dataset given as text chunks, hashing the bytes as they are written: to a temporary
+ * file, then renamed to its hash, so a reader (or a crash) never sees half a file; writing the
+ * same dataset again leaves the existing file.
  */
+export async function writeDatasetStreaming(
+  dataDir: string,
+  chunks: Iterable<string>,
+): Promise<{ datasetHash: Hex; file: string; bytes: number }> {
+  const dir = path.join(dataDir, "datasets");
+  mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.building.${process.pid}.${Date.now()}.tmp`);
+  const hasher = await createKeccak(256);
+  hasher.init();
+  let bytes = 0;
+  const fd = openSync(tmp, "w");
+  try {
+    for (const chunk of chunks) {
+      const b = Buffer.from(chunk, "utf8");
+      hasher.update(b);
+      for (let off = 0; off < b.length;) off += writeSync(fd, b, off);
+      bytes += b.length;
+    }
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  const datasetHash: Hex = `0x${hasher.digest("hex")}`;
+  const file = datasetPath(dataDir, datasetHash);
+  if (existsSync(file)) rmSync(tmp, { force: true });
+  else renameSync(tmp, file);
+  return { datasetHash, file, bytes };
+}
+
+/** Stores a dataset given as bytes under its hash (as `writeDatasetStreaming`). */
 export function writeDataset(dataDir: string, hash: Hex, bytes: Uint8Array): string {
   const file = datasetPath(dataDir, hash);
   if (existsSync(file)) return file;
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, bytes);
+  const fd = openSync(tmp, "w");
+  try {
+    for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, file);
   return file;
 }
 
-/** Reads a stored dataset and checks its bytes still hash to `hash`. */
-export function readDataset(dataDir: string, hash: Hex): Uint8Array {
+/** The chunk size `readDatasetChunks` reads (4 MiB). */
+export const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A stored dataset's bytes in chunks (a fresh buffer each), for core's `parseDatasetChunks`,
+ * which hashes them as it parses: the file is never read whole.
+ */
+export function* readDatasetChunks(file: string, chunkBytes = READ_CHUNK_BYTES): Generator<Uint8Array> {
+  if (!existsSync(file)) throw new InvalidDatasetError(`no dataset ${file}`);
+  const fd = openSync(file, "r");
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(chunkBytes);
+      const n = readSync(fd, buf, 0, chunkBytes, null);
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The stored dataset of `hash` (its path; `InvalidDatasetError` when it is missing). */
+export function storedDataset(dataDir: string, hash: Hex): string {
   const file = datasetPath(dataDir, hash);
   if (!existsSync(file)) throw new InvalidDatasetError(`no dataset ${hash} in ${path.dirname(file)}`);
-  const bytes = new Uint8Array(readFileSync(file));
-  const actual = bytesHash(bytes);
-  if (actual !== hash.toLowerCase()) throw new InvalidDatasetError(`${file} hashes to ${actual}, not ${hash}`);
-  return bytes;
+  return file;
 }

@@ -1,17 +1,23 @@
 import type { EpochInputs } from "../../core/dataset.ts";
-import type { Address, PrimaryType, Signed, Messages } from "../../core/eip712.ts";
-import { hashTypedMessage } from "../../core/eip712.ts";
 import { evaluateEpoch } from "../../core/fraud.ts";
 import type { Override, ReceiptVerdict } from "../../core/fraud.ts";
-import { recomputeEpoch } from "../../core/recompute-epoch.ts";
-import type { RecomputeEpochReturnType } from "../../core/recompute-epoch.ts";
-import type { VerifyResult } from "../../core/verify.ts";
+import { epochSignatures, recomputeEpochDataset } from "../../core/recompute-epoch.ts";
+import type { RecomputeEpochDatasetReturnType } from "../../core/recompute-epoch.ts";
 import type { AggregatedEpoch, FlagOverride } from "../types.ts";
 
 /**
  * Stage 2 — compute: core's `recomputeEpoch` (fraud verdicts, uptime, earnings and statements,
  * cumulative leaves, both roots, the dataset and its hash) — the very function every signer
  * and auditor runs on the published dataset. Pure: no I/O, no clock.
+ *
+ * Signatures are trusted, not recovered again (core's `signatures: "trusted"`): every stored
+ * receipt, grant, registration and heartbeat was verified by the coordinator at ingest, which
+ * never stores a rejected one, and at 1M receipts recovery (~12–14k/s per core) alone would
+ * exceed the epoch-close budget. Digests (receipt ids) are still computed, and fraud rules,
+ * earnings and both trees run in full. The independent signer (`ledger oracle sign`,
+ * oracle/signer.ts) recovers every signature of the published dataset before it signs.
+ *
+ * The dataset hash is not computed here: the build stage hashes the bytes as it writes them.
  *
  * The one thing added here: the admin's flag overrides (by node, session and reason code, as
  * the coordinator stores them) are resolved into core's per-receipt overrides, by a first pass
@@ -20,7 +26,7 @@ import type { AggregatedEpoch, FlagOverride } from "../types.ts";
  */
 export type ComputeEpochParameters = { aggregated: AggregatedEpoch };
 
-export type ComputedEpoch = RecomputeEpochReturnType & {
+export type ComputedEpoch = RecomputeEpochDatasetReturnType & {
   /** The inputs as computed (overrides resolved): what the dataset holds. */
   inputs: EpochInputs;
   /** Σ leaves: the `cumulativeTotal` of the epoch root. */
@@ -33,7 +39,7 @@ export function computeEpoch(parameters: ComputeEpochParameters): ComputedEpoch 
     ...aggregated.inputs,
     overrides: resolveOverrides(aggregated.inputs, aggregated.flagOverrides),
   };
-  const result = recomputeEpoch({ inputs });
+  const result = recomputeEpochDataset({ inputs, signatures: "trusted" });
   const cumulativeTotal = result.leaves.reduce((sum, l) => sum + l.amount, 0n);
   return { ...result, inputs: result.dataset.inputs, cumulativeTotal };
 }
@@ -41,8 +47,7 @@ export function computeEpoch(parameters: ComputeEpochParameters): ComputedEpoch 
 /** Turns flag overrides (node, session?, reason) into per-receipt overrides (core's `Override`). */
 export function resolveOverrides(inputs: EpochInputs, flags: readonly FlagOverride[]): Override[] {
   if (flags.length === 0) return [];
-  // Signatures were verified at ingest and are verified again by recomputeEpoch: this pass only
-  // needs each receipt's reasons, so digests suffice.
+  // Signatures were verified at ingest: this pass only needs each receipt's reasons.
   const { verdicts } = evaluateEpoch({
     domain: inputs.domain,
     epoch: inputs.epoch,
@@ -55,12 +60,7 @@ export function resolveOverrides(inputs: EpochInputs, flags: readonly FlagOverri
     heartbeats: inputs.heartbeats,
     checkpoints: inputs.checkpoints,
     rules: inputs.rules,
-    verified: {
-      receipts: digests(inputs, "Receipt", inputs.receipts, (m) => m.viewer),
-      grants: digests(inputs, "SessionGrant", inputs.grants, () => inputs.coordinator),
-      registrations: digests(inputs, "SupporterRegistration", inputs.registrations, (m) => m.node),
-      heartbeats: digests(inputs, "Heartbeat", inputs.heartbeats, (m) => m.node),
-    },
+    verified: epochSignatures(inputs, "trusted"),
   });
   return matchFlags(inputs, verdicts, flags);
 }
@@ -82,23 +82,4 @@ function matchFlags(
     }
   }
   return out;
-}
-
-function digests<T extends PrimaryType>(
-  inputs: EpochInputs,
-  primaryType: T,
-  items: readonly Signed<Messages[T]>[],
-  signerOf: (message: Messages[T]) => Address,
-): VerifyResult[] {
-  return items.map((item) => {
-    try {
-      return {
-        valid: true,
-        digest: hashTypedMessage(inputs.domain, primaryType, item.message),
-        signer: signerOf(item.message).toLowerCase() as Address,
-      };
-    } catch {
-      return { valid: false, digest: null, signer: null, error: "MALFORMED_MESSAGE" };
-    }
-  });
 }
