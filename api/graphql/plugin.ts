@@ -13,6 +13,7 @@ import { createSchema, createYoga, type Plugin } from "graphql-yoga";
 import type { ExecutionArgs, GraphQLError } from "graphql";
 import { definePlugin } from "../plugins/define.ts";
 import { createLedgerEvents, type LedgerEvents } from "./events.ts";
+import { useInputErrorCodes } from "./input-errors.ts";
 import { DEFAULT_LIMITS, queryLimitsRule, type QueryLimits } from "./limits.ts";
 import { createLoaders } from "./loaders.ts";
 import { resolvers, type GraphqlContext } from "./resolvers.ts";
@@ -66,7 +67,7 @@ export default definePlugin(
         dataDir: options.dataDir ?? "data",
         budget: { verifications: 0 },
       }),
-      plugins: [useQueryLimits(options.limits ?? DEFAULT_LIMITS)],
+      plugins: [useQueryLimits(options.limits ?? DEFAULT_LIMITS), useInputErrorCodes()],
       logging: {
         debug: (...args: unknown[]) => app.log.debug({ args }, "graphql"),
         info: (...args: unknown[]) => app.log.info({ args }, "graphql"),

@@ -23,6 +23,7 @@ import {
   type ReceiptRow,
   type SupporterNodeRow,
 } from "../repositories/graphql-supporters.ts";
+import { adminResolvers } from "./admin-resolvers.ts";
 import { userError } from "./errors.ts";
 import type { LedgerEvents } from "./events.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
@@ -297,8 +298,12 @@ const chainResolvers = {
   },
 };
 
-/** The on-chain and coordinator resolvers above, with the oracle's (oracle-resolvers.ts) merged per type. */
+/**
+ * The on-chain and coordinator resolvers above, with the oracle's (oracle-resolvers.ts) and the
+ * admin fields (admin-resolvers.ts) merged per type.
+ */
 const merged: Record<string, unknown> = { ...chainResolvers };
-for (const [type, fields] of Object.entries(oracleResolvers))
-  merged[type] = { ...(merged[type] as object | undefined), ...fields };
+for (const extra of [oracleResolvers, adminResolvers] as Record<string, object>[])
+  for (const [type, fields] of Object.entries(extra))
+    merged[type] = { ...(merged[type] as object | undefined), ...fields };
 export const resolvers = merged as typeof chainResolvers;

@@ -11,6 +11,7 @@ export const SCOPES = [
   "admin:api-keys",
   "admin:feature-flags",
   "admin:cdn-usage",
+  "admin:epochs",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

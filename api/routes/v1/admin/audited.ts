@@ -1,6 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Queryable } from "../../../../db/types.ts";
-import { insertAudit } from "../../../repositories/audit.ts";
+import { auditedTransaction, type AdminActor } from "../../../services/audited.ts";
+
+/** The admin actor of an authenticated request (`requireScope` ran first). */
+export function actorOf(request: FastifyRequest): AdminActor {
+  return { apiKeyId: request.apiKey?.id ?? "unknown", requestId: request.id };
+}
 
 /**
  * Runs an admin action and writes its audit entry in the same transaction: either both are
@@ -13,15 +18,5 @@ export async function audited<T>(
   fn: (tx: Queryable) => Promise<T>,
   describe: (result: T) => { subject?: string | undefined; details?: Record<string, unknown> },
 ): Promise<T> {
-  return app.db.transaction(async (tx) => {
-    const result = await fn(tx);
-    const { subject, details } = describe(result);
-    await insertAudit(tx, {
-      actor: request.apiKey?.id ?? "unknown",
-      action,
-      subject,
-      details: { ...details, requestId: request.id },
-    });
-    return result;
-  });
+  return auditedTransaction(app.db, actorOf(request), action, fn, describe);
 }

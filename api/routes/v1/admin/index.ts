@@ -13,11 +13,11 @@ import {
   type FeatureFlag,
   type FlagTarget,
 } from "../../../repositories/feature-flags.ts";
-import { insertFlagOverride, listFlagOverrides, type FlagOverride } from "../../../repositories/flag-overrides.ts";
-import { setFounder } from "../../../repositories/nodes.ts";
-import { insertRateCard, listRateCards, type RateCard } from "../../../repositories/rate-cards.ts";
+import { listFlagOverrides, type FlagOverride } from "../../../repositories/flag-overrides.ts";
+import { listRateCards, type RateCard } from "../../../repositories/rate-cards.ts";
 import { address, bytes32, epochNumber, errorResponse, errorResponses, uint256String } from "../schemas.ts";
-import { audited } from "./audited.ts";
+import { closeEpoch, createFlagOverride, createRateCard, setFounderStatus } from "../../../services/admin.ts";
+import { actorOf, audited } from "./audited.ts";
 
 const security = [{ apiKey: [] }];
 
@@ -119,29 +119,13 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const b = request.body;
-      const card = await audited(
-        app,
-        request,
-        "rate_card.create",
-        async (tx) => {
-          const created = await insertRateCard(tx, {
-            effectiveEpoch: b.effectiveEpoch,
-            rateMicroUsdPerGb: BigInt(b.rateMicroUsdPerGb),
-            founderMultiplierBps: b.founderMultiplierBps,
-            uptimeBonusBps: b.uptimeBonusBps,
-            details: b.details ?? {},
-            createdBy: request.apiKey!.id,
-          });
-          if (!created)
-            throw new ApiError(
-              409,
-              "RATE_CARD_EPOCH_NOT_INCREASING",
-              "effectiveEpoch must be after the latest rate card's.",
-            );
-          return created;
-        },
-        (c) => ({ subject: `v${c.version}`, details: rateCardOut(c) }),
-      );
+      const card = await createRateCard(app.db, actorOf(request), {
+        effectiveEpoch: b.effectiveEpoch,
+        rateMicroUsdPerGb: BigInt(b.rateMicroUsdPerGb),
+        founderMultiplierBps: b.founderMultiplierBps,
+        uptimeBonusBps: b.uptimeBonusBps,
+        details: b.details,
+      });
       return reply.status(201).send(rateCardOut(card));
     },
   );
@@ -183,20 +167,42 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async (request) => {
-      const node = request.params.address.toLowerCase() as Address;
-      const row = await audited(
-        app,
-        request,
-        "supporter.founder.set",
-        async (tx) => {
-          const updated = await setFounder(tx, node, request.body.founder);
-          if (!updated) throw notFound(`Supporter ${node}`);
-          return updated;
+    async (request) =>
+      setFounderStatus(app.db, actorOf(request), { node: request.params.address, founder: request.body.founder }),
+  );
+
+  // ---- closing an epoch ----------------------------------------------------------------
+  app.post<{ Params: { epoch: number } }>(
+    "/v1/admin/epochs/:epoch/close",
+    {
+      onRequest: app.requireScope("admin:epochs"),
+      schema: {
+        tags: ["admin"],
+        summary:
+          "Close an OPEN epoch whose window has ended, skipping the late-receipt grace (the oracle computes it next)",
+        security,
+        params: { type: "object", required: ["epoch"], properties: { epoch: epochNumber } },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              epoch: { type: "integer" },
+              status: { type: "string" },
+              endsAt: { type: "string", format: "date-time" },
+            },
+          },
+          404: errorResponse,
+          409: errorResponse,
+          ...errorResponses(true),
         },
-        (r) => ({ subject: node, details: { founder: r.founder } }),
-      );
-      return { node: row.address, founder: row.founder };
+      },
+    },
+    async (request) => {
+      const r = await closeEpoch(app.db, actorOf(request), {
+        epoch: request.params.epoch,
+        now: new Date(app.coordinator.now()),
+      });
+      return { epoch: Number(r.epoch), status: r.status, endsAt: r.endsAt };
     },
   );
 
@@ -235,23 +241,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const b = request.body;
-      const row = await audited(
-        app,
-        request,
-        "flag_override.create",
-        (tx) =>
-          insertFlagOverride(tx, {
-            epoch: b.epoch,
-            node: b.node.toLowerCase() as Address,
-            sessionId: (b.sessionId?.toLowerCase() as Hex | undefined) ?? null,
-            reasonCode: b.reasonCode,
-            decision: b.decision,
-            note: b.note,
-            createdBy: request.apiKey!.id,
-          }),
-        (o) => ({ subject: `${o.epoch}:${o.node}`, details: overrideOut(o) }),
-      );
+      const row = await createFlagOverride(app.db, actorOf(request), request.body);
       return reply.status(201).send(overrideOut(row));
     },
   );
