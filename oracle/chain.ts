@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ArtifactMap } from "hardhat/types/artifacts";
 import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
-import { BaseError as ViemBaseError, ContractFunctionRevertedError, keccak256, toHex } from "viem";
+import { BaseError as ViemBaseError, ContractFunctionRevertedError, InternalRpcError, keccak256, toHex } from "viem";
 import type { Address, Hex, RewardsDomain } from "../core/eip712.ts";
 import { BaseError } from "../core/errors.ts";
 import { OracleConfigError, RpcError } from "./errors.ts";
@@ -38,8 +38,10 @@ export type OracleChain = {
   distributor: Address;
   /** Confirmations to wait for after a transaction is mined. */
   confirmations: number;
-  /** How long to wait for a transaction before bumping its fees, ms. */
-  bumpAfterMs?: number;
+  /** How long to wait for a transaction to be mined before replacing it with higher fees, ms (default 60 000). */
+  bumpAfterMs?: number | undefined;
+  /** How long to wait for a mined transaction's confirmations before a retryable error, ms (default 600 000). */
+  confirmTimeoutMs?: number | undefined;
 };
 
 export const PROPOSER_ROLE = keccak256(toHex("PROPOSER_ROLE"));
@@ -112,12 +114,21 @@ const RETRYABLE_VIEM = new Set([
   "WaitForTransactionReceiptTimeoutError",
   "TransactionNotFoundError",
   "TransactionReceiptNotFoundError",
+  // garbage from the node: return data that does not decode as the ABI says (the contract
+  // was checked at start-up, so this is the RPC, not the address)
+  "AbiDecodingDataSizeTooSmallError",
+  "AbiDecodingZeroDataError",
+  "PositionOutOfBoundsError",
+  "InvalidHexBooleanError",
+  "InvalidHexValueError",
 ]);
 
 export function mapChainError(what: string, err: unknown): unknown {
   if (err instanceof BaseError) return err;
   if (err instanceof ViemBaseError) {
-    const revert = err.walk((e) => e instanceof ContractFunctionRevertedError);
+    const revert = err.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
+    // viem reads any JSON-RPC -32603 "internal error" as a revert; without revert data it is the node failing.
+    if (revert && !revert.raw && err.walk((e) => e instanceof InternalRpcError)) return new RpcError(what, err);
     if (revert) return err;
     if (err.walk((e) => e instanceof Error && RETRYABLE_VIEM.has(e.name))) return new RpcError(what, err);
     return err;

@@ -1,17 +1,25 @@
+import { encodeFunctionData, keccak256 } from "viem";
 import type { EpochRoot, Hex } from "../../core/eip712.ts";
+import { isRetryable } from "../../core/errors.ts";
 import { crashPoint } from "../crash.ts";
 import { distributorAbi, mapChainError, revertOf, rpc } from "../chain.ts";
 import type { OracleChain } from "../chain.ts";
-import { ConflictingRootError, EpochStateError, InsufficientFundingError, OracleConfigError } from "../errors.ts";
+import {
+  ConflictingRootError,
+  EpochStateError,
+  InsufficientFundingError,
+  OracleConfigError,
+  RpcError,
+} from "../errors.ts";
 
 /**
  * Stage 5 — post: the only code that holds a wallet. The chain is the source of truth: every
  * action reads it first, so a restart after any crash resumes without posting twice.
  *
- * - `proposeEpochRoot`: same root already proposed → done (idempotent); a different root →
- *   `ConflictingRootError` (fatal, loud); under-funded → `InsufficientFundingError`
- *   (retryable: the epoch waits in SIGNED); else simulate, send (fees bumped when stuck), wait
- *   for confirmations.
+ * - `proposeEpochRoot`: same root already proposed → done (idempotent: its tx is looked up and
+ *   waited on for the confirmations); a different root → `ConflictingRootError` (fatal, loud);
+ *   under-funded → `InsufficientFundingError` (retryable: the epoch waits in SIGNED); else
+ *   simulate, send (`submit`: signed locally, fees bumped when stuck), wait for confirmations.
  * - `finalizeEpochRoot`: after the dispute window, anyone may finalize; already finalized → done.
  * - `readEpochRecord`, `readVetoReason`: what the chain says about an epoch.
  */
@@ -77,9 +85,28 @@ export async function readVetoReason(chain: OracleChain, chainEpoch: bigint): Pr
   return last ? last.args.reason : "";
 }
 
+/**
+ * The transaction that proposed `root` for `chainEpoch` (its last `RootProposed`), if found.
+ */
+export async function readProposalTx(chain: OracleChain, chainEpoch: bigint, root: Hex): Promise<Mined | undefined> {
+  const logs = await rpc("getContractEvents", () =>
+    chain.publicClient.getContractEvents({
+      address: chain.distributor,
+      abi: distributorAbi(),
+      eventName: "RootProposed",
+      args: { epoch: chainEpoch },
+      fromBlock: 0n,
+      strict: true,
+    }),
+  );
+  const last = logs.filter((l) => l.args.root.toLowerCase() === root.toLowerCase()).at(-1);
+  return last ? { hash: last.transactionHash.toLowerCase() as Hex, blockNumber: last.blockNumber } : undefined;
+}
+
 export type ProposeReturnType =
   | { kind: "posted"; txHash: Hex; blockNumber: bigint; validAt: bigint }
-  | { kind: "already"; validAt: bigint; finalized: boolean }
+  /** Our root was on-chain already (a retry after a lost receipt, a crash): its tx, when found, confirmed. */
+  | { kind: "already"; validAt: bigint; finalized: boolean; txHash: Hex | null; blockNumber: bigint | null }
   | { kind: "vetoed"; root: Hex };
 
 export type ProposeParameters = {
@@ -94,9 +121,18 @@ export async function proposeEpochRoot(chain: OracleChain, p: ProposeParameters)
   const ours = epochRoot.root.toLowerCase() as Hex;
   const record = await readEpochRecord(chain, epochRoot.epoch);
   if (record.status === "Pending" || record.status === "Finalized") {
-    if (record.root === ours)
-      return { kind: "already", validAt: record.validAt, finalized: record.status === "Finalized" };
-    throw new ConflictingRootError(epochRoot.epoch, record.root, ours);
+    if (record.root !== ours) throw new ConflictingRootError(epochRoot.epoch, record.root, ours);
+    const finalized = record.status === "Finalized";
+    let tx = await readProposalTx(chain, epochRoot.epoch, ours);
+    // A proposal found on-chain counts only with the confirmations a fresh one waits for.
+    if (tx && !finalized) tx = await waitConfirmed(chain, tx);
+    return {
+      kind: "already",
+      validAt: record.validAt,
+      finalized,
+      txHash: tx?.hash ?? null,
+      blockNumber: tx?.blockNumber ?? null,
+    };
   }
   if (record.status === "Vetoed" && record.root === ours && !p.allowVetoedRoot) return { kind: "vetoed", root: ours };
 
@@ -144,16 +180,10 @@ export async function proposeEpochRoot(chain: OracleChain, p: ProposeParameters)
     throw err;
   }
   crashPoint("post:before-send");
-  const receipt = await sendWithBump(chain, "proposeRoot", (fees) =>
-    wallet.writeContract({
-      address: chain.distributor,
-      abi,
-      functionName: "proposeRoot",
-      args,
-      chain: wallet.chain,
-      ...fees,
-    }),
-  );
+  const receipt = await submit(chain, "proposeRoot", {
+    to: chain.distributor,
+    data: encodeFunctionData({ abi, functionName: "proposeRoot", args }),
+  });
   crashPoint("post:after-send");
   const after = await readEpochRecord(chain, epochRoot.epoch);
   if (after.root !== ours || after.status === "None")
@@ -204,60 +234,138 @@ export async function finalizeEpochRoot(
     if (revert?.name === "EpochNotPending") return finalizeEpochRoot(chain, chainEpoch, ourRoot);
     throw err;
   }
-  const receipt = await sendWithBump(chain, "finalize", (fees) =>
-    wallet.writeContract({
-      address: chain.distributor,
-      abi,
-      functionName: "finalize",
-      args: [chainEpoch],
-      chain: wallet.chain,
-      ...fees,
-    }),
-  );
+  const receipt = await submit(chain, "finalize", {
+    to: chain.distributor,
+    data: encodeFunctionData({ abi, functionName: "finalize", args: [chainEpoch] }),
+  });
   crashPoint("finalize:after-send");
   return { kind: "finalized", txHash: receipt.hash };
 }
 
-type Fees = { nonce: number; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint };
+/** The two EIP-1559 fee fields of a transaction, wei per gas. */
+export type Fees1559 = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
 
 /**
- * Sends with an explicit nonce and waits for `confirmations`; if the transaction is not mined
- * within `bumpAfterMs`, re-sends it with the same nonce and fees raised by 25 % (up to 4 times),
- * so a stuck transaction is replaced, never duplicated.
+ * The fees of a same-nonce replacement: both fields raised by 25 % (+1 wei, so even 0 rises),
+ * or to the node's current estimate if that is higher. Nodes accept a replacement only when
+ * both fields rise by at least 10 %.
  */
-async function sendWithBump(
-  chain: OracleChain,
-  what: string,
-  send: (fees: Fees) => Promise<Hex>,
-): Promise<{ hash: Hex; blockNumber: bigint }> {
+export function bumpFees(previous: Fees1559, estimate: Fees1559): Fees1559 {
+  const up = (v: bigint, est: bigint) => {
+    const raised = v + v / 4n + 1n;
+    return raised > est ? raised : est;
+  };
+  const maxPriorityFeePerGas = up(previous.maxPriorityFeePerGas, estimate.maxPriorityFeePerGas);
+  const maxFeePerGas = up(previous.maxFeePerGas, estimate.maxFeePerGas);
+  return {
+    maxFeePerGas: maxFeePerGas > maxPriorityFeePerGas ? maxFeePerGas : maxPriorityFeePerGas,
+    maxPriorityFeePerGas,
+  };
+}
+
+/** Replacements of a stuck transaction before giving up (the next run reads the chain first). */
+const MAX_BUMPS = 4;
+const DEFAULT_BUMP_AFTER_MS = 60_000;
+const DEFAULT_CONFIRM_TIMEOUT_MS = 600_000;
+/** The node already holds this exact transaction: it was sent. */
+const ALREADY_KNOWN = /already known|already imported|known transaction/i;
+/** The nonce was taken meanwhile: retry from a fresh read of the chain. */
+const NONCE_TAKEN = /nonce too low|nonce has already been used/i;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pollMs = (chain: OracleChain) => Math.max(10, chain.publicClient.pollingInterval);
+
+/**
+ * Signs locally and sends with an explicit nonce, so every transaction's hash is known before
+ * the node answers: a lost or garbled `eth_sendRawTransaction` response or receipt is never
+ * trusted, and the hashes this process signed are polled instead. A transaction not mined
+ * within `bumpAfterMs` is replaced (same nonce, `bumpFees`, up to MAX_BUMPS times), so it is
+ * never duplicated; whichever of them lands is returned, after `confirmations` blocks.
+ */
+async function submit(chain: OracleChain, what: string, call: { to: Hex; data: Hex }): Promise<Mined> {
   const wallet = chain.walletClient!;
-  const nonce = await rpc("getTransactionCount", () =>
-    chain.publicClient.getTransactionCount({ address: wallet.account.address, blockTag: "pending" }),
-  );
-  let fees: Fees = { nonce };
-  for (let attempt = 0; ; attempt++) {
-    const hash = await rpc(`send ${what}`, () => send(fees));
+  const account = wallet.account;
+  if (!account.signTransaction)
+    throw new OracleConfigError("The proposer account must be a local key (keystore or private key).");
+  const pc = chain.publicClient;
+  const [chainId, nonce, gas, estimate] = await Promise.all([
+    wallet.chain?.id ?? rpc("getChainId", () => pc.getChainId()),
+    rpc("getTransactionCount", () => pc.getTransactionCount({ address: account.address, blockTag: "pending" })),
+    rpc(`estimateGas ${what}`, () => pc.estimateGas({ account, ...call })),
+    rpc("estimateFeesPerGas", () => pc.estimateFeesPerGas()),
+  ]);
+  let fees: Fees1559 = { maxFeePerGas: estimate.maxFeePerGas, maxPriorityFeePerGas: estimate.maxPriorityFeePerGas };
+  const sent: Hex[] = [];
+  for (let attempt = 0; attempt <= MAX_BUMPS; attempt++) {
+    if (attempt > 0) fees = bumpFees(fees, await pc.estimateFeesPerGas().catch(() => fees));
+    const raw = await account.signTransaction({ type: "eip1559", chainId, nonce, gas, ...call, ...fees });
+    sent.push(keccak256(raw));
     try {
-      const receipt = await chain.publicClient.waitForTransactionReceipt({
-        hash,
-        confirmations: Math.max(1, chain.confirmations),
-        timeout: chain.bumpAfterMs ?? 60_000,
-      });
-      if (receipt.status !== "success") throw new EpochStateError(`${what} transaction ${hash} reverted.`);
-      return { hash: receipt.transactionHash, blockNumber: receipt.blockNumber };
+      // The node's answer (the hash) is not trusted: we know the hash.
+      await pc.request({ method: "eth_sendRawTransaction", params: [raw] });
     } catch (err) {
-      if (!(err instanceof Error) || err.name !== "WaitForTransactionReceiptTimeoutError" || attempt >= 4)
-        throw err instanceof EpochStateError ? err : mapChainError(`wait ${what}`, err);
-      const est = await rpc("estimateFeesPerGas", () => chain.publicClient.estimateFeesPerGas());
-      const bump = (v: bigint | undefined, base: bigint) => {
-        const floor = ((v ?? base) * 125n) / 100n;
-        return floor > base ? floor : base;
-      };
-      fees = {
-        nonce,
-        maxFeePerGas: bump(fees.maxFeePerGas, est.maxFeePerGas),
-        maxPriorityFeePerGas: bump(fees.maxPriorityFeePerGas, est.maxPriorityFeePerGas),
-      };
+      // A lost answer (timeout, reset, 5xx) may hide a sent transaction: poll for it as if sent.
+      // A refused replacement leaves the earlier transactions standing. A refused first
+      // transaction is thrown: retryable when the nonce was taken meanwhile.
+      const message = err instanceof Error ? err.message : String(err);
+      const mapped = mapChainError(`send ${what}`, err);
+      if (attempt === 0 && !isRetryable(mapped) && !ALREADY_KNOWN.test(message)) {
+        if (NONCE_TAKEN.test(message)) throw new RpcError(`send ${what}`, err);
+        throw mapped;
+      }
     }
+    const mined = await waitMined(chain, sent, Date.now() + (chain.bumpAfterMs ?? DEFAULT_BUMP_AFTER_MS));
+    if (mined) {
+      if (!mined.success) throw new EpochStateError(`${what} transaction ${mined.hash} reverted.`);
+      return waitConfirmed(chain, mined);
+    }
+  }
+  throw new RpcError(
+    `wait ${what}`,
+    new Error(`none of ${sent.length} transactions with nonce ${nonce} was mined (${sent.join(", ")})`),
+  );
+}
+
+type Mined = { hash: Hex; blockNumber: bigint };
+
+/** The first of `hashes` with a receipt for that very hash (a receipt for another tx is garbage), by `deadline`. */
+async function waitMined(
+  chain: OracleChain,
+  hashes: readonly Hex[],
+  deadline: number,
+): Promise<(Mined & { success: boolean }) | undefined> {
+  for (;;) {
+    for (const hash of hashes) {
+      const r = await chain.publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
+      if (r && r.transactionHash.toLowerCase() === hash && typeof r.blockNumber === "bigint")
+        return { hash, blockNumber: r.blockNumber, success: r.status === "success" };
+    }
+    if (Date.now() >= deadline) return undefined;
+    await sleep(pollMs(chain));
+  }
+}
+
+/**
+ * Waits until `tx` has `confirmations` blocks (its own included) and its receipt is still in
+ * the block counted from; a retryable error past the deadline (the next run reads the chain).
+ */
+async function waitConfirmed(chain: OracleChain, tx: Mined): Promise<Mined> {
+  const need = BigInt(Math.max(1, chain.confirmations));
+  let blockNumber = tx.blockNumber;
+  const deadline = Date.now() + (chain.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS);
+  for (;;) {
+    const latest =
+      need === 1n ? blockNumber : await chain.publicClient.getBlockNumber({ cacheTime: 0 }).catch(() => 0n);
+    if (latest - blockNumber + 1n >= need) {
+      if (need === 1n) return tx;
+      const r = await chain.publicClient.getTransactionReceipt({ hash: tx.hash }).catch(() => undefined);
+      if (r && r.transactionHash.toLowerCase() === tx.hash) {
+        if (r.blockNumber === blockNumber) return { hash: tx.hash, blockNumber };
+        blockNumber = r.blockNumber; // re-mined elsewhere after a reorg: count again
+      }
+    }
+    if (Date.now() >= deadline)
+      throw new RpcError(`confirm ${tx.hash}`, new Error(`fewer than ${need} confirmations of block ${blockNumber}`));
+    await sleep(pollMs(chain));
   }
 }
