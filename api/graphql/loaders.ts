@@ -28,6 +28,7 @@ import {
   type NetworkMetricsRow,
   type OracleEpochRow,
   type SignatureRow,
+  type StatementRow,
 } from "../repositories/graphql-oracle.ts";
 import { supporterSnapshot, type SupporterSnapshot } from "../repositories/graphql-supporter-snapshot.ts";
 import { payoutAddressesOfNodes, type PayoutAddressRow } from "../repositories/graphql-supporters.ts";
@@ -50,6 +51,7 @@ const groupBy = <K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): V[][]
 export function createLoaders(db: Queryable) {
   const byKey = (k: bigint) => k.toString();
   const factsCache = lifecycleFactsOf(db);
+  const newestStatements = new Map<string, StatementRow[]>();
   const loaders = {
     epoch: new DataLoader<bigint, EpochRow | null, string>(
       async (keys) => {
@@ -157,20 +159,25 @@ export function createLoaders(db: Queryable) {
       return keys.map((k) => rows.get(k)!);
     }),
     /**
-     * `supporter(address)`'s first read (one round trip): nodes, payout history, claims, and the
-     * payout accounts' lifecycle rows, which prime `payoutAddresses` and `lifecycle`.
+     * `supporter(address)`'s first read (one round trip): nodes, payout history, claims, the
+     * payout accounts' lifecycle rows and (when the query asks for them) newest statements, which
+     * prime `payoutAddresses`, `lifecycle` and `newestStatements`. Keys: `<address>:<statements limit>`.
      */
-    supporter: new DataLoader<Hex, SupporterSnapshot>(async (keys) =>
+    supporter: new DataLoader<string, SupporterSnapshot>(async (keys) =>
       Promise.all(
-        keys.map(async (address) => {
-          const snap = await supporterSnapshot(db, address, factsCache.peek());
+        keys.map(async (key) => {
+          const [address, limit] = key.split(":") as [Hex, string];
+          const snap = await supporterSnapshot(db, address, factsCache.peek(), Number(limit));
           factsCache.saw(snap.version);
           loaders.payoutAddresses.prime(address, snap.payoutHistory);
           for (const r of snap.lifecycle ?? []) loaders.lifecycle.prime(r.account, r);
+          if (snap.statements) newestStatements.set(key, snap.statements);
           return snap;
         }),
       ),
     ),
+    /** Statements prefetched by `supporter`, by `<address>:<limit>` (newest first, no cursor or epoch). */
+    newestStatements,
   };
   return loaders;
 }

@@ -444,11 +444,17 @@ export const oracleResolvers = {
         const [epoch, account] = decodeCursor("statement", args.after, 2);
         after = { epoch: uint(epoch), account: hexOf(account) };
       }
-      const rows = await statementsOfAccounts(ctx.db, await payoutAccounts(s, ctx), {
-        limit: limit + 1,
-        epoch: args.epoch ?? undefined,
-        after,
-      });
+      const prefetched =
+        after || (args.epoch !== null && args.epoch !== undefined)
+          ? undefined
+          : ctx.loaders.newestStatements.get(`${s.address}:${limit + 1}`);
+      const rows =
+        prefetched ??
+        (await statementsOfAccounts(ctx.db, await payoutAccounts(s, ctx), {
+          limit: limit + 1,
+          epoch: args.epoch ?? undefined,
+          after,
+        }));
       return connectionOf(rows, limit, statementCursor);
     },
     totals: async (s: Supporter, _: unknown, ctx: GraphqlContext) => {

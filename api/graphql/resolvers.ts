@@ -1,7 +1,7 @@
 /**
  * Resolvers: thin, calling repositories (through the per-request DataLoaders) only.
  */
-import { GraphQLScalarType, Kind } from "graphql";
+import { GraphQLScalarType, Kind, type GraphQLResolveInfo } from "graphql";
 import type { Queryable } from "../../db/types.ts";
 import type { Hex } from "../lib/hex.ts";
 import {
@@ -27,6 +27,7 @@ import { adminResolvers } from "./admin-resolvers.ts";
 import { userError } from "./errors.ts";
 import type { LedgerEvents } from "./events.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
+import { prefetchedStatementsLimit } from "./lookahead.ts";
 import { oracleResolvers } from "./oracle-resolvers.ts";
 import { connectionOf, decodeCursor, encodeCursor, pageArgs } from "./pagination.ts";
 
@@ -185,9 +186,9 @@ const chainResolvers = {
         balanced: balance === null ? true : balance === expected,
       };
     },
-    supporter: async (_: unknown, args: { address: Hex }, ctx: GraphqlContext) => {
+    supporter: async (_: unknown, args: { address: Hex }, ctx: GraphqlContext, info: GraphQLResolveInfo) => {
       const addr = address(args.address, "address");
-      const snap = await ctx.loaders.supporter.load(addr);
+      const snap = await ctx.loaders.supporter.load(`${addr}:${prefetchedStatementsLimit(info)}`);
       if (snap.nodes.length === 0 && !snap.hasClaims)
         throw userError("NOT_FOUND", `No supporter, node or claiming account has address ${addr}.`, { address: addr });
       return { address: addr, nodes: snap.nodes } satisfies Supporter;

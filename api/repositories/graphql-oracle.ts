@@ -209,7 +209,7 @@ export type StatementRow = {
 };
 
 /** core's Statement from its stored canonical JSON (integers as decimal strings). */
-function parseStatement(json: Record<string, unknown>): Statement {
+export function parseStatement(json: Record<string, unknown>): Statement {
   const big = (k: string) => BigInt((json[k] as string | number | undefined) ?? 0);
   const pr = json.proRata as { numerator: string; denominator: string } | null | undefined;
   return {
