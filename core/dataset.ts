@@ -14,7 +14,27 @@ import { canonicalRateCard, parseRateCard } from "./ratecard.ts";
 import type { RateCard } from "./ratecard.ts";
 import type { TreeEntry } from "./tree.ts";
 import type { MicroUsd } from "./units.ts";
+import { REASONS } from "./verdict.ts";
 import type { Override, ReceiptVerdict, StreamCheckpoint } from "./verdict.ts";
+import {
+  GRANT_SHAPE,
+  HEARTBEAT_SHAPE,
+  isPlainSigned,
+  isPlainVerdict,
+  plainReceiptLine,
+  plainSignedLine,
+  RECEIPT_SHAPE,
+  REGISTRATION_SHAPE,
+  sortPlainSigned,
+} from "./canonical-signed.ts";
+import type { Shape } from "./canonical-signed.ts";
+import { fastReceiptLine, fastSignedLine } from "./parse-lines.ts";
+
+const SIGNED_SHAPES: Record<string, Shape> = {
+  registration: REGISTRATION_SHAPE,
+  grant: GRANT_SHAPE,
+  heartbeat: HEARTBEAT_SHAPE,
+};
 
 /**
  * The epoch dataset: everything an epoch's payout depends on, in one canonical, streaming-
@@ -225,25 +245,55 @@ type Section = (typeof INPUT_SECTIONS)[number] | (typeof OUTPUT_SECTIONS)[number
 
 const line = (t: Section | "header" | "result", body: object): string => canonicalJson({ ...body, t });
 
-/** The canonical lines of each input section (sorted), receipts paired with verdicts. */
-function inputLines(dataset: EpochDataset): Record<(typeof INPUT_SECTIONS)[number], string[]> {
+/**
+ * Arrays `canonicalizeInputs` returned in canonical order with every item plain (see
+ * core/canonical-signed.ts): serialized without sorting, by the fast line templates. Such an
+ * array must not be modified afterwards (core never does).
+ */
+const canonicalArrays = new WeakSet<readonly unknown[]>();
+
+const VERDICT_STATUSES: ReadonlySet<string> = new Set(["accepted", "clipped", "flagged", "rejected", "duplicate"]);
+const REASON_CODES: ReadonlySet<string> = new Set(Object.keys(REASONS));
+
+/** A section's lines: lazily in the items' order when canonical, else built and sorted. */
+function signedLines<T>(items: readonly T[], shape: Shape, t: Section): Iterable<string> {
+  if (canonicalArrays.has(items)) return mapLazy(items, (item) => plainSignedLine(item, shape, t));
+  return items.map((item) => line(t, item as object)).sort();
+}
+
+function* mapLazy<T>(items: readonly T[], fn: (item: T, i: number) => string): Generator<string> {
+  for (let i = 0; i < items.length; i++) yield fn(items[i]!, i);
+}
+
+/** The receipt lines, each with its verdict (`index` dropped). */
+function receiptLines(inputs: EpochInputs, verdicts: readonly ReceiptVerdict[]): Iterable<string> {
+  const generic = (r: ReceiptSubmission, i: number) => {
+    const { index: _index, ...verdict } = verdicts[i]!;
+    return line("receipt", { ...r, verdict });
+  };
+  if (canonicalArrays.has(inputs.receipts))
+    return mapLazy(inputs.receipts, (r, i) =>
+      isPlainVerdict(verdicts[i]!, VERDICT_STATUSES, REASON_CODES) ? plainReceiptLine(r, verdicts[i]!) : generic(r, i),
+    );
+  // stable sort by the receipt alone: identical receipts keep their verdicts' order
+  return inputs.receipts
+    .map((r, i) => ({ key: canonicalJson(r), r, i }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ r, i }) => generic(r, i));
+}
+
+/** The lines of each input section, in canonical order, receipts paired with verdicts. */
+function inputLines(dataset: EpochDataset): Record<(typeof INPUT_SECTIONS)[number], Iterable<string>> {
   const { inputs, outputs } = dataset;
   if (outputs.verdicts.length !== inputs.receipts.length)
     throw new InvalidDatasetError("one verdict per receipt is required");
   const sorted = (lines: string[]) => lines.sort();
   return {
     founder: sorted(inputs.founders.map((account) => line("founder", { account }))),
-    registration: sorted(inputs.registrations.map((r) => line("registration", r))),
-    grant: sorted(inputs.grants.map((g) => line("grant", g))),
-    // stable sort by the receipt alone: identical receipts keep their verdicts' order
-    receipt: inputs.receipts
-      .map((r, i) => ({ key: canonicalJson(r), r, i }))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      .map(({ r, i }) => {
-        const { index: _index, ...verdict } = outputs.verdicts[i]!;
-        return line("receipt", { ...r, verdict });
-      }),
-    heartbeat: sorted(inputs.heartbeats.map((h) => line("heartbeat", h))),
+    registration: signedLines(inputs.registrations, REGISTRATION_SHAPE, "registration"),
+    grant: signedLines(inputs.grants, GRANT_SHAPE, "grant"),
+    receipt: receiptLines(inputs, outputs.verdicts),
+    heartbeat: signedLines(inputs.heartbeats, HEARTBEAT_SHAPE, "heartbeat"),
     checkpointIn: sorted(inputs.checkpoints.map((c) => line("checkpointIn", c))),
     override: sorted(inputs.overrides.map((o) => line("override", o))),
     previousLeaf: sorted(inputs.previousLeaves.map((l) => line("previousLeaf", l))),
@@ -266,8 +316,16 @@ export function* serializeDataset(dataset: EpochDataset): Generator<string> {
     checkpointOut: outputs.checkpoints.map((c) => line("checkpointOut", c)).sort(),
     leaf: [...outputs.leaves].sort(by((l) => l.account.toLowerCase())).map((l) => line("leaf", l)),
   };
-  const counts: Record<string, number> = {};
-  for (const s of INPUT_SECTIONS) counts[s] = sections[s].length;
+  const counts: Record<string, number> = {
+    founder: inputs.founders.length,
+    registration: inputs.registrations.length,
+    grant: inputs.grants.length,
+    receipt: inputs.receipts.length,
+    heartbeat: inputs.heartbeats.length,
+    checkpointIn: inputs.checkpoints.length,
+    override: inputs.overrides.length,
+    previousLeaf: inputs.previousLeaves.length,
+  };
   for (const s of OUTPUT_SECTIONS) counts[s] = out[s].length;
   yield line("header", {
     format: DATASET_FORMAT,
@@ -397,23 +455,47 @@ export function parseDataset(lines: Iterable<string>): EpochDataset {
   let header: Record<string, unknown> | undefined;
   let result: Record<string, unknown> | undefined;
   const rows: Record<string, Record<string, unknown>[]> = {};
+  const receipts: ReceiptSubmission[] = [];
+  const verdicts: ReceiptVerdict[] = [];
   let n = 0;
   for (const raw of lines) {
     n++;
     if (raw === "") continue;
     let obj: Record<string, unknown>;
     try {
-      obj = JSON.parse(raw, revive) as Record<string, unknown>;
+      obj = JSON.parse(raw) as Record<string, unknown>;
     } catch (cause) {
       throw new InvalidDatasetError(`not JSON (${String(cause)})`, n);
     }
-    const { t, ...body } = obj;
+    // The large sections in plain form are revived field by field (core/parse-lines.ts);
+    // anything else through the generic reviver: the same values either way.
+    const t = obj.t;
+    if (t === "receipt") {
+      const fast = fastReceiptLine(obj, verdicts.length);
+      if (fast) {
+        receipts.push(fast.receipt);
+        verdicts.push(fast.verdict);
+        continue;
+      }
+    } else if (typeof t === "string" && t in SIGNED_SHAPES) {
+      const fast = fastSignedLine(obj, SIGNED_SHAPES[t]!);
+      if (fast) {
+        (rows[t] ??= []).push(fast);
+        continue;
+      }
+    }
+    const { t: _t, ...body } = JSON.parse(raw, revive) as Record<string, unknown>;
     if (t === "header") header = body;
     else if (t === "result") result = body;
-    else if (typeof t === "string" && ([...INPUT_SECTIONS, ...OUTPUT_SECTIONS] as string[]).includes(t))
+    else if (t === "receipt") {
+      const { verdict, ...r } = body as ReceiptSubmission & { verdict: Omit<ReceiptVerdict, "index"> };
+      receipts.push(r);
+      verdicts.push({ index: verdicts.length, ...verdict });
+    } else if (typeof t === "string" && ([...INPUT_SECTIONS, ...OUTPUT_SECTIONS] as string[]).includes(t))
       (rows[t] ??= []).push(body);
     else throw new InvalidDatasetError(`unknown line type ${String(t)}`, n);
   }
+  rows.receipt = receipts as unknown as Record<string, unknown>[];
   if (!header || header.format !== DATASET_FORMAT) throw new InvalidDatasetError(`missing ${DATASET_FORMAT} header`);
   if (!result) throw new InvalidDatasetError("missing result line");
   const counts = header.counts as Record<string, number>;
@@ -421,7 +503,6 @@ export function parseDataset(lines: Iterable<string>): EpochDataset {
     if ((rows[s]?.length ?? 0) !== counts[s])
       throw new InvalidDatasetError(`section ${s} has ${rows[s]?.length ?? 0} lines, header says ${counts[s]}`);
   const get = <T>(s: Section) => (rows[s] ?? []) as T[];
-  const receiptRows = get<ReceiptSubmission & { verdict: Omit<ReceiptVerdict, "index"> }>("receipt");
   const domain = header.domain as RewardsDomain;
   const inputs: EpochInputs = {
     epoch: header.epoch as bigint,
@@ -436,14 +517,14 @@ export function parseDataset(lines: Iterable<string>): EpochDataset {
     founders: get<{ account: Address }>("founder").map((f) => f.account),
     registrations: get("registration"),
     grants: get("grant"),
-    receipts: receiptRows.map(({ verdict: _verdict, ...r }) => r),
+    receipts,
     heartbeats: get("heartbeat"),
     checkpoints: get("checkpointIn"),
     overrides: get("override"),
     previousLeaves: get("previousLeaf"),
   };
   const outputs: EpochOutputs = {
-    verdicts: receiptRows.map((r, index) => ({ index, ...r.verdict })),
+    verdicts,
     uptime: get("uptime"),
     registry: result.registry as EpochOutputs["registry"],
     statements: get("statement"),
@@ -460,22 +541,36 @@ export function parseDataset(lines: Iterable<string>): EpochDataset {
 /**
  * The inputs in canonical form: hex lower-cased and every section in the order the dataset
  * lists it (so verdict indices match the serialized receipts). `recomputeEpoch` runs on this.
+ *
+ * Signed sections whose items are all plain (core/canonical-signed.ts) keep their items as
+ * they are (already canonical) and are only sorted — linear when already in order; any other
+ * section goes through the generic canonical-JSON round trip. `form: "trusted"`: the caller
+ * guarantees its hex strings are lower-case and its items have exactly their fields (the
+ * oracle's repositories build them from bytea so), and only the types are checked.
  */
-export function canonicalizeInputs(inputs: EpochInputs): EpochInputs {
+export function canonicalizeInputs(inputs: EpochInputs, options: { form?: "check" | "trusted" } = {}): EpochInputs {
+  const trusted = options.form === "trusted";
   const sortCanon = <T>(items: readonly T[]): T[] =>
     items
       .map((item) => [canonicalJson(item), item] as const)
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       .map(([json]) => JSON.parse(json, revive) as T);
+  const sortSigned = <T>(items: readonly T[], shape: Shape): T[] => {
+    if (canonicalArrays.has(items)) return items as T[];
+    if (!items.every((item) => isPlainSigned(item, shape, trusted))) return sortCanon(items);
+    const out = sortPlainSigned(items, shape);
+    canonicalArrays.add(out);
+    return out;
+  };
   return {
     ...inputs,
     domain: { ...inputs.domain, verifyingContract: inputs.domain.verifyingContract.toLowerCase() as Address },
     coordinator: inputs.coordinator.toLowerCase() as Address,
     founders: inputs.founders.map((a) => a.toLowerCase() as Address).sort(),
-    registrations: sortCanon(inputs.registrations),
-    grants: sortCanon(inputs.grants),
-    receipts: sortCanon(inputs.receipts),
-    heartbeats: sortCanon(inputs.heartbeats),
+    registrations: sortSigned(inputs.registrations, REGISTRATION_SHAPE),
+    grants: sortSigned(inputs.grants, GRANT_SHAPE),
+    receipts: sortSigned(inputs.receipts, RECEIPT_SHAPE),
+    heartbeats: sortSigned(inputs.heartbeats, HEARTBEAT_SHAPE),
     checkpoints: sortCanon(inputs.checkpoints),
     overrides: sortCanon(inputs.overrides),
     previousLeaves: sortCanon(inputs.previousLeaves),

@@ -43,6 +43,12 @@ export type RecomputeEpochParameters = {
   inputs: EpochInputs;
   /** Default `verify`: see `EpochSignatureMode`. */
   signatures?: EpochSignatureMode | undefined;
+  /**
+   * Default `check`. `trusted`: the inputs' hex strings are lower-case and their signed items
+   * have exactly their fields (the oracle's repositories build them from bytea so): they are
+   * only sorted, not re-canonicalized (see `canonicalizeInputs`).
+   */
+  inputForm?: "check" | "trusted" | undefined;
 };
 
 export type RecomputeEpochDatasetReturnType = EpochOutputs & {
@@ -110,7 +116,7 @@ export function recomputeEpoch(parameters: RecomputeEpochParameters): RecomputeE
  * and hashes it as it writes (the oracle's build stage), so it is serialized once.
  */
 export function recomputeEpochDataset(parameters: RecomputeEpochParameters): RecomputeEpochDatasetReturnType {
-  const inputs = canonicalizeInputs(parameters.inputs);
+  const inputs = canonicalizeInputs(parameters.inputs, { form: parameters.inputForm ?? "check" });
   return computeCanonical(inputs, epochSignatures(inputs, parameters.signatures ?? "verify"));
 }
 

@@ -39,7 +39,7 @@ export function computeEpoch(parameters: ComputeEpochParameters): ComputedEpoch 
     ...aggregated.inputs,
     overrides: resolveOverrides(aggregated.inputs, aggregated.flagOverrides),
   };
-  const result = recomputeEpochDataset({ inputs, signatures: "trusted" });
+  const result = recomputeEpochDataset({ inputs, signatures: "trusted", inputForm: "trusted" });
   const cumulativeTotal = result.leaves.reduce((sum, l) => sum + l.amount, 0n);
   return { ...result, inputs: result.dataset.inputs, cumulativeTotal };
 }
