@@ -2,7 +2,9 @@ import { describe, it } from "node:test";
 import { expect } from "chai";
 import fc from "fast-check";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { buildReceiptsTree, receiptLeafHash, verifyReceiptProof } from "./receipts-tree.ts";
+import { readFileSync } from "node:fs";
+import { parseDataset } from "./dataset.ts";
+import { buildReceiptsTree, countedReceiptLeaves, receiptLeafHash, verifyReceiptProof } from "./receipts-tree.ts";
 import type { ReceiptLeaf } from "./receipts-tree.ts";
 import { DuplicateLeafKeyError, InvalidLeafError } from "./standard-tree.ts";
 import type { Hex } from "./eip712.ts";
@@ -65,5 +67,25 @@ describe("buildReceiptsTree", () => {
     expect(() => buildReceiptsTree({ receipts: [{ receiptId: "0x01" satisfies Hex, countedBytes: 1n }] })).to.throw(
       InvalidLeafError,
     );
+  });
+});
+
+describe("countedReceiptLeaves", () => {
+  it("default: the golden dataset's counted receipts rebuild its receiptsRoot; each counted verdict proves", () => {
+    const fixture = readFileSync(new URL("./fixtures/epoch-7.ndjson", import.meta.url), "utf8");
+    const { outputs } = parseDataset(fixture.split("\n"));
+    const { leaves, leafIndex } = countedReceiptLeaves(outputs.verdicts);
+    expect(leaves.length).to.be.greaterThan(0);
+    const tree = buildReceiptsTree({ receipts: leaves });
+    expect(tree.root).to.equal(outputs.receiptsRoot);
+    outputs.verdicts.forEach((v, i) => {
+      const at = leafIndex[i]!;
+      if (v.id === null || v.countedBytes === 0n) return expect(at).to.equal(-1);
+      expect(
+        verifyReceiptProof({ receiptsRoot: tree.root, ...leaves[at]!, proof: tree.getProof(at) }),
+        `verdict ${i}`,
+      ).to.equal(true);
+    });
+    expect(outputs.verdicts.some((_, i) => leafIndex[i] === -1)).to.equal(true); // the fixture has uncounted receipts
   });
 });

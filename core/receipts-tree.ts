@@ -85,3 +85,26 @@ export function verifyReceiptProof(parameters: VerifyReceiptProofParameters): bo
 }
 
 export type ReceiptsTreeDump = StandardMerkleTreeData<ReceiptsTreeValue>;
+
+/**
+ * The leaves of an epoch's receipts tree from its verdicts: every receipt with an id that
+ * counted bytes (accepted or clipped), in verdict order — the selection `recomputeEpoch`
+ * makes for `receiptsRoot`. Returns the leaves and, per verdict, its leaf index or -1.
+ *
+ * @example
+ * const { leaves, leafIndex } = countedReceiptLeaves(dataset.outputs.verdicts);
+ * buildReceiptsTree({ receipts: leaves }).root === dataset.outputs.receiptsRoot; // true
+ */
+export function countedReceiptLeaves(verdicts: readonly { id: Hex | null; countedBytes: Bytes }[]): {
+  leaves: ReceiptLeaf[];
+  leafIndex: Int32Array;
+} {
+  const leaves: ReceiptLeaf[] = [];
+  const leafIndex = new Int32Array(verdicts.length).fill(-1);
+  verdicts.forEach((v, i) => {
+    if (v.id === null || v.countedBytes <= 0n) return;
+    leafIndex[i] = leaves.length;
+    leaves.push({ receiptId: v.id, countedBytes: v.countedBytes });
+  });
+  return { leaves, leafIndex };
+}

@@ -30,6 +30,7 @@ import { createLoaders, type Loaders } from "./loaders.ts";
 import { prefetchedStatementsLimit } from "./lookahead.ts";
 import { oracleResolvers } from "./oracle-resolvers.ts";
 import { connectionOf, decodeCursor, encodeCursor, pageArgs } from "./pagination.ts";
+import { receiptResolvers } from "./receipt-resolvers.ts";
 
 export type GraphqlContext = {
   db: Queryable;
@@ -300,11 +301,12 @@ const chainResolvers = {
 };
 
 /**
- * The on-chain and coordinator resolvers above, with the oracle's (oracle-resolvers.ts) and the
- * admin fields (admin-resolvers.ts) merged per type.
+ * The on-chain and coordinator resolvers above, with the oracle's (oracle-resolvers.ts), the
+ * admin fields (admin-resolvers.ts) and receipts' proofs and sessions (receipt-resolvers.ts)
+ * merged per type.
  */
 const merged: Record<string, unknown> = { ...chainResolvers };
-for (const extra of [oracleResolvers, adminResolvers] as Record<string, object>[])
+for (const extra of [oracleResolvers, adminResolvers, receiptResolvers] as Record<string, object>[])
   for (const [type, fields] of Object.entries(extra))
     merged[type] = { ...(merged[type] as object | undefined), ...fields };
 export const resolvers = merged as typeof chainResolvers;
