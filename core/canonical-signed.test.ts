@@ -71,7 +71,7 @@ describe("canonical-signed (fast paths of the dataset's canonical form)", () => 
       const r = item(RECEIPT_SHAPE);
       const v: ReceiptVerdict = {
         index: i,
-        id: rand(10) === 0 ? null : (hex(32) as `0x${string}`),
+        id: rand(10) === 0 ? null : hex(32),
         status: (["accepted", "clipped", "flagged", "rejected", "duplicate"] as const)[rand(5)]!,
         reasons: reasons.filter(() => rand(6) === 0),
         claimedBytes: big(),

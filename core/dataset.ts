@@ -495,7 +495,7 @@ export function parseDataset(lines: Iterable<string>): EpochDataset {
       (rows[t] ??= []).push(body);
     else throw new InvalidDatasetError(`unknown line type ${String(t)}`, n);
   }
-  rows.receipt = receipts as unknown as Record<string, unknown>[];
+  rows.receipt = receipts;
   if (!header || header.format !== DATASET_FORMAT) throw new InvalidDatasetError(`missing ${DATASET_FORMAT} header`);
   if (!result) throw new InvalidDatasetError("missing result line");
   const counts = header.counts as Record<string, number>;

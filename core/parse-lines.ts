@@ -66,11 +66,11 @@ export function fastReceiptLine(
     receipt: { message: m, signature: obj.signature } as unknown as ReceiptSubmission,
     verdict: {
       index,
-      id,
-      status,
-      reasons,
+      id: id as ReceiptVerdict["id"],
+      status: status as ReceiptVerdict["status"],
+      reasons: reasons as ReceiptVerdict["reasons"],
       claimedBytes: BigInt(claimedBytes),
       countedBytes: BigInt(countedBytes),
-    } as ReceiptVerdict,
+    },
   };
 }
