@@ -137,10 +137,21 @@ for (const backend of testBackends()) {
       const epochs = await data(`{ oracleEpochs(first: 5) { edges { node { epoch status chainEpoch receiptsRoot
         chain { receiptsRoot status } } } } }`);
       const byEpoch = new Map(epochs.oracleEpochs.edges.map((e: any) => [e.node.epoch, e.node]));
+      // the receiptsRoot in the RootProposed events, read from the chain itself (not the indexer)
+      const proposed = await c.publicClient.getContractEvents({
+        address: c.distributor,
+        abi: c.abi,
+        eventName: "RootProposed",
+        fromBlock: 0n,
+      });
+      const postedRoot = new Map(
+        proposed.map((l: any) => [String(l.args.epoch), String(l.args.receiptsRoot).toLowerCase()]),
+      );
       for (const epoch of [0, 1]) {
         const oe: any = byEpoch.get(String(epoch));
         expect(oe.status).to.be.oneOf(["FINALIZED", "POSTED"]);
         expect(oe.chain.receiptsRoot, "the oracle posted the root it stored").to.equal(oe.receiptsRoot);
+        expect(postedRoot.get(oe.chainEpoch), "RootProposed on-chain").to.equal(oe.receiptsRoot);
         const receipts = await allReceipts(nodes[0]!, epoch);
         expect(receipts).to.have.length(10); // 2 sessions × 5 receipts
         for (const r of receipts) {
