@@ -233,6 +233,34 @@ for (const backend of testBackends()) {
       expect(rest.json()).to.include({ code: "EPOCH_NOT_OPEN" });
     });
 
+    it("default: a key holding only admin:epochs closes an epoch over GraphQL and REST alike; audited under its id", async () => {
+      const created = await app.inject({
+        method: "POST",
+        url: "/v1/admin/api-keys",
+        headers: adminHeaders,
+        payload: { name: "epoch closer", scopes: ["admin:epochs"] },
+      });
+      const closer = created.json<{ id: string; key: string }>();
+      await ensureEpochs(db, { epochSeconds: EPOCH_SECONDS, genesis: 0 }, [CURRENT_EPOCH - 2, CURRENT_EPOCH - 3]);
+      const d = await data(CLOSE, { e: CURRENT_EPOCH - 2 }, closer.key);
+      expect(d.closeEpoch.status).to.equal("CLOSED");
+      const rest = await fetch(`${base}/v1/admin/epochs/${CURRENT_EPOCH - 3}/close`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${closer.key}` },
+      });
+      expect(rest.status).to.equal(200);
+      expect(await rest.json()).to.include({ epoch: CURRENT_EPOCH - 3, status: "CLOSED" });
+      const { rows } = await db.query<{ actor: string; subject: string }>(
+        "SELECT actor, subject FROM audit_log WHERE action = 'epoch.close' ORDER BY id DESC LIMIT 2",
+      );
+      expect(rows).to.deep.equal([
+        { actor: closer.id, subject: String(CURRENT_EPOCH - 3) },
+        { actor: closer.id, subject: String(CURRENT_EPOCH - 2) },
+      ]);
+      // the same key may not do anything else
+      expect(await code(FOUNDER, { n: node.address, f: false }, closer.key)).to.equal("FORBIDDEN");
+    });
+
     it("default: setRateCard adds the next version, visible in rateCards and the audit log", async () => {
       const d = await data(RATE_CARD, {
         i: {
