@@ -124,8 +124,14 @@ export const receiptResolvers = {
   },
 
   Supporter: {
-    sessions: async (s: Supporter, args: { first?: number | null; after?: string | null }, ctx: GraphqlContext) => {
+    sessions: async (
+      s: Supporter,
+      args: { first?: number | null; after?: string | null; sessionId?: Hex | null },
+      ctx: GraphqlContext,
+    ) => {
       const { limit } = pageArgs(args.first ?? 20);
+      if (args.sessionId != null && !BYTES32_RE.test(args.sessionId))
+        throw userError("BAD_USER_INPUT", "`sessionId` must be 32 bytes.", { argument: "sessionId" });
       let after;
       if (args.after) {
         const [last, sessionId] = decodeCursor("session", args.after, 2);
@@ -141,7 +147,7 @@ export const receiptResolvers = {
       const rows = await sessionImpacts(
         ctx.db,
         s.nodes.map((n) => n.address),
-        { limit: limit + 1, after },
+        { limit: limit + 1, after, sessionId: args.sessionId ?? undefined },
       );
       return connectionOf(rows, limit, sessionCursor);
     },

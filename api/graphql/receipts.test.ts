@@ -40,8 +40,8 @@ const RECEIPTS = `query($a: Bytes!, $e: BigInt, $first: Int, $after: String) { s
     epochVerdict { receiptId status reasons claimedBytes countedBytes }
     inclusion { epoch chainEpoch receiptId countedBytes leaf proof receiptsRoot onChainReceiptsRoot } } }
     pageInfo { hasNextPage endCursor } } } }`;
-const SESSIONS = `query($a: Bytes!, $first: Int, $after: String) { supporter(address: $a) {
-  sessions(first: $first, after: $after) { edges { cursor node { sessionId streamId viewer viewersServed nodes receipts
+const SESSIONS = `query($a: Bytes!, $first: Int, $after: String, $s: Bytes) { supporter(address: $a) {
+  sessions(first: $first, after: $after, sessionId: $s) { edges { cursor node { sessionId streamId viewer viewersServed nodes receipts
     firstReceiptAt lastReceiptAt durationSeconds firstEpoch lastEpoch claimedBytes pendingBytes countedBytes
     earningsMicroUsd complete } } pageInfo { hasNextPage endCursor } } } }`;
 
@@ -272,6 +272,9 @@ for (const backend of testBackends()) {
         expect(e.node.countedBytes).to.equal("0");
         expect(e.node.earningsMicroUsd).to.equal("0");
       }
+      // one session's report, by its id
+      const one = await data(SESSIONS, { a: nodes[0], s: sessions[3].sessionId });
+      expect(one.supporter.sessions.edges.map((e: any) => e.node)).to.deep.equal([sessions[3]]);
       // queried by the payout address: the same sessions (its node's)
       const byPayout = await data(SESSIONS, { a: payouts[0], first: 10 });
       expect(byPayout.supporter.sessions.edges.map((e: any) => e.node.sessionId)).to.deep.equal(
@@ -295,6 +298,7 @@ for (const backend of testBackends()) {
       expect(await code(SESSIONS, { a: nodes[0], first: 101 })).to.equal("PAGE_TOO_LARGE");
       expect(await code(SESSIONS, { a: nodes[0], after: "nope" })).to.equal("INVALID_CURSOR");
       expect(await code(SESSIONS, { a: nodes[0], first: -1 })).to.equal("BAD_USER_INPUT");
+      expect(await code(SESSIONS, { a: nodes[0], s: "0x12" })).to.equal("BAD_USER_INPUT");
       expect(await code(`{ receiptInclusion(epoch: 0, receiptId: "0x12") { leaf } }`, {})).to.equal("BAD_USER_INPUT");
       expect(await code(`{ receiptInclusion(epoch: "x", receiptId: "0x12") { leaf } }`, {})).to.equal("BAD_USER_INPUT");
     });

@@ -81,7 +81,7 @@ export type SessionCursor = { lastReceiptAt: bigint; sessionId: Hex };
 export async function sessionImpacts(
   q: Queryable,
   nodes: readonly Hex[],
-  page: { limit: number; after?: SessionCursor | undefined },
+  page: { limit: number; after?: SessionCursor | undefined; sessionId?: Hex | undefined },
 ): Promise<SessionImpactRow[]> {
   if (nodes.length === 0) return [];
   const { rows } = await q.query<{
@@ -108,7 +108,7 @@ export async function sessionImpacts(
               COALESCE(sum(r.delta_bytes) FILTER (WHERE e.status <> ALL($5::text[])), 0) AS pending,
               bool_and(e.status = ANY($5::text[])) AS complete
          FROM receipts r JOIN epochs e ON e.number = r.epoch
-        WHERE r.supporter = ANY($1::bytea[])
+        WHERE r.supporter = ANY($1::bytea[]) AND ($6::bytea IS NULL OR r.session_id = $6::bytea)
         GROUP BY r.session_id
        HAVING $3::int8 IS NULL OR (max(r.timestamp), r.session_id) < ($3::int8, $4::bytea)
         ORDER BY last_ts DESC, r.session_id DESC
@@ -144,6 +144,7 @@ export async function sessionImpacts(
       page.after?.lastReceiptAt.toString() ?? null,
       page.after ? hexToBuffer(page.after.sessionId) : null,
       [...COMPUTED_STATUSES],
+      page.sessionId ? hexToBuffer(page.sessionId) : null,
     ],
   );
   return rows.map((r) => ({
