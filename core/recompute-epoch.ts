@@ -307,7 +307,26 @@ export async function auditEpochDatasetWithPool(
   return auditOutputs(dataset, await recomputeEpochWithPool({ inputs: dataset.inputs, pool }));
 }
 
-function auditOutputs(dataset: EpochDataset, recomputed: RecomputeEpochReturnType): AuditEpochDatasetReturnType {
+export type AuditEpochOutputsReturnType = Omit<AuditEpochDatasetReturnType, "recomputed"> & {
+  recomputed: RecomputeEpochDatasetReturnType;
+};
+
+/**
+ * `auditEpochDataset` without re-serializing the recomputation to hash it: only the outputs
+ * are compared. For a caller that already checked the bytes' hash and wrote them with core's
+ * serializer itself (the oracle leader's local signer keys).
+ */
+export function auditEpochOutputs(
+  dataset: EpochDataset,
+  options: { signatures?: EpochSignatureMode } = {},
+): AuditEpochOutputsReturnType {
+  return auditOutputs(dataset, recomputeEpochDataset({ inputs: dataset.inputs, signatures: options.signatures }));
+}
+
+function auditOutputs<R extends RecomputeEpochDatasetReturnType>(
+  dataset: EpochDataset,
+  recomputed: R,
+): { ok: boolean; mismatches: (keyof EpochOutputs)[]; recomputed: R } {
   const keys = Object.keys(recomputed.dataset.outputs) as (keyof EpochOutputs)[];
   const mismatches = keys.filter((k) => !canonicalEqual(recomputed.dataset.outputs[k], dataset.outputs[k]));
   return { ok: mismatches.length === 0, mismatches, recomputed };

@@ -18,31 +18,51 @@ import { buf, hex } from "./sql.ts";
  * one epoch. Every query orders its rows canonically (see `EpochInputs`).
  */
 
+/**
+ * The epoch's receipts. Hex is encoded by PostgreSQL (`'0x' || encode(…)`: one string per
+ * field, no Buffer round trip), rows come grouped by stream so the session, supporter and
+ * viewer strings repeated along a stream are shared (one copy per stream, not per receipt:
+ * at a million receipts that is ~200 MB less); core sorts them canonically.
+ */
 export async function readReceipts(q: Queryable, epoch: bigint): Promise<SignedReceipt[]> {
   const { rows } = await q.query<{
-    session_id: Uint8Array;
-    supporter: Uint8Array;
-    viewer: Uint8Array;
+    session_id: Hex;
+    supporter: Address;
+    viewer: Address;
     seq: bigint;
     cumulative_bytes: bigint;
     timestamp: bigint;
-    signature: Uint8Array;
+    signature: Hex;
   }>(
-    `SELECT session_id, supporter, viewer, seq, cumulative_bytes, timestamp, signature
-       FROM receipts WHERE epoch = $1 ORDER BY session_id, supporter, seq`,
+    `SELECT '0x' || encode(session_id, 'hex') AS session_id, '0x' || encode(supporter, 'hex') AS supporter,
+            '0x' || encode(viewer, 'hex') AS viewer, seq, cumulative_bytes, timestamp,
+            '0x' || encode(signature, 'hex') AS signature
+       FROM receipts WHERE epoch = $1 ORDER BY session_id, supporter, viewer, seq`,
     [epoch.toString()],
   );
-  return rows.map((r) => ({
-    message: {
-      sessionId: hex(r.session_id),
-      supporter: hex(r.supporter),
-      viewer: hex(r.viewer),
-      seq: r.seq,
-      cumulativeBytes: r.cumulative_bytes,
-      timestamp: r.timestamp,
-    },
-    signature: hex(r.signature),
-  }));
+  const out = new Array<SignedReceipt>(rows.length);
+  let sessionId = "" as Hex;
+  let supporter = "" as Address;
+  let viewer = "" as Address;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (r.session_id !== sessionId) sessionId = r.session_id;
+    if (r.supporter !== supporter) supporter = r.supporter;
+    if (r.viewer !== viewer) viewer = r.viewer;
+    out[i] = {
+      message: {
+        sessionId,
+        supporter,
+        viewer,
+        seq: r.seq,
+        cumulativeBytes: r.cumulative_bytes,
+        timestamp: r.timestamp,
+      },
+      signature: r.signature,
+    };
+    rows[i] = undefined as never; // let the row go as soon as it is converted
+  }
+  return out;
 }
 
 /** Grants of every session with a receipt in the epoch. */
