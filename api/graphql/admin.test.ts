@@ -156,6 +156,8 @@ for (const backend of testBackends()) {
       const refused = logLines.filter((l) => l.msg === "api key refused" && l.via === "graphql closeEpoch");
       expect(refused).to.have.length(2);
       expect(refused[0]).to.include({ code: "UNAUTHORIZED", scope: "admin:epochs", apiKeyId: null });
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).to.include('ledger_auth_refusals_total{code="UNAUTHORIZED",scope="admin:epochs"} 2');
     });
 
     it("error: a key without the scope gets FORBIDDEN, nothing is written, the refusal names the key", async () => {

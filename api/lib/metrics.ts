@@ -100,6 +100,11 @@ export class ApiMetrics {
     "kind",
     "reason",
   ]);
+  readonly authRefusals = new Counter(
+    "ledger_auth_refusals_total",
+    "API-key refusals (REST routes and GraphQL admin fields) by code and scope.",
+    ["code", "scope"],
+  );
   readonly ingestBatchDuration = new Histogram(
     "ledger_ingest_batch_duration_seconds",
     "Time to verify and durably store one batch, by kind and stage.",
@@ -108,7 +113,14 @@ export class ApiMetrics {
   );
 
   render(): string {
-    return `${[this.httpRequests, this.httpDuration, this.ingested, this.rejections, this.ingestBatchDuration]
+    return `${[
+      this.httpRequests,
+      this.httpDuration,
+      this.ingested,
+      this.rejections,
+      this.ingestBatchDuration,
+      this.authRefusals,
+    ]
       .map((m) => m.render())
       .join("\n")}\n`;
   }

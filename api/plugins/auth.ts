@@ -33,7 +33,8 @@ export type AuthOptions = { perKeyPerMinute: number };
  * revocation takes effect on the next request. Each key also gets its own per-minute budget
  * (on top of the per-IP/per-key rate limit), so one platform key cannot starve the others.
  * Every refusal is logged at `warn` with its code, the scope, the key id (when known) and
- * where it was asked for — the same line for REST routes and GraphQL mutations.
+ * where it was asked for, and counted in `ledger_auth_refusals_total{code,scope}` — the same
+ * for REST routes and GraphQL admin fields.
  */
 export default definePlugin(
   "auth",
@@ -42,6 +43,7 @@ export default definePlugin(
     const windows = new Map<string, { start: number; count: number }>();
 
     const refuse = (target: AuthTarget, err: ApiError, scope: Scope, apiKeyId: string | null): ApiError => {
+      app.metrics.authRefusals.inc({ code: err.code, scope });
       target.log.warn({ code: err.code, scope, apiKeyId, via: target.via, reqId: target.requestId }, "api key refused");
       return err;
     };
@@ -85,5 +87,5 @@ export default definePlugin(
       };
     });
   },
-  [],
+  ["metrics"],
 );
