@@ -286,7 +286,7 @@ for (const backend of testBackends()) {
       const seen: string[] = [];
       let cursor: string | null = null;
       for (let page = 0; page < 10; page++) {
-        const d = await data(SESSIONS, { a: nodes[1], first: 4, after: cursor });
+        const d = await data(SESSIONS, { a: nodes[1], first: 1, after: cursor }); // pages across equal timestamps
         const conn = d.supporter.sessions;
         seen.push(...conn.edges.map((e: any) => e.node.sessionId));
         if (!conn.pageInfo.hasNextPage) break;
