@@ -2,7 +2,14 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ArtifactMap } from "hardhat/types/artifacts";
 import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
-import { BaseError as ViemBaseError, ContractFunctionRevertedError, InternalRpcError, keccak256, toHex } from "viem";
+import {
+  BaseError as ViemBaseError,
+  ContractFunctionRevertedError,
+  InternalRpcError,
+  keccak256,
+  RpcRequestError,
+  toHex,
+} from "viem";
 import type { Address, Hex, RewardsDomain } from "../core/eip712.ts";
 import { BaseError } from "../core/errors.ts";
 import { OracleConfigError, RpcError } from "./errors.ts";
@@ -123,6 +130,24 @@ const RETRYABLE_VIEM = new Set([
   "InvalidHexValueError",
 ]);
 
+/**
+ * JSON-RPC error codes that retrying the same request never fixes: the node lacks the method,
+ * or the request itself is wrong. Any other JSON-RPC error object (e.g. geth's -32000 "header
+ * not found" behind a load balancer) is the node failing now, and retryable.
+ */
+const PERMANENT_RPC_CODES = new Set([-32600, -32601, -32602, -32004]);
+
+/** The JSON-RPC error object the node answered with, if `err` carries one. */
+export function nodeErrorOf(err: unknown): RpcRequestError | undefined {
+  if (!(err instanceof ViemBaseError)) return undefined;
+  return (err.walk((e) => e instanceof RpcRequestError) as RpcRequestError | null) ?? undefined;
+}
+
+/**
+ * The retryable/fatal split at the chain boundary: a revert stays as it is (the caller decides);
+ * a transport failure, a JSON-RPC error other than PERMANENT_RPC_CODES, or garbage (undecodable
+ * data) becomes a retryable `RpcError`; anything else is returned unchanged (fatal).
+ */
 export function mapChainError(what: string, err: unknown): unknown {
   if (err instanceof BaseError) return err;
   if (err instanceof ViemBaseError) {
@@ -131,6 +156,8 @@ export function mapChainError(what: string, err: unknown): unknown {
     if (revert && !revert.raw && err.walk((e) => e instanceof InternalRpcError)) return new RpcError(what, err);
     if (revert) return err;
     if (err.walk((e) => e instanceof Error && RETRYABLE_VIEM.has(e.name))) return new RpcError(what, err);
+    const node = nodeErrorOf(err);
+    if (node && !PERMANENT_RPC_CODES.has(node.code)) return new RpcError(what, err);
     return err;
   }
   if (err instanceof Error && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|fetch failed|socket hang up/i.test(err.message))

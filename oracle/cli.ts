@@ -43,7 +43,13 @@ function makeChain(config: OracleConfig, withWallet: boolean): OracleChain {
     withWallet && config.proposerKey
       ? createWalletClient({ account: privateKeyToAccount(config.proposerKey), transport })
       : undefined;
-  return { publicClient, walletClient, distributor: config.distributor, confirmations: config.confirmations };
+  return {
+    publicClient,
+    walletClient,
+    distributor: config.distributor,
+    confirmations: config.confirmations,
+    bumpAfterMs: config.bumpAfterMs,
+  };
 }
 
 function epochArg(args: string[], flag?: string): bigint {

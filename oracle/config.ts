@@ -18,6 +18,7 @@ import { KeystoreError, loadKey } from "./keystore.ts";
  * | `LEDGER_HEARTBEAT_SLOT_SECONDS` | uptime slot | 60 |
  * | `LEDGER_EPOCH_BUDGET_MICRO_USD` | funded budget per epoch (µUSD) | 1000000000000 |
  * | `LEDGER_CONFIRMATIONS` | confirmations to wait for | 1 |
+ * | `LEDGER_FEE_BUMP_SECONDS` | a transaction not mined after this long is replaced with higher fees | 60 |
  * | `LEDGER_ORACLE_POLL_MS` | daemon tick | 5000 |
  * | `LEDGER_ORACLE_PROPOSER_KEYSTORE` (+`_PASSWORD`/`_PASSWORD_FILE`) | proposer key | — |
  * | `LEDGER_ORACLE_SIGNER_KEYSTORE` (+`_PASSWORD`/`_PASSWORD_FILE`) | this process's signer key | — |
@@ -34,6 +35,8 @@ export type OracleConfig = {
   heartbeatSlotSeconds: bigint;
   budgetMicroUsd: bigint;
   confirmations: number;
+  /** A transaction not mined after this long is replaced (same nonce, higher fees), ms. */
+  bumpAfterMs: number;
   pollMs: number;
   dataDir: string;
   /** Keys this process signs EpochRoots with (after recomputing). */
@@ -97,6 +100,7 @@ export function loadOracleConfig(
     heartbeatSlotSeconds: BigInt(int(env, "LEDGER_HEARTBEAT_SLOT_SECONDS", 60, 1, 86_400)),
     budgetMicroUsd: BigInt(budget),
     confirmations: int(env, "LEDGER_CONFIRMATIONS", 1, 1, 1_000),
+    bumpAfterMs: int(env, "LEDGER_FEE_BUMP_SECONDS", 60, 1, 3_600) * 1_000,
     pollMs: int(env, "LEDGER_ORACLE_POLL_MS", 5_000, 10, 3_600_000),
     dataDir: path.resolve(env.LEDGER_DATA_DIR?.trim() || "data"),
     signerKeys: signer ? [signer.privateKey] : [],

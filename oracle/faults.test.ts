@@ -242,6 +242,7 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         ["a hang past the client timeout", { kind: "hang" }],
         ["a JSON-RPC internal error", { kind: "rpcError", code: -32603, message: "Internal error" }],
         ["a JSON-RPC rate limit", { kind: "rpcError", code: -32005, message: "limit exceeded" }],
+        ["a JSON-RPC server error", { kind: "rpcError", code: -32000, message: "header not found" }],
         ["malformed JSON", { kind: "malformed" }],
         ["a garbage result (short return data)", { kind: "result", result: () => "0x1234" }],
       ];
@@ -321,6 +322,7 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         const { db, ctx } = await scenario({ bumpAfterMs: 300 });
         await toComputed(ctx);
         await advanceEpoch(ctx, EPOCH);
+        const before = rpc.calls.length;
         const armed = rpc.fail({ method: "eth_getTransactionReceipt", fault: { kind: "http500" }, times: Infinity });
         const err = await advanceEpoch(ctx, EPOCH).then(
           () => undefined,
@@ -333,7 +335,8 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         const props = await proposals();
         expect(props, "the first proposeRoot was mined").to.have.length(1);
         // the replacements (same nonce) were refused: the nonce was used
-        const sends = rpc.calls.filter((k) => k.method === "eth_sendRawTransaction").slice(-5);
+        const sends = rpc.calls.slice(before).filter((k) => k.method === "eth_sendRawTransaction");
+        expect(sends.length, "the original and its replacements").to.be.greaterThan(1);
         const nonces = new Set(sends.map((k) => parseTransaction(k.params[0] as Hex).nonce));
         expect(nonces.size).to.equal(1);
         const step = await advanceEpoch(ctx, EPOCH);
@@ -469,6 +472,45 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         const row = await expectWhole(again.db);
         expect(row.status).to.equal("POSTED");
         expect(row.proposeTx).to.equal((await proposals())[0]!.tx);
+      });
+
+      it("error: the node refuses the first proposeRoot (insufficient funds for gas) → retryable at once, SIGNED kept; posted once it accepts", async () => {
+        const { ctx } = await scenario({ bumpAfterMs: 60_000 });
+        await toComputed(ctx);
+        await advanceEpoch(ctx, EPOCH);
+        const started = Date.now();
+        await stepThrough(ctx, "SIGNED", {
+          method: "eth_sendRawTransaction",
+          fault: { kind: "rpcError", code: -32000, message: "insufficient funds for gas * price + value" },
+        });
+        expect(Date.now() - started, "no wait for a refused transaction").to.be.lessThan(30_000);
+        expect((await proposals()).map((p) => p.root)).to.deep.equal([reference]);
+      });
+
+      it("error: a permanent JSON-RPC error (method not found) is fatal: the daemon stops with it, nothing half-recorded", async () => {
+        const { db, ctx, lines } = await scenario();
+        await toComputed(ctx);
+        rpc.fail({
+          method: "eth_call",
+          when: THRESHOLD,
+          fault: { kind: "rpcError", code: -32601, message: "the method eth_call does not exist" },
+          times: Infinity,
+        });
+        const leadership: Leadership = {
+          kind: "single-process",
+          isLeader: () => true,
+          tryAcquire: () => Promise.resolve(true),
+          release: () => Promise.resolve(),
+        };
+        const err = await runDaemon(ctx, { leadership, pollMs: 20, signal: new AbortController().signal }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        rpc.heal();
+        expect(err).to.be.instanceOf(Error);
+        expect(isRetryable(err)).to.equal(false);
+        expect(lines.filter((l) => l.level === 60 && l.msg === "fatal oracle error; stopping")).to.have.length(1);
+        expect((await expectWhole(db)).status).to.equal("COMPUTED");
       });
 
       it("behavior: under-funded → SIGNED with the alert (epochs.alert, metric, one log line) until funded, then posted", async () => {

@@ -1,8 +1,7 @@
 import { encodeFunctionData, keccak256 } from "viem";
 import type { EpochRoot, Hex } from "../../core/eip712.ts";
-import { isRetryable } from "../../core/errors.ts";
 import { crashPoint } from "../crash.ts";
-import { distributorAbi, mapChainError, revertOf, rpc } from "../chain.ts";
+import { distributorAbi, mapChainError, nodeErrorOf, revertOf, rpc } from "../chain.ts";
 import type { OracleChain } from "../chain.ts";
 import {
   ConflictingRootError,
@@ -304,14 +303,15 @@ async function submit(chain: OracleChain, what: string, call: { to: Hex; data: H
       // The node's answer (the hash) is not trusted: we know the hash.
       await pc.request({ method: "eth_sendRawTransaction", params: [raw] });
     } catch (err) {
-      // A lost answer (timeout, reset, 5xx) may hide a sent transaction: poll for it as if sent.
-      // A refused replacement leaves the earlier transactions standing. A refused first
-      // transaction is thrown: retryable when the nonce was taken meanwhile.
-      const message = err instanceof Error ? err.message : String(err);
-      const mapped = mapChainError(`send ${what}`, err);
-      if (attempt === 0 && !isRetryable(mapped) && !ALREADY_KNOWN.test(message)) {
+      // No answer (timeout, reset, 5xx, malformed body): the node may hold the transaction, so
+      // poll for it as if sent. A refusal (a JSON-RPC error object) of a replacement leaves the
+      // earlier transactions standing; of the first transaction it is thrown (the nonce taken
+      // meanwhile: retryable, the next run reads the chain and takes a fresh nonce).
+      const refusal = nodeErrorOf(err);
+      const message = refusal ? `${refusal.shortMessage} ${refusal.details}` : "";
+      if (attempt === 0 && refusal && !ALREADY_KNOWN.test(message)) {
         if (NONCE_TAKEN.test(message)) throw new RpcError(`send ${what}`, err);
-        throw mapped;
+        throw mapChainError(`send ${what}`, err);
       }
     }
     const mined = await waitMined(chain, sent, Date.now() + (chain.bumpAfterMs ?? DEFAULT_BUMP_AFTER_MS));

@@ -74,13 +74,20 @@ export async function startFaultyRpc(options: { upstream: string }): Promise<Fau
   const calls: LoggedCall[] = [];
   const sockets = new Set<Socket>();
 
-  const forward = async (body: string): Promise<{ status: number; text: string }> => {
-    const res = await fetch(options.upstream, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-    });
-    return { status: res.status, text: await res.text() };
+  // One retry when the connection to the node fails before a response (a pooled socket the node
+  // closed): resending a JSON-RPC request is safe here (a raw transaction has one hash).
+  const forward = async (body: string, retried = false): Promise<{ status: number; text: string }> => {
+    try {
+      const res = await fetch(options.upstream, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      return { status: res.status, text: await res.text() };
+    } catch (err) {
+      if (retried) throw err;
+      return forward(body, true);
+    }
   };
 
   const reply = (res: ServerResponse, status: number, text: string, type = "application/json") => {
@@ -153,6 +160,11 @@ export async function startFaultyRpc(options: { upstream: string }): Promise<Fau
       });
     });
   });
+  // Idle keep-alive sockets stay open until `close()`: a server-side idle timeout racing the
+  // client's reuse of the socket would be an unscripted fault.
+  server.keepAliveTimeout = 0;
+  server.headersTimeout = 0;
+  server.requestTimeout = 0;
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
