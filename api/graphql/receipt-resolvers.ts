@@ -1,8 +1,9 @@
 /**
  * Receipts' epoch verdicts and inclusion proofs (`Receipt.epochVerdict`, `Receipt.inclusion`,
  * `Query.receiptInclusion`) and per-session impact summaries (`Supporter.sessions`). Proofs come
- * from the epoch's stored dataset rebuilt with core (receipt-proofs.ts) and are served only
- * when the rebuilt root equals the `receiptsRoot` the oracle stored for the epoch.
+ * from the epoch's stored dataset rebuilt with core (receipt-proofs.ts, in a worker thread:
+ * receipt-proof-client.ts) and are served only when the rebuilt root equals the `receiptsRoot`
+ * the oracle stored for the epoch.
  */
 import DataLoader from "dataloader";
 import { receiptLeafHash } from "../../core/receipts-tree.ts";
@@ -17,7 +18,8 @@ import {
 import type { ReceiptRow, SupporterNodeRow } from "../repositories/graphql-supporters.ts";
 import { userError } from "./errors.ts";
 import { connectionOf, decodeCursor, encodeCursor, pageArgs } from "./pagination.ts";
-import { datasetReceiptIndex, type DatasetReceiptIndex } from "./receipt-proofs.ts";
+import { lookupReceiptProofs } from "./receipt-proof-client.ts";
+import type { FoundProof, FoundReceipt } from "./receipt-proof-worker.ts";
 import type { GraphqlContext } from "./resolvers.ts";
 
 type Supporter = { address: Hex; nodes: SupporterNodeRow[] };
@@ -54,29 +56,72 @@ function commitments(ctx: GraphqlContext) {
   return loader;
 }
 
-/** The epoch's receipt index, when it is computed and its stored dataset rebuilds the stored root. */
-async function indexOf(
-  ctx: GraphqlContext,
-  epoch: bigint,
-): Promise<{ commitment: EpochCommitmentRow; index: DatasetReceiptIndex } | null> {
+type ComputedCommitment = EpochCommitmentRow & { datasetHash: Hex; receiptsRoot: Hex };
+
+/** The epoch's commitment when its computation stands and its dataset can answer for it. */
+async function computed(ctx: GraphqlContext, epoch: bigint): Promise<ComputedCommitment | null> {
   const c = await commitments(ctx).load(epoch);
   if (!c || !COMPUTED.has(c.status) || !c.datasetHash || !c.receiptsRoot) return null;
-  const index = datasetReceiptIndex(ctx.dataDir, c.datasetHash);
-  if (!index || index.receiptsRoot !== c.receiptsRoot) return null; // never a proof against another root
-  return { commitment: c, index };
+  return { ...c, datasetHash: c.datasetHash, receiptsRoot: c.receiptsRoot };
 }
 
-function inclusionOf(c: EpochCommitmentRow, index: DatasetReceiptIndex, leafIndex: number): ReceiptInclusion {
-  const leaf = index.leaf(leafIndex);
+function inclusionOf(c: ComputedCommitment, found: FoundProof): ReceiptInclusion {
   return {
     epoch: c.epoch,
     chainEpoch: c.chainEpoch,
-    receiptId: leaf.receiptId.toLowerCase() as Hex,
-    countedBytes: leaf.countedBytes,
-    leaf: receiptLeafHash(leaf),
-    proof: index.proof(leafIndex),
-    receiptsRoot: c.receiptsRoot!,
+    receiptId: found.receiptId,
+    countedBytes: found.countedBytes,
+    leaf: receiptLeafHash({ receiptId: found.receiptId, countedBytes: found.countedBytes }),
+    proof: found.proof,
+    receiptsRoot: c.receiptsRoot,
   };
+}
+
+type ReceiptLookup = { commitment: ComputedCommitment; found: FoundReceipt } | null;
+const keyOf = (r: ReceiptRow) => `${r.epoch}:${r.sessionId}:${r.supporter}:${r.seq}`;
+
+/**
+ * Per request: receipts' verdicts and proofs, one worker lookup per epoch for a whole page
+ * (the worker answers from the stored dataset only when it rebuilds the stored receiptsRoot).
+ */
+const receiptLoaders = new WeakMap<object, DataLoader<ReceiptRow, ReceiptLookup, string>>();
+function receiptLookups(ctx: GraphqlContext) {
+  let loader = receiptLoaders.get(ctx);
+  if (!loader) {
+    loader = new DataLoader<ReceiptRow, ReceiptLookup, string>(
+      async (rows) => {
+        const out: ReceiptLookup[] = rows.map(() => null);
+        const byEpoch = new Map<bigint, number[]>();
+        rows.forEach((r, i) => byEpoch.set(r.epoch, [...(byEpoch.get(r.epoch) ?? []), i]));
+        await Promise.all(
+          [...byEpoch].map(async ([epoch, at]) => {
+            const c = await computed(ctx, epoch);
+            if (!c) return;
+            const res = await lookupReceiptProofs({
+              dataDir: ctx.dataDir,
+              datasetHash: c.datasetHash,
+              receiptsRoot: c.receiptsRoot,
+              keys: at.map((i) => ({
+                sessionId: rows[i]!.sessionId,
+                supporter: rows[i]!.supporter,
+                seq: rows[i]!.seq,
+              })),
+              receiptIds: [],
+            });
+            if (!res.available) return;
+            at.forEach((i, k) => {
+              const found = res.receipts[k];
+              if (found) out[i] = { commitment: c, found };
+            });
+          }),
+        );
+        return out;
+      },
+      { cacheKeyFn: keyOf },
+    );
+    receiptLoaders.set(ctx, loader);
+  }
+  return loader;
 }
 
 const sessionCursor = (s: SessionImpactRow) => encodeCursor("session", [s.lastReceiptAt.toString(), s.sessionId]);
@@ -89,19 +134,25 @@ export const receiptResolvers = {
           argument: "receiptId",
         });
       if (args.epoch >= 2n ** 63n) throw userError("BAD_USER_INPUT", "`epoch` is out of range.", { argument: "epoch" });
-      const found = await indexOf(ctx, args.epoch);
-      if (!found) return null;
-      const at = found.index.leafOf(args.receiptId);
-      return at < 0 ? null : inclusionOf(found.commitment, found.index, at);
+      const c = await computed(ctx, args.epoch);
+      if (!c) return null;
+      const res = await lookupReceiptProofs({
+        dataDir: ctx.dataDir,
+        datasetHash: c.datasetHash,
+        receiptsRoot: c.receiptsRoot,
+        keys: [],
+        receiptIds: [args.receiptId],
+      });
+      const found = res.available ? res.proofs[0] : null;
+      return found ? inclusionOf(c, found) : null;
     },
   },
 
   Receipt: {
     epochVerdict: async (r: ReceiptRow, _: unknown, ctx: GraphqlContext) => {
-      const found = await indexOf(ctx, r.epoch);
-      const hit = found?.index.byKey(r.sessionId, r.supporter, r.seq);
+      const hit = await receiptLookups(ctx).load(r);
       if (!hit) return null;
-      const v = hit.verdict;
+      const v = hit.found.verdict;
       return {
         receiptId: v.id,
         status: v.status,
@@ -111,10 +162,8 @@ export const receiptResolvers = {
       };
     },
     inclusion: async (r: ReceiptRow, _: unknown, ctx: GraphqlContext) => {
-      const found = await indexOf(ctx, r.epoch);
-      const hit = found?.index.byKey(r.sessionId, r.supporter, r.seq);
-      if (!found || !hit || hit.leafIndex < 0) return null;
-      return inclusionOf(found.commitment, found.index, hit.leafIndex);
+      const hit = await receiptLookups(ctx).load(r);
+      return hit?.found.inclusion ? inclusionOf(hit.commitment, hit.found.inclusion) : null;
     },
   },
 

@@ -209,6 +209,18 @@ for (const backend of testBackends()) {
         expect(r.epochVerdict).to.equal(null);
         expect(r.inclusion).to.equal(null);
       }
+      // a stored receiptsRoot the dataset does not rebuild: no verdict nor proof is served against it
+      const { rows } = await db.query<{ r: Uint8Array }>("SELECT receipts_root AS r FROM epoch_state WHERE epoch = 1");
+      await db.query("UPDATE epoch_state SET receipts_root = $1 WHERE epoch = 1", [Buffer.alloc(32, 7)]);
+      try {
+        for (const r of await allReceipts(nodes[0]!, 1)) {
+          expect(r.epochVerdict).to.equal(null);
+          expect(r.inclusion).to.equal(null);
+        }
+      } finally {
+        await db.query("UPDATE epoch_state SET receipts_root = $1 WHERE epoch = 1", [rows[0]!.r]);
+      }
+      expect((await allReceipts(nodes[0]!, 1))[0].inclusion).to.not.equal(null);
       const none = await data(`query($r: Bytes!) { receiptInclusion(epoch: 0, receiptId: $r) { leaf } }`, {
         r: `0x${"11".repeat(32)}`,
       });
