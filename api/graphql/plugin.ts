@@ -13,6 +13,7 @@ import { createSchema, createYoga, type Plugin } from "graphql-yoga";
 import type { ExecutionArgs, GraphQLError } from "graphql";
 import { definePlugin } from "../plugins/define.ts";
 import { createLedgerEvents, type LedgerEvents } from "./events.ts";
+import { createFastQuery } from "./fast-path.ts";
 import { useInputErrorCodes } from "./input-errors.ts";
 import { DEFAULT_LIMITS, queryLimitsRule, type QueryLimits } from "./limits.ts";
 import { createLoaders } from "./loaders.ts";
@@ -34,6 +35,8 @@ declare module "fastify" {
   interface FastifyInstance {
     /** Live ledger events: publish indexer steps, subscribe in GraphQL subscriptions. */
     ledgerEvents: LedgerEvents;
+    /** Counters of `POST /graphql`'s fast path (fast-path.ts). */
+    graphqlFastPath: { served: number };
   }
 }
 
@@ -76,7 +79,11 @@ export default definePlugin(
       },
     });
 
+    const fastQuery = createFastQuery(yoga);
+    app.decorate("graphqlFastPath", fastQuery.stats);
     const handle = async (req: FastifyRequest, reply: FastifyReply) => {
+      const fast = await fastQuery(req, reply);
+      if (fast !== null) return reply.header("content-type", "application/json; charset=utf-8").send(fast);
       const res = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
       res.headers.forEach((value, key) => void reply.header(key, value));
       if (res.headers.get("content-type")?.startsWith("text/html"))

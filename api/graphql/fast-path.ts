@@ -1,0 +1,85 @@
+/**
+ * The fast path of `POST /graphql` for its most common request: a JSON query (not a mutation or
+ * subscription) from a client that accepts `application/json`, which parses, validates and
+ * executes without an error. It runs yoga's own envelop (`yoga.getEnveloped`: the same schema,
+ * parser and validation cache, query limits, masked errors, context) but skips yoga's HTTP layer
+ * (Fetch Request/Response objects, request parsers, result processors), which cost more than
+ * executing the supporter query itself.
+ *
+ * Everything else returns `null` and goes through yoga unchanged: GET, other media types, an
+ * `Origin` header (yoga's CORS answers those), unknown body fields, mutations, subscriptions,
+ * and any result with errors or extensions: a query has no side effects, so yoga executing it
+ * again yields yoga's exact error response (codes, masking, status).
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import {
+  getOperationAST,
+  OperationTypeNode,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from "graphql";
+
+type Enveloped = {
+  schema: GraphQLSchema;
+  parse(query: string): DocumentNode;
+  validate(schema: GraphQLSchema, document: DocumentNode): readonly unknown[];
+  contextFactory(): unknown;
+  execute(args: {
+    schema: GraphQLSchema;
+    document: DocumentNode;
+    contextValue: unknown;
+    variableValues?: Record<string, unknown> | null;
+    operationName?: string | null;
+  }): unknown;
+};
+
+export type FastQueryYoga = { getEnveloped(context: Record<string, unknown>): unknown };
+
+const BODY_KEYS = new Set(["query", "variables", "operationName"]);
+
+/** `application/json` accepted (or anything): yoga would answer `application/json; charset=utf-8`. */
+function acceptsJson(accept: string | undefined): boolean {
+  return accept === undefined || accept === "*/*" || accept.startsWith("application/json");
+}
+
+/** The JSON response body of a fast-path query, or null for yoga to handle the request. */
+export function createFastQuery(yoga: FastQueryYoga) {
+  const stats = { served: 0 };
+  const fastQuery = async (req: FastifyRequest, reply: FastifyReply): Promise<string | null> => {
+    if (req.method !== "POST" || req.headers.origin !== undefined || !acceptsJson(req.headers.accept)) return null;
+    if (!req.headers["content-type"]?.startsWith("application/json")) return null;
+    const body = req.body as Record<string, unknown> | null | undefined;
+    if (typeof body !== "object" || body === null || typeof body.query !== "string") return null;
+    for (const key in body) if (!BODY_KEYS.has(key)) return null;
+    const { variables, operationName } = body;
+    if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables)))
+      return null;
+    if (operationName !== undefined && operationName !== null && typeof operationName !== "string") return null;
+    const params = { query: body.query, variables, operationName };
+
+    // `request`: yoga's envelop plugins read only its method (usePreventMutationViaGET, which
+    // also gives parse errors their GRAPHQL_PARSE_FAILED code before the parser cache keeps them).
+    const env = yoga.getEnveloped({ req, reply, params, request: { method: "POST" } }) as Enveloped;
+    let document: DocumentNode;
+    try {
+      document = env.parse(body.query);
+    } catch {
+      return null;
+    }
+    if (env.validate(env.schema, document).length > 0) return null;
+    if (getOperationAST(document, operationName ?? undefined)?.operation !== OperationTypeNode.QUERY) return null;
+    const result = (await env.execute({
+      schema: env.schema,
+      document,
+      contextValue: await env.contextFactory(),
+      variableValues: variables as Record<string, unknown> | null | undefined,
+      operationName: operationName ?? null,
+    })) as ExecutionResult | AsyncIterable<unknown>;
+    if (Symbol.asyncIterator in result || result.errors !== undefined || result.extensions !== undefined) return null;
+    stats.served++;
+    return JSON.stringify({ data: result.data });
+  };
+  /** How many requests the fast path answered (tests, metrics). */
+  return Object.assign(fastQuery, { stats });
+}
