@@ -9,6 +9,7 @@ import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
+import { createClient } from "graphql-ws";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
 import type { Db } from "../../db/types.ts";
 import { testBackends } from "../../test/helpers/db.ts";
@@ -158,6 +159,23 @@ for (const backend of testBackends()) {
       expect(refused[0]).to.include({ code: "UNAUTHORIZED", scope: "admin:epochs", apiKeyId: null });
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).to.include('ledger_auth_refusals_total{code="UNAUTHORIZED",scope="admin:epochs"} 2');
+    });
+
+    it("error: over WebSocket (graphql-ws) without the key's header a mutation is UNAUTHENTICATED too", async () => {
+      const before = await auditCount();
+      const ws = createClient({ url: `${base.replace("http", "ws")}/graphql`, webSocketImpl: WebSocket, lazy: false });
+      try {
+        const result = await new Promise<any>((resolve, reject) => {
+          ws.subscribe(
+            { query: CLOSE, variables: { e: String(yesterday) } },
+            { next: resolve, error: reject, complete: () => {} },
+          );
+        });
+        expect(result.errors?.[0]?.extensions?.code).to.equal("UNAUTHENTICATED");
+      } finally {
+        await ws.dispose();
+      }
+      expect(await auditCount()).to.equal(before);
     });
 
     it("error: a key without the scope gets FORBIDDEN, nothing is written, the refusal names the key", async () => {
