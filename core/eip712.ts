@@ -397,13 +397,22 @@ export function hashTypedMessageBytes<T extends PrimaryType>(
   return keccakScratch.slice(0, 32);
 }
 
-/** {@link hashTypedMessageBytes} as hex. */
+const digestHexView = Buffer.from(keccakScratch.buffer, keccakScratch.byteOffset, 32);
+
+/** {@link hashTypedMessageBytes} as hex (encoded straight from the hash scratch: no copy). */
 export function hashTypedMessage<T extends PrimaryType>(
   domain: RewardsDomain,
   primaryType: T,
   message: Messages[T],
 ): Hex {
-  return bytesToHex(hashTypedMessageBytes(domain, primaryType, message));
+  const separator = hashDomain(domain);
+  encodeStructInScratch(primaryType, message);
+  scratch.copyWithin(34, 0, 32);
+  scratch[0] = 0x19;
+  scratch[1] = 0x01;
+  scratch.set(separator, 2);
+  keccakInPlace(66);
+  return `0x${digestHexView.toString("hex")}`;
 }
 
 /** Digest of a `SessionGrant` (hex). */

@@ -8,6 +8,7 @@ import {
   type Signed,
   InvalidMessageError,
   bytesToHex,
+  hashTypedMessage,
   hashTypedMessageBytes,
 } from "./eip712.ts";
 import { InvalidSignatureError, type Secp256k1Backend, defaultBackend, recoverDigestSigner } from "./signature.ts";
@@ -153,7 +154,7 @@ export function trustedTypedMessages<T extends PrimaryType>(
     const message = items[i]!.message;
     let digest: Hex;
     try {
-      digest = bytesToHex(hashTypedMessageBytes(domain, primaryType, message));
+      digest = hashTypedMessage(domain, primaryType, message);
     } catch (err) {
       if (!(err instanceof InvalidMessageError)) throw err;
       results[i] = { valid: false, digest: null, signer: null, error: "MALFORMED_MESSAGE" };
