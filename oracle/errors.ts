@@ -62,6 +62,16 @@ export class EpochStateError extends BaseError {
   }
 }
 
+/** A transaction this oracle sent was mined and reverted (fatal unless the chain shows why it no longer matters). */
+export class TransactionRevertedError extends BaseError {
+  override name = "TransactionRevertedError";
+  readonly txHash: string;
+  constructor(what: string, txHash: string) {
+    super(`${what} transaction ${txHash} reverted.`);
+    this.txHash = txHash;
+  }
+}
+
 /** A chain call failed in a way that may pass (timeout, rate limit, dropped connection). */
 export class RpcError extends BaseError {
   override name = "RpcError";

@@ -420,6 +420,94 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         expect((await expectWhole(db)).status).to.equal("FINALIZED");
       });
 
+      it("behavior: replacements exhausted (nothing mined) → retryable, SIGNED kept; the last replacement lands later and the next run records it, one proposal", async () => {
+        const { db, ctx } = await scenario({ bumpAfterMs: 150 });
+        await toComputed(ctx);
+        await advanceEpoch(ctx, EPOCH);
+        const before = rpc.calls.length;
+        await c.publicClient.request({ method: "evm_setAutomine" as never, params: [false] as never });
+        try {
+          const err = await advanceEpoch(ctx, EPOCH).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(isRetryable(err), `retryable: ${err instanceof Error ? err.message : "?"}`).to.equal(true);
+          expect((await expectWhole(db)).status).to.equal("SIGNED");
+          const sends = rpc.calls.slice(before).filter((k) => k.method === "eth_sendRawTransaction");
+          expect(sends).to.have.length(5); // the first and 4 replacements
+          const last = keccak256(sends.at(-1)!.params[0] as Hex);
+          // the next run starts while the last replacement still waits, then a block is mined
+          const next = advanceEpoch(ctx, EPOCH).then(
+            (step) => step,
+            (e: unknown) => e,
+          );
+          await new Promise((r) => setTimeout(r, 200));
+          await mine();
+          const outcome = await next;
+          if (outcome instanceof Error) {
+            expect(isRetryable(outcome), outcome.message).to.equal(true);
+            await advanceEpoch(ctx, EPOCH);
+          }
+          const row = await expectWhole(db);
+          expect(row.status).to.equal("POSTED");
+          const props = await proposals();
+          expect(props).to.have.length(1);
+          expect(props[0]!.tx).to.equal(last);
+          expect(row.proposeTx).to.equal(last);
+        } finally {
+          await c.publicClient.request({ method: "evm_setAutomine" as never, params: [true] as never });
+        }
+        await runOnce(ctx);
+        expect((await expectWhole(db)).status).to.equal("FINALIZED");
+      });
+
+      it("behavior: another proposer's identical proposeRoot lands first, ours reverts → the chain is read, the root taken as done and the landed tx recorded", async () => {
+        const { db, ctx } = await scenario({ bumpAfterMs: 10_000 });
+        await toComputed(ctx);
+        await advanceEpoch(ctx, EPOCH);
+        const role = (await c.publicClient.readContract({
+          address: c.distributor,
+          abi: c.abi,
+          functionName: "PROPOSER_ROLE",
+        })) as Hex;
+        await c.publicClient.waitForTransactionReceipt({
+          hash: await c.admin.writeContract({
+            address: c.distributor,
+            abi: c.abi,
+            functionName: "grantRole",
+            args: [role, c.admin.account.address],
+          }),
+        });
+        const before = rpc.calls.length;
+        await c.publicClient.request({ method: "evm_setAutomine" as never, params: [false] as never });
+        try {
+          const pending = advanceEpoch(ctx, EPOCH);
+          const sends = () => rpc.calls.slice(before).filter((k) => k.method === "eth_sendRawTransaction");
+          for (let i = 0; sends().length < 1; i++) {
+            expect(i, "proposeRoot was sent").to.be.lessThan(200);
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          const ours = parseTransaction(sends()[0]!.params[0] as Hex);
+          const theirs = await c.admin.sendTransaction({
+            to: c.distributor,
+            data: ours.data!,
+            gas: 1_000_000n,
+            maxFeePerGas: ours.maxFeePerGas! * 3n,
+            maxPriorityFeePerGas: ours.maxPriorityFeePerGas! * 3n,
+          });
+          await mine();
+          expect((await pending).moved).to.equal(true);
+          const mined = await c.publicClient.getTransactionReceipt({ hash: keccak256(sends()[0]!.params[0] as Hex) });
+          expect(mined.status, "our proposeRoot reverted").to.equal("reverted");
+          const row = await expectWhole(db);
+          expect(row.status).to.equal("POSTED");
+          expect(row.proposeTx).to.equal(theirs);
+          expect((await proposals()).map((p) => p.tx)).to.deep.equal([theirs]);
+        } finally {
+          await c.publicClient.request({ method: "evm_setAutomine" as never, params: [true] as never });
+        }
+      });
+
       it("behavior: with confirmations = 3, POSTED is recorded only at the 3rd block — also for a proposal found on-chain after a lost receipt", async () => {
         const settle = () => new Promise((r) => setTimeout(r, 300));
         const watch = (p: Promise<unknown>) => {

@@ -9,6 +9,7 @@ import {
   InsufficientFundingError,
   OracleConfigError,
   RpcError,
+  TransactionRevertedError,
 } from "../errors.ts";
 
 /**
@@ -179,10 +180,21 @@ export async function proposeEpochRoot(chain: OracleChain, p: ProposeParameters)
     throw err;
   }
   crashPoint("post:before-send");
-  const receipt = await submit(chain, "proposeRoot", {
-    to: chain.distributor,
-    data: encodeFunctionData({ abi, functionName: "proposeRoot", args }),
-  });
+  let receipt: Mined;
+  try {
+    receipt = await submit(chain, "proposeRoot", {
+      to: chain.distributor,
+      data: encodeFunctionData({ abi, functionName: "proposeRoot", args }),
+    });
+  } catch (err) {
+    // An earlier transaction of ours (given up on as stuck, mined later) may have proposed first.
+    if (err instanceof TransactionRevertedError) {
+      const now = await readEpochRecord(chain, epochRoot.epoch);
+      if (now.root === ours && (now.status === "Pending" || now.status === "Finalized"))
+        return proposeEpochRoot(chain, p);
+    }
+    throw err;
+  }
   crashPoint("post:after-send");
   const after = await readEpochRecord(chain, epochRoot.epoch);
   if (after.root !== ours || after.status === "None")
@@ -233,10 +245,18 @@ export async function finalizeEpochRoot(
     if (revert?.name === "EpochNotPending") return finalizeEpochRoot(chain, chainEpoch, ourRoot);
     throw err;
   }
-  const receipt = await submit(chain, "finalize", {
-    to: chain.distributor,
-    data: encodeFunctionData({ abi, functionName: "finalize", args: [chainEpoch] }),
-  });
+  let receipt: Mined;
+  try {
+    receipt = await submit(chain, "finalize", {
+      to: chain.distributor,
+      data: encodeFunctionData({ abi, functionName: "finalize", args: [chainEpoch] }),
+    });
+  } catch (err) {
+    // Finalized meanwhile (anyone may finalize, or an earlier transaction of ours landed late).
+    if (err instanceof TransactionRevertedError && (await readEpochRecord(chain, chainEpoch)).status === "Finalized")
+      return { kind: "finalized", txHash: null };
+    throw err;
+  }
   crashPoint("finalize:after-send");
   return { kind: "finalized", txHash: receipt.hash };
 }
@@ -290,7 +310,8 @@ async function submit(chain: OracleChain, what: string, call: { to: Hex; data: H
   const [chainId, nonce, gas, estimate] = await Promise.all([
     wallet.chain?.id ?? rpc("getChainId", () => pc.getChainId()),
     rpc("getTransactionCount", () => pc.getTransactionCount({ address: account.address, blockTag: "pending" })),
-    rpc(`estimateGas ${what}`, () => pc.estimateGas({ account, ...call })),
+    // against the pending state: refuses (retryably) while an earlier transaction of ours would make this one revert
+    rpc(`estimateGas ${what}`, () => pc.estimateGas({ account, ...call, blockTag: "pending" })),
     rpc("estimateFeesPerGas", () => pc.estimateFeesPerGas()),
   ]);
   let fees: Fees1559 = { maxFeePerGas: estimate.maxFeePerGas, maxPriorityFeePerGas: estimate.maxPriorityFeePerGas };
@@ -316,7 +337,7 @@ async function submit(chain: OracleChain, what: string, call: { to: Hex; data: H
     }
     const mined = await waitMined(chain, sent, Date.now() + (chain.bumpAfterMs ?? DEFAULT_BUMP_AFTER_MS));
     if (mined) {
-      if (!mined.success) throw new EpochStateError(`${what} transaction ${mined.hash} reverted.`);
+      if (!mined.success) throw new TransactionRevertedError(what, mined.hash);
       return waitConfirmed(chain, mined);
     }
   }
