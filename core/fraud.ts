@@ -154,6 +154,10 @@ type Work = {
   countedBytes: Bytes;
   monotonic: boolean;
   override: Override | undefined;
+  /** The supporter's registry entry (set by rule 1 when registered). */
+  node: { payout: Address; siblings: Set<Address>; beats: bigint[] | undefined } | undefined;
+  /** The checkpoint out of this receipt's stream (set by rule 3; no key lookup per receipt later). */
+  stream: StreamCheckpoint | undefined;
 };
 
 const cmpBig = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
@@ -243,6 +247,12 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
   });
   for (const list of beats.values()) list.sort(cmpBig);
 
+  // what rules 4 and 5 read of a registered supporter node, found once per receipt (rule 1)
+  type NodeInfo = { payout: Address; siblings: Set<Address>; beats: bigint[] | undefined };
+  const nodeInfo = new Map<Address, NodeInfo>();
+  for (const [node, payout] of payoutOf)
+    nodeInfo.set(node, { payout, siblings: nodesByPayout.get(payout)!, beats: beats.get(node) });
+
   // --- overrides: one per id, reject wins --------------------------------------------------------
   const overrides = new Map<string, Override>();
   for (const o of [...(parameters.overrides ?? [])].sort(
@@ -279,6 +289,8 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
       countedBytes: 0n,
       monotonic: false,
       override: undefined,
+      node: undefined,
+      stream: undefined,
     };
     if (!r || r.digest === null) {
       w.reasons |= R.MALFORMED;
@@ -307,7 +319,8 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
     else if (best === undefined) w.reasons |= R.GRANT_EXPIRED;
     else w.grant = best.grant;
     if (receipt.timestamp < epochStart || receipt.timestamp >= epochEnd) w.reasons |= R.OUT_OF_EPOCH;
-    if (!payoutOf.has(w.supporter)) w.reasons |= R.UNREGISTERED;
+    w.node = nodeInfo.get(w.supporter);
+    if (w.node === undefined) w.reasons |= R.UNREGISTERED;
     return w;
   });
   const isRejected = (w: Work) => (w.reasons & REJECTING_BITS) !== 0;
@@ -337,16 +350,20 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
   const checkpointIn = new Map<string, StreamCheckpoint>();
   for (const c of parameters.checkpoints ?? [])
     checkpointIn.set(streamKey(c.sessionId.toLowerCase(), c.supporter.toLowerCase()), c);
-  const streams = new Map<string, Work[]>();
+  // streams by session, then supporter: the receipts' own (shared) strings are the keys, so no
+  // key string is built per receipt
+  const streams = new Map<string, Map<string, Work[]>>();
   for (const w of unique) {
-    const key = streamKey(w.session, w.supporter);
-    let list = streams.get(key);
-    if (!list) streams.set(key, (list = []));
+    let bySupporter = streams.get(w.session);
+    if (!bySupporter) streams.set(w.session, (bySupporter = new Map<string, Work[]>()));
+    let list = bySupporter.get(w.supporter);
+    if (!list) bySupporter.set(w.supporter, (list = []));
     list.push(w);
   }
   const checkpointsOut = new Map<string, StreamCheckpoint>();
   for (const [key, c] of checkpointIn) checkpointsOut.set(key, { ...c });
-  for (const [key, list] of streams) {
+  for (const list of [...streams.values()].flatMap((m) => [...m.values()])) {
+    const key = streamKey(list[0]!.session, list[0]!.supporter);
     list.sort(
       (a, b) =>
         cmpBig(a.receipt.seq, b.receipt.seq) ||
@@ -371,24 +388,25 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
       timestamp = r.timestamp;
     }
     const first = list[0]!;
-    checkpointsOut.set(key, {
+    const out: StreamCheckpoint = {
       sessionId: first.receipt.sessionId.toLowerCase() as Hex,
       supporter: first.supporter,
       cumulativeBytes: cumulative,
       countedBytes: prev?.countedBytes ?? 0n,
       seq,
       timestamp,
-    });
+    };
+    checkpointsOut.set(key, out);
+    for (const w of list) w.stream = out;
   }
 
   // --- 4, 5. self-dealing and offline -------------------------------------------------------------
   for (const w of unique) {
     if (!w.monotonic) continue;
-    const payout = payoutOf.get(w.supporter)!;
-    if (w.viewer === w.supporter || w.viewer === payout || nodesByPayout.get(payout)?.has(w.viewer))
+    const node = w.node!;
+    if (w.viewer === w.supporter || w.viewer === node.payout || node.siblings.has(w.viewer))
       w.reasons |= R.SELF_DEALING;
-    if (!isOnline(beats.get(w.supporter), w.receipt.timestamp, rules.offlineToleranceSeconds))
-      w.reasons |= R.NODE_OFFLINE;
+    if (!isOnline(node.beats, w.receipt.timestamp, rules.offlineToleranceSeconds)) w.reasons |= R.NODE_OFFLINE;
   }
 
   // --- 6. bitrate, per session over all supporters ------------------------------------------------
@@ -474,10 +492,7 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
     return verdict;
   });
 
-  for (const w of unique) {
-    const c = checkpointsOut.get(streamKey(w.session, w.supporter))!;
-    c.countedBytes += w.countedBytes;
-  }
+  for (const w of unique) w.stream!.countedBytes += w.countedBytes;
   const checkpoints = [...checkpointsOut.values()].sort(
     (a, b) => cmpStr(a.sessionId, b.sessionId) || cmpStr(a.supporter, b.supporter),
   );
