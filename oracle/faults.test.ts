@@ -94,9 +94,9 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
   /** The oracle's chain, through the proxy; no transport-level retries, so the oracle sees each fault. */
   function oracleChain(
     d: DeployedChain,
-    o: { confirmations?: number; bumpAfterMs?: number; confirmTimeoutMs?: number } = {},
+    o: { confirmations?: number; bumpAfterMs?: number; confirmTimeoutMs?: number; retryCount?: number } = {},
   ): OracleChain {
-    const transport = http(rpc.url, { retryCount: 0, timeout: CLIENT_TIMEOUT_MS });
+    const transport = http(rpc.url, { retryCount: o.retryCount ?? 0, retryDelay: 50, timeout: CLIENT_TIMEOUT_MS });
     return {
       publicClient: createPublicClient({
         chain: hardhatChain,
@@ -317,6 +317,24 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
           expect(finalized.status).to.equal("success");
         });
       }
+
+      it("behavior: the transport retries a send whose response was lost after it was mined ('nonce too low') → our tx is found, POSTED once, no error", async () => {
+        const { db, ctx } = await scenario({ retryCount: 1 });
+        await toComputed(ctx);
+        await advanceEpoch(ctx, EPOCH);
+        const before = rpc.calls.length;
+        const armed = rpc.fail({ method: "eth_sendRawTransaction", fault: { kind: "drop", drop: "http500" } });
+        const step = await advanceEpoch(ctx, EPOCH);
+        expect(armed.fired()).to.equal(1);
+        expect(step.moved).to.equal(true);
+        const sends = rpc.calls.slice(before).filter((k) => k.method === "eth_sendRawTransaction");
+        expect(sends, "viem re-sent the same raw transaction").to.have.length(2);
+        expect(sends[1]!.params[0]).to.equal(sends[0]!.params[0]);
+        const row = await expectWhole(db);
+        expect(row.status).to.equal("POSTED");
+        expect(row.proposeTx).to.equal(keccak256(sends[0]!.params[0] as Hex));
+        expect((await proposals()).map((p) => p.tx)).to.deep.equal([row.proposeTx]);
+      });
 
       it("behavior: every receipt poll lost after proposeRoot was mined → retryable error, SIGNED kept; the retry reads the chain, one proposal", async () => {
         const { db, ctx } = await scenario({ bumpAfterMs: 300 });

@@ -320,6 +320,8 @@ async function submit(chain: OracleChain, what: string, call: { to: Hex; data: H
     if (attempt > 0) fees = bumpFees(fees, await pc.estimateFeesPerGas().catch(() => fees));
     const raw = await account.signTransaction({ type: "eip1559", chainId, nonce, gas, ...call, ...fees });
     sent.push(keccak256(raw));
+    let deadline = Date.now() + (chain.bumpAfterMs ?? DEFAULT_BUMP_AFTER_MS);
+    let nonceTaken: unknown;
     try {
       // The node's answer (the hash) is not trusted: we know the hash.
       await pc.request({ method: "eth_sendRawTransaction", params: [raw] });
@@ -327,19 +329,22 @@ async function submit(chain: OracleChain, what: string, call: { to: Hex; data: H
       // No answer (timeout, reset, 5xx, malformed body): the node may hold the transaction, so
       // poll for it as if sent. A refusal (a JSON-RPC error object) of a replacement leaves the
       // earlier transactions standing; of the first transaction it is thrown (the nonce taken
-      // meanwhile: retryable, the next run reads the chain and takes a fresh nonce).
+      // by another transaction: retryable, the next run reads the chain and takes a fresh nonce).
       const refusal = nodeErrorOf(err);
       const message = refusal ? `${refusal.shortMessage} ${refusal.details}` : "";
       if (attempt === 0 && refusal && !ALREADY_KNOWN.test(message)) {
-        if (NONCE_TAKEN.test(message)) throw new RpcError(`send ${what}`, err);
-        throw mapChainError(`send ${what}`, err);
+        if (!NONCE_TAKEN.test(message)) throw mapChainError(`send ${what}`, err);
+        // Taken by this very transaction (a transport-level retry re-sent it once mined)? One look.
+        nonceTaken = err;
+        deadline = 0;
       }
     }
-    const mined = await waitMined(chain, sent, Date.now() + (chain.bumpAfterMs ?? DEFAULT_BUMP_AFTER_MS));
+    const mined = await waitMined(chain, sent, deadline);
     if (mined) {
       if (!mined.success) throw new TransactionRevertedError(what, mined.hash);
       return waitConfirmed(chain, mined);
     }
+    if (nonceTaken !== undefined) throw new RpcError(`send ${what}`, nonceTaken);
   }
   throw new RpcError(
     `wait ${what}`,
