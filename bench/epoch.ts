@@ -14,7 +14,7 @@
  * recovered on core's verify pool, all cores), so both figures are visible.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { network } from "hardhat";
 import pg from "pg";
@@ -198,6 +198,7 @@ export default async function epochBench(args: string[]): Promise<void> {
 
     // --- the epoch, end to end --------------------------------------------------------------------
     const stages: Record<string, number> = {};
+    let lastCpu = 0;
     const ctx: OracleContext = {
       db,
       chain: c.chain,
@@ -216,10 +217,24 @@ export default async function epochBench(args: string[]): Promise<void> {
       now: () => new Date(Number(end + 1n) * 1000),
       onStage: (stage, ms) => {
         stages[stage] = (stages[stage] ?? 0) + ms;
-        report({ bench: BENCH, metric: `stage.${stage}`, value: ms / 1000, unit: "s", rssMiB: Math.round(rssMiB()) });
+        // this process's CPU time since the previous stage (user + system, all its threads):
+        // on a shared machine wall time alone says little
+        const cpu = process.cpuUsage();
+        const cpuS = (cpu.user + cpu.system - lastCpu) / 1e6;
+        lastCpu = cpu.user + cpu.system;
+        report({
+          bench: BENCH,
+          metric: `stage.${stage}`,
+          value: ms / 1000,
+          unit: "s",
+          cpuS: Math.round(cpuS * 1000) / 1000,
+          rssMiB: Math.round(rssMiB()),
+        });
       },
     };
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    lastCpu = cpu0.user + cpu0.system;
     await runOnce(ctx);
     const total = (performance.now() - t0) / 1000;
     const { rows } = await db.query<{ status: string }>("SELECT status FROM epochs WHERE number = $1", [
@@ -234,6 +249,10 @@ export default async function epochBench(args: string[]): Promise<void> {
       receipts: supporters * perSupporter,
       supporters,
       db: db.kind,
+      cpuS:
+        Math.round(((process.cpuUsage().user + process.cpuUsage().system - cpu0.user - cpu0.system) / 1e6) * 1000) /
+        1000,
+      loadAvg1m: os.loadavg()[0],
       target: 20,
       meetsTarget: total <= 20,
     });

@@ -27,17 +27,20 @@ export type AggregateEpochParameters = {
 export async function aggregateEpoch(q: Queryable, p: AggregateEpochParameters): Promise<AggregatedEpoch> {
   const cards = await inputs.readRateCards(q);
   const rateCard = cards.length > 0 ? selectRateCard(cards, p.epoch) : (p.fallbackRateCard ?? DEFAULT_RATE_CARD);
-  const [receipts, grants, registrations, heartbeats, founders, checkpoints, overrides, previousLeaves] =
-    await Promise.all([
-      inputs.readReceipts(q, p.epoch),
-      inputs.readGrants(q, p.epoch),
-      inputs.readRegistrations(q, p.epoch),
-      inputs.readHeartbeats(q, p.epoch),
-      inputs.readFounders(q, p.epoch),
-      inputs.readCheckpointsBefore(q, p.epoch),
-      inputs.readOverrides(q, p.epoch),
-      inputs.readPreviousLeaves(q, p.epoch),
-    ]);
+  // the receipts first: the sessions and nodes they name scope the other reads
+  const [receipts, heartbeats, overrides, previousLeaves] = await Promise.all([
+    inputs.readReceipts(q, p.epoch),
+    inputs.readHeartbeats(q, p.epoch),
+    inputs.readOverrides(q, p.epoch),
+    inputs.readPreviousLeaves(q, p.epoch),
+  ]);
+  const scope = inputs.scopeOf(receipts);
+  const [grants, registrations, founders, checkpoints] = await Promise.all([
+    inputs.readGrants(q, scope),
+    inputs.readRegistrations(q, p.epoch, scope),
+    inputs.readFounders(q, p.epoch, scope),
+    inputs.readCheckpointsBefore(q, p.epoch, scope),
+  ]);
   return {
     chainEpoch: p.chainEpoch,
     flagOverrides: overrides,
