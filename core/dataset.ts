@@ -29,6 +29,7 @@ import {
 } from "./canonical-signed.ts";
 import type { Shape } from "./canonical-signed.ts";
 import { fastReceiptLine, fastSignedLine } from "./parse-lines.ts";
+import type { Interner } from "./parse-lines.ts";
 
 const SIGNED_SHAPES: Record<string, Shape> = {
   registration: REGISTRATION_SHAPE,
@@ -457,6 +458,7 @@ export function parseDataset(lines: Iterable<string>): EpochDataset {
   const rows: Record<string, Record<string, unknown>[]> = {};
   const receipts: ReceiptSubmission[] = [];
   const verdicts: ReceiptVerdict[] = [];
+  const strings: Interner = new Map();
   let n = 0;
   for (const raw of lines) {
     n++;
@@ -471,7 +473,7 @@ export function parseDataset(lines: Iterable<string>): EpochDataset {
     // anything else through the generic reviver: the same values either way.
     const t = obj.t;
     if (t === "receipt") {
-      const fast = fastReceiptLine(obj, verdicts.length);
+      const fast = fastReceiptLine(obj, verdicts.length, strings);
       if (fast) {
         receipts.push(fast.receipt);
         verdicts.push(fast.verdict);
