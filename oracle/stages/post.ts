@@ -69,7 +69,11 @@ export async function chainTime(chain: OracleChain): Promise<bigint> {
   return block.timestamp;
 }
 
-/** The reason of the last `RootVetoed` of an epoch ("" when none is found). */
+/**
+ * The reason of the last `RootVetoed` of an epoch the contract says is vetoed. No such event is
+ * the RPC's inconsistency (a lagging or load-balanced node): a retryable `RpcError`, so an empty
+ * reason is never recorded as the guardian's.
+ */
 export async function readVetoReason(chain: OracleChain, chainEpoch: bigint): Promise<string> {
   const logs = await rpc("getContractEvents", () =>
     chain.publicClient.getContractEvents({
@@ -82,7 +86,9 @@ export async function readVetoReason(chain: OracleChain, chainEpoch: bigint): Pr
     }),
   );
   const last = logs.at(-1);
-  return last ? last.args.reason : "";
+  if (!last)
+    throw new RpcError("getContractEvents", new Error(`no RootVetoed event for vetoed chain epoch ${chainEpoch}`));
+  return last.args.reason;
 }
 
 /**
