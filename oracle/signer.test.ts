@@ -49,6 +49,7 @@ for (const backend of testBackends()) {
     let expected: EpochRoot;
     let file: string;
     let pool: VerifyPool;
+    let aggregatedReceipts: readonly object[];
     const dataDir = mkdtempSync(path.join(tmpdir(), "signer-test-"));
     before(async () => {
       pool = createVerifyPool({ size: 2 });
@@ -65,6 +66,7 @@ for (const backend of testBackends()) {
         budgetMicroUsd: 10n ** 12n,
         heartbeatSlotSeconds: 60n,
       });
+      aggregatedReceipts = aggregated.inputs.receipts;
       const built = await buildEpoch({ chainEpoch: 1n, computed: computeEpoch({ aggregated }), dataDir });
       file = built.file;
       dataset = new Uint8Array(readFileSync(file));
@@ -155,6 +157,12 @@ for (const backend of testBackends()) {
       const root: Hex = `0x${"11".repeat(32)}`;
       const r = checkEpoch({ dataset, expected: { ...expected, root }, domain });
       expect(!r.ok && r.report).to.match(/^root differs/);
+    });
+
+    it("behavior: the aggregate stage reads the receipts already in the dataset's canonical order", () => {
+      const keys = aggregatedReceipts.map((r) => canonicalJson(r));
+      expect(keys.length).to.be.greaterThan(10);
+      expect(keys).to.deep.equal([...keys].sort());
     });
 
     it("behavior: the dataset round-trips through core (parse → recomputeEpoch → same hash)", () => {

@@ -19,10 +19,14 @@ import { buf, hex } from "./sql.ts";
  */
 
 /**
- * The epoch's receipts. Hex is encoded by PostgreSQL (`'0x' || encode(…)`: one string per
- * field, no Buffer round trip), rows come grouped by stream so the session, supporter and
- * viewer strings repeated along a stream are shared (one copy per stream, not per receipt:
- * at a million receipts that is ~200 MB less); core sorts them canonically.
+ * The epoch's receipts, in the dataset's canonical order (core's `canonicalizeInputs` then
+ * only checks it, one comparison a receipt, instead of sorting a million): by the canonical
+ * JSON's key order — cumulativeBytes, seq, sessionId, supporter, timestamp, viewer, then the
+ * signature — with numbers compared as their decimal text and bytea as bytes (= its lower-case
+ * hex), both in the "C" collation, exactly as core compares them (core/canonical-signed.ts).
+ * Hex is encoded by PostgreSQL (`'0x' || encode(…)`: one string per field, no Buffer round
+ * trip); the session, supporter and viewer strings, repeated along a stream, are shared (one
+ * copy each, not one per receipt: ~200 MB less at a million receipts).
  */
 export async function readReceipts(q: Queryable, epoch: bigint): Promise<SignedReceipt[]> {
   const { rows } = await q.query<{
@@ -37,23 +41,26 @@ export async function readReceipts(q: Queryable, epoch: bigint): Promise<SignedR
     `SELECT '0x' || encode(session_id, 'hex') AS session_id, '0x' || encode(supporter, 'hex') AS supporter,
             '0x' || encode(viewer, 'hex') AS viewer, seq, cumulative_bytes, timestamp,
             '0x' || encode(signature, 'hex') AS signature
-       FROM receipts WHERE epoch = $1 ORDER BY session_id, supporter, viewer, seq`,
+       FROM receipts WHERE epoch = $1
+      ORDER BY cumulative_bytes::text COLLATE "C", seq::text COLLATE "C", session_id, supporter,
+               timestamp::text COLLATE "C", viewer, signature`,
     [epoch.toString()],
   );
+  const shared = new Map<string, string>();
+  const share = <T extends string>(v: T): T => {
+    const seen = shared.get(v);
+    if (seen !== undefined) return seen as T;
+    shared.set(v, v);
+    return v;
+  };
   const out = new Array<SignedReceipt>(rows.length);
-  let sessionId = "" as Hex;
-  let supporter = "" as Address;
-  let viewer = "" as Address;
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    if (r.session_id !== sessionId) sessionId = r.session_id;
-    if (r.supporter !== supporter) supporter = r.supporter;
-    if (r.viewer !== viewer) viewer = r.viewer;
     out[i] = {
       message: {
-        sessionId,
-        supporter,
-        viewer,
+        sessionId: share(r.session_id),
+        supporter: share(r.supporter),
+        viewer: share(r.viewer),
         seq: r.seq,
         cumulativeBytes: r.cumulative_bytes,
         timestamp: r.timestamp,
