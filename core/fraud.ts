@@ -9,6 +9,7 @@ import {
   type SignedSessionGrant,
   type SignedSupporterRegistration,
 } from "./eip712.ts";
+import { toLower } from "./lower.ts";
 import { BPS_DENOMINATOR, type Bps, type Bytes } from "./units.ts";
 import {
   REASONS,
@@ -162,7 +163,7 @@ type Work = {
 
 const cmpBig = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 const cmpStr = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const lower = (a: string) => a.toLowerCase() as Address;
+const lower = (a: string) => toLower(a) as Address;
 const REASON_ORDER = Object.keys(REASONS) as ReasonCode[];
 const REJECTING = REASON_ORDER.filter((r) => REASONS[r].status === "rejected");
 const FLAGGING = REASON_ORDER.filter((r) => REASONS[r].status === "flagged");
@@ -228,7 +229,7 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
   parameters.grants.forEach((g, i) => {
     const r = grantResults[i];
     if (!r?.valid || r.digest === null) return;
-    const key = g.message.sessionId.toLowerCase();
+    const key = toLower(g.message.sessionId);
     let list = grantsBySession.get(key);
     if (!list) grantsBySession.set(key, (list = []));
     list.push({ grant: g.message, digest: r.digest });
@@ -257,12 +258,12 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
   const overrides = new Map<string, Override>();
   for (const o of [...(parameters.overrides ?? [])].sort(
     (a, b) =>
-      cmpStr(a.receiptId.toLowerCase(), b.receiptId.toLowerCase()) ||
+      cmpStr(toLower(a.receiptId), toLower(b.receiptId)) ||
       cmpStr(a.action, b.action) ||
       cmpStr(a.by, b.by) ||
       cmpStr(a.note, b.note),
   )) {
-    const key = o.receiptId.toLowerCase();
+    const key = toLower(o.receiptId);
     const cur = overrides.get(key);
     if (!cur || (cur.action === "accept" && o.action === "reject")) overrides.set(key, o);
   }
@@ -271,14 +272,14 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
   const receiptResults =
     verified.receipts ?? verifyTypedMessages({ domain, primaryType: "Receipt", items: parameters.receipts });
   const sameDomain = (d: RewardsDomain) =>
-    d.chainId === domain.chainId && d.verifyingContract.toLowerCase() === domain.verifyingContract.toLowerCase();
+    d.chainId === domain.chainId && toLower(d.verifyingContract) === toLower(domain.verifyingContract);
   const work: Work[] = parameters.receipts.map((sub, index) => {
     const r = receiptResults[index];
     const receipt = sub.message;
     const w: Work = {
       index,
       receipt,
-      signature: typeof sub.signature === "string" ? sub.signature.toLowerCase() : "",
+      signature: typeof sub.signature === "string" ? toLower(sub.signature) : "",
       id: r?.digest ?? null,
       session: "",
       supporter: "0x",
@@ -296,7 +297,7 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
       w.reasons |= R.MALFORMED;
       return w;
     }
-    w.session = receipt.sessionId.toLowerCase();
+    w.session = toLower(receipt.sessionId);
     w.supporter = lower(receipt.supporter);
     w.viewer = lower(receipt.viewer);
     if (sub.domain && !sameDomain(sub.domain)) w.reasons |= R.WRONG_DOMAIN;
@@ -349,7 +350,7 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
   const streamKey = (session: string, supporter: string) => `${session}|${supporter}`;
   const checkpointIn = new Map<string, StreamCheckpoint>();
   for (const c of parameters.checkpoints ?? [])
-    checkpointIn.set(streamKey(c.sessionId.toLowerCase(), c.supporter.toLowerCase()), c);
+    checkpointIn.set(streamKey(toLower(c.sessionId), toLower(c.supporter)), c);
   // streams by session, then supporter: the receipts' own (shared) strings are the keys, so no
   // key string is built per receipt
   const streams = new Map<string, Map<string, Work[]>>();
@@ -389,7 +390,7 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
     }
     const first = list[0]!;
     const out: StreamCheckpoint = {
-      sessionId: first.receipt.sessionId.toLowerCase() as Hex,
+      sessionId: toLower(first.receipt.sessionId) as Hex,
       supporter: first.supporter,
       cumulativeBytes: cumulative,
       countedBytes: prev?.countedBytes ?? 0n,
@@ -412,7 +413,7 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
   // --- 6. bitrate, per session over all supporters ------------------------------------------------
   const priorBySession = new Map<string, Bytes>();
   for (const c of checkpointIn.values()) {
-    const s = c.sessionId.toLowerCase();
+    const s = toLower(c.sessionId);
     priorBySession.set(s, (priorBySession.get(s) ?? 0n) + c.countedBytes);
   }
   const bySession = new Map<string, Work[]>();

@@ -6,6 +6,7 @@ import type { Address, Hex } from "./eip712.ts";
 import { evaluateEpoch } from "./fraud.ts";
 import { NoRateCardError, rateCardHash, validateRateCard } from "./ratecard.ts";
 import { buildReceiptsTree } from "./receipts-tree.ts";
+import { toLower } from "./lower.ts";
 import { buildTree } from "./tree.ts";
 import type { TreeEntry } from "./tree.ts";
 import { BPS_DENOMINATOR } from "./units.ts";
@@ -157,7 +158,7 @@ function computeCanonical(inputs: EpochInputs, verified: EpochVerifiedSignatures
     rules: inputs.rules,
     verified,
   });
-  const payoutOf = new Map(fraud.registry.map((r) => [r.node.toLowerCase(), r.payout.toLowerCase() as Address]));
+  const payoutOf = new Map(fraud.registry.map((r) => [toLower(r.node), toLower(r.payout) as Address]));
 
   // uptime per registered node
   const interval = inputs.heartbeatIntervalSeconds > 0n ? inputs.heartbeatIntervalSeconds : 1n;
@@ -165,7 +166,7 @@ function computeCanonical(inputs: EpochInputs, verified: EpochVerifiedSignatures
   const slotsUp = new Map<string, Set<bigint>>();
   const heartbeatResults = verified.heartbeats;
   inputs.heartbeats.forEach((h, i) => {
-    const node = h.message.node.toLowerCase();
+    const node = toLower(h.message.node);
     const ts = h.message.timestamp;
     if (!heartbeatResults[i]!.valid || !payoutOf.has(node) || ts < epochStart || ts >= epochEnd) return;
     let set = slotsUp.get(node);
@@ -190,7 +191,7 @@ function computeCanonical(inputs: EpochInputs, verified: EpochVerifiedSignatures
   const counted: { receiptId: Hex; countedBytes: Bytes }[] = [];
   fraud.verdicts.forEach((v, i) => {
     if (v.id !== null && v.countedBytes > 0n) counted.push({ receiptId: v.id, countedBytes: v.countedBytes });
-    const node = String(inputs.receipts[i]!.message?.supporter ?? "").toLowerCase();
+    const node = toLower(String(inputs.receipts[i]!.message?.supporter ?? ""));
     const payout = payoutOf.get(node);
     if (payout === undefined) return;
     let acc = accounts.get(payout);
@@ -216,7 +217,7 @@ function computeCanonical(inputs: EpochInputs, verified: EpochVerifiedSignatures
   });
 
   const founders = new Set(inputs.founders);
-  const previous = new Map(inputs.previousLeaves.map((l) => [l.account.toLowerCase(), l.amount]));
+  const previous = new Map(inputs.previousLeaves.map((l) => [toLower(l.account), l.amount]));
   // best uptime of each account's nodes (for accounts without counted bytes), in one pass
   const bestUptime = new Map<Address, bigint>();
   for (const [node, payout] of payoutOf)
@@ -257,8 +258,8 @@ function computeCanonical(inputs: EpochInputs, verified: EpochVerifiedSignatures
     verdicts: fraud.verdicts,
     uptime,
     registry: fraud.registry.map((r) => ({
-      node: r.node.toLowerCase() as Address,
-      payout: r.payout.toLowerCase() as Address,
+      node: toLower(r.node) as Address,
+      payout: toLower(r.payout) as Address,
     })),
     statements,
     summary,
