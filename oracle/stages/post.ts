@@ -29,13 +29,19 @@ const STATUS: ChainEpochStatus[] = ["None", "Pending", "Finalized", "Vetoed"];
 
 export type EpochRecord = { root: Hex; cumulativeTotal: bigint; validAt: bigint; status: ChainEpochStatus };
 
-export async function readEpochRecord(chain: OracleChain, chainEpoch: bigint): Promise<EpochRecord> {
+/** The contract's record of `chainEpoch`, at the latest block or at `blockNumber`. */
+export async function readEpochRecord(
+  chain: OracleChain,
+  chainEpoch: bigint,
+  blockNumber?: bigint,
+): Promise<EpochRecord> {
   const r = await rpc("epochRecord", () =>
     chain.publicClient.readContract({
       address: chain.distributor,
       abi: distributorAbi(),
       functionName: "epochRecord",
       args: [chainEpoch],
+      ...(blockNumber === undefined ? {} : { blockNumber }),
     }),
   );
   return {
@@ -129,9 +135,11 @@ export async function proposeEpochRoot(chain: OracleChain, p: ProposeParameters)
   if (record.status === "Pending" || record.status === "Finalized") {
     if (record.root !== ours) throw new ConflictingRootError(epochRoot.epoch, record.root, ours);
     const finalized = record.status === "Finalized";
-    let tx = await readProposalTx(chain, epochRoot.epoch, ours);
+    // Its transaction, best effort: an RPC may refuse a log query from block 0.
+    let tx = await readProposalTx(chain, epochRoot.epoch, ours).catch(() => undefined);
     // A proposal found on-chain counts only with the confirmations a fresh one waits for.
     if (tx && !finalized) tx = await waitConfirmed(chain, tx);
+    else if (!finalized) await waitRecordConfirmed(chain, epochRoot.epoch, ours);
     return {
       kind: "already",
       validAt: record.validAt,
@@ -359,6 +367,26 @@ async function submit(chain: OracleChain, what: string, call: { to: Hex; data: H
 }
 
 type Mined = { hash: Hex; blockNumber: bigint };
+
+/**
+ * Without the proposal's transaction: waits until the contract's record at block
+ * latest − confirmations + 1 already holds `root` (a retryable error past the deadline).
+ */
+async function waitRecordConfirmed(chain: OracleChain, chainEpoch: bigint, root: Hex): Promise<void> {
+  const need = BigInt(Math.max(1, chain.confirmations));
+  if (need === 1n) return;
+  const deadline = Date.now() + (chain.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS);
+  for (;;) {
+    const latest = await chain.publicClient.getBlockNumber({ cacheTime: 0 }).catch(() => undefined);
+    if (latest !== undefined && latest + 1n >= need) {
+      const then = await readEpochRecord(chain, chainEpoch, latest + 1n - need).catch(() => undefined);
+      if (then && then.root === root && then.status !== "None") return;
+    }
+    if (Date.now() >= deadline)
+      throw new RpcError(`confirm epoch ${chainEpoch}`, new Error(`its root has fewer than ${need} confirmations`));
+    await sleep(pollMs(chain));
+  }
+}
 
 /** The first of `hashes` with a receipt for that very hash (a receipt for another tx is garbage), by `deadline`. */
 async function waitMined(
