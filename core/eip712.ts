@@ -317,6 +317,12 @@ function writeField(primaryType: string, field: Field, value: unknown, offset: n
     case "uint256":
       if (typeof value !== "bigint" || value < 0n || value > MAX_UINT256)
         throw new InvalidMessageError(primaryType, field.name, "expected a bigint in [0, 2^256)");
+      if (value <= MAX_UINT64) {
+        // the common case (bytes, µUSD): one word, no bigint shifts
+        scratch.fill(0, offset, offset + 24);
+        scratchView.setBigUint64(offset + 24, value);
+        return;
+      }
       scratchView.setBigUint64(offset, value >> 192n);
       scratchView.setBigUint64(offset + 8, (value >> 128n) & MASK64);
       scratchView.setBigUint64(offset + 16, (value >> 64n) & MASK64);
