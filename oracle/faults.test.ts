@@ -533,6 +533,41 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         }
       });
 
+      it("behavior: someone else's finalize lands first, ours reverts → the chain is read, FINALIZED (not a fatal error)", async () => {
+        const { db, ctx } = await scenario({ bumpAfterMs: 10_000 });
+        await toComputed(ctx);
+        await advanceEpoch(ctx, EPOCH);
+        await advanceEpoch(ctx, EPOCH);
+        expect(await status(db)).to.equal("POSTED");
+        const before = rpc.calls.length;
+        await c.publicClient.request({ method: "evm_setAutomine" as never, params: [false] as never });
+        try {
+          const pending = advanceEpoch(ctx, EPOCH);
+          const sends = () => rpc.calls.slice(before).filter((k) => k.method === "eth_sendRawTransaction");
+          for (let i = 0; sends().length < 1; i++) {
+            expect(i, "finalize was sent").to.be.lessThan(200);
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          const ours = parseTransaction(sends()[0]!.params[0] as Hex);
+          await c.admin.sendTransaction({
+            to: c.distributor,
+            data: ours.data!,
+            gas: 500_000n,
+            maxFeePerGas: ours.maxFeePerGas! * 3n,
+            maxPriorityFeePerGas: ours.maxPriorityFeePerGas! * 3n,
+          });
+          await mine();
+          expect((await pending).moved).to.equal(true);
+          const mined = await c.publicClient.getTransactionReceipt({ hash: keccak256(sends()[0]!.params[0] as Hex) });
+          expect(mined.status, "our finalize reverted").to.equal("reverted");
+          const row = await expectWhole(db);
+          expect(row.status).to.equal("FINALIZED");
+          expect(row.root).to.equal(reference);
+        } finally {
+          await c.publicClient.request({ method: "evm_setAutomine" as never, params: [true] as never });
+        }
+      });
+
       it("behavior: with confirmations = 3, POSTED is recorded only at the 3rd block — also for a proposal found on-chain after a lost receipt", async () => {
         const settle = () => new Promise((r) => setTimeout(r, 300));
         const watch = (p: Promise<unknown>) => {

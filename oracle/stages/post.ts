@@ -201,11 +201,11 @@ export async function proposeEpochRoot(chain: OracleChain, p: ProposeParameters)
       data: encodeFunctionData({ abi, functionName: "proposeRoot", args }),
     });
   } catch (err) {
-    // An earlier transaction of ours (given up on as stuck, mined later) may have proposed first.
+    // Another proposal landed first: ours (an earlier tx given up on as stuck, mined later, or
+    // another proposer's) is done, a different root is the loud ConflictingRootError.
     if (err instanceof TransactionRevertedError) {
       const now = await readEpochRecord(chain, epochRoot.epoch);
-      if (now.root === ours && (now.status === "Pending" || now.status === "Finalized"))
-        return proposeEpochRoot(chain, p);
+      if (now.status === "Pending" || now.status === "Finalized") return proposeEpochRoot(chain, p);
     }
     throw err;
   }
@@ -266,9 +266,10 @@ export async function finalizeEpochRoot(
       data: encodeFunctionData({ abi, functionName: "finalize", args: [chainEpoch] }),
     });
   } catch (err) {
-    // Finalized meanwhile (anyone may finalize, or an earlier transaction of ours landed late).
-    if (err instanceof TransactionRevertedError && (await readEpochRecord(chain, chainEpoch)).status === "Finalized")
-      return { kind: "finalized", txHash: null };
+    // Finalized meanwhile (anyone may finalize, or an earlier transaction of ours landed late),
+    // or vetoed while ours was pending: what the chain now says decides.
+    if (err instanceof TransactionRevertedError && (await readEpochRecord(chain, chainEpoch)).status !== "Pending")
+      return finalizeEpochRoot(chain, chainEpoch, ourRoot);
     throw err;
   }
   crashPoint("finalize:after-send");
