@@ -114,22 +114,49 @@ for (const backend of testBackends()) {
       await db?.close();
     });
 
-    it("behavior: every write to a table the facts come from increments lifecycle_version in its transaction", async () => {
+    it("behavior: every transaction that writes a table the facts come from increments lifecycle_version at commit", async () => {
       const version = async () =>
         (await db.query<{ v: bigint }>("SELECT version AS v FROM lifecycle_version")).rows[0]!.v;
-      const writes = [
-        "UPDATE epochs SET status = status WHERE number = 5",
-        "UPDATE epoch_state SET attempt = attempt WHERE epoch = -1",
-        "DELETE FROM chain_root_proposals WHERE epoch = -1",
-        "DELETE FROM chain_root_finalizations WHERE epoch = -1",
-        "DELETE FROM chain_root_vetoes WHERE epoch = -1",
+      const writes: [string, unknown[]][] = [
+        ["UPDATE epochs SET status = status WHERE number = 5", []],
+        ["INSERT INTO epoch_state (epoch) VALUES (5)", []],
+        ["DELETE FROM epoch_state WHERE epoch = 5", []],
       ];
-      for (const sql of writes) {
+      for (const [sql, params] of writes) {
         const v0 = await version();
-        await db.query(sql);
+        await db.query(sql, params);
         expect(await version(), sql).to.equal(v0 + 1n);
       }
+      // The indexer's tables, in one transaction each (insert, then delete: the facts stay as they were).
+      for (const table of ["chain_root_proposals", "chain_root_finalizations", "chain_root_vetoes"]) {
+        const v0 = await version();
+        await db.transaction(async (tx) => {
+          if (table === "chain_root_proposals")
+            await tx.query(
+              `INSERT INTO ${table} (id, epoch, root, cumulative_total, receipts_root, dataset_hash, rate_card_hash,
+                 valid_at, signers, block_number, log_index, block_timestamp, transaction_hash)
+               VALUES ($1, 99, $1, 0, $1, $1, $1, 0, '{}', 1, 0, 0, $1)`,
+              [hash(table)],
+            );
+          else if (table === "chain_root_finalizations")
+            await tx.query(
+              `INSERT INTO ${table} (id, epoch, cumulative_total, block_number, log_index, block_timestamp, transaction_hash) VALUES ($1, 99, 0, 1, 0, 0, $1)`,
+              [hash(table)],
+            );
+          else
+            await tx.query(
+              `INSERT INTO ${table} (id, epoch, guardian, reason, block_number, log_index, block_timestamp, transaction_hash) VALUES ($1, 99, $1, 'test', 1, 0, 0, $1)`,
+              [hash(table)],
+            );
+          // Another connection does not see it before commit (PGlite has one connection: it would wait).
+          if (backend.name === "postgres") expect(await version(), `${table}: not before commit`).to.equal(v0);
+          await tx.query(`DELETE FROM ${table} WHERE epoch = 99`);
+        });
+        expect((await version()) > v0, table).to.equal(true);
+      }
       const v0 = await version();
+      await db.query("UPDATE epochs SET status = status WHERE number = -1");
+      expect(await version(), "a statement that changes no row leaves the version").to.equal(v0);
       await db
         .transaction(async (tx) => {
           await tx.query("UPDATE epochs SET status = status WHERE number = 5");

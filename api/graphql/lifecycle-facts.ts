@@ -4,8 +4,9 @@
  * change a few times per epoch, and cost more to read than the account's own rows.
  *
  * Never stale, by construction: a cached value carries the `lifecycle_version` it was read at
- * (migration 0021 increments it in every transaction that writes epochs, epoch_state or the
- * indexed root proposals, finalizations and vetoes, whichever process writes them). A query
+ * (migrations 0021/0022: deferred triggers increment it at the commit of every transaction that
+ * writes epochs, epoch_state or the indexed root proposals, finalizations and vetoes, whichever
+ * process writes them, atomically with those rows). A query
  * that uses the cached facts reads the version in the same statement, so in the same snapshot,
  * and its rows are used only if the versions are equal; otherwise the cache is dropped and the
  * facts are read again. A version mismatch costs one more round trip, never a wrong answer.

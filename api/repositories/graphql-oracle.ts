@@ -485,8 +485,8 @@ export async function lifecycleOfAccounts(q: Queryable, accounts: readonly Hex[]
 /**
  * The account-independent half of `lifecycleOfAccounts`: which chain epoch is finalized,
  * committed (and until when disputable) and computed, and which oracle epoch holds each one's
- * leaves; with the `lifecycle_version` of the snapshot they were read from (migration 0021:
- * every write to a table they are read from increments it in the writer's transaction).
+ * leaves; with the `lifecycle_version` of the snapshot they were read from (migrations
+ * 0021/0022: every transaction that writes a table they are read from increments it at commit).
  */
 export type LifecycleFacts = {
   version: bigint;
