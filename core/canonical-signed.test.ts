@@ -14,7 +14,7 @@ import {
   sortPlainSigned,
 } from "./canonical-signed.ts";
 import type { Shape } from "./canonical-signed.ts";
-import { fastReceiptLine, templateReceiptLine } from "./parse-lines.ts";
+import { fastReceiptLine } from "./parse-lines.ts";
 import type { ReceiptVerdict } from "./verdict.ts";
 import { REASONS } from "./verdict.ts";
 
@@ -84,35 +84,10 @@ describe("canonical-signed (fast paths of the dataset's canonical form)", () => 
       const { index: _index, ...verdict } = v;
       const line = plainReceiptLine(r, v);
       expect(line).to.equal(canonicalJson({ ...r, t: "receipt", verdict }));
-      // read back by the template matcher: what JSON.parse and the field-by-field reviver give
+      // read back field by field: the verdict comes back equal
       const viaJson = fastReceiptLine(JSON.parse(line) as Record<string, unknown>, i);
-      expect(templateReceiptLine(line, i)).to.deep.equal(viaJson);
       expect(viaJson?.verdict).to.deep.equal(v);
     }
-  });
-
-  it("error: the template matcher leaves every other line to JSON.parse", () => {
-    const r = item(RECEIPT_SHAPE);
-    const v: ReceiptVerdict = {
-      index: 0,
-      id: null,
-      status: "accepted",
-      reasons: [],
-      claimedBytes: 1n,
-      countedBytes: 1n,
-    };
-    const line = plainReceiptLine(r, v);
-    expect(templateReceiptLine(line, 0)).to.not.equal(undefined);
-    for (const bad of [
-      line.replace('"seq":"', '"seq": "'),
-      line.replace('"status":"accepted"', '"status":"acc\\u0065pted"'),
-      line.replace('"claimedBytes":"1"', '"claimedBytes":"01"'),
-      line.replace('"id":null', '"id":1'),
-      line.replace("}}", '},"x":1}'),
-      `${line} `,
-      line.replace('"reasons":[]', '"reasons":["A",]'),
-    ])
-      expect(templateReceiptLine(bad, 0), bad).to.equal(undefined);
   });
 
   it("error: items not in plain form are refused (the generic path takes them)", () => {

@@ -28,7 +28,7 @@ import {
   sortPlainSigned,
 } from "./canonical-signed.ts";
 import type { Shape } from "./canonical-signed.ts";
-import { fastReceiptLine, fastSignedLine, templateReceiptLine } from "./parse-lines.ts";
+import { fastReceiptLine, fastSignedLine } from "./parse-lines.ts";
 import type { Interner } from "./parse-lines.ts";
 
 const SIGNED_SHAPES: Record<string, Shape> = {
@@ -463,12 +463,6 @@ export function parseDataset(lines: Iterable<string>): EpochDataset {
   for (const raw of lines) {
     n++;
     if (raw === "") continue;
-    const templated = templateReceiptLine(raw, verdicts.length, strings);
-    if (templated) {
-      receipts.push(templated.receipt);
-      verdicts.push(templated.verdict);
-      continue;
-    }
     let obj: Record<string, unknown>;
     try {
       obj = JSON.parse(raw) as Record<string, unknown>;

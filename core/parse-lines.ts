@@ -9,7 +9,6 @@
 import type { Shape } from "./canonical-signed.ts";
 import type { ReceiptSubmission } from "./fraud.ts";
 import { RECEIPT_SHAPE } from "./canonical-signed.ts";
-import type { Address, Hex } from "./eip712.ts";
 import type { ReceiptVerdict } from "./verdict.ts";
 
 /** What the generic reviver turns into a `bigint` (dataset.ts `revive`). */
@@ -86,99 +85,6 @@ export function fastReceiptLine(
       status: status as ReceiptVerdict["status"],
       reasons: reasons as ReceiptVerdict["reasons"],
       claimedBytes: BigInt(claimedBytes),
-      countedBytes: BigInt(countedBytes),
-    },
-  };
-}
-
-/** Anything a JSON string would escape (or could not hold raw): such a line takes JSON.parse. */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
-const ESCAPED = /[\u0000-\u001f\\]/;
-
-/**
- * A receipt line in exactly the form core writes it (core/canonical-signed.ts
- * `plainReceiptLine`: fixed keys in canonical order, no whitespace, no escapes, no override),
- * read by matching that template — no JSON.parse and none of its intermediate objects. The
- * values are what JSON.parse and the reviver would give; any other line returns `undefined`
- * (and goes through JSON.parse).
- */
-export function templateReceiptLine(
-  raw: string,
-  index: number,
-  strings?: Interner,
-): { receipt: ReceiptSubmission; verdict: ReceiptVerdict } | undefined {
-  if (!raw.startsWith('{"message":{"cumulativeBytes":"') || ESCAPED.test(raw)) return undefined;
-  let pos = 31;
-  const value = (next: string): string | undefined => {
-    const end = raw.indexOf('"', pos);
-    if (end < 0 || !raw.startsWith(next, end)) return undefined;
-    const v = raw.slice(pos, end);
-    pos = end + next.length;
-    return v;
-  };
-  const cumulativeBytes = value('","seq":"');
-  const seq = cumulativeBytes === undefined ? undefined : value('","sessionId":"');
-  const sessionId = seq === undefined ? undefined : value('","supporter":"');
-  const supporter = sessionId === undefined ? undefined : value('","timestamp":"');
-  const timestamp = supporter === undefined ? undefined : value('","viewer":"');
-  const viewer = timestamp === undefined ? undefined : value('"},"signature":"');
-  const signature = viewer === undefined ? undefined : value('","t":"receipt","verdict":{"claimedBytes":"');
-  const claimedBytes = signature === undefined ? undefined : value('","countedBytes":"');
-  const countedBytes = claimedBytes === undefined ? undefined : value('","id":');
-  if (countedBytes === undefined) return undefined;
-  let id: string | null;
-  if (raw.startsWith("null", pos)) {
-    id = null;
-    pos += 4;
-  } else if (raw[pos] === '"') {
-    pos++;
-    const v = value('"');
-    if (v === undefined) return undefined;
-    id = v;
-  } else return undefined;
-  if (!raw.startsWith(',"reasons":[', pos)) return undefined;
-  pos += 12;
-  const reasons: string[] = [];
-  if (raw[pos] === "]") pos++;
-  else
-    for (;;) {
-      if (raw[pos] !== '"') return undefined;
-      pos++;
-      const end = raw.indexOf('"', pos);
-      if (end < 0) return undefined;
-      reasons.push(raw.slice(pos, end));
-      pos = end + 1;
-      if (raw[pos] === "]") {
-        pos++;
-        break;
-      }
-      if (raw[pos] !== ",") return undefined;
-      pos++;
-    }
-  if (!raw.startsWith(',"status":"', pos)) return undefined;
-  pos += 11;
-  const status = value('"}}');
-  if (status === undefined || pos !== raw.length) return undefined;
-  for (const d of [cumulativeBytes!, seq!, timestamp!, claimedBytes!, countedBytes])
-    if (!DECIMAL.test(d)) return undefined;
-  return {
-    receipt: {
-      message: {
-        cumulativeBytes: BigInt(cumulativeBytes!),
-        seq: BigInt(seq!),
-        sessionId: intern(strings, sessionId!) as Hex,
-        supporter: intern(strings, supporter!) as Address,
-        timestamp: BigInt(timestamp!),
-        viewer: intern(strings, viewer!) as Address,
-      },
-      signature: signature! as Hex,
-    },
-    verdict: {
-      index,
-      id: id as ReceiptVerdict["id"],
-      status: status as ReceiptVerdict["status"],
-      reasons: reasons as ReceiptVerdict["reasons"],
-      claimedBytes: BigInt(claimedBytes!),
       countedBytes: BigInt(countedBytes),
     },
   };
