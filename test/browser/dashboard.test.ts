@@ -8,7 +8,7 @@
  * `POST /v1/receipts`. The page gets an EIP-1193 `window.ethereum` that forwards JSON-RPC to
  * the in-process chain. Screenshots go to test/browser/screenshots/ (gitignored).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
@@ -16,7 +16,7 @@ import { expect } from "chai";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { FastifyInstance } from "fastify";
 import { network } from "hardhat";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { Address, Hex } from "../../core/eip712.ts";
 import { keccak256Utf8 } from "../../core/keccak.ts";
 import { privateKeyToAddress, signTypedMessage } from "../../core/sign.ts";
@@ -32,11 +32,9 @@ import {
   testKey,
 } from "../../oracle/testing/seed.ts";
 import { commitments, deployFixture, ONE_DAY, ORACLE_SIGNERS, signEpochRoot } from "../contracts/fixture.ts";
+import { CHROMIUM, HAVE_CHROMIUM, launchChromium, SCREENSHOTS } from "../helpers/browser.ts";
 import { testBackends } from "../helpers/db.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const SCREENSHOTS = new URL("./screenshots/", import.meta.url).pathname;
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM)
   console.error(
     `\n${"!".repeat(78)}\n!! SKIPPING the dashboard browser tests: ${CHROMIUM} is missing.\n` +
@@ -217,19 +215,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     });
     await sync();
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-        "--disable-quic",
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     // An EIP-1193 wallet backed by the in-process chain; its account is `other`.
     const walletAccount = f.other.account.address;

@@ -4,18 +4,15 @@
  * than the API's loopback address aborted — the page must render its editor and run a query
  * from what the API itself serves (the bundle is inlined by @graphql-yoga/render-graphiql).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { buildApp } from "../../api/app.ts";
 import type { Db } from "../../db/types.ts";
+import { CHROMIUM, HAVE_CHROMIUM, launchChromium, SCREENSHOTS } from "../helpers/browser.ts";
 import { testBackends } from "../helpers/db.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const SCREENSHOTS = new URL("./screenshots/", import.meta.url).pathname;
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 
 describe("GraphiQL in Chromium without internet access", { skip: !HAVE_CHROMIUM && `${CHROMIUM} is missing` }, () => {
   let db: Db;
@@ -30,19 +27,7 @@ describe("GraphiQL in Chromium without internet access", { skip: !HAVE_CHROMIUM 
     db = await testBackends()[0]!.open();
     app = await buildApp({ db, verifyWorkers: 1 });
     base = await app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-        "--disable-quic",
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const origin = new URL(base).origin;
     await page.route("**/*", (route) => {
