@@ -485,7 +485,7 @@ export async function driveEpoch(
   return steps;
 }
 
-/** In-process gauges for alerts (`status` prints them; the API's /metrics may read them). */
+/** In-process gauges for alerts; across processes the API's /metrics reads `epoch_state.alert` (`ledger_epochs_alerting`). */
 export const oracleMetrics = { insufficientFunding: new Set<bigint>() };
 
 export type DaemonOptions = { leadership: Leadership; pollMs: number; signal: AbortSignal };

@@ -77,6 +77,18 @@ export class Histogram {
   }
 }
 
+/** A gauge read at scrape time (e.g. from the database): one sample per row of label values. */
+export function renderGauge(
+  name: string,
+  help: string,
+  labelNames: readonly string[],
+  samples: readonly { labels: string[]; value: number | bigint }[],
+): string {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`];
+  for (const s of samples) lines.push(`${name}${renderLabels(labelNames, s.labels)} ${s.value}`);
+  return lines.join("\n");
+}
+
 export const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** The API's metrics, one registry per app instance (tests build many apps). */
