@@ -49,6 +49,10 @@ export type OracleChain = {
   bumpAfterMs?: number | undefined;
   /** How long to wait for a mined transaction's confirmations before a retryable error, ms (default 600 000). */
   confirmTimeoutMs?: number | undefined;
+  /** No distributor event lies before this block (its deployment block; default 0): log scans stop here. */
+  logFromBlock?: bigint | undefined;
+  /** Blocks per `eth_getLogs` request (default 10 000), halved while the node refuses the range. */
+  logChunkBlocks?: number | undefined;
 };
 
 export const PROPOSER_ROLE = keccak256(toHex("PROPOSER_ROLE"));

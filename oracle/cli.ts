@@ -49,6 +49,8 @@ function makeChain(config: OracleConfig, withWallet: boolean): OracleChain {
     distributor: config.distributor,
     confirmations: config.confirmations,
     bumpAfterMs: config.bumpAfterMs,
+    logFromBlock: config.startBlock,
+    logChunkBlocks: config.logChunkBlocks,
   };
 }
 

@@ -21,7 +21,18 @@ describe("oracle configuration: the submitter's fault settings", () => {
     expect(config.bumpAfterMs).to.equal(45_000);
   });
 
+  it("behavior: log scans start at LEDGER_START_BLOCK (default 0) in chunks of LEDGER_LOG_CHUNK_BLOCKS (default 10 000)", () => {
+    expect(loadOracleConfig(BASE)).to.include({ startBlock: 0n, logChunkBlocks: 10_000 });
+    const config = loadOracleConfig({ ...BASE, LEDGER_START_BLOCK: "23456789", LEDGER_LOG_CHUNK_BLOCKS: "2000" });
+    expect(config).to.include({ startBlock: 23_456_789n, logChunkBlocks: 2_000 });
+    expect(() => loadOracleConfig({ ...BASE, LEDGER_START_BLOCK: "-1" }))
+      .to.throw(OracleConfigError)
+      .with.property("shortMessage")
+      .that.matches(/^LEDGER_START_BLOCK must be a block number$/);
+  });
+
   for (const [name, value] of [
+    ["LEDGER_LOG_CHUNK_BLOCKS", "0"],
     ["LEDGER_FEE_BUMP_SECONDS", "0"],
     ["LEDGER_FEE_BUMP_SECONDS", "3601"],
     ["LEDGER_FEE_BUMP_SECONDS", "1.5"],

@@ -25,6 +25,8 @@ import { KeystoreError, loadKey } from "./keystore.ts";
  * | `LEDGER_ORACLE_{PROPOSER,SIGNER}_HARDHAT_KEYSTORE` | the key's variable name in the Hardhat keystore | — |
  * | `LEDGER_ORACLE_*_PRIVATE_KEY` | plain keys, only with `LEDGER_DEV_MODE=1` | — |
  * | `LEDGER_DATA_DIR` | datasets are written to `<dir>/datasets/` | `./data` |
+ * | `LEDGER_START_BLOCK` | the distributor's deployment block: event log scans never go below it | 0 |
+ * | `LEDGER_LOG_CHUNK_BLOCKS` | blocks per `eth_getLogs` request (halved while the node refuses the range) | 10000 |
  */
 export type OracleConfig = {
   rpcUrl: string;
@@ -44,6 +46,10 @@ export type OracleConfig = {
   proposerKey: Hex | undefined;
   /** Re-propose a root identical to a vetoed one (an admin decision; default false). */
   allowVetoedRoot: boolean;
+  /** The distributor's deployment block: no event log scan goes below it. */
+  startBlock: bigint;
+  /** Blocks per `eth_getLogs` request. */
+  logChunkBlocks: number;
 };
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -89,6 +95,8 @@ export function loadOracleConfig(
   const budget = env.LEDGER_EPOCH_BUDGET_MICRO_USD?.trim() || "1000000000000";
   if (!/^\d{1,30}$/.test(budget))
     throw new OracleConfigError("LEDGER_EPOCH_BUDGET_MICRO_USD must be an integer (µUSD)");
+  const startBlock = env.LEDGER_START_BLOCK?.trim() || "0";
+  if (!/^\d{1,20}$/.test(startBlock)) throw new OracleConfigError("LEDGER_START_BLOCK must be a block number");
   const signer = pickKey(env, "LEDGER_ORACLE_SIGNER", hardhatKeys);
   const proposer = pickKey(env, "LEDGER_ORACLE_PROPOSER", hardhatKeys);
   return {
@@ -106,5 +114,7 @@ export function loadOracleConfig(
     signerKeys: signer ? [signer.privateKey] : [],
     proposerKey: proposer?.privateKey,
     allowVetoedRoot: env.LEDGER_ALLOW_VETOED_ROOT === "1",
+    startBlock: BigInt(startBlock),
+    logChunkBlocks: int(env, "LEDGER_LOG_CHUNK_BLOCKS", 10_000, 1, 10_000_000),
   };
 }

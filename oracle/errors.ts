@@ -66,9 +66,12 @@ export class EpochStateError extends BaseError {
 export class TransactionRevertedError extends BaseError {
   override name = "TransactionRevertedError";
   readonly txHash: string;
-  constructor(what: string, txHash: string) {
-    super(`${what} transaction ${txHash} reverted.`);
+  /** The block it was mined (and reverted) in, when known. */
+  readonly blockNumber: bigint | undefined;
+  constructor(what: string, txHash: string, o: { blockNumber?: bigint; reason?: string } = {}) {
+    super(`${what} transaction ${txHash} reverted${o.reason ? ` (${o.reason})` : ""}.`);
     this.txHash = txHash;
+    this.blockNumber = o.blockNumber;
   }
 }
 

@@ -23,7 +23,7 @@ import type { Leadership } from "./leader.ts";
 import { getEpoch } from "./repositories/epochs.ts";
 import type { EpochRow } from "./repositories/epochs.ts";
 import { epochBalances } from "./repositories/ledger.ts";
-import { advanceEpoch, oracleMetrics, runDaemon, runOnce } from "./run-epoch.ts";
+import { advanceEpoch, MAX_VETO_REASON_ATTEMPTS, oracleMetrics, runDaemon, runOnce } from "./run-epoch.ts";
 import type { OracleContext } from "./run-epoch.ts";
 import { deployTestChain, hardhatChain, PROPOSER_KEY, SIGNER_KEYS } from "./testing/chain.ts";
 import type { DeployedChain } from "./testing/chain.ts";
@@ -306,6 +306,187 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         expect(row.root).to.equal(reference);
         expect((await proposals(d)).map((p) => p.root)).to.deep.equal([reference, reference]);
       });
+
+      it("error: the node refuses eth_getLogs over more than 4 blocks → the veto's reason is scanned for in chunks from the proposal's block, VETOED with it, re-proposed, FINALIZED", async () => {
+        const { db, ctx, d } = await scenario({ chain: cv, allowVetoedRoot: true });
+        const refusals = rpc.fail({
+          method: "eth_getLogs",
+          fault: { kind: "rangeLimit", maxBlocks: 4 },
+          times: Infinity,
+        });
+        await runOnce(ctx);
+        const posted = await expectWhole(db);
+        expect(posted.status).to.equal("POSTED");
+        const proposedIn = (await d.publicClient.getTransactionReceipt({ hash: posted.proposeTx! })).blockNumber;
+        await mine(6);
+        const hash = await d.guardian.writeContract({
+          address: d.distributor,
+          abi: d.abi,
+          functionName: "veto",
+          args: [posted.chainEpoch!, "a supporter's receipts were replayed"],
+        });
+        await d.publicClient.waitForTransactionReceipt({ hash });
+        await mine(20); // empty blocks after the veto: the scan walks back over them
+        const before = rpc.calls.length;
+        const step = await advanceEpoch(ctx, EPOCH);
+        expect(step.moved).to.equal(true);
+        const vetoed = await expectWhole(db);
+        expect(vetoed.status).to.equal("VETOED");
+        expect(vetoed.vetoReason).to.equal("a supporter's receipts were replayed");
+        expect(refusals.fired(), "wide ranges were refused").to.be.greaterThan(0);
+        const scans = rpc.calls
+          .slice(before)
+          .filter((k) => k.method === "eth_getLogs")
+          .map((k) => k.params[0] as { fromBlock: Hex; toBlock: Hex });
+        expect(scans.length).to.be.greaterThan(1);
+        for (const q of scans) {
+          expect(
+            BigInt(q.fromBlock) >= proposedIn,
+            `scan from ${BigInt(q.fromBlock)}, not below the proposal's block`,
+          ).to.equal(true);
+          expect(BigInt(q.toBlock) >= BigInt(q.fromBlock)).to.equal(true);
+        }
+        // the veto's record is complete before the re-proposal: the recomputed (equal) root is posted again
+        await runOnce(ctx);
+        const reposted = await expectWhole(db);
+        expect(reposted.status).to.equal("POSTED");
+        expect(reposted.vetoReason).to.equal("a supporter's receipts were replayed");
+        await d.publicClient.request({ method: "evm_increaseTime" as never, params: [Number(WINDOW) + 1] as never });
+        await mine();
+        await runOnce(ctx);
+        const row = await expectWhole(db);
+        expect(row.status).to.equal("FINALIZED");
+        expect(row.root).to.equal(reference);
+        expect((await proposals(d)).map((p) => p.root)).to.deep.equal([reference, reference]);
+      });
+
+      it(`behavior: a veto whose RootVetoed event the RPC never returns → retryable ${MAX_VETO_REASON_ATTEMPTS - 1} times, then VETOED with the reason unknown, the alert and an error line; re-proposed`, async () => {
+        const { db, ctx, d, lines } = await scenario({ chain: cv, allowVetoedRoot: true });
+        await runOnce(ctx);
+        const posted = await expectWhole(db);
+        expect(posted.status).to.equal("POSTED");
+        const hash = await d.guardian.writeContract({
+          address: d.distributor,
+          abi: d.abi,
+          functionName: "veto",
+          args: [posted.chainEpoch!, "never seen"],
+        });
+        await d.publicClient.waitForTransactionReceipt({ hash });
+        const empty = rpc.fail({ method: "eth_getLogs", fault: { kind: "result", result: () => [] }, times: Infinity });
+        for (let i = 1; i < MAX_VETO_REASON_ATTEMPTS; i++) {
+          const err = await advanceEpoch(ctx, EPOCH).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(isRetryable(err), `attempt ${i}: retryable`).to.equal(true);
+          expect((await expectWhole(db)).status).to.equal("POSTED");
+        }
+        expect((await advanceEpoch(ctx, EPOCH)).moved).to.equal(true);
+        expect(empty.fired()).to.equal(MAX_VETO_REASON_ATTEMPTS);
+        const vetoed = await expectWhole(db);
+        expect(vetoed.status).to.equal("VETOED");
+        expect(vetoed.vetoReason).to.match(/^unknown \(the RootVetoed event was not readable in 5 attempts: /);
+        expect(vetoed.alert).to.match(/was vetoed; its reason is unknown/);
+        const loud = lines.filter((l) => l.alert === "veto_reason_unknown");
+        expect(loud).to.have.length(1);
+        expect(loud[0]!.level).to.equal(50); // error
+        await runOnce(ctx);
+        const reposted = await expectWhole(db);
+        expect(reposted.status).to.equal("POSTED");
+        expect(reposted.alert).to.equal(null);
+        expect((await proposals(d)).map((p) => p.root)).to.deep.equal([reference, reference]);
+      });
+
+      for (const how of [
+        "the RPC holds the send while the admin withdraws",
+        "a withdrawal mined first in the same block",
+      ]) {
+        it(`behavior: the distributor drained after the simulation (${how}) → proposeRoot reverts with InsufficientFunding: SIGNED with the alert, not fatal; once funded, POSTED with the next nonce`, async () => {
+          const { db, ctx, lines, d } = await scenario({ bumpAfterMs: 10_000 });
+          await toComputed(ctx);
+          await advanceEpoch(ctx, EPOCH);
+          expect(await status(db)).to.equal("SIGNED");
+          const withdraw = (fees: { gas?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint } = {}) =>
+            d.admin.writeContract({
+              address: d.distributor,
+              abi: d.abi,
+              functionName: "withdrawExcess",
+              args: [d.admin.account.address, FUNDS],
+              ...fees,
+            });
+          const before = rpc.calls.length;
+          const sends = () => rpc.calls.slice(before).filter((k) => k.method === "eth_sendRawTransaction");
+          const sent = async () => {
+            for (let i = 0; sends().length < 1; i++) {
+              expect(i, "proposeRoot was sent").to.be.lessThan(200);
+              await new Promise((r) => setTimeout(r, 20));
+            }
+            return parseTransaction(sends()[0]!.params[0] as Hex);
+          };
+          let step;
+          if (how.startsWith("the RPC holds")) {
+            let release!: () => void;
+            rpc.fail({
+              method: "eth_sendRawTransaction",
+              fault: { kind: "hold", until: new Promise<void>((r) => (release = r)) },
+            });
+            const pending = advanceEpoch(ctx, EPOCH);
+            await sent();
+            await d.publicClient.waitForTransactionReceipt({ hash: await withdraw() });
+            release();
+            step = await pending;
+          } else {
+            await c.publicClient.request({ method: "evm_setAutomine" as never, params: [false] as never });
+            try {
+              const pending = advanceEpoch(ctx, EPOCH);
+              const ours = await sent();
+              await withdraw({
+                gas: 300_000n,
+                maxFeePerGas: ours.maxFeePerGas! * 3n,
+                maxPriorityFeePerGas: ours.maxPriorityFeePerGas! * 3n,
+              });
+              await mine();
+              step = await pending;
+            } finally {
+              await c.publicClient.request({ method: "evm_setAutomine" as never, params: [true] as never });
+            }
+          }
+          expect(step.moved).to.equal(false);
+          const first = sends()[0]!.params[0] as Hex;
+          const reverted = await d.publicClient.getTransactionReceipt({ hash: keccak256(first) });
+          expect(reverted.status, "our proposeRoot was mined and reverted").to.equal("reverted");
+          const waiting = await expectWhole(db);
+          expect(waiting.status).to.equal("SIGNED");
+          expect(waiting.alert).to.match(/under-funded: the root needs \d+ µUSD, 0 µUSD are funded/);
+          expect(oracleMetrics.insufficientFunding.has(EPOCH)).to.equal(true);
+          const alerts = lines.filter((l) => l.alert === "insufficient_funding");
+          expect(alerts).to.have.length(1);
+          expect(alerts[0]!.requiredMicroUsd).to.equal(waiting.cumulativeTotal!.toString());
+          expect(lines.filter((l) => l.level >= 60)).to.have.length(0);
+          // the reverted transaction used its nonce: the account's count is one past it
+          const nonce = parseTransaction(first).nonce!;
+          const proposer = privateKeyToAccount(PROPOSER_KEY).address;
+          expect(await d.publicClient.getTransactionCount({ address: proposer })).to.equal(nonce + 1);
+          // still drained: the next run waits on the pre-send check, sending nothing
+          const idle = rpc.calls.length;
+          expect((await advanceEpoch(ctx, EPOCH)).moved).to.equal(false);
+          expect(rpc.calls.slice(idle).filter((k) => k.method === "eth_sendRawTransaction")).to.have.length(0);
+          await d.fund(FUNDS);
+          const resend = rpc.calls.length;
+          expect((await advanceEpoch(ctx, EPOCH)).moved).to.equal(true);
+          const again = rpc.calls.slice(resend).filter((k) => k.method === "eth_sendRawTransaction");
+          expect(again).to.have.length(1);
+          expect(parseTransaction(again[0]!.params[0] as Hex).nonce).to.equal(nonce + 1);
+          const posted = await expectWhole(db);
+          expect(posted.status).to.equal("POSTED");
+          expect(posted.alert).to.equal(null);
+          expect(posted.proposeTx).to.equal(keccak256(again[0]!.params[0] as Hex));
+          expect(oracleMetrics.insufficientFunding.has(EPOCH)).to.equal(false);
+          await runOnce(ctx);
+          expect((await expectWhole(db)).status).to.equal("FINALIZED");
+          expect((await proposals(d)).map((p) => p.root)).to.deep.equal([reference]);
+        });
+      }
 
       for (const drop of ["reset", "hang", "http500"] as const) {
         it(`behavior: proposeRoot and finalize sent, but eth_sendRawTransaction's response lost (${drop}) → the tx is found, POSTED and FINALIZED once`, async () => {

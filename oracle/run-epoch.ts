@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Address, EpochRoot, Hex } from "../core/eip712.ts";
 import { isRetryable } from "../core/errors.ts";
 import type { Db } from "../db/types.ts";
-import { domainOf } from "./chain.ts";
+import { domainOf, firstLine } from "./chain.ts";
 import type { OracleChain } from "./chain.ts";
 import type { OracleConfig } from "./config.ts";
 import { crashPoint } from "./crash.ts";
@@ -325,8 +325,14 @@ async function post(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
   const signatures = [...valid.values()].slice(0, Number(threshold));
   let result;
   try {
+    const logsFromBlock = await epochs.logSearchFloor(ctx.db, row.epoch, epochRoot.epoch);
     result = await timed(ctx, "post", row.epoch, () =>
-      proposeEpochRoot(ctx.chain, { epochRoot, signatures, allowVetoedRoot: ctx.config.allowVetoedRoot }),
+      proposeEpochRoot(ctx.chain, {
+        epochRoot,
+        signatures,
+        allowVetoedRoot: ctx.config.allowVetoedRoot,
+        logsFromBlock,
+      }),
     );
   } catch (err) {
     if (err instanceof InsufficientFundingError) {
@@ -393,14 +399,53 @@ async function finalize(ctx: OracleContext, row: EpochRow): Promise<StepResult> 
   return moved(row, "FINALIZED");
 }
 
+/**
+ * Runs in a row, per context and epoch attempt, in which a veto's reason could not be read.
+ * After MAX_VETO_REASON_ATTEMPTS the veto (certain: the contract's record says Vetoed) is
+ * recorded with the reason unknown, so a reason the RPC never returns cannot hold back the
+ * re-proposal; the log scan is bounded and chunked, so a refused range alone never gets here.
+ */
+const vetoReasonFailures = new WeakMap<OracleContext, Map<string, number>>();
+export const MAX_VETO_REASON_ATTEMPTS = 5;
+
+/** The guardian's reason, or after MAX_VETO_REASON_ATTEMPTS retryable failures, `unknown (…)`. */
+async function vetoReason(
+  ctx: OracleContext,
+  row: EpochRow,
+  chainEpoch: bigint,
+): Promise<{ reason: string; known: boolean }> {
+  let failures = vetoReasonFailures.get(ctx);
+  if (!failures) vetoReasonFailures.set(ctx, (failures = new Map<string, number>()));
+  const key = `${row.epoch}:${row.attempt}`;
+  try {
+    const floor = await epochs.logSearchFloor(ctx.db, row.epoch, chainEpoch);
+    const reason = await readVetoReason(ctx.chain, chainEpoch, floor);
+    failures.delete(key);
+    return { reason, known: true };
+  } catch (err) {
+    const n = (failures.get(key) ?? 0) + 1;
+    if (!isRetryable(err) || n < MAX_VETO_REASON_ATTEMPTS) {
+      failures.set(key, n);
+      throw err;
+    }
+    failures.delete(key);
+    return {
+      reason: `unknown (the RootVetoed event was not readable in ${n} attempts: ${firstLine(err)})`,
+      known: false,
+    };
+  }
+}
+
 /** Records a veto seen on-chain and reverses the attempt's accrual, in one transaction. */
 async function markVetoed(ctx: OracleContext, row: EpochRow, from: EpochStatus[]): Promise<StepResult> {
   const epochRoot = epochRootOf(row);
-  const reason = await readVetoReason(ctx.chain, epochRoot.epoch);
+  const { reason, known } = await vetoReason(ctx, row, epochRoot.epoch);
+  const alert = known ? null : `Chain epoch ${epochRoot.epoch} was vetoed; its reason is ${reason}.`;
   const done = await ctx.db.transaction(async (tx) => {
     const ok = await epochs.transition(tx, row.epoch, from, "VETOED");
     if (!ok) return false;
     await epochs.recordVetoed(tx, row.epoch, epochRoot.root, reason);
+    if (alert) await epochs.setAlert(tx, row.epoch, alert);
     await bookEpoch(tx, {
       epoch: row.epoch,
       attempt: row.attempt,
@@ -411,6 +456,11 @@ async function markVetoed(ctx: OracleContext, row: EpochRow, from: EpochStatus[]
     return true;
   });
   if (!done) return wait(row, "vetoed by another process");
+  if (alert)
+    ctx.log.error(
+      { epoch: row.epoch.toString(), chainEpoch: epochRoot.epoch.toString(), alert: "veto_reason_unknown" },
+      alert,
+    );
   ctx.log.warn(
     { epoch: row.epoch.toString(), chainEpoch: epochRoot.epoch.toString(), root: epochRoot.root, reason },
     "root vetoed",

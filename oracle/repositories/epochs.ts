@@ -236,3 +236,16 @@ export async function setAlert(q: Queryable, epoch: bigint, alert: string | null
   );
   return res.rowCount === 1;
 }
+
+/**
+ * A block no later than any event of `epoch`'s current proposal (chain epoch `chainEpoch`): the
+ * block its proposal was mined in, else the latest proposal block of an earlier chain epoch
+ * (epoch N is proposed only once N − 1 is finalized); null when none is recorded.
+ */
+export async function logSearchFloor(q: Queryable, epoch: bigint, chainEpoch: bigint): Promise<bigint | null> {
+  const { rows } = await q.query<{ b: bigint | null }>(
+    "SELECT max(propose_block) AS b FROM epoch_state WHERE epoch = $1 OR chain_epoch < $2",
+    [epoch.toString(), chainEpoch.toString()],
+  );
+  return rows[0]?.b ?? null;
+}

@@ -20,8 +20,11 @@ import {
  *   waited on for the confirmations); a different root → `ConflictingRootError` (fatal, loud);
  *   under-funded → `InsufficientFundingError` (retryable: the epoch waits in SIGNED); else
  *   simulate, send (`submit`: signed locally, fees bumped when stuck), wait for confirmations.
+ *   A proposal that reverts because the distributor was drained after the simulation is the
+ *   same `InsufficientFundingError` (the revert is replayed to learn why).
  * - `finalizeEpochRoot`: after the dispute window, anyone may finalize; already finalized → done.
- * - `readEpochRecord`, `readVetoReason`: what the chain says about an epoch.
+ * - `readEpochRecord`, `readVetoReason`: what the chain says about an epoch. Event logs are
+ *   scanned in bounded block chunks from a known lower bound, never from block 0 at once.
  */
 
 export type ChainEpochStatus = "None" | "Pending" | "Finalized" | "Vetoed";
@@ -75,19 +78,76 @@ export async function chainTime(chain: OracleChain): Promise<bigint> {
   return block.timestamp;
 }
 
+/** Blocks per `eth_getLogs` request unless configured: many L2 RPCs refuse wider ranges. */
+export const DEFAULT_LOG_CHUNK_BLOCKS = 10_000;
 /**
- * The reason of the last `RootVetoed` of an epoch the contract says is vetoed. No such event is
- * the RPC's inconsistency (a lagging or load-balanced node): a retryable `RpcError`, so an empty
- * reason is never recorded as the guardian's.
+ * A node's refusal of a log query's size (a JSON-RPC error object): "block range too large",
+ * "query exceeds max block range 10000", "query returned more than 10000 results", "Log
+ * response size exceeded", "too many blocks"…
  */
-export async function readVetoReason(chain: OracleChain, chainEpoch: bigint): Promise<string> {
-  const logs = await rpc("getContractEvents", () =>
+const LOG_RANGE_REFUSED = /range|too many|too large|more than \d+|response size/i;
+
+/**
+ * The logs of the newest block range in [`floor`, latest] that holds any, scanning backwards
+ * from the latest block in chunks of `chain.logChunkBlocks`; a chunk the node refuses as too
+ * wide is halved (down to one block) and the smaller size kept for the rest of the scan.
+ * Backwards, because the event looked for (a veto, our own proposal) is recent: it is found in
+ * the first chunk or so, and `floor` only bounds the scan when there is none. Any other failure
+ * is mapped as every RPC call (`mapChainError`); a range refused at one block is retryable.
+ */
+async function newestLogs<T>(
+  chain: OracleChain,
+  what: string,
+  floor: bigint,
+  query: (range: { fromBlock: bigint; toBlock: bigint }) => Promise<T[]>,
+): Promise<T[]> {
+  let size = BigInt(Math.max(1, chain.logChunkBlocks ?? DEFAULT_LOG_CHUNK_BLOCKS));
+  let to = await rpc("getBlockNumber", () => chain.publicClient.getBlockNumber({ cacheTime: 0 }));
+  while (to >= floor) {
+    const from = to - size + 1n > floor ? to - size + 1n : floor;
+    let logs: T[];
+    try {
+      logs = await query({ fromBlock: from, toBlock: to });
+    } catch (err) {
+      const refusal = nodeErrorOf(err);
+      if (refusal && to > from && LOG_RANGE_REFUSED.test(`${refusal.shortMessage} ${refusal.details}`)) {
+        size = (to - from + 1n) / 2n;
+        continue;
+      }
+      throw mapChainError(what, err);
+    }
+    if (logs.length > 0) return logs;
+    to = from - 1n;
+  }
+  return [];
+}
+
+/** The lowest block a log scan looks at: `fromBlock` (what the database knows), never below the deployment block. */
+function scanFloor(chain: OracleChain, fromBlock: bigint | null | undefined): bigint {
+  const deployed = chain.logFromBlock ?? 0n;
+  return fromBlock != null && fromBlock > deployed ? fromBlock : deployed;
+}
+
+/**
+ * The reason of the last `RootVetoed` of an epoch the contract says is vetoed, scanned for
+ * (`newestLogs`) from `fromBlock` — a block known to precede the veto: the block the epoch's
+ * proposal was mined in, else the previous epoch's — never from block 0 over one range, which
+ * real L2 RPCs refuse. No such event is the RPC's inconsistency (a lagging or load-balanced
+ * node): a retryable `RpcError`, so an empty reason is never recorded as the guardian's (the
+ * state machine gives up on the reason, not on the veto, after a few runs: see `markVetoed`).
+ */
+export async function readVetoReason(
+  chain: OracleChain,
+  chainEpoch: bigint,
+  fromBlock?: bigint | null,
+): Promise<string> {
+  const logs = await newestLogs(chain, "getContractEvents RootVetoed", scanFloor(chain, fromBlock), (range) =>
     chain.publicClient.getContractEvents({
       address: chain.distributor,
       abi: distributorAbi(),
       eventName: "RootVetoed",
       args: { epoch: chainEpoch },
-      fromBlock: 0n,
+      ...range,
       strict: true,
     }),
   );
@@ -98,20 +158,29 @@ export async function readVetoReason(chain: OracleChain, chainEpoch: bigint): Pr
 }
 
 /**
- * The transaction that proposed `root` for `chainEpoch` (its last `RootProposed`), if found.
+ * The transaction that proposed `root` for `chainEpoch` (its last `RootProposed`), if found,
+ * scanned for (`newestLogs`) from `fromBlock` (e.g. the previous epoch's proposal block).
  */
-export async function readProposalTx(chain: OracleChain, chainEpoch: bigint, root: Hex): Promise<Mined | undefined> {
-  const logs = await rpc("getContractEvents", () =>
-    chain.publicClient.getContractEvents({
-      address: chain.distributor,
-      abi: distributorAbi(),
-      eventName: "RootProposed",
-      args: { epoch: chainEpoch },
-      fromBlock: 0n,
-      strict: true,
-    }),
+export async function readProposalTx(
+  chain: OracleChain,
+  chainEpoch: bigint,
+  root: Hex,
+  fromBlock?: bigint | null,
+): Promise<Mined | undefined> {
+  const ours = (l: { args: { root: Hex } }) => l.args.root.toLowerCase() === root.toLowerCase();
+  const logs = await newestLogs(chain, "getContractEvents RootProposed", scanFloor(chain, fromBlock), async (range) =>
+    (
+      await chain.publicClient.getContractEvents({
+        address: chain.distributor,
+        abi: distributorAbi(),
+        eventName: "RootProposed",
+        args: { epoch: chainEpoch },
+        ...range,
+        strict: true,
+      })
+    ).filter(ours),
   );
-  const last = logs.filter((l) => l.args.root.toLowerCase() === root.toLowerCase()).at(-1);
+  const last = logs.at(-1);
   return last ? { hash: last.transactionHash.toLowerCase() as Hex, blockNumber: last.blockNumber } : undefined;
 }
 
@@ -126,6 +195,8 @@ export type ProposeParameters = {
   signatures: readonly Hex[];
   /** After a veto, propose even when the new root equals the vetoed one (admin decision). */
   allowVetoedRoot?: boolean;
+  /** A block before this epoch's proposal (the previous epoch's proposal block): where a search for its tx stops. */
+  logsFromBlock?: bigint | null;
 };
 
 export async function proposeEpochRoot(chain: OracleChain, p: ProposeParameters): Promise<ProposeReturnType> {
@@ -135,8 +206,8 @@ export async function proposeEpochRoot(chain: OracleChain, p: ProposeParameters)
   if (record.status === "Pending" || record.status === "Finalized") {
     if (record.root !== ours) throw new ConflictingRootError(epochRoot.epoch, record.root, ours);
     const finalized = record.status === "Finalized";
-    // Its transaction, best effort: an RPC may refuse a log query from block 0.
-    let tx = await readProposalTx(chain, epochRoot.epoch, ours).catch(() => undefined);
+    // Its transaction, best effort: an RPC may refuse even a chunked log query.
+    let tx = await readProposalTx(chain, epochRoot.epoch, ours, p.logsFromBlock).catch(() => undefined);
     // A proposal found on-chain counts only with the confirmations a fresh one waits for.
     if (tx && !finalized) tx = await waitConfirmed(chain, tx);
     else if (!finalized) await waitRecordConfirmed(chain, epochRoot.epoch, ours);
@@ -201,13 +272,20 @@ export async function proposeEpochRoot(chain: OracleChain, p: ProposeParameters)
       data: encodeFunctionData({ abi, functionName: "proposeRoot", args }),
     });
   } catch (err) {
+    if (!(err instanceof TransactionRevertedError)) throw err;
     // Another proposal landed first: ours (an earlier tx given up on as stuck, mined later, or
     // another proposer's) is done, a different root is the loud ConflictingRootError.
-    if (err instanceof TransactionRevertedError) {
-      const now = await readEpochRecord(chain, epochRoot.epoch);
-      if (now.status === "Pending" || now.status === "Finalized") return proposeEpochRoot(chain, p);
-    }
-    throw err;
+    const now = await readEpochRecord(chain, epochRoot.epoch);
+    if (now.status === "Pending" || now.status === "Finalized") return proposeEpochRoot(chain, p);
+    // Else why: the same call replayed on the state after the block it reverted in. The
+    // distributor drained after the simulation (`withdrawExcess` mined first) is the retryable
+    // InsufficientFundingError — the epoch waits in SIGNED with the alert; the reverted
+    // transaction used its nonce, so the next attempt signs with the next one. Anything else
+    // (paused, signers changed, out of gas…) stays fatal, naming the reason.
+    const reason = await replayRevert(chain, wallet.account, args, err.blockNumber);
+    if (reason?.name === "InsufficientFunding")
+      throw new InsufficientFundingError(reason.args[0] as bigint, reason.args[1] as bigint);
+    throw reason ? new TransactionRevertedError("proposeRoot", err.txHash, { reason: reason.name }) : err;
   }
   crashPoint("post:after-send");
   const after = await readEpochRecord(chain, epochRoot.epoch);
@@ -216,6 +294,38 @@ export async function proposeEpochRoot(chain: OracleChain, p: ProposeParameters)
       `proposeRoot ${receipt.hash} was mined but chain epoch ${epochRoot.epoch} holds ${after.root}.`,
     );
   return { kind: "posted", txHash: receipt.hash, blockNumber: receipt.blockNumber, validAt: after.validAt };
+}
+
+/**
+ * The custom error `proposeRoot(args)` reverts with at `blockNumber` (the state after that
+ * block), or at the latest block when it does not revert there; undefined when it does not
+ * revert (with a decodable reason) at all. A failure to ask is a retryable `RpcError`.
+ */
+async function replayRevert(
+  chain: OracleChain,
+  account: NonNullable<OracleChain["walletClient"]>["account"],
+  args: readonly [bigint, Hex, bigint, Hex, Hex, Hex, readonly Hex[]],
+  blockNumber: bigint | undefined,
+): Promise<{ name: string; args: readonly unknown[] } | undefined> {
+  for (const at of blockNumber === undefined ? [undefined] : [blockNumber, undefined]) {
+    try {
+      await chain.publicClient.simulateContract({
+        account,
+        address: chain.distributor,
+        abi: distributorAbi(),
+        functionName: "proposeRoot",
+        args,
+        ...(at === undefined ? {} : { blockNumber: at }),
+      });
+    } catch (err) {
+      const revert = revertOf(err);
+      if (revert) return revert;
+      const mapped = mapChainError("replay proposeRoot", err);
+      if (mapped instanceof RpcError) throw mapped;
+      return undefined; // a revert without a decodable reason: the original error stands
+    }
+  }
+  return undefined;
 }
 
 export type FinalizeReturnType =
@@ -305,6 +415,8 @@ const DEFAULT_CONFIRM_TIMEOUT_MS = 600_000;
 const ALREADY_KNOWN = /already known|already imported|known transaction/i;
 /** The nonce was taken meanwhile: retry from a fresh read of the chain. */
 const NONCE_TAKEN = /nonce too low|nonce has already been used/i;
+/** The node reports the transaction's revert (Hardhat's automine mines it, then answers with the revert). */
+const REVERTED_ON_SEND = /revert/i;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pollMs = (chain: OracleChain) => Math.max(10, chain.publicClient.pollingInterval);
@@ -336,7 +448,7 @@ async function submit(chain: OracleChain, what: string, call: { to: Hex; data: H
     const raw = await account.signTransaction({ type: "eip1559", chainId, nonce, gas, ...call, ...fees });
     sent.push(keccak256(raw));
     let deadline = Date.now() + (chain.bumpAfterMs ?? DEFAULT_BUMP_AFTER_MS);
-    let nonceTaken: unknown;
+    let refused: unknown;
     try {
       // The node's answer (the hash) is not trusted: we know the hash.
       await pc.request({ method: "eth_sendRawTransaction", params: [raw] });
@@ -348,18 +460,19 @@ async function submit(chain: OracleChain, what: string, call: { to: Hex; data: H
       const refusal = nodeErrorOf(err);
       const message = refusal ? `${refusal.shortMessage} ${refusal.details}` : "";
       if (attempt === 0 && refusal && !ALREADY_KNOWN.test(message)) {
-        if (!NONCE_TAKEN.test(message)) throw mapChainError(`send ${what}`, err);
-        // Taken by this very transaction (a transport-level retry re-sent it once mined)? One look.
-        nonceTaken = err;
+        if (!NONCE_TAKEN.test(message) && !REVERTED_ON_SEND.test(message)) throw mapChainError(`send ${what}`, err);
+        // Taken by this very transaction (a transport-level retry re-sent it once mined), or
+        // mined and reverted (the revert is then decided on as any mined revert)? One look.
+        refused = err;
         deadline = 0;
       }
     }
     const mined = await waitMined(chain, sent, deadline);
     if (mined) {
-      if (!mined.success) throw new TransactionRevertedError(what, mined.hash);
+      if (!mined.success) throw new TransactionRevertedError(what, mined.hash, { blockNumber: mined.blockNumber });
       return waitConfirmed(chain, mined);
     }
-    if (nonceTaken !== undefined) throw new RpcError(`send ${what}`, nonceTaken);
+    if (refused !== undefined) throw new RpcError(`send ${what}`, refused);
   }
   throw new RpcError(
     `wait ${what}`,

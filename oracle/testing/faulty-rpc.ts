@@ -5,6 +5,9 @@
  * `malformed`) or after it (`forward` + `drop`: the node executed the call, the client never
  * hears of it), or answers with a garbage `result`.
  *
+ * answers with a garbage `result`, holds a call until the test lets it through (`hold`), or
+ * refuses log queries over too wide a block range (`rangeLimit`).
+ *
  * Rules are matched in the order they were added; each fires `times` times (default 1), then
  * is spent. Batched requests (arrays) are forwarded untouched. Every request is logged.
  */
@@ -31,7 +34,15 @@ export type Fault =
   /** The call is forwarded (and executed); its response is replaced by `result(real)`. */
   | { kind: "result"; result: (real: unknown) => unknown }
   /** The call is forwarded (and executed); the response is then lost as `drop` says. */
-  | { kind: "drop"; drop: "http500" | "reset" | "hang" };
+  | { kind: "drop"; drop: "http500" | "reset" | "hang" }
+  /** The call reaches the node only once `until` settles (then forwarded and answered as usual). */
+  | { kind: "hold"; until: Promise<unknown> }
+  /**
+   * `eth_getLogs` over more than `maxBlocks` blocks (an open end counts as "earliest"/"latest")
+   * is refused with a JSON-RPC error, as real L2 RPCs do; a narrower query is forwarded and
+   * does not count as the rule firing.
+   */
+  | { kind: "rangeLimit"; maxBlocks: number; code?: number; message?: string };
 
 export type FaultRule = {
   /** The JSON-RPC method, e.g. `eth_call`, `eth_sendRawTransaction`. */
@@ -113,7 +124,9 @@ export async function startFaultyRpc(options: { upstream: string }): Promise<Fau
       return reply(res, up.status, up.text);
     }
     const request = parsed as JsonRpcRequest;
-    const rule = rules.find((r) => r.left > 0 && r.method === request.method && (r.when?.(request) ?? true));
+    let rule = rules.find((r) => r.left > 0 && r.method === request.method && (r.when?.(request) ?? true));
+    if (rule?.fault.kind === "rangeLimit" && (await logRange(request)) <= BigInt(rule.fault.maxBlocks))
+      rule = undefined;
     calls.push({ method: request.method, params: request.params ?? [], fault: rule?.fault.kind });
     if (!rule) {
       const up = await forward(body);
@@ -143,7 +156,39 @@ export async function startFaultyRpc(options: { upstream: string }): Promise<Fau
       case "drop":
         await forward(body);
         return lose(req, res, fault.drop);
+      case "hold": {
+        await fault.until.catch(() => undefined);
+        const up = await forward(body);
+        return reply(res, up.status, up.text);
+      }
+      case "rangeLimit":
+        return reply(
+          res,
+          200,
+          JSON.stringify({
+            jsonrpc: "2.0",
+            id: request.id,
+            error: {
+              code: fault.code ?? -32005,
+              message: fault.message ?? `query exceeds max block range ${fault.maxBlocks}`,
+            },
+          }),
+        );
     }
+  };
+
+  /** The number of blocks an `eth_getLogs` filter spans (0 for a `blockHash` filter). */
+  const logRange = async (request: JsonRpcRequest): Promise<bigint> => {
+    const filter = (request.params?.[0] ?? {}) as { fromBlock?: string; toBlock?: string; blockHash?: string };
+    if (filter.blockHash) return 0n;
+    const block = async (tag: string | undefined, open: "earliest" | "latest"): Promise<bigint> => {
+      const t = tag ?? open;
+      if (t.startsWith("0x")) return BigInt(t);
+      if (t === "earliest") return 0n;
+      const up = await forward(JSON.stringify({ jsonrpc: "2.0", id: 0, method: "eth_blockNumber", params: [] }));
+      return BigInt((JSON.parse(up.text) as { result: string }).result);
+    };
+    return (await block(filter.toBlock, "latest")) - (await block(filter.fromBlock, "earliest")) + 1n;
   };
 
   const server = createServer((req, res) => {
