@@ -60,6 +60,12 @@ describe("loadApiConfig", () => {
       rateLimitPerMinute: 1_200,
       corsOrigins: [],
       verifyWorkers: undefined,
+      redisUrl: undefined,
+      graphqlCacheMiB: 256,
+    });
+    expect(loadApiConfig({ REDIS_URL: "redis://127.0.0.1:6379", LEDGER_GRAPHQL_CACHE_MIB: "0" })).to.include({
+      redisUrl: "redis://127.0.0.1:6379",
+      graphqlCacheMiB: 0,
     });
   });
 
@@ -81,6 +87,10 @@ describe("loadApiConfig", () => {
     expect(err!.message).to.include("LEDGER_COORDINATOR_PRIVATE_KEY").and.not.include(secret);
     expect(() => loadApiConfig({ LEDGER_ADMIN_API_KEY: "short" })).to.throw(InvalidConfigError, /LEDGER_ADMIN_API_KEY/);
     expect(() => loadApiConfig({ LEDGER_CHAIN_ID: "x" })).to.throw(InvalidConfigError, /LEDGER_CHAIN_ID/);
+    expect(() => loadApiConfig({ LEDGER_GRAPHQL_CACHE_MIB: "-1" })).to.throw(
+      InvalidConfigError,
+      /LEDGER_GRAPHQL_CACHE_MIB/,
+    );
     expect(loadApiConfig({ LEDGER_CORS_ORIGINS: "https://a.example, https://b.example" }).corsOrigins).to.deep.equal([
       "https://a.example",
       "https://b.example",

@@ -32,6 +32,10 @@ export type ApiConfig = {
   corsOrigins: string[];
   /** `LEDGER_VERIFY_WORKERS`: signature-verification worker threads (default: CPU count). */
   verifyWorkers: number | undefined;
+  /** `REDIS_URL`: GraphQL subscriptions across API replicas through Redis pub/sub; unset: in-process. */
+  redisUrl: string | undefined;
+  /** `LEDGER_GRAPHQL_CACHE_MIB`: the GraphQL response cache's memory budget (default 256; 0: off). */
+  graphqlCacheMiB: number;
 };
 
 export class InvalidConfigError extends BaseError {
@@ -56,6 +60,10 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
     throw new InvalidConfigError(name, `expected an integer ${min}–${max}, got "${raw}"`);
   return value;
 }
+
+/** `LEDGER_GRAPHQL_CACHE_MIB`, validated (default 256, 0 turns the response cache off). */
+export const graphqlCacheMiBOf = (env: NodeJS.ProcessEnv): number =>
+  intVar(env, "LEDGER_GRAPHQL_CACHE_MIB", 256, 0, 65_536);
 
 /**
  * Reads `HOST`, `PORT`, `DATABASE_URL`, `LEDGER_DATA_DIR`, `LOG_LEVEL` and the coordinator's
@@ -100,5 +108,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       .map((s) => s.trim())
       .filter(Boolean),
     verifyWorkers: workersRaw ? intVar(env, "LEDGER_VERIFY_WORKERS", 1, 0, 64) : undefined,
+    redisUrl: env.REDIS_URL?.trim() || undefined,
+    graphqlCacheMiB: graphqlCacheMiBOf(env),
   };
 }

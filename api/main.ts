@@ -24,6 +24,7 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env) {
     corsOrigins: config.corsOrigins,
     verifyWorkers: config.verifyWorkers,
     dataDir: config.dataDir,
+    graphql: { redisUrl: config.redisUrl, responseCacheMiB: config.graphqlCacheMiB },
   });
   app.log.info(
     {
@@ -34,6 +35,8 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env) {
       distributor: config.distributorAddress,
       coordinator: app.coordinator.address,
       adminKey: config.adminApiKey ? "set" : "unset",
+      redis: config.redisUrl ? "set" : "unset",
+      graphqlCacheMiB: config.graphqlCacheMiB,
     },
     "database ready",
   );

@@ -5,9 +5,12 @@
  * `durationMs` or `maxRequests`, whichever comes first. Prints one JSON object: requests,
  * errors, seconds, requests/s, latency p50/p90/p99/max in ms.
  *
- * Config (argv[2], JSON): { url, method, body?, bodies?: "supporters:N" , concurrency,
- * warmupMs, durationMs, maxRequests }. `bodies: "supporters:N"` sends the supporter-earnings
- * query for a random one of the bench's N supporter addresses (same derivation as its SQL).
+ * Config (argv[2], JSON): { url, method, body?, bodies?: "supporters:N", distinct?, prime?,
+ * concurrency, warmupMs, durationMs, maxRequests }. `bodies: "supporters:N"` sends the
+ * supporter-earnings query for a random one of `distinct` (default min(N, 20 000)) supporters
+ * drawn at random from the bench's N addresses (same derivation as its SQL), a fresh random pick
+ * per request. `prime`: first send every one of them once, in order, measured on its own
+ * (`cold` in the output: each supporter's first request).
  */
 import { createHash } from "node:crypto";
 import http from "node:http";
@@ -17,6 +20,8 @@ type Config = {
   method: "GET" | "POST";
   body?: string;
   bodies?: string;
+  distinct?: number;
+  prime?: boolean;
   concurrency: number;
   warmupMs: number;
   durationMs: number;
@@ -37,11 +42,14 @@ export function supporterAddress(i: number): string {
 function makeBodies(cfg: Config): string[] | undefined {
   if (!cfg.bodies) return undefined;
   const n = Number(cfg.bodies.split(":")[1]);
-  const count = Math.min(n, 20_000);
+  const count = Math.min(n, cfg.distinct ?? 20_000);
+  // `count` distinct supporters out of n (a partial Fisher–Yates shuffle of 1..n).
+  const ids = Array.from({ length: n }, (_, k) => k + 1);
   const out: string[] = [];
   for (let k = 0; k < count; k++) {
-    const i = 1 + Math.floor(Math.random() * n);
-    out.push(JSON.stringify({ query: EARNINGS_QUERY, variables: { a: supporterAddress(i) } }));
+    const j = k + Math.floor(Math.random() * (n - k));
+    [ids[k], ids[j]] = [ids[j]!, ids[k]!];
+    out.push(JSON.stringify({ query: EARNINGS_QUERY, variables: { a: supporterAddress(ids[k]!) } }));
   }
   return out;
 }
@@ -53,10 +61,13 @@ async function main() {
   const agent = new http.Agent({ keepAlive: true, maxSockets: cfg.concurrency });
   const bodies = makeBodies(cfg);
   let next = 0;
+  let inOrder = false;
 
   const once = (): Promise<number> =>
     new Promise((resolve, reject) => {
-      const body = bodies ? bodies[next++ % bodies.length]! : cfg.body;
+      const body = bodies
+        ? bodies[inOrder ? next++ % bodies.length : Math.floor(Math.random() * bodies.length)]!
+        : cfg.body;
       const req = http.request(
         {
           agent,
@@ -101,13 +112,10 @@ async function main() {
     return { n, errors, seconds, latencies: latencies.subarray(0, n) };
   };
 
-  await run(cfg.warmupMs, 1e9, false);
-  const r = await run(cfg.durationMs, cfg.maxRequests, true);
-  const sorted = Float64Array.from(r.latencies).sort();
-  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-  agent.destroy();
-  process.stdout.write(
-    `${JSON.stringify({
+  const summary = (r: Awaited<ReturnType<typeof run>>) => {
+    const sorted = Float64Array.from(r.latencies).sort();
+    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+    return {
       requests: r.n,
       errors: r.errors,
       seconds: r.seconds,
@@ -116,8 +124,18 @@ async function main() {
       p90: q(0.9),
       p99: q(0.99),
       max: sorted[sorted.length - 1] ?? 0,
-    })}\n`,
-  );
+    };
+  };
+  let cold;
+  if (cfg.prime && bodies) {
+    inOrder = true;
+    cold = summary(await run(1e12, bodies.length, true));
+    inOrder = false;
+  }
+  await run(cfg.warmupMs, 1e9, false);
+  const r = await run(cfg.durationMs, cfg.maxRequests, true);
+  agent.destroy();
+  process.stdout.write(`${JSON.stringify({ ...summary(r), ...(cold ? { cold } : {}) })}\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,4 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
+import { autocommitObserved, commitObserved } from "./commits.ts";
 import type { Db, QueryResult, Queryable } from "./types.ts";
 
 const INT8_OID = 20;
@@ -43,20 +44,41 @@ export function wrapPGlite(pglite: PGlite): Db & { readonly pglite: PGlite } {
   return {
     kind: "pglite",
     pglite,
-    query: (sql, params) => run(pglite, sql, params),
+    query: (sql, params) => autocommitObserved(sql, () => run(pglite, sql, params)),
     exec: async (sql) => {
-      await pglite.exec(sql);
+      await autocommitObserved(sql, () => pglite.exec(sql));
     },
-    transaction: (fn) =>
-      pglite.transaction((t) => {
-        const tx: Queryable = {
-          query: (sql, params) => run(t, sql, params),
-          exec: async (sql) => {
-            await t.exec(sql);
-          },
-        };
-        return fn(tx);
-      }),
+    transaction: async (fn) => {
+      let ended!: () => void;
+      const committed = new Promise<void>((r) => (ended = r));
+      try {
+        return await pglite.transaction(async (t) => {
+          const tx: Queryable = {
+            query: (sql, params) => run(t, sql, params),
+            exec: async (sql) => {
+              await t.exec(sql);
+            },
+          };
+          const result = await fn(tx);
+          // PGlite commits when this callback resolves: the commit starts now.
+          void commitObserved(committed);
+          return result;
+        });
+      } finally {
+        ended();
+      }
+    },
+    async listen(channel, onPayload) {
+      // One session: notifications are delivered while the committing query resolves; the
+      // session is never lost short of `close()`.
+      const unlisten = await pglite.listen(channel, onPayload);
+      return {
+        notify: async (payload) => {
+          await pglite.query("SELECT pg_notify($1, $2)", [channel, payload]);
+        },
+        close: () => unlisten(),
+      };
+    },
     close: () => pglite.close(),
   };
 }

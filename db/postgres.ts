@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
-import type { Db, QueryResult, Queryable } from "./types.ts";
+import { autocommitObserved, commitObserved } from "./commits.ts";
+import type { Db, DbListener, QueryResult, Queryable } from "./types.ts";
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -54,9 +55,9 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
 
   return {
     kind: "postgres",
-    query: (sql, params) => run(pool, sql, params),
+    query: (sql, params) => autocommitObserved(sql, () => run(pool, sql, params)),
     exec: async (sql) => {
-      await pool.query(sql);
+      await autocommitObserved(sql, () => pool.query(sql));
     },
     async transaction(fn) {
       const client = await pool.connect();
@@ -69,7 +70,7 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
       try {
         await client.query("BEGIN");
         const result = await fn(tx);
-        await client.query("COMMIT");
+        await commitObserved(client.query("COMMIT"));
         return result;
       } catch (err) {
         await client.query("ROLLBACK").catch(() => {});
@@ -77,6 +78,45 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
       } finally {
         client.release();
       }
+    },
+    async listen(channel, onPayload, onLost) {
+      const client = new pg.Client({
+        connectionString: options.connectionString,
+        types,
+        application_name: `ledger listen ${channel}`,
+      });
+      let open = true;
+      const lost = (err: Error) => {
+        if (!open) return;
+        open = false;
+        client.removeAllListeners("notification");
+        void client.end().catch(() => {});
+        onLost(err);
+      };
+      client.on("error", lost);
+      client.on("end", () => lost(new Error(`LISTEN ${channel}: connection closed`)));
+      client.on("notification", (n) => {
+        if (n.channel === channel) onPayload(n.payload ?? "");
+      });
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      } catch (err) {
+        open = false;
+        await client.end().catch(() => {});
+        throw err;
+      }
+      const listener: DbListener = {
+        notify: async (payload) => {
+          await client.query("SELECT pg_notify($1, $2)", [channel, payload]);
+        },
+        close: async () => {
+          if (!open) return;
+          open = false;
+          await client.end().catch(() => {});
+        },
+      };
+      return listener;
     },
     close: () => pool.end(),
   };

@@ -31,5 +31,19 @@ export interface Db extends Queryable {
    * Everything `fn` does must go through the `tx` it is given.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * LISTEN on `channel`: `onPayload` gets the payload of every NOTIFY committed on it, in commit
+   * order, from any session or process. PostgreSQL: on a dedicated connection, and `onLost` when
+   * that connection fails (notifications may then have been missed; call `listen` again). PGlite:
+   * on its one session, delivered before the committing query resolves.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onLost: (err: Error) => void): Promise<DbListener>;
+  close(): Promise<void>;
+}
+
+/** A LISTEN session (`Db.listen`). */
+export interface DbListener {
+  /** NOTIFY on the listened channel from this session (it receives it after every earlier commit's). */
+  notify(payload: string): Promise<void>;
   close(): Promise<void>;
 }

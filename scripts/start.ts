@@ -23,6 +23,7 @@ import pino from "pino";
 import { createPublicClient, createWalletClient, http, type Address, type Hex } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { buildApp } from "../api/app.ts";
+import { graphqlCacheMiBOf } from "../api/config.ts";
 import { createIndexer } from "../api/indexer/sync.ts";
 import type { RewardsDomain } from "../core/eip712.ts";
 import { formatUsd } from "../core/units.ts";
@@ -195,7 +196,10 @@ try {
     adminApiKey: state.adminApiKey,
     epochClock,
     rateLimitPerMinute: 100_000,
-    graphql: env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {},
+    graphql: {
+      ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+      responseCacheMiB: graphqlCacheMiBOf(env),
+    },
     dashboardRpcUrl: rpcUrl,
     dataDir,
   });

@@ -14,6 +14,8 @@
  * again yields yoga's exact error response (codes, masking, status).
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { isCacheableOperation } from "./cacheable.ts";
+import { responseCacheKey, type ResponseCache } from "./response-cache.ts";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import {
   getOperationAST,
@@ -65,9 +67,12 @@ function acceptsJson(accept: string | undefined): boolean {
   return accept === undefined || accept === "*/*" || accept.startsWith("application/json");
 }
 
-/** The JSON response body of a fast-path query, or null for yoga to handle the request. */
-export function createFastQuery(yoga: FastQueryYoga) {
-  const stats = { served: 0 };
+/**
+ * The JSON response body of a fast-path query, or null for yoga to handle the request. With a
+ * response `cache`, a cacheable operation's body (cacheable.ts) is kept and served from it.
+ */
+export function createFastQuery(yoga: FastQueryYoga, cache: ResponseCache | null = null) {
+  const stats = { served: 0, cached: 0 };
   const fastQuery = async (req: FastifyRequest, reply: FastifyReply): Promise<string | null> => {
     if (req.method !== "POST" || req.headers.origin !== undefined || !acceptsJson(req.headers.accept)) return null;
     if (!req.headers["content-type"]?.startsWith("application/json")) return null;
@@ -79,6 +84,17 @@ export function createFastQuery(yoga: FastQueryYoga) {
       return null;
     if (operationName !== undefined && operationName !== null && typeof operationName !== "string") return null;
     const params = { query: body.query, variables, operationName };
+    // Only a body this path computed, for the same query, variables and operation, is ever cached.
+    const key = cache?.usable ? responseCacheKey(body.query, variables, operationName ?? null) : null;
+    if (key !== null) {
+      const hit = cache!.get(key);
+      if (hit) {
+        stats.served++;
+        stats.cached++;
+        return hit;
+      }
+    }
+    const ticket = key !== null ? cache!.begin() : null;
 
     // `request`: yoga's envelop plugins read only its method (usePreventMutationViaGET, which
     // also gives parse errors their GRAPHQL_PARSE_FAILED code before the parser cache keeps them).
@@ -91,7 +107,7 @@ export function createFastQuery(yoga: FastQueryYoga) {
     }
     if (env.validate(env.schema, document).length > 0) return null;
     if (getOperationAST(document, operationName ?? undefined)?.operation !== OperationTypeNode.QUERY) return null;
-    const contextValue = await env.contextFactory();
+    const contextValue = (await env.contextFactory()) as { readDeps?: Set<string> };
     const jit = compiledOperation(env.schema, document, operationName ?? null);
     const result = (await (jit
       ? jit.query(undefined, contextValue, variables ?? {})
@@ -104,7 +120,10 @@ export function createFastQuery(yoga: FastQueryYoga) {
         }))) as ExecutionResult | AsyncIterable<unknown>;
     if (Symbol.asyncIterator in result || result.errors !== undefined || result.extensions !== undefined) return null;
     stats.served++;
-    return JSON.stringify({ data: result.data });
+    const json = JSON.stringify({ data: result.data });
+    if (ticket && contextValue.readDeps && isCacheableOperation(env.schema, document, operationName ?? null))
+      cache!.put(ticket, key!, json, contextValue.readDeps);
+    return json;
   };
   /** How many requests the fast path answered (tests, metrics). */
   return Object.assign(fastQuery, { stats });

@@ -48,7 +48,11 @@ const groupBy = <K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): V[][]
   return keys.map((k) => map.get(k) ?? []);
 };
 
-export function createLoaders(db: Queryable) {
+/**
+ * The request's loaders. `deps`, when given, collects the addresses whose per-address rows the
+ * supporter reads used (the response cache drops the answer when one of them changes).
+ */
+export function createLoaders(db: Queryable, deps?: Set<string>) {
   const byKey = (k: bigint) => k.toString();
   const factsCache = lifecycleFactsOf(db);
   const newestStatements = new Map<string, StatementRow[]>();
@@ -108,9 +112,11 @@ export function createLoaders(db: Queryable) {
       }
       return keys.map((k) => found.get(k) ?? []);
     }),
-    payoutAddresses: new DataLoader<Hex, PayoutAddressRow[]>(async (keys) =>
-      groupBy(keys, await payoutAddressesOfNodes(db, keys), (r) => r.nodeAddress),
-    ),
+    payoutAddresses: new DataLoader<Hex, PayoutAddressRow[]>(async (keys) => {
+      const rows = await payoutAddressesOfNodes(db, keys);
+      if (deps) for (const r of rows) deps.add(r.nodeAddress).add(r.payoutAddress);
+      return groupBy(keys, rows, (r) => r.nodeAddress);
+    }),
     /** The oracle's epochs by coordinator epoch number. */
     oracleEpoch: new DataLoader<bigint, OracleEpochRow | null, string>(
       async (keys) => {
@@ -150,6 +156,7 @@ export function createLoaders(db: Queryable) {
      * leaf lookups at the cached lifecycle facts, or the full query when the facts changed.
      */
     lifecycle: new DataLoader<Hex, LifecycleRow>(async (keys) => {
+      for (const k of keys) deps?.add(k);
       const facts = await factsCache.get();
       const at = await lifecycleOfAccountsAt(db, keys, facts);
       factsCache.saw(at.version);
@@ -169,6 +176,11 @@ export function createLoaders(db: Queryable) {
           const [address, limit] = key.split(":") as [Hex, string];
           const snap = await supporterSnapshot(db, address, factsCache.peek(), Number(limit));
           factsCache.saw(snap.version);
+          if (deps) {
+            deps.add(address);
+            for (const n of snap.nodes) deps.add(n.address);
+            for (const p of snap.payoutHistory) deps.add(p.payoutAddress);
+          }
           loaders.payoutAddresses.prime(address, snap.payoutHistory);
           for (const r of snap.lifecycle ?? []) loaders.lifecycle.prime(r.account, r);
           if (snap.statements) newestStatements.set(key, snap.statements);

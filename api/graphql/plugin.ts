@@ -14,10 +14,13 @@ import type { ExecutionArgs, GraphQLError } from "graphql";
 import { definePlugin } from "../plugins/define.ts";
 import { createLedgerEvents, type LedgerEvents } from "./events.ts";
 import { createFastQuery } from "./fast-path.ts";
+import { createResponseCache, type ResponseCache } from "./response-cache.ts";
 import { useInputErrorCodes } from "./input-errors.ts";
 import { DEFAULT_LIMITS, queryLimitsRule, type QueryLimits } from "./limits.ts";
 import { createLoaders } from "./loaders.ts";
 import { resolvers, type GraphqlContext } from "./resolvers.ts";
+
+export const DEFAULT_RESPONSE_CACHE_MIB = 256;
 
 export const SCHEMA_SDL = readFileSync(new URL("./schema.graphql", import.meta.url), "utf8");
 
@@ -29,6 +32,8 @@ export type GraphqlOptions = {
   limits?: QueryLimits;
   /** `LEDGER_DATA_DIR`: where the oracle's datasets are (`Epoch.verification`, `OracleEpoch.rateCard`). */
   dataDir?: string;
+  /** `LEDGER_GRAPHQL_CACHE_MIB`: the response cache's budget (response-cache.ts); 0 turns it off. Default 256. */
+  responseCacheMiB?: number;
 };
 
 declare module "fastify" {
@@ -36,7 +41,9 @@ declare module "fastify" {
     /** Live ledger events: publish indexer steps, subscribe in GraphQL subscriptions. */
     ledgerEvents: LedgerEvents;
     /** Counters of `POST /graphql`'s fast path (fast-path.ts). */
-    graphqlFastPath: { served: number };
+    graphqlFastPath: { served: number; cached: number };
+    /** The GraphQL response cache, or null when it is off. */
+    graphqlResponseCache: ResponseCache | null;
   }
 }
 
@@ -63,13 +70,17 @@ export default definePlugin(
       // GraphiQL with its bundle inlined: it works on a machine without internet access.
       renderGraphiQL,
       landingPage: false,
-      context: () => ({
-        db: app.db,
-        loaders: createLoaders(app.db),
-        events,
-        dataDir: options.dataDir ?? "data",
-        budget: { verifications: 0 },
-      }),
+      context: () => {
+        const readDeps = new Set<string>();
+        return {
+          db: app.db,
+          loaders: createLoaders(app.db, readDeps),
+          events,
+          dataDir: options.dataDir ?? "data",
+          budget: { verifications: 0 },
+          readDeps,
+        };
+      },
       plugins: [useQueryLimits(options.limits ?? DEFAULT_LIMITS), useInputErrorCodes()],
       logging: {
         debug: (...args: unknown[]) => app.log.debug({ args }, "graphql"),
@@ -79,7 +90,11 @@ export default definePlugin(
       },
     });
 
-    const fastQuery = createFastQuery(yoga);
+    const cacheMiB = options.responseCacheMiB ?? DEFAULT_RESPONSE_CACHE_MIB;
+    const cache = cacheMiB > 0 ? createResponseCache(app.db, { maxBytes: cacheMiB * 2 ** 20, log: app.log }) : null;
+    app.decorate("graphqlResponseCache", cache);
+    if (cache) app.addHook("onClose", async () => cache.close());
+    const fastQuery = createFastQuery(yoga, cache);
     app.decorate("graphqlFastPath", fastQuery.stats);
     const handle = async (req: FastifyRequest, reply: FastifyReply) => {
       const fast = await fastQuery(req, reply);

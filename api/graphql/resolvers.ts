@@ -40,6 +40,8 @@ export type GraphqlContext = {
   dataDir: string;
   /** Per-request budget of expensive fields (an epoch verification recomputes a whole epoch). */
   budget: { verifications: number };
+  /** The addresses whose rows this request's supporter reads used (the response cache's deps). */
+  readDeps: Set<string>;
 };
 
 type Supporter = { address: Hex; nodes: SupporterNodeRow[] };

