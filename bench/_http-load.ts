@@ -8,9 +8,10 @@
  * Config (argv[2], JSON): { url, method, body?, bodies?: "supporters:N", distinct?, prime?,
  * concurrency, warmupMs, durationMs, maxRequests }. `bodies: "supporters:N"` sends the
  * supporter-earnings query for a random one of `distinct` (default min(N, 20 000)) supporters
- * drawn at random from the bench's N addresses (same derivation as its SQL), a fresh random pick
- * per request. `prime`: first send every one of them once, in order, measured on its own
- * (`cold` in the output: each supporter's first request).
+ * drawn from the bench's N addresses by a seeded PRNG (`seed`, default 1: the same ones in every
+ * run; same derivation as its SQL), a fresh random pick among them per request. `prime`: send
+ * every one of them once, in order, measured (`cold` in the output: each supporter's first
+ * request), before the warm-up; `primeOnly`: only that.
  */
 import { createHash } from "node:crypto";
 import http from "node:http";
@@ -21,7 +22,10 @@ type Config = {
   body?: string;
   bodies?: string;
   distinct?: number;
+  /** Seeds the choice of the `distinct` supporters (default 1): the same pool in every run. */
+  seed?: number;
   prime?: boolean;
+  primeOnly?: boolean;
   concurrency: number;
   warmupMs: number;
   durationMs: number;
@@ -39,15 +43,28 @@ export function supporterAddress(i: number): string {
   return `0x${createHash("sha256").update(b).digest().subarray(0, 20).toString("hex")}`;
 }
 
+/** A small seeded PRNG (mulberry32): uniform in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 function makeBodies(cfg: Config): string[] | undefined {
   if (!cfg.bodies) return undefined;
   const n = Number(cfg.bodies.split(":")[1]);
   const count = Math.min(n, cfg.distinct ?? 20_000);
-  // `count` distinct supporters out of n (a partial Fisher–Yates shuffle of 1..n).
+  // `count` distinct supporters out of n (a partial Fisher–Yates shuffle of 1..n, seeded).
+  const random = mulberry32(cfg.seed ?? 1);
   const ids = Array.from({ length: n }, (_, k) => k + 1);
   const out: string[] = [];
   for (let k = 0; k < count; k++) {
-    const j = k + Math.floor(Math.random() * (n - k));
+    const j = k + Math.floor(random() * (n - k));
     [ids[k], ids[j]] = [ids[j]!, ids[k]!];
     out.push(JSON.stringify({ query: EARNINGS_QUERY, variables: { a: supporterAddress(ids[k]!) } }));
   }
@@ -131,6 +148,11 @@ async function main() {
     inOrder = true;
     cold = summary(await run(1e12, bodies.length, true));
     inOrder = false;
+    if (cfg.primeOnly) {
+      agent.destroy();
+      process.stdout.write(`${JSON.stringify({ ...cold, cold })}\n`);
+      return;
+    }
   }
   await run(cfg.warmupMs, 1e9, false);
   const r = await run(cfg.durationMs, cfg.maxRequests, true);

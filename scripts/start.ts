@@ -227,6 +227,8 @@ try {
     walletClient: walletClient,
     distributor,
     confirmations: 1,
+    // the distributor's deployment block: the oracle's event-log scans never look below it
+    logFromBlock: BigInt(state.startBlock ?? "0"),
   };
   await checkDeployment(oracleChain, chainId);
   const ctx: OracleContext = {

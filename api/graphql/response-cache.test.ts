@@ -166,6 +166,10 @@ for (const backend of testBackends()) {
       expect(cached()).to.equal(c0 + 1);
       expect(again).to.deep.equal(first);
       expect(app.graphqlResponseCache!.stats()).to.include({ usable: true });
+      const metrics = await (await fetch(url.replace("/graphql", "/metrics"))).text();
+      expect(metrics).to.include("ledger_graphql_cache_up 1");
+      expect(Number(/^ledger_graphql_cache_hits_total (\d+)$/m.exec(metrics)?.[1])).to.be.greaterThan(0);
+      expect(Number(/^ledger_graphql_cache_entries (\d+)$/m.exec(metrics)?.[1])).to.be.greaterThan(0);
     });
 
     it("behavior: this process's writes are read back at once (transactions and autocommit statements)", async () => {

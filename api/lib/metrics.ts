@@ -89,6 +89,11 @@ export function renderGauge(
   return lines.join("\n");
 }
 
+/** A counter kept elsewhere (e.g. a cache's own tallies), rendered at scrape time. */
+export function renderCounter(name: string, help: string, value: number): string {
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`].join("\n");
+}
+
 export const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** The API's metrics, one registry per app instance (tests build many apps). */

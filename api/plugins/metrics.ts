@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { ApiMetrics, renderGauge } from "../lib/metrics.ts";
+import { ApiMetrics, renderCounter, renderGauge } from "../lib/metrics.ts";
 import { epochHealth } from "../repositories/oracle-health.ts";
 import { definePlugin } from "./define.ts";
 
@@ -64,7 +64,38 @@ export default definePlugin("metrics", async (app: FastifyInstance) => {
           [{ labels: [], value: 0 }],
         );
       }
-      return reply.type("text/plain; version=0.0.4; charset=utf-8").send(`${metrics.render()}${epochGauges}\n`);
+      return reply
+        .type("text/plain; version=0.0.4; charset=utf-8")
+        .send(`${metrics.render()}${epochGauges}\n${responseCacheMetrics(app)}`);
     },
   );
 });
+
+/** The GraphQL response cache's state and tallies (api/graphql/response-cache.ts), when it is on. */
+function responseCacheMetrics(app: FastifyInstance): string {
+  const cache = (app as Partial<Pick<FastifyInstance, "graphqlResponseCache">>).graphqlResponseCache;
+  if (!cache) return "";
+  const s = cache.stats();
+  const g = (name: string, help: string, value: number) => renderGauge(name, help, [], [{ labels: [], value }]);
+  return `${[
+    g(
+      "ledger_graphql_cache_up",
+      "1 while the response cache is on (its change feed connected and in sync).",
+      s.usable ? 1 : 0,
+    ),
+    g("ledger_graphql_cache_entries", "Cached GraphQL responses.", s.entries),
+    g("ledger_graphql_cache_bytes", "Bytes the cached responses take (budget: LEDGER_GRAPHQL_CACHE_MIB).", s.bytes),
+    renderCounter("ledger_graphql_cache_hits_total", "GraphQL requests answered from the response cache.", s.hits),
+    renderCounter(
+      "ledger_graphql_cache_misses_total",
+      "Cacheable-looking GraphQL requests not in the cache.",
+      s.misses,
+    ),
+    renderCounter(
+      "ledger_graphql_cache_invalidations_total",
+      "Changes that dropped cached responses.",
+      s.invalidations,
+    ),
+    renderCounter("ledger_graphql_cache_evictions_total", "Responses evicted for space.", s.evictions),
+  ].join("\n")}\n`;
+}
