@@ -91,7 +91,7 @@ export default definePlugin(
     });
 
     const cacheMiB = options.responseCacheMiB ?? DEFAULT_RESPONSE_CACHE_MIB;
-    const cache = cacheMiB > 0 ? createResponseCache(app.db, { maxBytes: cacheMiB * 2 ** 20, log: app.log }) : null;
+    const cache = cacheMiB > 0 ? createResponseCache(app.db, { byteCapacity: cacheMiB * 2 ** 20, log: app.log }) : null;
     app.decorate("graphqlResponseCache", cache);
     if (cache) app.addHook("onClose", async () => cache.close());
     const fastQuery = createFastQuery(yoga, cache);

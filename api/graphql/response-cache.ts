@@ -59,7 +59,7 @@ export type ResponseStoreStats = {
  * Eviction is CLOCK (second chance), an LRU approximation: a hit only sets `used`, and eviction
  * walks from the oldest entry, moving used ones to the back once instead of dropping them.
  */
-export function createResponseStore(maxBytes: number) {
+export function createResponseStore(byteCapacity: number) {
   const entries = new Map<string, Entry>();
   const byDep = new Map<string, Set<string>>();
   let bytes = 0;
@@ -98,7 +98,7 @@ export function createResponseStore(maxBytes: number) {
       }
       const depList = [...new Set(deps)];
       const size = Buffer.byteLength(body) + key.length + ENTRY_OVERHEAD_BYTES + depList.length * 64;
-      if (size > maxBytes) return false;
+      if (size > byteCapacity) return false;
       const old = entries.get(key);
       if (old) remove(key, old);
       entries.set(key, { body, deps: depList, bytes: size, used: false });
@@ -111,7 +111,7 @@ export function createResponseStore(maxBytes: number) {
       // Map iteration is insertion order: oldest first; an entry moved to the back is seen again
       // only after every other one, so this ends.
       for (const [k, e] of entries) {
-        if (bytes <= maxBytes) break;
+        if (bytes <= byteCapacity) break;
         if (e.used && k !== key) {
           e.used = false;
           entries.delete(k);
@@ -146,7 +146,7 @@ export function createResponseStore(maxBytes: number) {
 export type ResponseStore = ReturnType<typeof createResponseStore>;
 
 export type ResponseCacheOptions = {
-  maxBytes: number;
+  byteCapacity: number;
   log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
   /** First reconnect delay after the LISTEN session failed (doubles to 30 s); default 1 s. */
   reconnectMs?: number;
@@ -172,7 +172,7 @@ export const responseCacheKey = (query: string, variables: unknown, operationNam
 
 /** A response cache fed by `db`'s change notifications, connected in the background. */
 export function createResponseCache(db: Db, options: ResponseCacheOptions): ResponseCache {
-  const store = createResponseStore(options.maxBytes);
+  const store = createResponseStore(options.byteCapacity);
   const instance = randomUUID();
   const baseDelayMs = options.reconnectMs ?? 1_000;
   let feed: ReadModelFeed | null = null;
