@@ -38,43 +38,27 @@ CREATE TRIGGER payout_addresses_read_model_truncate AFTER TRUNCATE ON payout_add
 CREATE TRIGGER chain_claims_read_model_truncate AFTER TRUNCATE ON chain_claims
   FOR EACH STATEMENT EXECUTE FUNCTION notify_read_model_all();
 
-CREATE FUNCTION notify_read_model_address(address bytea) RETURNS void LANGUAGE sql AS $$
-  SELECT pg_notify('ledger_read_model', '0x' || encode(address, 'hex'))
-$$;
-
-CREATE FUNCTION notify_read_model_node() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One row function for the per-address tables: TG_ARGV names the row's address columns (bytea,
+-- which to_jsonb renders as '\x…'); the old and the new row's addresses are notified.
+CREATE FUNCTION notify_read_model_addresses() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  col text;
 BEGIN
-  IF TG_OP <> 'INSERT' THEN PERFORM notify_read_model_address(OLD.address); END IF;
-  IF TG_OP <> 'DELETE' THEN PERFORM notify_read_model_address(NEW.address); END IF;
-  RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION notify_read_model_payout_address() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP <> 'INSERT' THEN
-    PERFORM notify_read_model_address(OLD.node_address);
-    PERFORM notify_read_model_address(OLD.payout_address);
-  END IF;
-  IF TG_OP <> 'DELETE' THEN
-    PERFORM notify_read_model_address(NEW.node_address);
-    PERFORM notify_read_model_address(NEW.payout_address);
-  END IF;
-  RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION notify_read_model_claim() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP <> 'INSERT' THEN PERFORM notify_read_model_address(OLD.account); END IF;
-  IF TG_OP <> 'DELETE' THEN PERFORM notify_read_model_address(NEW.account); END IF;
+  FOREACH col IN ARRAY TG_ARGV LOOP
+    IF TG_OP <> 'INSERT' THEN
+      PERFORM pg_notify('ledger_read_model', '0x' || substr(to_jsonb(OLD) ->> col, 3));
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+      PERFORM pg_notify('ledger_read_model', '0x' || substr(to_jsonb(NEW) ->> col, 3));
+    END IF;
+  END LOOP;
   RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER nodes_read_model AFTER INSERT OR UPDATE OR DELETE ON nodes
-  FOR EACH ROW EXECUTE FUNCTION notify_read_model_node();
+  FOR EACH ROW EXECUTE FUNCTION notify_read_model_addresses('address');
 CREATE TRIGGER payout_addresses_read_model AFTER INSERT OR UPDATE OR DELETE ON payout_addresses
-  FOR EACH ROW EXECUTE FUNCTION notify_read_model_payout_address();
+  FOR EACH ROW EXECUTE FUNCTION notify_read_model_addresses('node_address', 'payout_address');
 CREATE TRIGGER chain_claims_read_model AFTER INSERT OR UPDATE OR DELETE ON chain_claims
-  FOR EACH ROW EXECUTE FUNCTION notify_read_model_claim();
+  FOR EACH ROW EXECUTE FUNCTION notify_read_model_addresses('account');
