@@ -1,5 +1,5 @@
-import { createKeccak } from "hash-wasm";
 import { BaseError } from "./errors.ts";
+import { createKeccakStream } from "./keccak-wasm.ts";
 import type { EpochEarningsSummary, Statement } from "./earnings.ts";
 import type {
   Address,
@@ -397,7 +397,8 @@ export function* serializeDatasetChunks(dataset: EpochDataset, chunkChars = DATA
   }
 }
 
-const hasher = await createKeccak(256);
+// One streaming keccak for the dataset hash (synchronous; see keccak-wasm.ts).
+const hasher = createKeccakStream();
 
 /**
  * `datasetHash` (the `EpochRoot` field): keccak256 of the canonical serialization's UTF-8

@@ -4,7 +4,8 @@ import { createRequire } from "node:module";
 import { expect } from "chai";
 import fc from "fast-check";
 import { keccak256, toHex } from "viem";
-import { keccak256Fast, keccakInPlace, keccakScratch } from "./keccak-wasm.ts";
+import { createKeccak } from "hash-wasm";
+import { createKeccakStream, keccak256Fast, keccakInPlace, keccakScratch } from "./keccak-wasm.ts";
 
 describe("keccak-wasm", () => {
   it("default: keccak256 of the empty input", () => {
@@ -34,6 +35,34 @@ describe("keccak-wasm", () => {
       .join("");
     expect(theirs).to.be.a("string");
     expect(vendored).to.equal(theirs);
+  });
+
+  it("behavior: the stream equals viem's keccak256 and hash-wasm's own createKeccak, whatever the chunking", async () => {
+    const theirs = await createKeccak(256);
+    const stream = createKeccakStream();
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 40_000 }),
+        fc.array(fc.nat({ max: 40_000 }), { maxLength: 6 }),
+        (data, cuts) => {
+          const points = [0, ...cuts.map((c) => c % (data.length + 1)).sort((a, b) => a - b), data.length];
+          stream.init();
+          theirs.init();
+          for (let i = 1; i < points.length; i++) {
+            stream.update(data.subarray(points[i - 1], points[i]));
+            theirs.update(data.subarray(points[i - 1], points[i]));
+          }
+          const hex = stream.digest("hex");
+          expect(`0x${hex}`).to.equal(keccak256(data));
+          expect(hex).to.equal(theirs.digest("hex"));
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // a stream and the in-place scratch never clash
+    stream.init().update(new Uint8Array([1, 2, 3]));
+    keccak256Fast(new Uint8Array(100));
+    expect(toHex(stream.digest("binary"))).to.equal(keccak256(new Uint8Array([1, 2, 3])));
   });
 
   it("error: inputs beyond the scratch buffer are refused", () => {

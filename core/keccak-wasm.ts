@@ -71,6 +71,9 @@ type KeccakExports = {
   memory: { buffer: ArrayBuffer };
   Hash_GetBuffer: () => number;
   Hash_Calculate: (length: number, bits: number, padding: number) => void;
+  Hash_Init: (bits: number) => void;
+  Hash_Update: (length: number) => void;
+  Hash_Final: (padding: number) => void;
 };
 
 /** The slice of the WebAssembly global this file uses (not in the ES lib this project compiles against). */
@@ -79,7 +82,10 @@ type WebAssemblyApi = {
   Instance: new (module: object, imports: object) => { exports: unknown };
 };
 const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-const instance = new wasm.Instance(new wasm.Module(decodeBase64(WASM_BASE64)), {});
+// Compiled and instantiated synchronously (the module is 7 KB): importing this file never
+// awaits, so no module of the project needs a top-level await for hashing.
+const compiled = new wasm.Module(decodeBase64(WASM_BASE64));
+const instance = new wasm.Instance(compiled, {});
 const exports = instance.exports as KeccakExports;
 const offset = exports.Hash_GetBuffer();
 
@@ -110,6 +116,48 @@ export function keccak256Fast(data: Uint8Array): Uint8Array {
   keccakScratch.set(data, 0);
   calculate(data.length, 256, 0x01);
   return keccakScratch.slice(0, 32);
+}
+
+/** An incremental keccak-256 (`createKeccakStream`): `init`, any number of `update`s, one `digest`. */
+export type KeccakStream = {
+  init(): KeccakStream;
+  update(data: Uint8Array): KeccakStream;
+  /** The digest of everything since `init` (a fresh copy, or lower-case hex without 0x). */
+  digest(format: "binary"): Uint8Array;
+  digest(format: "hex"): string;
+};
+
+/**
+ * A streaming keccak-256 on its own instance of the module (so it never clashes with
+ * `keccakInPlace`'s scratch), synchronous from the start: the same calls hash-wasm's
+ * `createKeccak(256)` makes (Hash_Init(256), Hash_Update per 16 KiB, Hash_Final(0x01)).
+ *
+ * @example
+ * createKeccakStream().update(new Uint8Array(0)).digest("hex"); // "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+ */
+export function createKeccakStream(): KeccakStream {
+  const ex = new wasm.Instance(compiled, {}).exports as KeccakExports;
+  const view = new Uint8Array(ex.memory.buffer, ex.Hash_GetBuffer(), KECCAK_SCRATCH_BYTES);
+  const stream = {
+    init() {
+      ex.Hash_Init(256);
+      return stream;
+    },
+    update(data: Uint8Array) {
+      for (let read = 0; read < data.length; read += KECCAK_SCRATCH_BYTES) {
+        const chunk = data.subarray(read, read + KECCAK_SCRATCH_BYTES);
+        view.set(chunk);
+        ex.Hash_Update(chunk.length);
+      }
+      return stream;
+    },
+    digest(format: "binary" | "hex") {
+      ex.Hash_Final(0x01);
+      const out = view.slice(0, 32);
+      return format === "hex" ? Buffer.from(out.buffer, out.byteOffset, 32).toString("hex") : out;
+    },
+  } as KeccakStream;
+  return stream.init();
 }
 
 function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {

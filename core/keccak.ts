@@ -1,8 +1,9 @@
-import { createKeccak } from "hash-wasm";
+import { createKeccakStream } from "./keccak-wasm.ts";
 
 /**
- * Synchronous keccak-256 on `hash-wasm` (≈ 10× viem's `keccak256`). The WebAssembly module is
- * instantiated once at import (top-level await); after that every call is synchronous.
+ * Synchronous keccak-256 on hash-wasm's WebAssembly build (≈ 10× viem's `keccak256`), vendored in
+ * `keccak-wasm.ts` and instantiated synchronously at import: no top-level await (V8 has an open,
+ * process-killing bug in async module evaluation, nodejs/node#53238, that hit this project's tests).
  *
  * IMPORTANT: the returned array is a fresh copy the caller owns.
  *
@@ -10,7 +11,7 @@ import { createKeccak } from "hash-wasm";
  * import { keccak256Bytes } from "./keccak.ts";
  * keccak256Bytes(new Uint8Array(0)); // c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470
  */
-const hasher = await createKeccak(256);
+const hasher = createKeccakStream();
 
 export function keccak256Bytes(data: Uint8Array): Uint8Array {
   return hasher.init().update(data).digest("binary");
