@@ -88,7 +88,7 @@ function responseCacheMetrics(app: FastifyInstance): string {
     renderCounter("ledger_graphql_cache_hits_total", "GraphQL requests answered from the response cache.", s.hits),
     renderCounter(
       "ledger_graphql_cache_misses_total",
-      "Cacheable-looking GraphQL requests not in the cache.",
+      "JSON GraphQL queries looked up in the response cache and not found (queries that are never cached included).",
       s.misses,
     ),
     renderCounter(
