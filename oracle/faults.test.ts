@@ -130,6 +130,30 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         for (const db of open) await db.close();
       });
 
+      /** Runs `fn` with the node's automine off; it is back on afterwards, whatever `fn` did. */
+      async function withoutAutomine<T>(fn: () => Promise<T>): Promise<T> {
+        await c.publicClient.request({ method: "evm_setAutomine" as never, params: [false] as never });
+        try {
+          return await fn();
+        } finally {
+          await c.publicClient.request({ method: "evm_setAutomine" as never, params: [true] as never });
+        }
+      }
+
+      /** The `eth_sendRawTransaction` calls the proxy saw from now on, and a wait for the `n`th. */
+      function sendsFromNow() {
+        const before = rpc.calls.length;
+        const list = () => rpc.calls.slice(before).filter((k) => k.method === "eth_sendRawTransaction");
+        const atLeast = async (n: number, what: string) => {
+          for (let i = 0; list().length < n; i++) {
+            expect(i, what).to.be.lessThan(200);
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          return list();
+        };
+        return { list, atLeast };
+      }
+
       /** The chain back at the snapshot (funded unless `fund: false`), a fresh database with epoch 0 seeded. */
       async function scenario(
         o: Parameters<typeof oracleChain>[1] & {
@@ -414,15 +438,8 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
               args: [d.admin.account.address, FUNDS],
               ...fees,
             });
-          const before = rpc.calls.length;
-          const sends = () => rpc.calls.slice(before).filter((k) => k.method === "eth_sendRawTransaction");
-          const sent = async () => {
-            for (let i = 0; sends().length < 1; i++) {
-              expect(i, "proposeRoot was sent").to.be.lessThan(200);
-              await new Promise((r) => setTimeout(r, 20));
-            }
-            return parseTransaction(sends()[0]!.params[0] as Hex);
-          };
+          const { list: sends, atLeast } = sendsFromNow();
+          const sent = async () => parseTransaction((await atLeast(1, "proposeRoot was sent"))[0]!.params[0] as Hex);
           let step;
           if (how.startsWith("the RPC holds")) {
             let release!: () => void;
@@ -436,8 +453,7 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
             release();
             step = await pending;
           } else {
-            await c.publicClient.request({ method: "evm_setAutomine" as never, params: [false] as never });
-            try {
+            step = await withoutAutomine(async () => {
               const pending = advanceEpoch(ctx, EPOCH);
               const ours = await sent();
               await withdraw({
@@ -446,10 +462,8 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
                 maxPriorityFeePerGas: ours.maxPriorityFeePerGas! * 3n,
               });
               await mine();
-              step = await pending;
-            } finally {
-              await c.publicClient.request({ method: "evm_setAutomine" as never, params: [true] as never });
-            }
+              return pending;
+            });
           }
           expect(step.moved).to.equal(false);
           const first = sends()[0]!.params[0] as Hex;
@@ -510,12 +524,12 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         const { db, ctx } = await scenario({ retryCount: 1 });
         await toComputed(ctx);
         await advanceEpoch(ctx, EPOCH);
-        const before = rpc.calls.length;
+        const sent = sendsFromNow();
         const armed = rpc.fail({ method: "eth_sendRawTransaction", fault: { kind: "drop", drop: "http500" } });
         const step = await advanceEpoch(ctx, EPOCH);
         expect(armed.fired()).to.equal(1);
         expect(step.moved).to.equal(true);
-        const sends = rpc.calls.slice(before).filter((k) => k.method === "eth_sendRawTransaction");
+        const sends = sent.list();
         expect(sends, "viem re-sent the same raw transaction").to.have.length(2);
         expect(sends[1]!.params[0]).to.equal(sends[0]!.params[0]);
         const row = await expectWhole(db);
@@ -528,7 +542,7 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         const { db, ctx } = await scenario({ bumpAfterMs: 300 });
         await toComputed(ctx);
         await advanceEpoch(ctx, EPOCH);
-        const before = rpc.calls.length;
+        const sent = sendsFromNow();
         const armed = rpc.fail({ method: "eth_getTransactionReceipt", fault: { kind: "http500" }, times: Infinity });
         const err = await advanceEpoch(ctx, EPOCH).then(
           () => undefined,
@@ -541,7 +555,7 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         const props = await proposals();
         expect(props, "the first proposeRoot was mined").to.have.length(1);
         // the replacements (same nonce) were refused: the nonce was used
-        const sends = rpc.calls.slice(before).filter((k) => k.method === "eth_sendRawTransaction");
+        const sends = sent.list();
         expect(sends.length, "the original and its replacements").to.be.greaterThan(1);
         const nonces = new Set(sends.map((k) => parseTransaction(k.params[0] as Hex).nonce));
         expect(nonces.size).to.equal(1);
@@ -587,15 +601,11 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         const { db, ctx } = await scenario({ bumpAfterMs: 400 });
         await toComputed(ctx);
         await advanceEpoch(ctx, EPOCH);
-        const before = rpc.calls.length;
-        await c.publicClient.request({ method: "evm_setAutomine" as never, params: [false] as never });
-        try {
+        const sent = sendsFromNow();
+        await withoutAutomine(async () => {
           const pending = advanceEpoch(ctx, EPOCH);
-          const sends = () => rpc.calls.slice(before).filter((k) => k.method === "eth_sendRawTransaction");
-          for (let i = 0; sends().length < 2; i++) {
-            expect(i, "a replacement was sent").to.be.lessThan(200);
-            await new Promise((r) => setTimeout(r, 20));
-          }
+          await sent.atLeast(2, "a replacement was sent");
+          const sends = sent.list;
           expect((await getEpoch(db, EPOCH))!.status).to.equal("SIGNED");
           await mine();
           await pending;
@@ -619,9 +629,7 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
             () => "never mined",
           );
           expect(firstReceipt).to.equal("never mined");
-        } finally {
-          await c.publicClient.request({ method: "evm_setAutomine" as never, params: [true] as never });
-        }
+        });
         await runOnce(ctx);
         expect((await expectWhole(db)).status).to.equal("FINALIZED");
       });
@@ -630,16 +638,15 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         const { db, ctx } = await scenario({ bumpAfterMs: 150 });
         await toComputed(ctx);
         await advanceEpoch(ctx, EPOCH);
-        const before = rpc.calls.length;
-        await c.publicClient.request({ method: "evm_setAutomine" as never, params: [false] as never });
-        try {
+        const sent = sendsFromNow();
+        await withoutAutomine(async () => {
           const err = await advanceEpoch(ctx, EPOCH).then(
             () => undefined,
             (e: unknown) => e,
           );
           expect(isRetryable(err), `retryable: ${err instanceof Error ? err.message : "?"}`).to.equal(true);
           expect((await expectWhole(db)).status).to.equal("SIGNED");
-          const sends = rpc.calls.slice(before).filter((k) => k.method === "eth_sendRawTransaction");
+          const sends = sent.list();
           expect(sends).to.have.length(5); // the first and 4 replacements
           const last = keccak256(sends.at(-1)!.params[0] as Hex);
           // the next run starts while the last replacement still waits, then a block is mined
@@ -660,9 +667,7 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
           expect(props).to.have.length(1);
           expect(props[0]!.tx).to.equal(last);
           expect(row.proposeTx).to.equal(last);
-        } finally {
-          await c.publicClient.request({ method: "evm_setAutomine" as never, params: [true] as never });
-        }
+        });
         await runOnce(ctx);
         expect((await expectWhole(db)).status).to.equal("FINALIZED");
       });
@@ -684,15 +689,11 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
             args: [role, c.admin.account.address],
           }),
         });
-        const before = rpc.calls.length;
-        await c.publicClient.request({ method: "evm_setAutomine" as never, params: [false] as never });
-        try {
+        const sent = sendsFromNow();
+        await withoutAutomine(async () => {
           const pending = advanceEpoch(ctx, EPOCH);
-          const sends = () => rpc.calls.slice(before).filter((k) => k.method === "eth_sendRawTransaction");
-          for (let i = 0; sends().length < 1; i++) {
-            expect(i, "proposeRoot was sent").to.be.lessThan(200);
-            await new Promise((r) => setTimeout(r, 20));
-          }
+          await sent.atLeast(1, "proposeRoot was sent");
+          const sends = sent.list;
           const ours = parseTransaction(sends()[0]!.params[0] as Hex);
           const theirs = await c.admin.sendTransaction({
             to: c.distributor,
@@ -709,9 +710,7 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
           expect(row.status).to.equal("POSTED");
           expect(row.proposeTx).to.equal(theirs);
           expect((await proposals()).map((p) => p.tx)).to.deep.equal([theirs]);
-        } finally {
-          await c.publicClient.request({ method: "evm_setAutomine" as never, params: [true] as never });
-        }
+        });
       });
 
       it("behavior: someone else's finalize lands first, ours reverts → the chain is read, FINALIZED (not a fatal error)", async () => {
@@ -720,15 +719,11 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         await advanceEpoch(ctx, EPOCH);
         await advanceEpoch(ctx, EPOCH);
         expect(await status(db)).to.equal("POSTED");
-        const before = rpc.calls.length;
-        await c.publicClient.request({ method: "evm_setAutomine" as never, params: [false] as never });
-        try {
+        const sent = sendsFromNow();
+        await withoutAutomine(async () => {
           const pending = advanceEpoch(ctx, EPOCH);
-          const sends = () => rpc.calls.slice(before).filter((k) => k.method === "eth_sendRawTransaction");
-          for (let i = 0; sends().length < 1; i++) {
-            expect(i, "finalize was sent").to.be.lessThan(200);
-            await new Promise((r) => setTimeout(r, 20));
-          }
+          await sent.atLeast(1, "finalize was sent");
+          const sends = sent.list;
           const ours = parseTransaction(sends()[0]!.params[0] as Hex);
           await c.admin.sendTransaction({
             to: c.distributor,
@@ -744,9 +739,7 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
           const row = await expectWhole(db);
           expect(row.status).to.equal("FINALIZED");
           expect(row.root).to.equal(reference);
-        } finally {
-          await c.publicClient.request({ method: "evm_setAutomine" as never, params: [true] as never });
-        }
+        });
       });
 
       it("behavior: with confirmations = 3, POSTED is recorded only at the 3rd block — also for a proposal found on-chain after a lost receipt", async () => {
