@@ -5,6 +5,7 @@
  */
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ensureContractsBuilt } from "../scripts/lib/build.ts";
 
 const dir = fileURLToPath(new URL("./", import.meta.url));
 const available = readdirSync(dir)
@@ -20,6 +21,12 @@ if (!name || !available.includes(name)) {
       : `usage: npm run bench -- NAME   (available: ${available.join(", ") || "none yet"})`,
   );
   process.exit(2);
+}
+try {
+  ensureContractsBuilt();
+} catch (err) {
+  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
 }
 const mod = (await import(`./${name}.ts`)) as { default: (args: string[]) => Promise<void> };
 await mod.default(args);

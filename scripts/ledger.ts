@@ -4,6 +4,7 @@
  * Every command has `--help`; any error is one line on stderr and a non-zero exit code
  * (2 for a usage mistake, 1 for a failed check or a runtime error).
  */
+import { ensureContractsBuilt } from "./lib/build.ts";
 import { CheckFailedError, UsageError, oneLine, type Command } from "./lib/cli.ts";
 import { claimCommand } from "./commands/claim.ts";
 import { deployCommand } from "./commands/deploy.ts";
@@ -74,6 +75,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    // Every command reads the contracts' ABIs: a fresh clone compiles them once, here.
+    ensureContractsBuilt();
     await command.run(rest);
     return 0;
   } catch (err) {

@@ -16,8 +16,9 @@
  * DATABASE_URL, REDIS_URL; LEDGER_RPC_URL + LEDGER_DISTRIBUTOR_ADDRESS (+ LEDGER_START_BLOCK)
  * to use a chain and deployment of your own instead of the dev chain.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { createPublicClient, createWalletClient, http, type Address, type Hex } from "viem";
@@ -35,6 +36,7 @@ import { createLeadership } from "../oracle/leader.ts";
 import { proofFor } from "../oracle/proofs.ts";
 import { listEpochs } from "../oracle/repositories/epochs.ts";
 import { runDaemon, type OracleContext } from "../oracle/run-epoch.ts";
+import { ensureContractsBuilt } from "./lib/build.ts";
 import { startDevChain, type DevChain } from "./lib/dev-chain.ts";
 import { createSimulator, makeActors, type Actor } from "./lib/simulator.ts";
 
@@ -110,14 +112,33 @@ const log = pino({ level: env.LOG_LEVEL ?? "warn" });
 const say = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 const stateFile = path.join(dataDir, "dev.json");
-const state: DevState = existsSync(stateFile)
-  ? (JSON.parse(readFileSync(stateFile, "utf8")) as DevState)
-  : {
-      genesis: Math.floor(Date.now() / 1000),
-      epochSeconds,
-      coordinatorKey: `0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex")}`,
-      adminApiKey: `ledger_admin_${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("hex")}`,
-    };
+const journalFile = path.join(dataDir, "chain-journal.ndjson");
+const ownChain = !env.LEDGER_RPC_URL?.trim();
+const freshState = (): DevState => ({
+  genesis: Math.floor(Date.now() / 1000),
+  epochSeconds,
+  coordinatorKey: `0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex")}`,
+  adminApiKey: `ledger_admin_${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("hex")}`,
+});
+/**
+ * What a start that never deployed left behind (a dev.json without a distributor, a chain
+ * journal, Ignition's half-written record) is of no use to the next start and would put its
+ * clocks in the past: removed, so the next start begins as the first one would.
+ */
+const forgetUndeployedStart = (genesis: number) => {
+  rmSync(stateFile, { force: true });
+  rmSync(journalFile, { force: true });
+  rmSync(fileURLToPath(new URL(`../ignition/deployments/ledger-dev-${genesis}`, import.meta.url)), {
+    recursive: true,
+    force: true,
+  });
+};
+let loaded = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, "utf8")) as DevState) : undefined;
+if (loaded && !loaded.distributor && ownChain && !env.LEDGER_DISTRIBUTOR_ADDRESS) {
+  forgetUndeployedStart(loaded.genesis);
+  loaded = undefined;
+}
+const state: DevState = loaded ?? freshState();
 const saveState = () => writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
 saveState();
 
@@ -128,18 +149,24 @@ async function shutdown(code: number) {
   stopping = true;
   say("stopping…");
   for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.error({ err }, "stop failed"));
-  say("stopped; start again to resume from " + dataDir);
+  if (!state.distributor && ownChain) {
+    forgetUndeployedStart(state.genesis);
+    say("stopped before the contracts were deployed; the next start begins afresh");
+  } else say("stopped; start again to resume from " + dataDir);
   process.exit(code);
 }
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 try {
+  // 0. The contracts: a fresh clone compiles them once (about 40 s); current artifacts are kept.
+  ensureContractsBuilt({ log: say });
+
   // 1. The chain.
   let rpcUrl = env.LEDGER_RPC_URL?.trim();
   let chain: DevChain | undefined;
   if (!rpcUrl) {
-    chain = await startDevChain({ port: chainPort, journalFile: path.join(dataDir, "chain-journal.ndjson"), log: say });
+    chain = await startDevChain({ port: chainPort, journalFile, log: say });
     stops.push(() => chain!.close());
     rpcUrl = chain.url;
   }
@@ -297,7 +324,16 @@ try {
   say(`epochs of ${state.epochSeconds} s, dispute window ${disputeSeconds} s; Ctrl-C to stop`);
 
   // 8. Progress: every transition once, claims after each finalized epoch.
+  // A restart announces only what is new: the epochs already in the database are remembered
+  // as seen (and their claims as done), and summed up in one line.
   const seen = new Map<bigint, string>();
+  const earlier = await listEpochs(db, 20);
+  for (const row of earlier) seen.set(row.epoch, row.status);
+  const lastFinalized = earlier.find((row) => row.status === "FINALIZED");
+  if (earlier.length > 0)
+    say(
+      `resuming: ${earlier.length} epoch windows already recorded${lastFinalized ? `, epoch ${lastFinalized.chainEpoch ?? lastFinalized.epoch} finalized last` : ""}`,
+    );
   const abi = distributorAbi();
   const claimer = createWalletClient({ account: privateKeyToAccount(devKey(1)), transport: http(rpcUrl) });
   const progress = async () => {

@@ -5,7 +5,8 @@
  *   1. Solidity tests (`contracts/test/*.t.sol`, forge-std) through `hardhat test solidity`;
  *   2. TypeScript tests (`**\/*.test.ts`) under node:test, on PGlite always and on PostgreSQL
  *      too when `TEST_DATABASE_URL` is set;
- *   3. the subgraph's mapping and parity tests when `subgraph/` is built.
+ *   3. the subgraph's mapping and parity tests, after installing and building `subgraph/` when
+ *      it is missing or stale.
  *
  * Arguments narrow the run: `npm test -- solidity`, `npm test -- ts`, or file paths/globs.
  * Exits non-zero when any test fails or a suite cannot run.
@@ -16,6 +17,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
+import { ensureSubgraphBuilt } from "./lib/build.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const HARDHAT = path.join(ROOT, "node_modules/.bin/hardhat");
@@ -92,6 +94,17 @@ if (only !== "solidity") {
       ),
     ),
   ].sort();
+  // The subgraph's tests load its compiled wasm: install and build it first when needed.
+  if (files.some((f) => f.startsWith("subgraph/"))) {
+    heading("subgraph: install and build when missing or stale");
+    try {
+      if (!ensureSubgraphBuilt({ log: (line) => console.log(line) })) console.log("subgraph build is current");
+    } catch (err) {
+      console.log(err instanceof Error ? err.message : String(err));
+      console.log(`0 passed, 1 failed`);
+      process.exit(1);
+    }
+  }
   heading(
     `TypeScript tests (${files.length} files${process.env.TEST_DATABASE_URL ? ", PGlite and PostgreSQL" : ", PGlite only: set TEST_DATABASE_URL for PostgreSQL"})`,
   );

@@ -17,6 +17,7 @@ import {
   parseHttpUrl,
   parseIntInRange,
   parseUsdAmount,
+  requireGas,
   walletFor,
   type Signer,
 } from "../lib/chain.ts";
@@ -191,13 +192,20 @@ async function claimDirect(ctx: Ctx, { account: sender }: Signer) {
     return;
   }
   const before = await balanceOf(ctx, p.account);
-  const { request } = await ctx.client.simulateContract({
+  const call = {
     account: sender,
     address: ctx.distributor,
     abi: distributorAbi(),
     functionName: "claimWithRoot",
     args: [p.account, ctx.cumulative, p.proof, p.root],
+  } as const;
+  await requireGas({
+    client: ctx.client,
+    sender: sender.address,
+    request: call,
+    instead: `fund that address with ETH, or set $${DEFAULT_KEY_ENV} to a key that has ETH (anyone may claim for ${p.account}; the tokens still go to it), or claim gaslessly: sign with \`ledger claim ${p.account} --sign-only …\` and let a relayer submit it with \`--with-sig\``,
   });
+  const { request } = await ctx.client.simulateContract(call);
   const hash = await walletFor(ctx.rpc, sender).writeContract({ ...request, chain: null });
   const receipt = await ctx.client.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`claim reverted (tx ${hash})`);
@@ -339,13 +347,20 @@ async function relay(
     throw new UsageError(`the authorization expired at ${new Date(Number(m.deadline) * 1000).toISOString()}`);
   const relayerAddress = relayer.address.toLowerCase() as Address;
   const [recipientBefore, relayerBefore] = [await balanceOf(ctx, m.recipient), await balanceOf(ctx, relayerAddress)];
-  const { request } = await ctx.client.simulateContract({
+  const call = {
     account: relayer,
     address: ctx.distributor,
     abi,
     functionName: "claimWithSig",
     args: [m, ctx.cumulative, p.proof, fee, auth.signature],
+  } as const;
+  await requireGas({
+    client: ctx.client,
+    sender: relayerAddress,
+    request: call,
+    instead: `the relayer pays gas: fund that address with ETH, or set $${DEFAULT_KEY_ENV} to a relayer key that has ETH`,
   });
+  const { request } = await ctx.client.simulateContract(call);
   const hash = await walletFor(ctx.rpc, relayer).writeContract({ ...request, chain: null });
   const receipt = await ctx.client.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`claimWithSig reverted (tx ${hash})`);

@@ -1,6 +1,8 @@
 import {
   BaseError as ViemBaseError,
   ContractFunctionRevertedError,
+  formatEther,
+  InsufficientFundsError,
   createPublicClient,
   createWalletClient,
   http,
@@ -11,7 +13,7 @@ import {
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { formatUsd, parseUsd, type MicroUsd } from "../../core/units.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
-import { UsageError } from "./cli.ts";
+import { CheckFailedError, UsageError } from "./cli.ts";
 
 /**
  * What the chain-facing `ledger` commands (fund, claim, status) share: input validation, an RPC
@@ -137,6 +139,10 @@ export function chainError(err: unknown, rpc?: string): Error {
       const args = (reverted.data?.args ?? []).map((a) => String(a)).join(", ");
       return new Error(`the contract reverted: ${name}${reverted.data ? `(${args})` : ""}`);
     }
+    if (err.walk((e) => e instanceof InsufficientFundsError))
+      return new CheckFailedError(
+        "the sending key has too little ETH to pay gas: fund it, or send from a key that has ETH (anyone may claim on an account's behalf), or use the gasless path (--sign-only, then --with-sig from a relayer)",
+      );
     if (unreachable(err)) return new UsageError(`cannot reach the RPC${rpc ? ` at ${rpc}` : ""}`);
     return new Error(err.shortMessage.split("\n")[0]);
   }
@@ -179,4 +185,32 @@ export type ApiDeployment = { chainId: number; contract: Address } | null;
 
 export function clip(s: string): string {
   return s.length > 48 ? `${s.slice(0, 45)}…` : s;
+}
+
+export type RequireGasParameters = {
+  client: PublicClient;
+  /** The address that pays gas. */
+  sender: Address;
+  /** The call about to be sent, for the gas estimate. */
+  request: Parameters<PublicClient["estimateContractGas"]>[0];
+  /** What the user can do instead, appended to the message (one sentence). */
+  instead: string;
+};
+
+/**
+ * Refuses, before anything is sent, a transaction its sender cannot pay for: a node answers
+ * such a send with an opaque "Missing or invalid parameters", so the check is made here with
+ * the sender's balance against the call's estimated cost.
+ */
+export async function requireGas({ client, sender, request, instead }: RequireGasParameters): Promise<void> {
+  const [balanceWei, gas, gasPriceWei] = await Promise.all([
+    client.getBalance({ address: sender }),
+    client.estimateContractGas(request),
+    client.getGasPrice(),
+  ]);
+  const costWei = gas * gasPriceWei;
+  if (balanceWei >= costWei) return;
+  throw new CheckFailedError(
+    `the key paying gas, ${sender}, holds ${formatEther(balanceWei)} ETH but this transaction needs about ${formatEther(costWei)} ETH: ${instead}`,
+  );
 }

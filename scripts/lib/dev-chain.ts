@@ -96,13 +96,15 @@ export async function startDevChain(options: {
       await provider.request({ method: entry.method, params: entry.params });
       replayed++;
     }
-    const now = Math.floor(Date.now() / 1000);
-    if (replayed > 0 && now > (await latestTimestamp())) {
-      await provider.request({ method: "evm_setNextBlockTimestamp", params: [now] });
-      await provider.request({ method: "evm_mine", params: [] });
-      appendFileSync(options.journalFile, `${JSON.stringify({ method: "evm_mine", params: [], timestamp: now })}\n`);
-    }
     log(`chain: replayed ${replayed} transactions from ${options.journalFile}`);
+  }
+  // The chain's clock never runs behind real time: whatever the journal held (even nothing but
+  // its genesis line, from a start that stopped before any block), the next block is "now".
+  const now = Math.floor(Date.now() / 1000);
+  if (now > (await latestTimestamp())) {
+    await provider.request({ method: "evm_setNextBlockTimestamp", params: [now] });
+    await provider.request({ method: "evm_mine", params: [] });
+    appendFileSync(options.journalFile, `${JSON.stringify({ method: "evm_mine", params: [], timestamp: now })}\n`);
   }
 
   const handle = async (call: { id?: unknown; method?: unknown; params?: unknown }) => {

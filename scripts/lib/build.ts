@@ -1,0 +1,132 @@
+/**
+ * Build on demand: every entry point a user runs (`npm start`, `npm test`, `npm run bench`,
+ * `npx ledger …`) calls `ensureContractsBuilt()` first, so a fresh clone needs no build step
+ * of its own. `npm test` also calls `ensureSubgraphBuilt()` before the subgraph's tests.
+ *
+ * "Current" is decided by modification times: every output exists and is newer than every
+ * input. When anything is missing or older, the real build runs (Hardhat's own cache then
+ * recompiles only what changed); when everything is current, nothing is spawned.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, globSync, statSync, utimesSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The contract artifacts the runtime reads (ABIs) and the sources they are compiled from. */
+const CONTRACT_OUTPUTS = [
+  "artifacts/contracts/RewardsDistributor.sol/RewardsDistributor.json",
+  "artifacts/contracts/mocks/MockUSD.sol/MockUSD.json",
+  "artifacts/artifacts.d.ts",
+];
+const CONTRACT_INPUTS = ["contracts/**/*.sol", "hardhat.config.ts", "remappings.txt", "package-lock.json"];
+
+const SUBGRAPH_OUTPUTS = ["subgraph/build/subgraph.yaml", "subgraph/build/RewardsDistributor/RewardsDistributor.wasm"];
+const SUBGRAPH_INPUTS = [
+  "subgraph/src/**/*.ts",
+  "subgraph/schema.graphql",
+  "subgraph/subgraph.template.yaml",
+  "subgraph/config/*.json",
+  "subgraph/scripts/*.mjs",
+  "subgraph/package-lock.json",
+  "artifacts/contracts/RewardsDistributor.sol/RewardsDistributor.json",
+];
+
+export type StalenessParameters = { root?: string; outputs: string[]; inputs: string[] };
+
+/**
+ * Why the outputs must be rebuilt, or `undefined` when they are current.
+ *
+ * @example staleReason({ outputs: ["artifacts/x.json"], inputs: ["contracts/**\/*.sol"] }) // "artifacts/x.json is missing"
+ */
+export function staleReason({ root = ROOT, outputs, inputs }: StalenessParameters): string | undefined {
+  let oldestOutputMs = Infinity;
+  for (const out of outputs) {
+    const file = path.join(root, out);
+    if (!existsSync(file)) return `${out} is missing`;
+    oldestOutputMs = Math.min(oldestOutputMs, statSync(file).mtimeMs);
+  }
+  for (const pattern of inputs) {
+    for (const rel of globSync(pattern, { cwd: root, exclude: (f) => f.includes("node_modules") })) {
+      if (statSync(path.join(root, rel)).mtimeMs > oldestOutputMs) return `${rel} changed`;
+    }
+  }
+  return undefined;
+}
+
+export class BuildFailedError extends Error {
+  override name = "BuildFailedError";
+}
+
+function spawnStep(what: string, cmd: string, args: string[], quiet: boolean): void {
+  const res = spawnSync(cmd, args, {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: quiet ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (res.status !== 0) {
+    if (quiet) process.stderr.write(`${res.stdout ?? ""}${res.stderr ?? ""}`);
+    throw new BuildFailedError(
+      `${what} failed (\`${path.relative(ROOT, cmd) || cmd} ${args.join(" ")}\` exited ${res.status ?? res.signal}); fix the error above and run the command again`,
+    );
+  }
+}
+
+/**
+ * A build tool may leave an unchanged output untouched; after a successful build every output
+ * is current by definition, so its time is moved to now and the next check spawns nothing.
+ */
+function markCurrent(outputs: string[]): void {
+  const now = new Date();
+  for (const out of outputs) {
+    const file = path.join(ROOT, out);
+    if (!existsSync(file)) throw new BuildFailedError(`${out} is still missing after the build`);
+    utimesSync(file, now, now);
+  }
+}
+
+export type EnsureBuiltParameters = {
+  /** Where progress lines go (default stderr, so a command's stdout stays machine-readable). */
+  log?: (line: string) => void;
+};
+
+/**
+ * Compiles the contracts when `artifacts/` is missing or older than a source. Returns whether
+ * it compiled. Throws `BuildFailedError` (with the compiler's output already printed).
+ */
+export function ensureContractsBuilt({ log = (l) => console.error(l) }: EnsureBuiltParameters = {}): boolean {
+  const reason = staleReason({ outputs: CONTRACT_OUTPUTS, inputs: CONTRACT_INPUTS });
+  if (reason === undefined) return false;
+  const hardhat = path.join(ROOT, "node_modules/.bin/hardhat");
+  if (!existsSync(hardhat)) throw new BuildFailedError("node_modules is missing: run `npm ci` first");
+  log(`compiling the contracts (${reason}; about 40 s on a fresh clone)…`);
+  spawnStep("compiling the contracts", hardhat, ["build", "--quiet"], true);
+  markCurrent(CONTRACT_OUTPUTS);
+  return true;
+}
+
+/**
+ * Installs the subgraph's own packages when missing and builds it (ABI → manifest → codegen →
+ * wasm) when `subgraph/build/` is missing or older than a source. Returns whether it built.
+ */
+export function ensureSubgraphBuilt({ log = (l) => console.error(l) }: EnsureBuiltParameters = {}): boolean {
+  let built = false;
+  if (!existsSync(path.join(ROOT, "subgraph/node_modules/.bin/graph"))) {
+    log("installing the subgraph's packages (npm ci --prefix subgraph)…");
+    spawnStep(
+      "installing the subgraph's packages",
+      "npm",
+      ["ci", "--prefix", "subgraph", "--no-audit", "--no-fund", "--loglevel=error"],
+      true,
+    );
+    built = true;
+  }
+  const reason = staleReason({ outputs: SUBGRAPH_OUTPUTS, inputs: SUBGRAPH_INPUTS });
+  if (reason === undefined && !built) return false;
+  log(`building the subgraph (${reason ?? "fresh install"})…`);
+  spawnStep("building the subgraph", "npm", ["--prefix", "subgraph", "run", "--silent", "build"], true);
+  markCurrent(SUBGRAPH_OUTPUTS);
+  return true;
+}
