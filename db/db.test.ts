@@ -2,7 +2,13 @@ import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { testBackends } from "../test/helpers/db.ts";
 import { connectDb } from "./connect.ts";
-import { InvalidDatabaseUrlError, InvalidMigrationError, UnknownAppliedMigrationError, redactUrl } from "./errors.ts";
+import {
+  InvalidDatabaseUrlError,
+  InvalidMigrationError,
+  UnknownAppliedMigrationError,
+  isDatabaseUnavailable,
+  redactUrl,
+} from "./errors.ts";
 import { loadMigrations, migrate, pendingMigrations, type Migration } from "./migrate.ts";
 import type { Db } from "./types.ts";
 
@@ -77,6 +83,30 @@ for (const backend of testBackends()) {
       expect((await db.query("SELECT * FROM tx_fail")).rowCount).to.equal(0);
     });
 
+    it(
+      "behavior: a server that terminates a connection mid-transaction rejects that transaction, and the process and the next query live on",
+      { skip: backend.name !== "postgres" && "pg_terminate_backend needs a server" },
+      async () => {
+        await db.exec("CREATE TABLE tx_killed (v int4)");
+        let caught: unknown;
+        try {
+          await db.transaction(async (tx) => {
+            await tx.query("INSERT INTO tx_killed VALUES (1)");
+            const { rows } = await tx.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+            // Another connection ends this one, as a restarting or failing server would.
+            await db.query("SELECT pg_terminate_backend($1)", [rows[0]!.pid]);
+            await new Promise((r) => setTimeout(r, 200));
+            await tx.query("INSERT INTO tx_killed VALUES (2)");
+          });
+        } catch (err) {
+          caught = err;
+        }
+        expect(caught, "the transaction must reject").to.be.instanceOf(Error);
+        expect(isDatabaseUnavailable(caught), String(caught)).to.equal(true);
+        expect((await db.query("SELECT * FROM tx_killed")).rowCount).to.equal(0);
+      },
+    );
+
     it("behavior: migrating twice, even concurrently, applies each migration once", async () => {
       const migrations = [...loadMigrations(), fixture(9001, "CREATE TABLE fixture_once (id int4 PRIMARY KEY)")];
       const results = await Promise.all([migrate(db, migrations), migrate(db, migrations)]);
@@ -112,6 +142,24 @@ for (const backend of testBackends()) {
     });
   });
 }
+
+describe("isDatabaseUnavailable", () => {
+  it("default: refused, reset and terminated connections and a shutting-down server are outages", () => {
+    const coded = (code: string) => Object.assign(new Error(code), { code });
+    for (const code of ["ECONNREFUSED", "ECONNRESET", "57P01", "57P03", "08006"])
+      expect(isDatabaseUnavailable(coded(code)), code).to.equal(true);
+    expect(isDatabaseUnavailable(new Error("Connection terminated unexpectedly"))).to.equal(true);
+    expect(isDatabaseUnavailable(new Error("outer", { cause: coded("ECONNREFUSED") }))).to.equal(true);
+    expect(isDatabaseUnavailable(new AggregateError([coded("ECONNREFUSED")]))).to.equal(true);
+  });
+
+  it("error: a SQL error, a constraint violation or a bug is not an outage", () => {
+    const coded = (code: string) => Object.assign(new Error(code), { code });
+    for (const code of ["23505", "42P01", "22003"]) expect(isDatabaseUnavailable(coded(code)), code).to.equal(false);
+    expect(isDatabaseUnavailable(new TypeError("x is undefined"))).to.equal(false);
+    expect(isDatabaseUnavailable("ECONNREFUSED")).to.equal(false);
+  });
+});
 
 describe("connectDb", () => {
   it("default: pglite:memory opens an embedded database", async () => {

@@ -61,6 +61,15 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
     },
     async transaction(fn) {
       const client = await pool.connect();
+      // A checked-out client is not covered by the pool's 'error' listener: a server that
+      // terminates the connection mid-transaction would otherwise throw an unhandled 'error'
+      // event and end the process. The error is kept, the transaction's query rejects, and the
+      // broken client is destroyed on release instead of going back to the pool.
+      let lost: Error | undefined;
+      const onLost = (err: Error) => {
+        lost = err;
+      };
+      client.on("error", onLost);
       const tx: Queryable = {
         query: (sql, params) => run(client, sql, params),
         exec: async (sql) => {
@@ -73,10 +82,13 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
         await commitObserved(client.query("COMMIT"));
         return result;
       } catch (err) {
-        await client.query("ROLLBACK").catch(() => {});
+        await client.query("ROLLBACK").catch((rollbackErr: unknown) => {
+          lost ??= rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+        });
         throw err;
       } finally {
-        client.release();
+        client.off("error", onLost);
+        client.release(lost);
       }
     },
     async listen(channel, onPayload, onLost) {

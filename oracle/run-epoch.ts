@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Address, EpochRoot, Hex } from "../core/eip712.ts";
 import { isRetryable } from "../core/errors.ts";
+import { isDatabaseUnavailable } from "../db/errors.ts";
 import type { Db } from "../db/types.ts";
 import { domainOf, firstLine } from "./chain.ts";
 import type { OracleChain } from "./chain.ts";
@@ -547,6 +548,7 @@ export type DaemonOptions = { leadership: Leadership; pollMs: number; signal: Ab
 export async function runDaemon(ctx: OracleContext, options: DaemonOptions): Promise<void> {
   let backoffMs = options.pollMs;
   let wasLeader = false;
+  let databaseDown = false;
   while (!options.signal.aborted) {
     const leader = await options.leadership.tryAcquire();
     if (leader !== wasLeader)
@@ -560,14 +562,23 @@ export async function runDaemon(ctx: OracleContext, options: DaemonOptions): Pro
           if (!s.moved && s.waiting !== "done")
             ctx.log.debug({ epoch: s.epoch.toString(), waiting: s.waiting }, "waiting");
         backoffMs = options.pollMs;
+        if (databaseDown) ctx.log.info("database reachable again; resuming");
+        databaseDown = false;
       } catch (err) {
-        if (!isRetryable(err)) {
+        const dbDown = isDatabaseUnavailable(err);
+        if (!dbDown && !isRetryable(err)) {
           ctx.log.fatal({ err }, "fatal oracle error; stopping");
+          // A process that cannot lead never holds the lock: a standby takes over at once.
+          await options.leadership.release().catch(() => {});
           throw err;
         }
         backoffMs = Math.min(backoffMs * 2, 60_000);
-        delay = backoffMs;
-        ctx.log.warn({ err, retryInMs: delay }, "retryable oracle error");
+        // A database outage is retried at least every 5 s, so the oracle resumes soon after it ends.
+        delay = dbDown ? Math.min(backoffMs, 5_000) : backoffMs;
+        // An outage is logged once when it starts (and once when it ends), not at every attempt.
+        if (!dbDown) ctx.log.warn({ err, retryInMs: delay }, "retryable oracle error");
+        else if (!databaseDown) ctx.log.warn({ err }, "database unreachable; retrying with backoff up to 60 s");
+        databaseDown = dbDown;
       }
     }
     await new Promise<void>((resolve) => {
