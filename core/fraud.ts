@@ -9,6 +9,7 @@ import {
   type SignedSessionGrant,
   type SignedSupporterRegistration,
 } from "./eip712.ts";
+import { isRegistrationEffective, selectGrant, STREAM_START, streamStep, type GrantCandidate } from "./admission.ts";
 import { toLower } from "./lower.ts";
 import { BPS_DENOMINATOR, type Bps, type Bytes } from "./units.ts";
 import {
@@ -29,7 +30,8 @@ export { REASONS, type ReasonCode, type ReceiptVerdict, type StreamCheckpoint, t
  * reason codes. Nothing is dropped: the i-th verdict is the i-th receipt's. The result does not
  * depend on the order of any input array (every rule works on canonically sorted data).
  *
- * Rules, in the order they run:
+ * Rules, in the order they run (the grant, registration and monotonicity rules are
+ * core/admission.ts's functions, which ingest calls too: what it acknowledges, this counts):
  *
  * 1. Authenticity (→ `rejected`): `MALFORMED`; `WRONG_DOMAIN` (the submission names another
  *    chain/contract); `INVALID_SIGNATURE` (malformed, high s, bad v, or not by `viewer`);
@@ -196,7 +198,7 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
   const latest = new Map<Address, { payout: Address; effectiveEpoch: bigint; nonce: bigint; digest: string }>();
   parameters.registrations.forEach((reg, i) => {
     const r = regResults[i];
-    if (!r?.valid || r.digest === null || reg.message.effectiveEpoch > epoch) return;
+    if (!r?.valid || r.digest === null || !isRegistrationEffective(reg.message.effectiveEpoch, epoch)) return;
     const node = lower(reg.message.node);
     const cur = latest.get(node);
     const order = !cur
@@ -225,7 +227,7 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
   const grantResults =
     verified.grants ??
     verifyTypedMessages({ domain, primaryType: "SessionGrant", items: parameters.grants, expectedSigner: coordinator });
-  const grantsBySession = new Map<string, { grant: SessionGrant; digest: string }[]>();
+  const grantsBySession = new Map<string, GrantCandidate[]>();
   parameters.grants.forEach((g, i) => {
     const r = grantResults[i];
     if (!r?.valid || r.digest === null) return;
@@ -302,23 +304,11 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
     w.viewer = lower(receipt.viewer);
     if (sub.domain && !sameDomain(sub.domain)) w.reasons |= R.WRONG_DOMAIN;
     else if (!r.valid) w.reasons |= R.INVALID_SIGNATURE;
-    // the session's grants to this viewer key; of those covering the timestamp, the lowest
-    // (maxBitsPerSecond, digest) — one pass, no arrays per receipt
-    let granted = false;
-    let best: { grant: SessionGrant; digest: string } | undefined;
-    for (const g of grantsBySession.get(w.session) ?? []) {
-      if (lower(g.grant.viewer) !== w.viewer) continue;
-      granted = true;
-      if (g.grant.notBefore > receipt.timestamp || receipt.timestamp > g.grant.notAfter) continue;
-      if (
-        best === undefined ||
-        (cmpBig(g.grant.maxBitsPerSecond, best.grant.maxBitsPerSecond) || cmpStr(g.digest, best.digest)) < 0
-      )
-        best = g;
-    }
-    if (!granted) w.reasons |= R.NO_GRANT;
-    else if (best === undefined) w.reasons |= R.GRANT_EXPIRED;
-    else w.grant = best.grant;
+    // the session's grants to this viewer key: the one covering the timestamp (core/admission.ts)
+    const granted = selectGrant(grantsBySession.get(w.session), w.viewer, receipt.timestamp);
+    if (granted.reason === "NO_GRANT") w.reasons |= R.NO_GRANT;
+    else if (granted.reason === "GRANT_EXPIRED") w.reasons |= R.GRANT_EXPIRED;
+    else w.grant = granted.grant;
     if (receipt.timestamp < epochStart || receipt.timestamp >= epochEnd) w.reasons |= R.OUT_OF_EPOCH;
     w.node = nodeInfo.get(w.supporter);
     if (w.node === undefined) w.reasons |= R.UNREGISTERED;
@@ -373,29 +363,30 @@ export function evaluateEpoch(parameters: EvaluateEpochParameters): EvaluateEpoc
         cmpStr(a.id!, b.id!),
     );
     const prev = checkpointIn.get(key);
-    let seq = prev ? prev.seq : -1n;
-    let cumulative = prev ? prev.cumulativeBytes : 0n;
-    let timestamp = prev ? prev.timestamp : -1n;
+    // the stream's mark, moved by each forward receipt (core/admission.ts: ingest decides the same)
+    const mark = prev
+      ? { seq: prev.seq, cumulativeBytes: prev.cumulativeBytes, timestamp: prev.timestamp }
+      : { ...STREAM_START };
     for (const w of list) {
       const r = w.receipt;
-      if (r.seq <= seq || r.cumulativeBytes < cumulative || r.timestamp < timestamp) {
+      if (streamStep(mark, r) !== "forward") {
         w.reasons |= R.NON_MONOTONIC;
         continue;
       }
       w.monotonic = true;
-      w.claimedBytes = r.cumulativeBytes - cumulative;
-      seq = r.seq;
-      cumulative = r.cumulativeBytes;
-      timestamp = r.timestamp;
+      w.claimedBytes = r.cumulativeBytes - mark.cumulativeBytes;
+      mark.seq = r.seq;
+      mark.cumulativeBytes = r.cumulativeBytes;
+      mark.timestamp = r.timestamp;
     }
     const first = list[0]!;
     const out: StreamCheckpoint = {
       sessionId: toLower(first.receipt.sessionId) as Hex,
       supporter: first.supporter,
-      cumulativeBytes: cumulative,
+      cumulativeBytes: mark.cumulativeBytes,
       countedBytes: prev?.countedBytes ?? 0n,
-      seq,
-      timestamp,
+      seq: mark.seq,
+      timestamp: mark.timestamp,
     };
     checkpointsOut.set(key, out);
     for (const w of list) w.stream = out;

@@ -90,7 +90,7 @@ for (const backend of testBackends()) {
         signedReceipt(viewer, { sessionId, supporter: node.address, seq, cumulativeBytes: seq * 1_000_000n }),
       );
       receipts.push(
-        signedReceipt(viewer, { sessionId, supporter: node.address, seq: 4n, cumulativeBytes: 3_000_000n }),
+        signedReceipt(viewer, { sessionId, supporter: node.address, seq: 4n, cumulativeBytes: 2_500_000n }),
       );
       const ingest = await app.inject({ method: "POST", url: "/v1/receipts", payload: { receipts } });
       expect(ingest.statusCode, ingest.body).to.equal(200);

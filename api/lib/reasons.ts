@@ -19,7 +19,7 @@ export const INGEST_REASONS = {
   TIMESTAMP_TOO_OLD: "The timestamp is more than 7 days old; items that late are not accepted.",
   DUPLICATE: "Already counted (same or lower sequence number): re-sending is idempotent and nothing changed.",
   NON_MONOTONIC:
-    "Stored for review, but nothing counted: cumulative bytes did not increase over an earlier receipt of this session and supporter.",
+    "Nothing counted: cumulative bytes or the timestamp went backwards against an earlier receipt of this session and supporter (it is stored for review, as the epoch close flags it, unless it reaches back into an earlier epoch).",
 } as const;
 
 export type IngestReason = keyof typeof INGEST_REASONS;

@@ -48,6 +48,21 @@ export async function registeredNodes(q: Queryable, addresses: Hex[]): Promise<S
   return new Set(rows.map((r) => bufferToHex(r.address)));
 }
 
+/**
+ * The earliest epoch each of these nodes is registered from (its first payout entry), keyed by
+ * lowercase hex; nodes without one are absent. A node is registered for an epoch iff this is at
+ * or before it (core/admission.ts `isRegistrationEffective`, as the epoch close decides).
+ */
+export async function registeredFromEpochs(q: Queryable, addresses: Hex[]): Promise<Map<Hex, bigint>> {
+  if (addresses.length === 0) return new Map();
+  const { rows } = await q.query<{ node_address: Uint8Array; effective_epoch: bigint }>(
+    `SELECT node_address, min(effective_epoch)::int8 AS effective_epoch FROM payout_addresses
+      WHERE node_address = ANY($1::bytea[]) GROUP BY node_address`,
+    [addresses.map(hexToBuffer)],
+  );
+  return new Map(rows.map((r) => [bufferToHex(r.node_address), BigInt(r.effective_epoch)]));
+}
+
 export async function setRegistrationNonce(q: Queryable, address: Hex, nonce: bigint): Promise<void> {
   await q.query("UPDATE nodes SET registration_nonce = $2 WHERE address = $1", [
     hexToBuffer(address),

@@ -14,7 +14,12 @@ const CLOCK = { epochSeconds: 86_400, genesis: 0 };
 const streams = fc.array(
   fc.array(fc.bigInt({ min: 0n, max: 1_000_000n }), { minLength: 1, maxLength: 8 }).map((increments) => {
     let total = 0n;
-    return increments.map((inc, i) => ({ seq: BigInt(i + 1), cumulativeBytes: (total += inc) }));
+    return increments.map((inc, i) => ({
+      seq: BigInt(i + 1),
+      cumulativeBytes: (total += inc),
+      timestamp: 1_000n + BigInt(i),
+      epoch: 0n,
+    }));
   }),
   { minLength: 1, maxLength: 4 },
 );
@@ -36,11 +41,11 @@ describe("decideAgainstHeads", () => {
           const counted = decisions
             .filter((_d, i) => shuffled[i]!.key === `s${k}`)
             .reduce((sum, d) => sum + d.deltaBytes, 0n);
-          const highestAccepted = heads.get(`s${k}`)!.cumulativeBytes;
+          const highestAccepted = heads.get(`s${k}`)!.mark.cumulativeBytes;
           expect(counted).to.equal(highestAccepted);
           expect(highestAccepted <= s[s.length - 1]!.cumulativeBytes).to.equal(true);
         });
-        for (const d of decisions) if (d.verdict === "accepted") expect(d.deltaBytes > 0n).to.equal(true);
+        for (const d of decisions) expect(d.verdict === "rejected").to.equal(false); // one epoch: never refused
       }),
       { numRuns: 500 },
     );
@@ -48,20 +53,40 @@ describe("decideAgainstHeads", () => {
 
   it("default: in order, every increase is accepted and replays are duplicates", () => {
     const heads = new Map<string, Head>();
-    const d = decideAgainstHeads(heads, [
-      { key: "a", seq: 1n, cumulativeBytes: 10n },
-      { key: "a", seq: 2n, cumulativeBytes: 25n },
-      { key: "a", seq: 2n, cumulativeBytes: 25n },
-      { key: "a", seq: 3n, cumulativeBytes: 25n },
-    ]);
+    const at = (seq: bigint, cumulativeBytes: bigint, timestamp = 100n + seq, epoch = 0n) => ({
+      key: "a",
+      seq,
+      cumulativeBytes,
+      timestamp,
+      epoch,
+    });
+    const d = decideAgainstHeads(heads, [at(1n, 10n), at(2n, 25n), at(2n, 25n), at(3n, 20n), at(4n, 25n)]);
     expect(d.map((x) => [x.verdict, x.deltaBytes])).to.deep.equal([
       ["accepted", 10n],
       ["accepted", 15n],
       ["duplicate", 0n],
       ["duplicate", 0n],
+      ["accepted", 0n], // as many bytes as the mark: forward, counts nothing (as at close)
     ]);
     expect(d[3]).to.include({ reason: "NON_MONOTONIC", store: true });
     expect(d[2]).to.include({ reason: "ALREADY_COUNTED", store: false });
+  });
+
+  it("behavior: a timestamp going backwards is NON_MONOTONIC; into an earlier epoch than the mark it is refused", () => {
+    const heads = new Map<string, Head>();
+    const d = decideAgainstHeads(heads, [
+      { key: "a", seq: 1n, cumulativeBytes: 10n, timestamp: 200n, epoch: 2n },
+      { key: "a", seq: 2n, cumulativeBytes: 20n, timestamp: 150n, epoch: 2n },
+      { key: "a", seq: 3n, cumulativeBytes: 30n, timestamp: 90n, epoch: 1n },
+      { key: "a", seq: 4n, cumulativeBytes: 40n, timestamp: 210n, epoch: 2n },
+    ]);
+    expect(d.map((x) => [x.verdict, x.store])).to.deep.equal([
+      ["accepted", true],
+      ["duplicate", true],
+      ["rejected", false],
+      ["accepted", true],
+    ]);
+    expect(d[3]!.deltaBytes).to.equal(30n);
   });
 });
 

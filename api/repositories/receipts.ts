@@ -21,7 +21,8 @@ const keyOf = (sessionId: string, supporter: string) => `${sessionId.toLowerCase
  * per receipt (same order): locks the (session, supporter) heads in a fixed order (so two
  * API processes serialize on shared heads instead of double-counting or deadlocking),
  * decides monotonicity, inserts the stored receipts in one multi-row INSERT and advances the
- * heads. Replays store nothing.
+ * heads (core's `admitToStream`, via `decideAgainstHeads`). Replays, and receipts that went
+ * backwards into an epoch before their stream's mark, store nothing.
  */
 export async function storeReceipts(tx: Queryable, receipts: readonly VerifiedReceipt[]): Promise<HeadDecision[]> {
   if (receipts.length === 0) return [];
@@ -34,8 +35,8 @@ export async function storeReceipts(tx: Queryable, receipts: readonly VerifiedRe
   const supporters = [...pairs.values()].map((p) => p[1]);
 
   await tx.query(
-    `INSERT INTO receipt_heads (session_id, supporter, last_seq, cumulative_bytes)
-     SELECT s, p, -1, 0 FROM unnest($1::bytea[], $2::bytea[]) AS t(s, p) ORDER BY s, p
+    `INSERT INTO receipt_heads (session_id, supporter, last_seq, cumulative_bytes, mark_timestamp, mark_epoch)
+     SELECT s, p, -1, 0, -1, -1 FROM unnest($1::bytea[], $2::bytea[]) AS t(s, p) ORDER BY s, p
      ON CONFLICT (session_id, supporter) DO NOTHING`,
     [sessions, supporters],
   );
@@ -44,8 +45,10 @@ export async function storeReceipts(tx: Queryable, receipts: readonly VerifiedRe
     supporter: Uint8Array;
     last_seq: bigint;
     cumulative_bytes: bigint;
+    mark_timestamp: bigint;
+    mark_epoch: bigint;
   }>(
-    `SELECT h.session_id, h.supporter, h.last_seq, h.cumulative_bytes
+    `SELECT h.session_id, h.supporter, h.last_seq, h.cumulative_bytes, h.mark_timestamp, h.mark_epoch
        FROM receipt_heads h JOIN unnest($1::bytea[], $2::bytea[]) AS t(s, p)
          ON h.session_id = t.s AND h.supporter = t.p
       ORDER BY h.session_id, h.supporter
@@ -55,14 +58,22 @@ export async function storeReceipts(tx: Queryable, receipts: readonly VerifiedRe
   const heads = new Map<string, Head>();
   for (const row of locked.rows)
     heads.set(keyOf(bufferToHex(row.session_id), bufferToHex(row.supporter)), {
-      lastSeq: row.last_seq,
-      cumulativeBytes: row.cumulative_bytes,
+      storedSeq: row.last_seq,
+      // the mark's seq is not kept: admitToStream only compares it with seqs above storedSeq ≥ it
+      mark: { seq: row.last_seq, cumulativeBytes: row.cumulative_bytes, timestamp: row.mark_timestamp },
+      markEpoch: row.mark_epoch,
     });
   const before = new Map(heads);
 
   const decisions = decideAgainstHeads(
     heads,
-    receipts.map((r) => ({ key: keyOf(r.sessionId, r.supporter), seq: r.seq, cumulativeBytes: r.cumulativeBytes })),
+    receipts.map((r) => ({
+      key: keyOf(r.sessionId, r.supporter),
+      seq: r.seq,
+      cumulativeBytes: r.cumulativeBytes,
+      timestamp: r.timestamp,
+      epoch: BigInt(r.epoch),
+    })),
   );
 
   const stored = receipts.flatMap((r, i) => (decisions[i]!.store ? [{ r, d: decisions[i]! }] : []));
@@ -83,25 +94,26 @@ export async function storeReceipts(tx: Queryable, receipts: readonly VerifiedRe
         stored.map(({ r }) => r.timestamp.toString()),
         stored.map(({ r }) => hexToBuffer(r.signature)),
         stored.map(({ d }) => d.verdict),
-        stored.map(({ d }) => (d.verdict === "duplicate" ? d.reason : null)),
+        stored.map(({ d }) => (d.verdict === "accepted" ? null : d.reason)),
       ],
     );
   }
 
-  const changed = [...heads].filter(([k, h]) => {
-    const b = before.get(k);
-    return !b || b.lastSeq !== h.lastSeq || b.cumulativeBytes !== h.cumulativeBytes;
-  });
+  const changed = [...heads].filter(([k, h]) => before.get(k) !== h);
   if (changed.length > 0) {
     await tx.query(
-      `UPDATE receipt_heads h SET last_seq = t.q, cumulative_bytes = t.c, updated_at = now()
-         FROM unnest($1::bytea[], $2::bytea[], $3::int8[], $4::numeric[]) AS t(s, p, q, c)
+      `UPDATE receipt_heads h SET last_seq = t.q, cumulative_bytes = t.c, mark_timestamp = t.mt, mark_epoch = t.me,
+                                  updated_at = now()
+         FROM unnest($1::bytea[], $2::bytea[], $3::int8[], $4::numeric[], $5::int8[], $6::int8[])
+              AS t(s, p, q, c, mt, me)
         WHERE h.session_id = t.s AND h.supporter = t.p`,
       [
         changed.map(([k]) => pairs.get(k)![0]),
         changed.map(([k]) => pairs.get(k)![1]),
-        changed.map(([, h]) => h.lastSeq.toString()),
-        changed.map(([, h]) => h.cumulativeBytes.toString()),
+        changed.map(([, h]) => h.storedSeq.toString()),
+        changed.map(([, h]) => h.mark.cumulativeBytes.toString()),
+        changed.map(([, h]) => h.mark.timestamp.toString()),
+        changed.map(([, h]) => h.markEpoch.toString()),
       ],
     );
   }

@@ -1,3 +1,4 @@
+import { isRegistrationEffective, selectGrant } from "../../core/admission.ts";
 import type { Hex, Signed, Receipt } from "../../core/eip712.ts";
 import type { Db } from "../../db/types.ts";
 import { epochOf } from "../lib/epoch-clock.ts";
@@ -7,7 +8,7 @@ import { parseReceiptItem } from "../lib/wire.ts";
 import type { Coordinator } from "../plugins/coordinator.ts";
 import { ensureEpochs, lockEpochs } from "../repositories/epochs.ts";
 import { grantsBySession } from "../repositories/grants.ts";
-import { registeredNodes } from "../repositories/nodes.ts";
+import { registeredFromEpochs } from "../repositories/nodes.ts";
 import { storeReceipts, type VerifiedReceipt } from "../repositories/receipts.ts";
 import { withRetry } from "./retry.ts";
 
@@ -83,7 +84,7 @@ export async function ingestReceipts(ctx: IngestContext, items: readonly unknown
     candidates.length > 0
       ? Promise.all([
           grantsBySession(ctx.db, [...new Set(candidates.map((c) => c.signed.message.sessionId))]),
-          registeredNodes(ctx.db, [...new Set(candidates.map((c) => c.signed.message.supporter))]),
+          registeredFromEpochs(ctx.db, [...new Set(candidates.map((c) => c.signed.message.supporter))]),
         ])
       : undefined;
   let verified;
@@ -107,24 +108,24 @@ export async function ingestReceipts(ctx: IngestContext, items: readonly unknown
     return false;
   });
 
-  // 3. Grants and registrations.
+  // 3. Grants and registrations: core's rules (core/admission.ts), as the epoch close runs them.
   if (lookups) {
-    const [grants, registered] = await lookups;
+    const [grants, registeredFrom] = await lookups;
     candidates = candidates.filter((c) => {
       const m = c.signed.message;
       const grant = grants.get(m.sessionId);
-      let code: IngestReason | undefined;
-      if (!grant) code = "NO_GRANT";
-      else if (grant.viewer !== m.viewer.toLowerCase()) code = "NO_GRANT";
-      else if (m.timestamp < grant.notBefore || m.timestamp > grant.notAfter) code = "GRANT_EXPIRED";
-      else if (!registered.has(m.supporter)) code = "UNREGISTERED";
+      const granted = selectGrant(grant ? [{ grant, digest: "" }] : [], m.viewer, m.timestamp);
+      const from = registeredFrom.get(m.supporter);
+      let code: IngestReason | undefined = granted.reason ?? undefined;
+      let detail: string | undefined;
+      if (code === "NO_GRANT" && grant) detail = "the grant of this session names another viewer key";
+      if (!code && from === undefined) code = "UNREGISTERED";
+      else if (!code && from !== undefined && !isRegistrationEffective(from, BigInt(c.epoch))) {
+        code = "UNREGISTERED";
+        detail = `the node's registration takes effect from epoch ${from}; this receipt is in epoch ${c.epoch}`;
+      }
       if (!code) return true;
-      results[c.index] = reject(
-        c.index,
-        code,
-        c.id,
-        grant && code === "NO_GRANT" ? "the grant of this session names another viewer key" : undefined,
-      );
+      results[c.index] = reject(c.index, code, c.id, detail);
       return false;
     });
   }
@@ -157,13 +158,20 @@ export async function ingestReceipts(ctx: IngestContext, items: readonly unknown
       results[c.index] =
         d.verdict === "accepted"
           ? { index: c.index, status: "accepted", id: c.id!, countedBytes: d.deltaBytes.toString() }
-          : {
-              index: c.index,
-              status: "duplicate",
-              code: d.reason === "ALREADY_COUNTED" ? "DUPLICATE" : "NON_MONOTONIC",
-              message: INGEST_REASONS[d.reason === "ALREADY_COUNTED" ? "DUPLICATE" : "NON_MONOTONIC"],
-              id: c.id!,
-            };
+          : d.verdict === "rejected"
+            ? reject(
+                c.index,
+                "NON_MONOTONIC",
+                c.id,
+                "it goes back into an epoch before this stream's last counted receipt; nothing was stored",
+              )
+            : {
+                index: c.index,
+                status: "duplicate",
+                code: d.reason === "ALREADY_COUNTED" ? "DUPLICATE" : "NON_MONOTONIC",
+                message: INGEST_REASONS[d.reason === "ALREADY_COUNTED" ? "DUPLICATE" : "NON_MONOTONIC"],
+                id: c.id!,
+              };
     });
     metrics.ingestBatchDuration.observe({ kind: "receipt", stage: "store" }, (performance.now() - verifiedAt) / 1000);
   }

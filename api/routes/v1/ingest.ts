@@ -37,10 +37,14 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
         summary: `Submit up to ${MAX_BATCH} signed receipts; one answer per receipt`,
         description:
           "Each receipt is verified (EIP-712 signature by its viewer key, low s), checked against its session grant, " +
-          "the supporter's registration, the epoch (must be OPEN) and the coordinator's clock, then stored in one " +
-          "transaction. Answers: `accepted` (with `countedBytes`, the increase over the previous highest cumulative), " +
-          "`duplicate` (`DUPLICATE`: a replay, nothing changed; `NON_MONOTONIC`: stored for review, nothing counted) or " +
-          "`rejected` with a reason code (nothing stored). The response is sent after the commit.",
+          "the supporter's registration (effective at the receipt's epoch), the epoch (must be OPEN) and the " +
+          "coordinator's clock, then stored in one transaction. The grant, registration and monotonicity rules are the " +
+          "epoch close's own (core/admission.ts): `accepted` with `countedBytes` > 0 is counted at close unless a rule " +
+          "that needs the whole epoch (session bitrate, node offline, self-dealing, outlier) flags it, and the close's " +
+          "verdict then names that rule. Answers: `accepted` (with `countedBytes`, the increase over the stream's last " +
+          "counted receipt), `duplicate` (`DUPLICATE`: a replay, nothing changed; `NON_MONOTONIC`: bytes or time went " +
+          "backwards, stored for review, nothing counted) or `rejected` with a reason code (nothing stored). The " +
+          "response is sent after the commit.",
         body: {
           type: "object",
           required: ["receipts"],

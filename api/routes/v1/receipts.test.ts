@@ -12,6 +12,7 @@ import {
   CURRENT_EPOCH,
   DOMAIN,
   EPOCH_SECONDS,
+  NOW_MS,
   NOW_S,
   grant,
   makeApp,
@@ -201,9 +202,26 @@ for (const backend of testBackends()) {
     it("error: a receipt for a closed epoch is rejected with EPOCH_CLOSED", async () => {
       const yesterday = NOW_S - BigInt(EPOCH_SECONDS);
       const s2 = await grant(app, viewer.address, { notBefore: yesterday - 100n, notAfter: NOW_S + 100n });
-      const r1 = signedReceipt(viewer, {
+      // `supporter` is registered from today: yesterday's receipt would be UNREGISTERED at close
+      const early = signedReceipt(viewer, {
         sessionId: s2,
         supporter: supporter.address,
+        seq: 1n,
+        cumulativeBytes: 7n,
+        timestamp: yesterday,
+      });
+      expect((await post([early])).body.results[0]).to.include({ status: "rejected", code: "UNREGISTERED" });
+      // a node registered yesterday (through an app whose clock says yesterday)
+      const veteran = newKey();
+      const yesterdayApp = await makeApp(db, pool, { now: () => NOW_MS - EPOCH_SECONDS * 1000 });
+      try {
+        expect((await register(yesterdayApp, veteran, newKey().address, CURRENT_EPOCH - 1)).statusCode).to.equal(201);
+      } finally {
+        await yesterdayApp.close();
+      }
+      const r1 = signedReceipt(viewer, {
+        sessionId: s2,
+        supporter: veteran.address,
         seq: 1n,
         cumulativeBytes: 7n,
         timestamp: yesterday,
@@ -212,14 +230,14 @@ for (const backend of testBackends()) {
       await setEpochStatus(db, CURRENT_EPOCH - 1, "CLOSED");
       const r2 = signedReceipt(viewer, {
         sessionId: s2,
-        supporter: supporter.address,
+        supporter: veteran.address,
         seq: 2n,
         cumulativeBytes: 9n,
         timestamp: yesterday + 1n,
       });
       expect((await post([r2])).body.results[0]).to.include({ status: "rejected", code: "EPOCH_CLOSED" });
       // the same session keeps counting in the open epoch, from where it stood
-      const r3 = signedReceipt(viewer, { sessionId: s2, supporter: supporter.address, seq: 3n, cumulativeBytes: 10n });
+      const r3 = signedReceipt(viewer, { sessionId: s2, supporter: veteran.address, seq: 3n, cumulativeBytes: 10n });
       expect((await post([r3])).body.results[0]).to.include({ status: "accepted", countedBytes: "3" });
     });
 
