@@ -134,5 +134,43 @@ describe("npm start (the whole ledger) and ledger verify-epoch against it", () =
     rpcUrl = (await waitFor(/chain RPC\s+(http:\/\/127\.0\.0\.1:\d+)/, 10_000))[1]!;
     await waitFor(new RegExp(`epoch ${last + 1} finalized`), 120_000);
     expect(verify(2).status).to.equal(0);
+    // Only what is new is announced: no epoch finalized before the restart, no failed claim.
+    expect(output).to.match(/resuming: \d+ epoch windows already recorded/);
+    for (let n = 1; n <= last; n++) expect(output).to.not.match(new RegExp(`\\] epoch ${n} finalized$`, "m"));
+    expect(output).to.not.match(/claim for .* failed/);
+    // The chain's clock follows real time after the replay.
+    const block = (await (
+      await fetch(rpcUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: ["latest", false] }),
+      })
+    ).json()) as { result: { timestamp: string } };
+    const lagSeconds = Date.now() / 1000 - Number(BigInt(block.result.timestamp));
+    expect(lagSeconds, "chain clock behind real time").to.be.below(10);
+  });
+
+  it("behavior: a start stopped before it deployed leaves nothing that harms the next start", async () => {
+    await stop();
+    const fresh = mkdtempSync(path.join(tmpdir(), "ledger-start-undeployed-"));
+    const previous = dataDir;
+    dataDir = fresh;
+    try {
+      start();
+      await waitFor(/deploying MockUSD and RewardsDistributor/, 60_000);
+      await stop();
+      expect(output).to.match(/stopped before the contracts were deployed/);
+      expect(readdirSync(fresh).filter((f) => f === "dev.json" || f === "chain-journal.ndjson")).to.deep.equal([]);
+      // The next start deploys afresh and its chain clock is now, not when the first one began.
+      start();
+      await waitFor(/epoch 1 finalized/, 180_000);
+      const posted = /\[(\d\d:\d\d:\d\d)\] epoch 1 posted .*disputable until (\d\d:\d\d:\d\d)/.exec(output);
+      expect(posted, output).to.not.equal(null);
+      expect(posted![2]! >= posted![1]!, `dispute window ends ${posted![2]}, printed at ${posted![1]}`).to.equal(true);
+    } finally {
+      await stop();
+      dataDir = previous;
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 });

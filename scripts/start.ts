@@ -21,7 +21,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pino from "pino";
-import { createPublicClient, createWalletClient, http, type Address, type Hex } from "viem";
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  createPublicClient,
+  createWalletClient,
+  http,
+  type Address,
+  type Hex,
+} from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { buildApp } from "../api/app.ts";
 import { graphqlCacheMiBOf } from "../api/config.ts";
@@ -356,6 +364,14 @@ try {
           const p = await proofFor(db, row.epoch, a.payout);
           if (!p) continue;
           try {
+            // Nothing to send when everything this root entitles is already claimed.
+            const claimed = await publicClient.readContract({
+              address: distributor,
+              abi,
+              functionName: "claimed",
+              args: [a.payout],
+            });
+            if (claimed >= p.cumulativeMicroUsd) continue;
             const hash = await claimer.writeContract({
               address: distributor,
               abi,
@@ -366,9 +382,14 @@ try {
             await publicClient.waitForTransactionReceipt({ hash });
             say(`  ${a.name} claimed up to $${formatUsd(p.cumulativeMicroUsd)} (tx ${hash})`);
           } catch (err) {
-            const msg = err instanceof Error ? err.message.split("\n")[0] : String(err);
-            if (!/NothingToClaim|RootMismatch|NoFinalizedRoot/.test(String(msg)))
-              say(`  claim for ${a.name} failed: ${msg}`);
+            // A newer root finalized meanwhile, or another claimer was first: not worth a line.
+            const reverted =
+              err instanceof BaseError ? err.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
+            const name = reverted instanceof ContractFunctionRevertedError ? reverted.data?.errorName : undefined;
+            if (!name || !/NothingToClaim|RootMismatch|NoFinalizedRoot/.test(name))
+              say(
+                `  claim for ${a.name} failed: ${name ?? (err instanceof Error ? err.message.split("\n")[0] : String(err))}`,
+              );
           }
         }
       } else if (row.status === "CLOSED")

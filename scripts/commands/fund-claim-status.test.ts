@@ -283,6 +283,12 @@ describe("ledger fund, claim and status against npm start", () => {
       2,
       /--with-sig: signature is not 65 bytes/,
     );
+    // A supporter's own key with no ETH: refused before sending, saying who pays gas and what to do.
+    const noGas = await ledger(["claim", unclaimed()[2]!.payout, "--api", api, "--rpc", rpc], {
+      LEDGER_PRIVATE_KEY: `0x${"7".repeat(64)}`,
+    });
+    expectOneLine(noGas, 1, /^ledger claim: the key paying gas, 0x[0-9a-fA-F]{40}, holds 0 ETH .*--sign-only/);
+    expect(noGas.stderr).to.not.match(/Missing or invalid parameters/);
     const help = await ledger(["claim", "--help"]);
     expect(help.status).to.equal(0);
     expect(help.stdout).to.match(/--sign-only/);
