@@ -10,6 +10,7 @@ import type { Db } from "../../db/types.ts";
 import type { Hex } from "../lib/hex.ts";
 import { ApiError } from "../lib/api-error.ts";
 import type { Scope } from "../lib/api-keys.ts";
+import { isInt8Decimal } from "../lib/wire.ts";
 import { listAudit, type AuditRow } from "../repositories/audit.ts";
 import { listFlagOverrides, type FlagOverride } from "../repositories/flag-overrides.ts";
 import { listRateCards, type RateCard } from "../repositories/rate-cards.ts";
@@ -170,7 +171,7 @@ export const adminResolvers = {
       let beforeId: bigint | undefined;
       if (args.after) {
         const [id] = decodeCursor("audit", args.after, 1);
-        if (typeof id !== "string" || !/^[1-9]\d{0,18}$/.test(id))
+        if (!isInt8Decimal(id) || id === "0")
           throw userError("INVALID_CURSOR", "`after` is not a cursor this field returned.", { argument: "after" });
         beforeId = BigInt(id);
       }

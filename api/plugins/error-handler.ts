@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 /** Fastify's own error codes, renamed to the API's stable codes. */
 const FASTIFY_CODES: Record<string, string> = {
@@ -11,29 +11,104 @@ const FASTIFY_CODES: Record<string, string> = {
 };
 
 /**
+ * How much of an over-limit body is read (and dropped) before the 413 is sent. Answering while
+ * the client is still sending makes the server close a socket with unread data — a TCP reset
+ * the client sees instead of the 413; reading the rest first lets it read the answer. A body
+ * larger than this is cut off (the connection closes).
+ */
+const DRAIN_LIMIT_BYTES = 64 * 1_048_576;
+const DRAIN_TIMEOUT_MS = 15_000;
+
+/** Reads the rest of the request body and drops it; whether it ended within the bounds. */
+function drain(request: FastifyRequest): Promise<boolean> {
+  const raw = request.raw;
+  if (raw.readableEnded || raw.destroyed) return Promise.resolve(raw.readableEnded);
+  return new Promise((resolve) => {
+    let received = 0;
+    const finish = (ended: boolean) => {
+      clearTimeout(timer);
+      raw.off("data", onData);
+      raw.off("end", onEnd);
+      raw.off("error", onError);
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > DRAIN_LIMIT_BYTES) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const onError = () => finish(false);
+    const timer = setTimeout(() => finish(false), DRAIN_TIMEOUT_MS);
+    raw.on("data", onData);
+    raw.on("end", onEnd);
+    raw.on("error", onError);
+    raw.resume();
+  });
+}
+
+/** GraphQL clients get a GraphQL-shaped answer for transport errors (body, limits). */
+function send(request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string) {
+  if (request.url.split("?")[0] === "/graphql")
+    return reply.status(status).send({
+      errors: [
+        {
+          message,
+          extensions: { code: code === "VALIDATION_FAILED" ? "BAD_USER_INPUT" : code, requestId: request.id },
+        },
+      ],
+    });
+  return reply.status(status).send({ code, message, requestId: request.id });
+}
+
+/**
  * The one error handler: 4xx answers carry a stable `code` and a message a person can act
  * on; 5xx answers never leak internals (the details go to the log with the request id).
+ * Every 404 is `NOT_FOUND` (one code family; the message says what was not found).
  */
 export default async function errorHandler(app: FastifyInstance): Promise<void> {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
+  app.setErrorHandler(async (err: FastifyError, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) {
       request.log.error({ err }, "request failed");
-      return reply
-        .status(status)
-        .send({ code: "INTERNAL", message: "Internal error; see the server log.", requestId: request.id });
+      return send(request, reply, status, "INTERNAL", "Internal error; see the server log.");
     }
     let code = err.validation ? "VALIDATION_FAILED" : (err.code ?? "BAD_REQUEST");
     const renamed = FASTIFY_CODES[code];
     if (renamed) code = renamed;
     else if (err instanceof SyntaxError) code = "MALFORMED_JSON";
     else if (code.startsWith("FST_")) code = status === 429 ? "RATE_LIMITED" : "BAD_REQUEST";
-    return reply.status(status).send({ code, message: err.message, requestId: request.id });
+    if (status === 404) code = "NOT_FOUND";
+    let message = err.message;
+    const first = err.validation?.[0];
+    if (first?.keyword === "additionalProperties") {
+      const field = String((first.params as { additionalProperty?: unknown }).additionalProperty);
+      const at = `${err.validationContext ?? "body"}${first.instancePath}`;
+      message = `${at} has the unknown field "${field}"; remove it (the schema allows no other fields).`;
+    }
+    if (code === "BODY_TOO_LARGE") {
+      message = "The body is larger than this route accepts; send a smaller one (split the batch).";
+      if (await drain(request)) reply.removeHeader("connection");
+      else reply.header("connection", "close");
+    }
+    return send(request, reply, status, code, message);
   });
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({ code: "NOT_FOUND", message: `No route ${request.method} ${request.url}.`, requestId: request.id }),
+    send(request, reply, 404, "NOT_FOUND", `No route ${request.method} ${request.url}; see /docs for the routes.`),
   );
 }
+/**
+ * Fastify's router errors, before any plugin runs (a path parameter over 100 characters, a URL
+ * with a malformed %-escape): the same answer shape and stable code as every other refusal.
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = err.code === "FST_ERR_MAX_PARAM_LENGTH";
+  void reply.status(tooLong ? 414 : 400).send({
+    code: "VALIDATION_FAILED",
+    message: tooLong
+      ? "A path segment is longer than 100 characters, longer than any parameter of this API; send a shorter one."
+      : "The URL is not valid (a malformed %-escape?); fix its encoding.",
+    requestId: request.id,
+  });
+}
+
 (errorHandler as unknown as Record<symbol, boolean>)[Symbol.for("skip-override")] = true;
