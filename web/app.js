@@ -634,7 +634,7 @@ function totalsCards(t) {
     [
       "accrued",
       t.accruedMicroUsd,
-      t.accruedThroughEpoch
+      t.accruedThroughEpoch && BigInt(t.accruedMicroUsd) > 0n
         ? `computed through ${epochText(t.accruedThroughEpoch)}, not yet in a root`
         : "computed, not yet in a proposed root",
     ],
@@ -749,10 +749,7 @@ function renderStatements(statements) {
         (st, i) =>
           html`<tbody data-statement="${st.chainEpoch ?? st.epoch}">
             <tr class="summary">
-              <td>
-                ${epochLabel(st.epoch, st.chainEpoch)}
-                ${st.epochStatus !== "FINALIZED" ? badge(st.epochStatus.toLowerCase()) : ""}
-              </td>
+              <td>${epochLabel(st.epoch, st.chainEpoch)} ${statementStatus(st.epochStatus)}</td>
               <td class="r">${bytesCell(st.countedBytes)}</td>
               <td class="r">${ratePerGb(st.ratePerGbMicroUsd)}</td>
               <td class="r">${usdCell(st.baseMicroUsd)}</td>
@@ -777,6 +774,21 @@ function renderStatements(statements) {
 }
 
 /**
+ * The oracle status of a statement's epoch, in the supporter's words (nothing once finalized).
+ * @param {string} status
+ */
+function statementStatus(status) {
+  const words = {
+    COMPUTED: "computed, not yet proposed",
+    SIGNED: "signed, not yet proposed",
+    POSTED: "in a proposed root: disputable",
+    VETOED: "vetoed: being recomputed",
+  };
+  const w = /** @type {Record<string, string>} */ (words)[status];
+  return w ? badge(status === "VETOED" ? "vetoed" : "pending", w) : "";
+}
+
+/**
  * One statement as the sum it is: rate × bytes → base; × founder multiplier; × (1 + uptime bonus)
  * → exact; ⌊exact⌋ → earned; pro-rata scale → payout; previous + payout → cumulative.
  * @param {any} st
@@ -792,8 +804,12 @@ function breakdown(st) {
   return html`<table class="sum">
       ${line(
         "Bytes counted",
-        html`${bytes(st.countedBytes)} of ${bytes(st.claimedBytes)} claimed in ${count(st.receipts)}
-        receipts${
+        html`${
+          st.withheldBytes === "0"
+            ? html`all the ${bytes(st.claimedBytes)} your receipts claimed (${count(st.receipts)} receipts)`
+            : html`${bytes(st.countedBytes)} of the ${bytes(st.claimedBytes)} your receipts claimed
+              (${count(st.receipts)} receipts counted)`
+        }${
           BigInt(st.withheldBytes) > 0n
             ? html` · <strong>${bytes(st.withheldBytes)} withheld</strong> (reasons below)`
             : ""
@@ -1252,7 +1268,7 @@ function verificationSummary(v, status) {
   const failed = checks.filter((/** @type {any} */ c) => !c.ok);
   if (v.ok)
     return html`${badge("ok", "✓ recomputed")}
-      <div class="sub">${checks.length} checks passed${status === "Vetoed" ? " (this proposal was vetoed)" : ""}</div>`;
+      <div class="sub">${checks.length} checks passed${status === "Vetoed" ? " · vetoed on-chain" : ""}</div>`;
   const names = v.mismatches?.length ? v.mismatches : failed.map((/** @type {any} */ c) => c.name);
   return html`${badge(status === "Vetoed" ? "warn" : "bad", status === "Vetoed" ? "✗ vetoed: differs" : "✗ differs")}
     <div
@@ -1484,7 +1500,7 @@ async function epochDetail(epochId, latest) {
 
 async function adminView() {
   const data = await gql(`{
-    epochs(first: 50, orderDirection: asc) { epoch status proposedAt validAt finalizedAt vetoedAt vetoReason proposalCount
+    epochs(first: 100) { epoch status proposedAt validAt finalizedAt vetoedAt vetoReason proposalCount
       oracle { epoch } transactions { kind transactionHash blockNumber blockTimestamp } }
     rootVetoes(first: 50) { epoch { epoch } guardian reason blockTimestamp transactionHash }
     reconciliation { solvent balanced outstandingLiabilityMicroUsd contractBalanceMicroUsd expectedBalanceMicroUsd }
@@ -1533,34 +1549,7 @@ async function adminView() {
     <section class="card">
       <h3>Epoch timeline</h3>
       <p class="muted small">${EPOCH_NOTE}</p>
-      ${
-        data.epochs.length
-          ? html`<ol class="timeline">
-              ${data.epochs.map(
-                (/** @type {any} */ e) =>
-                  html`<li data-epoch="${e.epoch}">
-                    <div class="when">
-                      epoch ${e.epoch} ${badge(e.status)}
-                      ${e.oracle ? html`<div class="sub">coordinator epoch ${e.oracle.epoch}</div>` : ""}
-                    </div>
-                    <div class="steps">
-                      ${e.transactions.map(
-                        (/** @type {any} */ t) =>
-                          html`<span class="step ${t.kind.toLowerCase()}" title="${t.transactionHash}"
-                            >${t.kind} ${time(t.blockTimestamp)}</span
-                          >`,
-                      )}
-                      ${
-                        e.status === "Pending"
-                          ? html`<span class="step pending">dispute window until ${time(e.validAt)}</span>`
-                          : ""
-                      }
-                    </div>
-                  </li>`,
-              )}
-            </ol>`
-          : html`<p class="muted">No epoch has been proposed on-chain yet.</p>`
-      }
+      <div id="timeline"></div>
     </section>
     <section class="card">
       <h3>Oracle</h3>
@@ -1581,6 +1570,7 @@ async function adminView() {
         { empty: "No veto." },
       )}
     </section>`.html;
+  await pager($("#timeline"), "admin:timeline", localPages(data.epochs, PAGE), renderTimeline);
   await pager($("#oracle-epochs"), "admin:oracle", localPages(oracle, PAGE), (rows) =>
     table(
       rows,
@@ -1605,6 +1595,31 @@ async function adminView() {
     [{ query: "subscription { epochUpdated { epoch } }" }, { query: "subscription { claimed { id } }" }],
     () => void adminView().catch((err) => say("error", explain(err))),
   );
+}
+
+/** The on-chain epochs, newest first, each with its transactions. @param {any[]} epochs */
+function renderTimeline(epochs) {
+  if (epochs.length === 0) return html`<p class="muted">No epoch has been proposed on-chain yet.</p>`;
+  return html`<ol class="timeline">
+    ${epochs.map(
+      (e) =>
+        html`<li data-epoch="${e.epoch}">
+          <div class="when">
+            epoch ${e.epoch} ${badge(e.status)}
+            ${e.oracle ? html`<div class="sub">coordinator epoch ${e.oracle.epoch}</div>` : ""}
+          </div>
+          <div class="steps">
+            ${e.transactions.map(
+              (/** @type {any} */ t) =>
+                html`<span class="step ${t.kind.toLowerCase()}" title="${t.transactionHash}"
+                  >${t.kind} ${time(t.blockTimestamp)}</span
+                >`,
+            )}
+            ${e.status === "Pending" ? html`<span class="step pending">dispute window until ${time(e.validAt)}</span>` : ""}
+          </div>
+        </li>`,
+    )}
+  </ol>`;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -79,6 +79,48 @@ function humanBytes(n: string): string {
   return `${(hundredths / 100n).toLocaleString("en-US")}${frac ? `.${frac}` : ""} ${units[u]}`;
 }
 
+describe("web/format.js: exact amounts and human bytes", () => {
+  type Format = {
+    usd: (v: string | bigint | null) => string;
+    bytes: (v: string | bigint | null) => string;
+    percent: (v: string) => string;
+    times: (v: string) => string;
+    decimal: (v: string, o?: { shift?: number; minFrac?: number; maxFrac?: number }) => string;
+  };
+  const FORMAT_MODULE = new URL("../../web/format.js", import.meta.url).href;
+  const load = () => import(FORMAT_MODULE) as Promise<Format>;
+
+  it("default: every digit of integer and decimal µUSD strings, grouped, never a float", async () => {
+    const f = await load();
+    expect(f.usd("1759.75")).to.equal("$0.00175975");
+    expect(f.usd("1759.75005")).to.equal("$0.00175975005");
+    expect(f.usd("450000000")).to.equal("$450.00");
+    expect(f.usd("123456789012345678901234567890.123456789")).to.equal(
+      "$123,456,789,012,345,678,901,234.567890123456789",
+    );
+    expect(f.usd(12n)).to.equal("$0.000012");
+    expect(f.usd("0")).to.equal("$0.00");
+    expect(f.usd("-1500000")).to.equal("−$1.50");
+    expect(f.usd("0.000")).to.equal("$0.00");
+    expect(f.usd(null)).to.equal("—");
+    expect(f.decimal("9007199254740993", { shift: -2 })).to.equal("90,071,992,547,409.93");
+    expect(f.percent("9950")).to.equal("99.5 %");
+    expect(f.times("11000")).to.equal("×1.1");
+  });
+
+  it("default: bytes in B/kB/MB/GB (10³ steps), floored, non-zero when there are bytes", async () => {
+    const f = await load();
+    expect(
+      ["0", "1", "999", "1000", "1999", "35195001", "900000000", "2999999999", "1234567890123"].map((b) => f.bytes(b)),
+    ).to.deep.equal(["0 B", "1 B", "999 B", "1 kB", "1.99 kB", "35.19 MB", "900 MB", "2.99 GB", "1,234.56 GB"]);
+  });
+
+  it("error: anything but a decimal number is a bug, not a zero", async () => {
+    const f = await load();
+    for (const bad of ["1e6", "abc", "1.2.3", "0x10", " "]) expect(() => f.usd(bad), bad).to.throw(TypeError);
+  });
+});
+
 describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM && `${CHROMIUM} is missing` }, () => {
   let conn: Awaited<ReturnType<typeof network.create>>;
   let c: DeployedChain;
