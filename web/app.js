@@ -806,9 +806,9 @@ function breakdown(st) {
         "Bytes counted",
         html`${
           st.withheldBytes === "0"
-            ? html`all the ${bytes(st.claimedBytes)} your receipts claimed (${count(st.receipts)} receipts)`
+            ? html`all the ${bytes(st.claimedBytes)} your receipts claimed (${receiptsText(st.receipts)})`
             : html`${bytes(st.countedBytes)} of the ${bytes(st.claimedBytes)} your receipts claimed
-              (${count(st.receipts)} receipts counted)`
+              (${receiptsText(st.receipts)} counted)`
         }${
           BigInt(st.withheldBytes) > 0n
             ? html` · <strong>${bytes(st.withheldBytes)} withheld</strong> (reasons below)`
@@ -868,11 +868,13 @@ function breakdown(st) {
       st.withheld.length
         ? html`<h4>Withheld this epoch</h4>
             <ul class="reasons">
-              ${st.withheld.map((/** @type {any} */ w) => reasonItem(w.reason, w.status, html`${count(w.receipts)} receipts, ${bytes(w.bytes)}`))}
+              ${st.withheld.map((/** @type {any} */ w) => reasonItem(w.reason, w.status, html`${receiptsText(w.receipts)}, ${bytes(w.bytes)}`))}
             </ul>`
         : ""
     }`;
 }
+/** "1 receipt", "3 receipts". @param {number | string} n */
+const receiptsText = (n) => `${count(n)} ${String(n) === "1" ? "receipt" : "receipts"}`;
 /** 11 000 bps → "1.1". @param {string} bps */
 const decimalTimes = (bps) => times(bps).slice(1);
 /** 500 bps → "1.05" (1 + bonus). @param {string} bps */
