@@ -15,6 +15,7 @@ import { definePlugin } from "../plugins/define.ts";
 import { createLedgerEvents, type LedgerEvents } from "./events.ts";
 import { createFastQuery } from "./fast-path.ts";
 import { createResponseCache, type ResponseCache } from "./response-cache.ts";
+import { maskGraphqlError } from "./errors.ts";
 import { useInputErrorCodes, variablesProblem } from "./input-errors.ts";
 import { DEFAULT_LIMITS, queryLimitsRule, type QueryLimits } from "./limits.ts";
 import { createLoaders } from "./loaders.ts";
@@ -85,6 +86,7 @@ export default definePlugin(
       // GraphiQL with its bundle inlined: it works on a machine without internet access.
       renderGraphiQL,
       landingPage: false,
+      maskedErrors: { maskError: maskGraphqlError },
       context: () => {
         const readDeps = new Set<string>();
         return {

@@ -1,4 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isDatabaseUnavailable } from "../../db/errors.ts";
+import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE } from "../lib/api-error.ts";
+
+/** A database outage is logged when it starts; requests failing within this interval of the last are not. */
+const OUTAGE_LOG_INTERVAL_MS = 30_000;
 
 /** Fastify's own error codes, renamed to the API's stable codes. */
 const FASTIFY_CODES: Record<string, string> = {
@@ -66,8 +71,17 @@ function send(request: FastifyRequest, reply: FastifyReply, status: number, code
  * Every 404 is `NOT_FOUND` (one code family; the message says what was not found).
  */
 export default async function errorHandler(app: FastifyInstance): Promise<void> {
+  let lastOutageLogMs = 0;
   app.setErrorHandler(async (err: FastifyError, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status >= 500 && isDatabaseUnavailable(err)) {
+      // An outage, not a bug: one warning per outage (not per request), and an honest 503.
+      const nowMs = Date.now();
+      if (nowMs - lastOutageLogMs > OUTAGE_LOG_INTERVAL_MS) request.log.warn({ err }, "database unreachable");
+      lastOutageLogMs = nowMs;
+      reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
+      return send(request, reply, 503, "DATABASE_UNAVAILABLE", DATABASE_UNAVAILABLE_MESSAGE);
+    }
     if (status >= 500) {
       request.log.error({ err }, "request failed");
       return send(request, reply, status, "INTERNAL", "Internal error; see the server log.");
