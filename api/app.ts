@@ -15,6 +15,7 @@ import security from "./plugins/security.ts";
 import swagger from "./plugins/swagger.ts";
 import web from "./plugins/web.ts";
 import { upsertBootstrapKey } from "./repositories/api-keys.ts";
+import { DEFAULT_RATE_CARD_NOTICE_EPOCHS } from "./services/admin.ts";
 import { insertAudit } from "./repositories/audit.ts";
 import healthRoutes from "./routes/health.ts";
 import adminRoutes from "./routes/v1/admin/index.ts";
@@ -52,11 +53,15 @@ export type BuildAppOptions = {
   graphql?: GraphqlOptions;
   /** `LEDGER_DATA_DIR`: epoch datasets are served from `<dataDir>/datasets/`; default "data". */
   dataDir?: string;
+  /** `LEDGER_RATE_CARD_NOTICE_EPOCHS`: a new rate card takes effect this many epochs after the current one at the earliest (default 2). */
+  rateCardNoticeEpochs?: number;
 };
 
 declare module "fastify" {
   interface FastifyInstance {
     db: Db;
+    /** Epochs of notice a new rate card needs (`BuildAppOptions.rateCardNoticeEpochs`). */
+    rateCardNoticeEpochs: number;
   }
 }
 
@@ -86,6 +91,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Keys and signatures never appear in logs: fastify logs only method, url, status, ids.
   });
   app.decorate("db", options.db);
+  app.decorate("rateCardNoticeEpochs", options.rateCardNoticeEpochs ?? DEFAULT_RATE_CARD_NOTICE_EPOCHS);
   const rateLimitPerMinute = options.rateLimitPerMinute ?? 1_200;
 
   await app.register(errorHandler);

@@ -6,7 +6,9 @@
  */
 import type { FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
+import { rateCardFromRecord, type RateCard as CoreRateCard } from "../../core/ratecard.ts";
 import type { Db } from "../../db/types.ts";
+import { currentEpoch } from "../lib/epoch-clock.ts";
 import type { Hex } from "../lib/hex.ts";
 import { ApiError } from "../lib/api-error.ts";
 import type { Scope } from "../lib/api-keys.ts";
@@ -29,7 +31,8 @@ const MAX_ACTION_LENGTH = 64;
 /**
  * An ApiError from authentication or a service, as a GraphQL error with a stable code:
  * 401 → UNAUTHENTICATED, 400 VALIDATION_FAILED → BAD_USER_INPUT, else the service's own code
- * (FORBIDDEN, RATE_LIMITED, NOT_FOUND, EPOCH_NOT_OPEN, RATE_CARD_EPOCH_NOT_INCREASING, …).
+ * (FORBIDDEN, RATE_LIMITED, NOT_FOUND, EPOCH_NOT_OPEN, RATE_CARD_EPOCH_NOT_INCREASING,
+ * RATE_CARD_NOTICE_TOO_SHORT, …).
  */
 function graphqlErrorOf(err: unknown): unknown {
   if (!(err instanceof ApiError)) return err;
@@ -89,14 +92,20 @@ type FlagOverrideInput = {
   note: string;
 };
 
+/** The tiers the oracle reads from a stored card (core's `rateCardFromRecord`: one reading everywhere). */
 function tiersOf(card: RateCard): { minUptimeBps: bigint; bonusBps: bigint }[] {
-  const listed = card.details?.uptimeTiers;
-  if (Array.isArray(listed))
-    return (listed as Record<string, unknown>[]).map((t) => ({
-      minUptimeBps: BigInt(String(t.minUptimeBps)),
-      bonusBps: BigInt(String(t.bonusBps)),
-    }));
-  return card.uptimeBonusBps > 0 ? [{ minUptimeBps: 9_500n, bonusBps: BigInt(card.uptimeBonusBps) }] : [];
+  return [...coreCardOf(card).uptimeTiers];
+}
+
+function coreCardOf(card: RateCard): CoreRateCard {
+  return rateCardFromRecord({
+    version: BigInt(card.version),
+    effectiveEpoch: BigInt(card.effectiveEpoch),
+    ratePerGbMicroUsd: card.rateMicroUsdPerGb,
+    founderMultiplierBps: BigInt(card.founderMultiplierBps),
+    uptimeBonusBps: BigInt(card.uptimeBonusBps),
+    uptimeTiers: card.details?.uptimeTiers,
+  });
 }
 
 const auditCursor = (r: AuditRow) => encodeCursor("audit", [r.id.toString()]);
@@ -121,6 +130,9 @@ export const adminResolvers = {
           rateMicroUsdPerGb: i.ratePerGbMicroUsd,
           founderMultiplierBps: i.founderMultiplierBps,
           uptimeBonusBps: i.uptimeBonusBps,
+          currentEpoch: currentEpoch(ctx.req!.server.coordinator.clock, ctx.req!.server.coordinator.now()),
+          noticeEpochs: ctx.req!.server.rateCardNoticeEpochs,
+          inputNames: { rate: "ratePerGbMicroUsd", tiers: "uptimeTiers" },
           ...(tiers
             ? {
                 details: {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Address, Hex } from "../../../../core/eip712.ts";
 import { ApiError, notFound } from "../../../lib/api-error.ts";
+import { currentEpoch } from "../../../lib/epoch-clock.ts";
 import { generateApiKey, hashApiKey, scopesNotHeld, SCOPES } from "../../../lib/api-keys.ts";
 import { insertApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from "../../../repositories/api-keys.ts";
 import { listAudit } from "../../../repositories/audit.ts";
@@ -116,7 +117,9 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
       onRequest: app.requireScope("admin:rate-cards"),
       schema: {
         tags: ["admin"],
-        summary: "Add the next rate-card version, effective from an epoch after every earlier card's",
+        summary:
+          "Add the next rate-card version, effective from an epoch after every earlier card's and at least " +
+          "LEDGER_RATE_CARD_NOTICE_EPOCHS (default 2) after the current one",
         security,
         body: {
           type: "object",
@@ -129,8 +132,12 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
               pattern: "^(0|[1-9][0-9]{0,17})$",
               description: "µUSD per GB, e.g. 50000 = $0.05/GB",
             },
-            founderMultiplierBps: { type: "integer", minimum: 0, maximum: 1_000_000 },
-            uptimeBonusBps: { type: "integer", minimum: 0, maximum: 1_000_000 },
+            // ranges are core's (validateRateCard, the check the epoch close runs): 400 VALIDATION_FAILED
+            founderMultiplierBps: { type: "integer", description: "10 000 (1×) … 100 000 (10×); 11 000 = 1.1×" },
+            uptimeBonusBps: {
+              type: "integer",
+              description: "0 … 10 000: one tier from 95 % uptime, unless details.uptimeTiers lists them",
+            },
             details: { type: "object", additionalProperties: true, maxProperties: 64 },
           },
         },
@@ -145,6 +152,8 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
         founderMultiplierBps: b.founderMultiplierBps,
         uptimeBonusBps: b.uptimeBonusBps,
         details: b.details,
+        currentEpoch: currentEpoch(app.coordinator.clock, app.coordinator.now()),
+        noticeEpochs: app.rateCardNoticeEpochs,
       });
       return reply.status(201).send(rateCardOut(card));
     },
