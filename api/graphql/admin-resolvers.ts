@@ -6,7 +6,7 @@
  */
 import type { FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
-import { rateCardFromRecord, type RateCard as CoreRateCard } from "../../core/ratecard.ts";
+import { rateCardFromRecord, rateCardHash, type RateCard as CoreRateCard } from "../../core/ratecard.ts";
 import type { Db } from "../../db/types.ts";
 import { currentEpoch } from "../lib/epoch-clock.ts";
 import type { Hex } from "../lib/hex.ts";
@@ -15,9 +15,16 @@ import type { Scope } from "../lib/api-keys.ts";
 import { isInt8Decimal } from "../lib/wire.ts";
 import { listAudit, type AuditRow } from "../repositories/audit.ts";
 import { listFlagOverrides, type FlagOverride } from "../repositories/flag-overrides.ts";
-import { listRateCards, type RateCard } from "../repositories/rate-cards.ts";
+import { listRateCards, rateCardSchedule, type RateCard } from "../repositories/rate-cards.ts";
 import { nodesOfSupporter } from "../repositories/graphql-supporters.ts";
-import { closeEpoch, createFlagOverride, createRateCard, MAX_EPOCH, setFounderStatus } from "../services/admin.ts";
+import {
+  closeEpoch,
+  createFlagOverride,
+  createRateCard,
+  earliestRateCardEpoch,
+  MAX_EPOCH,
+  setFounderStatus,
+} from "../services/admin.ts";
 import type { AdminActor } from "../services/audited.ts";
 import { userError } from "./errors.ts";
 import { connectionOf, decodeCursor, encodeCursor, pageArgs } from "./pagination.ts";
@@ -108,6 +115,12 @@ function coreCardOf(card: RateCard): CoreRateCard {
   });
 }
 
+/** A stored card as the public `RateCard` type: what the oracle prices with, and its hash. */
+function publicCardOf(card: RateCard) {
+  const core = coreCardOf(card);
+  return { ...core, uptimeTiers: [...core.uptimeTiers], hash: rateCardHash(core) };
+}
+
 const auditCursor = (r: AuditRow) => encodeCursor("audit", [r.id.toString()]);
 
 export const adminResolvers = {
@@ -161,6 +174,22 @@ export const adminResolvers = {
   },
 
   Query: {
+    rateCardSchedule: async (_: unknown, _args: unknown, ctx: AdminContext) => {
+      const server = ctx.req?.server;
+      if (!server)
+        throw new GraphQLError("rateCardSchedule needs an HTTP request (the coordinator's clock).", {
+          extensions: { code: "INTERNAL_SERVER_ERROR" },
+        });
+      const epoch = Math.max(0, currentEpoch(server.coordinator.clock, server.coordinator.now()));
+      const { current, announced } = await rateCardSchedule(ctx.db, epoch);
+      return {
+        currentEpoch: BigInt(epoch),
+        noticeEpochs: server.rateCardNoticeEpochs,
+        earliestEffectiveEpoch: BigInt(earliestRateCardEpoch(epoch, server.rateCardNoticeEpochs)),
+        current: current ? publicCardOf(current) : null,
+        announced: announced.map(publicCardOf),
+      };
+    },
     rateCards: async (_: unknown, _args: unknown, ctx: AdminContext) => {
       await authorize(ctx, "admin:read", "rateCards");
       return listRateCards(ctx.db);

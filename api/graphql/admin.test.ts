@@ -287,7 +287,7 @@ for (const backend of testBackends()) {
       expect(await code(FOUNDER, { n: node.address, f: false }, closer.key)).to.equal("FORBIDDEN");
     });
 
-    it("default: setRateCard adds the next version, visible in rateCards and the audit log", async () => {
+    it("default: setRateCard adds the next version, visible in rateCards, rateCardSchedule and the audit log", async () => {
       const from = String(CURRENT_EPOCH + 2); // the default notice: the epoch after next
       const d = await data(RATE_CARD, {
         i: {
@@ -337,6 +337,28 @@ for (const backend of testBackends()) {
           i: { effectiveEpoch: from, ratePerGbMicroUsd: "1", founderMultiplierBps: 10_000, uptimeBonusBps: 0 },
         }),
       ).to.equal("RATE_CARD_EPOCH_NOT_INCREASING");
+
+      // public, no key: nothing in force yet, both cards announced, as the oracle will price with them
+      const schedule = await data(
+        `{ rateCardSchedule { currentEpoch noticeEpochs earliestEffectiveEpoch
+             current { version }
+             announced { version effectiveFromEpoch ratePerGbMicroUsd founderMultiplierBps uptimeTiers { minUptimeBps bonusBps } hash } } }`,
+        {},
+        "",
+      );
+      expect(schedule.rateCardSchedule).to.deep.include({
+        currentEpoch: String(CURRENT_EPOCH),
+        noticeEpochs: 2,
+        earliestEffectiveEpoch: String(CURRENT_EPOCH + 2),
+        current: null,
+      });
+      const announced = schedule.rateCardSchedule.announced;
+      expect(announced.map((c: any) => [c.version, c.effectiveFromEpoch, c.ratePerGbMicroUsd])).to.deep.equal([
+        ["1", from, "50000"],
+        ["2", String(CURRENT_EPOCH + 4), "60000"],
+      ]);
+      expect(announced[1].uptimeTiers).to.deep.equal([{ minUptimeBps: "9500", bonusBps: "100" }]);
+      expect(announced[0].hash).to.match(/^0x[0-9a-f]{64}$/);
     });
 
     it("error: setRateCard for the current or the next epoch is RATE_CARD_NOTICE_TOO_SHORT, naming the earliest epoch", async () => {

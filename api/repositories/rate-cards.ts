@@ -74,6 +74,26 @@ export async function listRateCards(q: Queryable): Promise<RateCard[]> {
   return rows.map(toRow);
 }
 
+/**
+ * The card in force at `epoch` (the latest with effective_epoch ≤ epoch) and the ones announced
+ * after it, oldest first.
+ */
+export async function rateCardSchedule(
+  q: Queryable,
+  epoch: number,
+): Promise<{ current: RateCard | undefined; announced: RateCard[] }> {
+  const { rows } = await q.query<Raw>(
+    `(SELECT ${COLUMNS} FROM rate_cards WHERE effective_epoch <= $1 ORDER BY effective_epoch DESC LIMIT 1)
+     UNION ALL
+     (SELECT ${COLUMNS} FROM rate_cards WHERE effective_epoch > $1)
+     ORDER BY effective_epoch`,
+    [epoch],
+  );
+  const cards = rows.map(toRow);
+  const current = cards[0] && cards[0].effectiveEpoch <= epoch ? cards[0] : undefined;
+  return { current, announced: current ? cards.slice(1) : cards };
+}
+
 /** The card in force for an epoch (the latest with effective_epoch ≤ epoch). */
 export async function rateCardForEpoch(q: Queryable, epoch: number): Promise<RateCard | undefined> {
   const { rows } = await q.query<Raw>(
