@@ -41,12 +41,14 @@ try {
   const world = await prepareFuzzWorld(app, db, base);
   const exhaustive = allFuzzCases(world).slice(0, runs);
   const random = fc.sample(fuzzCase(world), { numRuns: Math.max(0, runs - exhaustive.length), seed });
+  let state: string | undefined;
   for (const c of [...exhaustive, ...random]) {
     let problem: string | null;
     try {
-      problem = await runFuzzCase(world, c);
+      ({ problem, state } = await runFuzzCase(world, c, state));
     } catch (err) {
       problem = `runner error: ${(err as Error).message} in ${JSON.stringify(c)}`;
+      state = undefined;
     }
     cases++;
     if (problem) {

@@ -731,12 +731,31 @@ function authHeaders(w: FuzzWorld, auth: Auth, cls: string): Record<string, stri
   return {};
 }
 
-/** Runs one case; returns what broke, or null when every rule held. */
-export async function runFuzzCase(w: FuzzWorld, c: FuzzCase): Promise<string | null> {
-  const before = await storedState(w.db);
+/**
+ * Runs one case; returns what broke (null when every rule held) and the stored state after it,
+ * which the next case may pass as its `before` (nothing else writes between cases).
+ */
+export async function runFuzzCase(
+  w: FuzzWorld,
+  c: FuzzCase,
+  knownBefore?: string,
+): Promise<{ problem: string | null; state: string }> {
+  const before = knownBefore ?? (await storedState(w.db));
   const { outcome, mustRefuse, expectCodes, batch } =
     c.surface === "rest" ? await restCase(w, c) : await graphqlCase(w, c);
   const after = await storedState(w.db);
+  return { problem: judge(c, outcome, before, after, mustRefuse, expectCodes, batch), state: after };
+}
+
+function judge(
+  c: FuzzCase,
+  outcome: Outcome,
+  before: string,
+  after: string,
+  mustRefuse: boolean,
+  expectCodes: string[] | undefined,
+  batch: boolean | undefined,
+): string | null {
   const where = `${JSON.stringify(c)} → ${outcome.status} ${outcome.text.slice(0, 300)}`;
   if (outcome.status >= 500) return `5xx: ${where}`;
   if (c.surface === "rest") {
