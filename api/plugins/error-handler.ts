@@ -51,6 +51,32 @@ function drain(request: FastifyRequest): Promise<boolean> {
   });
 }
 
+/**
+ * A plainer message for the validation failures Ajv words obscurely: an unknown field (named),
+ * a uint64 (`anyOf` integer or decimal string: Ajv lists both branches), an int8 or epoch format.
+ */
+function validationMessage(err: FastifyError): string | undefined {
+  const errors = err.validation ?? [];
+  const at = (path: string) => `${err.validationContext ?? "body"}${path}`;
+  const unknown = errors.find((e) => e.keyword === "additionalProperties");
+  if (unknown) {
+    const field = String((unknown.params as { additionalProperty?: unknown }).additionalProperty);
+    return `${at(unknown.instancePath)} has the unknown field "${field}"; remove it (the schema allows no other fields).`;
+  }
+  const anyOf = errors.find((e) => e.keyword === "anyOf");
+  if (anyOf)
+    return (
+      `${at(anyOf.instancePath)} must be a non-negative integer: a JSON number up to 9007199254740991 or a ` +
+      "decimal string up to 9223372036854775807 (plain digits: no hex, sign, exponent or leading zero)."
+    );
+  const format = errors.find((e) => e.keyword === "format");
+  const name = (format?.params as { format?: string } | undefined)?.format;
+  if (format && name === "int8")
+    return `${at(format.instancePath)} must be a decimal integer of 0 … 9223372036854775807.`;
+  if (format && name === "epoch") return `${at(format.instancePath)} must be an epoch number of 0 … 1099511627776.`;
+  return undefined;
+}
+
 /** GraphQL clients get a GraphQL-shaped answer for transport errors (body, limits). */
 function send(request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string) {
   if (request.url.split("?")[0] === "/graphql")
@@ -93,12 +119,7 @@ export default async function errorHandler(app: FastifyInstance): Promise<void> 
     else if (code.startsWith("FST_")) code = status === 429 ? "RATE_LIMITED" : "BAD_REQUEST";
     if (status === 404) code = "NOT_FOUND";
     let message = err.message;
-    const first = err.validation?.[0];
-    if (first?.keyword === "additionalProperties") {
-      const field = String((first.params as { additionalProperty?: unknown }).additionalProperty);
-      const at = `${err.validationContext ?? "body"}${first.instancePath}`;
-      message = `${at} has the unknown field "${field}"; remove it (the schema allows no other fields).`;
-    }
+    if (err.validation) message = validationMessage(err) ?? message;
     if (code === "BODY_TOO_LARGE") {
       message = "The body is larger than this route accepts; send a smaller one (split the batch).";
       if (await drain(request)) reply.removeHeader("connection");

@@ -46,7 +46,8 @@ export default definePlugin("security", async (app: FastifyInstance, options: Se
     keyGenerator: async (request) => {
       const key = apiKeyFromHeaders(request.headers);
       if (key && key.length <= 256) {
-        const row = await findActiveApiKeyByHash(app.db, hashApiKey(key));
+        // A lookup that fails (database down) counts against the IP; auth answers the request.
+        const row = await findActiveApiKeyByHash(app.db, hashApiKey(key)).catch(() => undefined);
         if (row) return `key:${row.id}`;
       }
       return `ip:${request.ip}`;
