@@ -8,7 +8,7 @@
 // becomes the next on-chain epoch: `OracleEpoch.chainEpoch`).
 import { barChart } from "./chart.js";
 import { bytes, count, html, percent, raw, ratePerGb, short, time, times, usd } from "./format.js";
-import { DashboardError, gql, has, schema, subscribe } from "./gql.js";
+import { DashboardError, gql, subscribe } from "./gql.js";
 import { reasonOf, STATUSES } from "./reasons.js";
 
 /** @typedef {import("./chain.js").DashboardConfig} DashboardConfig */
@@ -16,8 +16,6 @@ import { reasonOf, STATUSES } from "./reasons.js";
 
 /** @type {DashboardConfig} */
 let config;
-/** @type {Map<string, Map<string, any>>} */
-let types;
 /** @type {(() => void)[]} */
 let live = [];
 /** The connected wallet account, if any. @type {`0x${string}` | null} */
@@ -290,7 +288,6 @@ async function route() {
   for (const a of document.querySelectorAll("nav a"))
     a.classList.toggle("active", /** @type {HTMLAnchorElement} */ (a).dataset.page === page);
   try {
-    types ??= await schema();
     if (page === "supporter") await supporterView(parts[1]);
     else if (page === "auditor") await auditorView(parts[1] === "epoch" ? parts[2] : undefined);
     else if (page === "admin") await adminView();
@@ -390,32 +387,9 @@ const RATE_CARD_FIELDS =
   "version effectiveFromEpoch ratePerGbMicroUsd founderMultiplierBps uptimeTiers { minUptimeBps bonusBps } hash";
 const PAGE = 10;
 
-/**
- * The rate card selection this server offers: `Query.rateCard` (the current card, and an
- * announced next one when the type has it) if the schema has it; else the card the newest
- * computed epoch used.
- */
-function rateCardSelection() {
-  if (!has(types, "Query", "rateCard")) return "";
-  /** @param {any} t */
-  const unwrap = (t) => {
-    while (t && (t.kind === "NON_NULL" || t.kind === "LIST")) t = t.ofType;
-    return t;
-  };
-  const typeName = unwrap(types.get("Query")?.get("rateCard"))?.name;
-  const fields = types.get(typeName) ?? new Map();
-  const cardFields = (/** @type {string} */ name) =>
-    [...(types.get(name) ?? new Map()).entries()]
-      .filter(([, t]) => ["SCALAR", "ENUM"].includes(unwrap(t)?.kind))
-      .map(([n]) => n)
-      .concat(has(types, name, "uptimeTiers") ? ["uptimeTiers { minUptimeBps bonusBps }"] : [])
-      .join(" ");
-  if (fields.has("ratePerGbMicroUsd")) return `rateCard { ${cardFields(typeName)} }`;
-  const parts = [...fields.entries()]
-    .filter(([, t]) => unwrap(t)?.kind === "OBJECT" && has(types, unwrap(t).name, "ratePerGbMicroUsd"))
-    .map(([n, t]) => `${n} { ${cardFields(unwrap(t).name)} }`);
-  return parts.length ? `rateCard { ${parts.join(" ")} }` : "";
-}
+/** The rate card in force and the announced ones (`Query.rateCardSchedule`, public). */
+const RATE_CARD_SCHEDULE_QUERY = `{ rateCardSchedule { currentEpoch noticeEpochs earliestEffectiveEpoch
+  current { ${RATE_CARD_FIELDS} } announced { ${RATE_CARD_FIELDS} } } }`;
 
 /** @param {`0x${string}`} addr */
 async function renderSupporter(addr) {
@@ -435,15 +409,11 @@ async function renderSupporter(addr) {
     }`,
     { a: addr },
   );
-  // The current rate card, when this API serves one (asked on its own: its absence or failure
-  // must not cost the rest of the page).
-  const rateCardSel = rateCardSelection();
-  const apiRateCard = rateCardSel
-    ? await gql(`{ ${rateCardSel} }`).then(
-        (d) => d.rateCard,
-        () => null,
-      )
-    : null;
+  // The rate card schedule, asked on its own: its failure must not cost the rest of the page.
+  const schedule = await gql(RATE_CARD_SCHEDULE_QUERY).then(
+    (d) => d.rateCardSchedule,
+    () => null,
+  );
   const s = data.supporter;
   const el = $("#sup");
   if (!s || (s.nodes.length === 0 && !s.account && asList(s.receipts).length === 0)) {
@@ -507,7 +477,7 @@ async function renderSupporter(addr) {
         ${raw(barChart(points, { caption: "Payout per epoch, µUSD", empty: "no computed epoch yet" }))}
         <p class="muted small">Payout of each epoch (newest 20), as in the itemized statement below.</p>
       </section>
-      <section class="card" id="rate-card">${rateCardPanel(apiRateCard, recent)}</section>
+      <section class="card" id="rate-card">${rateCardPanel(schedule, recent)}</section>
     </div>
     <section class="card" id="verify-card">
       <h3>Verify my payout · claim</h3>
@@ -666,10 +636,10 @@ function totalsCards(t) {
 /**
  * The rate card in force (and an announced next one) when the API serves it; otherwise the one
  * the newest computed epoch used.
- * @param {any} apiCard
+ * @param {any} schedule `Query.rateCardSchedule`, or null when it could not be read
  * @param {any[]} recent newest first
  */
-function rateCardPanel(apiCard, recent) {
+function rateCardPanel(schedule, recent) {
   const latest = recent.find((w) => w.rateCard);
   const startOf = (/** @type {string} */ coordinatorEpoch) => {
     const ref = recent[0];
@@ -707,19 +677,29 @@ function rateCardPanel(apiCard, recent) {
       </dl>
     </div>`;
   };
-  if (apiCard && (apiCard.ratePerGbMicroUsd != null || Object.keys(apiCard).length)) {
-    const current = apiCard.ratePerGbMicroUsd != null ? apiCard : (apiCard.current ?? apiCard.active ?? null);
-    const next = Object.entries(apiCard).find(([k, v]) => /next|upcoming|announced|future|pending/i.test(k) && v)?.[1];
+  const notice = schedule
+    ? html`<p class="muted small">
+        A new rate card takes effect only after ${schedule.noticeEpochs} epochs of notice: one set now applies from
+        coordinator epoch ${schedule.earliestEffectiveEpoch} at the earliest, so the rate of the epoch you are serving
+        in is always known.
+      </p>`
+    : "";
+  const announced = schedule
+    ? schedule.announced.length
+      ? schedule.announced.map((/** @type {any} */ c) => card(c, "Announced"))
+      : html`<p class="muted small">No change is announced.</p>`
+    : "";
+  if (schedule?.current)
     return html`<h3>Rate card</h3>
-      ${current ? card(current, "In force now") : html`<p class="muted">No rate card is set yet.</p>`}
-      ${next ? card(next, "Announced next") : html`<p class="muted small">No change is announced.</p>`}`;
-  }
+      ${card(schedule.current, "In force now")} ${announced} ${notice}`;
   if (!latest)
     return html`<h3>Rate card</h3>
-      <p class="muted">No epoch has been computed yet, so no rate card applies yet.</p>`;
+      <p class="muted">No epoch has been computed yet, so no rate card applies yet.</p>
+      ${announced} ${notice}`;
   return html`<h3>Rate card</h3>
     ${card(latest.rateCard, `Used by epoch ${latest.chainEpoch ?? "?"}`)}
-    <p class="muted small">The card the newest computed epoch used (this API does not announce upcoming cards).</p>`;
+    <p class="muted small">No rate card has been set by an admin: the newest computed epoch used the default card.</p>
+    ${announced} ${notice}`;
 }
 
 /**

@@ -58,6 +58,7 @@ const STEP_BYTES = 11_731_667n;
 /** Coordinator epochs; the chain numbers them 1, 2, 3. */
 const [E1, E2, E3] = [5n, 6n, 7n];
 const WIDTH = 1366;
+const ADMIN_KEY = `ledger_admin_${"d".repeat(40)}`;
 
 /** µUSD (an integer or exact decimal string) as the page must print it, worked out independently. */
 function dollars(microUsd: string): string {
@@ -230,6 +231,9 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       verifyWorkers: 1,
       dashboardRpcUrl: rpcUrl,
       dataDir,
+      adminApiKey: ADMIN_KEY,
+      // As in production: the dashboard must not depend on schema introspection.
+      graphql: { introspection: false },
     });
     base = await app.listen({ host: "127.0.0.1", port: 0 });
 
@@ -395,6 +399,19 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
   });
 
   it("supporter view: totals, statements, flags and claims exactly as the API answers them", async () => {
+    // An admin announces a new card, as early as the notice period allows: shown beside the one in force.
+    const { rateCardSchedule: before } = await gql("{ rateCardSchedule { earliestEffectiveEpoch noticeEpochs } }");
+    const announce = await fetch(`${base}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({
+        query: `mutation ($e: BigInt!) { setRateCard(input: { effectiveEpoch: $e, ratePerGbMicroUsd: "60000",
+          founderMultiplierBps: 11000, uptimeBonusBps: 500 }) { version } }`,
+        variables: { e: before.earliestEffectiveEpoch },
+      }),
+    });
+    const announced = (await announce.json()) as { errors?: unknown[] };
+    expect(announced.errors, JSON.stringify(announced.errors)).to.equal(undefined);
     const addr = payouts[0]!.toLowerCase() as Address;
     const s = await supporterAnswer(addr);
     const statements = nodesOf(s.statements);
@@ -461,7 +478,12 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       expect(claims).to.include(dollars(cl.amountMicroUsd));
       expect(claims).to.include(`epoch ${cl.epoch.epoch}`);
     }
-    expect(await page.locator("#rate-card").innerText()).to.include("$0.05 / GB");
+    const rateCard = await page.locator("#rate-card").innerText();
+    expect(rateCard).to.include("$0.05 / GB");
+    expect(rateCard).to.include("Announced");
+    expect(rateCard).to.include("$0.06 / GB");
+    expect(rateCard).to.include(`from coordinator epoch ${before.earliestEffectiveEpoch}`);
+    expect(rateCard).to.include(`${before.noticeEpochs} epochs of notice`);
     const verify = (await page.locator("#verify-card details.cli").textContent()) ?? "";
     expect(verify).to.include(`npx ledger claim ${addr} --api ${base}`);
     expect(verify).not.to.include("--dry-run");
