@@ -86,6 +86,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         useDefaults: true,
         allErrors: false,
         formats: WIRE_FORMATS,
+        // JSON-RPC ids are integer, string or null (the dashboard's RPC proxy): a union, on purpose.
+        allowUnionTypes: true,
       },
     },
     // Keys and signatures never appear in logs: fastify logs only method, url, status, ids.
