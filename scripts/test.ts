@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
-import { ensureSubgraphBuilt } from "./lib/build.ts";
+import { buildContracts, ensureSubgraphBuilt } from "./lib/build.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const HARDHAT = path.join(ROOT, "node_modules/.bin/hardhat");
@@ -62,9 +62,10 @@ function heading(text: string) {
 
 // 1. Compile once (artifacts are shared by the Solidity and TypeScript suites).
 heading("build contracts");
-const build = run(HARDHAT, ["build", "--quiet"]);
-if (build.status !== 0) {
-  console.log("\ncontract build failed");
+try {
+  buildContracts();
+} catch (err) {
+  console.log(`\n${err instanceof Error ? err.message : String(err)}`);
   console.log(`0 passed, 1 failed`);
   process.exit(1);
 }

@@ -99,12 +99,21 @@ export type EnsureBuiltParameters = {
 export function ensureContractsBuilt({ log = (l) => console.error(l) }: EnsureBuiltParameters = {}): boolean {
   const reason = staleReason({ outputs: CONTRACT_OUTPUTS, inputs: CONTRACT_INPUTS });
   if (reason === undefined) return false;
+  log(`compiling the contracts (${reason}; about 40 s on a fresh clone)…`);
+  buildContracts();
+  return true;
+}
+
+/**
+ * Runs Hardhat's build (which itself recompiles only what changed) and marks the outputs
+ * current, so no later `ensureContractsBuilt()` — say, of a process a test spawns — builds
+ * again while other processes read the artifacts.
+ */
+export function buildContracts(): void {
   const hardhat = path.join(ROOT, "node_modules/.bin/hardhat");
   if (!existsSync(hardhat)) throw new BuildFailedError("node_modules is missing: run `npm ci` first");
-  log(`compiling the contracts (${reason}; about 40 s on a fresh clone)…`);
   spawnStep("compiling the contracts", hardhat, ["build", "--quiet"], true);
   markCurrent(CONTRACT_OUTPUTS);
-  return true;
 }
 
 /**
