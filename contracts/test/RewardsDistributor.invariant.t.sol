@@ -83,9 +83,10 @@ contract DistributorHandler is Test {
         bytes32[] memory leaves = TestMerkle.leaves(actors, amounts);
         bytes32 root = TestMerkle.root(leaves);
         uint64 epoch = distributor.latestEpoch() + 1;
-        bytes[] memory sigs = _sign(seed, distributor.epochRootDigest(epoch, root, total, root, 0, 0));
+        uint64 attempt = distributor.proposalAttempt(epoch);
+        bytes[] memory sigs = _sign(seed, distributor.epochRootDigest(epoch, attempt, root, total, root, 0, 0));
         vm.prank(proposer);
-        distributor.proposeRoot(epoch, root, total, root, bytes32(0), bytes32(0), sigs);
+        distributor.proposeRoot(epoch, attempt, root, total, root, bytes32(0), bytes32(0), sigs);
         hasPending = true;
         pendingAmounts = amounts;
         pendingLeaves = leaves;
