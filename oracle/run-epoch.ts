@@ -99,6 +99,7 @@ export function epochRootOf(row: EpochRow): EpochRoot {
     throw new EpochStateError(`Epoch ${row.epoch} has no computed root.`);
   return {
     epoch: row.chainEpoch,
+    attempt: BigInt(row.attempt),
     root: row.root,
     cumulativeTotal: row.cumulativeTotal,
     receiptsRoot: row.receiptsRoot,
@@ -182,7 +183,7 @@ async function compute(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
     );
   // serialize, hash and write the dataset in one streaming pass (content-addressed rename)
   const built = await timed(ctx, "build", row.epoch, () =>
-    buildEpoch({ chainEpoch, computed, dataDir: ctx.config.dataDir }),
+    buildEpoch({ chainEpoch, attempt: BigInt(attempt), computed, dataDir: ctx.config.dataDir }),
   );
   crashPoint("compute:after-dataset-write");
   const persistStarted = performance.now();

@@ -71,6 +71,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     );
     const message = {
       epoch,
+      attempt: await f.distributor.read.proposalAttempt([epoch]),
       root: tree.root as Hex,
       cumulativeTotal: entitlements.reduce((s, [, n]) => s + n, 0n),
       ...commitments(epoch),
@@ -80,6 +81,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       await f.distributor.write.proposeRoot(
         [
           epoch,
+          message.attempt,
           message.root,
           message.cumulativeTotal,
           message.receiptsRoot,
