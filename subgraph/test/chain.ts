@@ -166,6 +166,7 @@ export async function runScenario(abi: Abi) {
   const authorization = {
     account: BOB.address,
     recipient: BOB.address,
+    relayer: relayer.account.address,
     maxRelayerFee: RELAYER_FEE,
     nonce: 0n,
     deadline: (await publicClient.getBlock()).timestamp + DAY,
