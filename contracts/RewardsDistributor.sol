@@ -76,8 +76,8 @@ contract RewardsDistributor is
 
     /// @notice The longest dispute window the admin may set.
     uint256 public constant MAX_DISPUTE_WINDOW = 30 days;
-    /// @notice The shortest dispute window: the guardian always has this long to veto.
-    uint256 public constant MIN_DISPUTE_WINDOW = 1 hours;
+    /// @notice The floor of `MIN_DISPUTE_WINDOW`: production deployments start at or above it.
+    uint256 public constant DISPUTE_WINDOW_FLOOR = 1 hours;
     /// @notice The payout token's decimals: amounts are µUSD.
     uint8 public constant TOKEN_DECIMALS = 6;
 
@@ -125,6 +125,12 @@ contract RewardsDistributor is
         uint128 claimed;
         uint64 nonce;
     }
+
+    /// @notice The shortest dispute window the admin may set: the initial window or `DISPUTE_WINDOW_FLOOR`,
+    /// whichever is shorter, fixed at deployment. The admin can never shorten the guardian's window below it
+    /// (0 would make `veto` impossible); only a deployment that starts below the floor (tests, dev chains) has
+    /// a lower minimum.
+    uint256 public immutable MIN_DISPUTE_WINDOW;
 
     /// @notice The payout token (a 6-decimal USD stablecoin), fixed at deployment.
     IERC20 private immutable _TOKEN;
@@ -181,6 +187,7 @@ contract RewardsDistributor is
             _addSigner(signers[i]);
         }
         _setThreshold(threshold_);
+        MIN_DISPUTE_WINDOW = disputeWindowSeconds < DISPUTE_WINDOW_FLOOR ? disputeWindowSeconds : DISPUTE_WINDOW_FLOOR;
         _setDisputeWindow(disputeWindowSeconds);
         _setOutflowLimit(maxOutflowPerWindow, outflowWindowSeconds);
     }
