@@ -62,7 +62,10 @@ describe("loadApiConfig", () => {
       verifyWorkers: undefined,
       redisUrl: undefined,
       graphqlCacheMiB: 256,
+      rateCardNoticeEpochs: 2,
     });
+    expect(loadApiConfig({ LEDGER_RATE_CARD_NOTICE_EPOCHS: "0" }).rateCardNoticeEpochs).to.equal(0);
+    expect(() => loadApiConfig({ LEDGER_RATE_CARD_NOTICE_EPOCHS: "-1" })).to.throw(/LEDGER_RATE_CARD_NOTICE_EPOCHS/);
     expect(loadApiConfig({ REDIS_URL: "redis://127.0.0.1:6379", LEDGER_GRAPHQL_CACHE_MIB: "0" })).to.include({
       redisUrl: "redis://127.0.0.1:6379",
       graphqlCacheMiB: 0,

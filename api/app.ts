@@ -8,16 +8,19 @@ import { BOOTSTRAP_KEY_ID, hashApiKey } from "./lib/api-keys.ts";
 import type { EpochClock } from "./lib/epoch-clock.ts";
 import auth from "./plugins/auth.ts";
 import coordinator from "./plugins/coordinator.ts";
-import errorHandler from "./plugins/error-handler.ts";
+import errorHandler, { frameworkErrors } from "./plugins/error-handler.ts";
+import jsonBody from "./plugins/json-body.ts";
 import metrics from "./plugins/metrics.ts";
 import security from "./plugins/security.ts";
 import swagger from "./plugins/swagger.ts";
 import web from "./plugins/web.ts";
 import { upsertBootstrapKey } from "./repositories/api-keys.ts";
+import { DEFAULT_RATE_CARD_NOTICE_EPOCHS } from "./services/admin.ts";
 import { insertAudit } from "./repositories/audit.ts";
 import healthRoutes from "./routes/health.ts";
 import adminRoutes from "./routes/v1/admin/index.ts";
 import datasetRoutes from "./routes/v1/datasets.ts";
+import { WIRE_FORMATS } from "./routes/v1/schemas.ts";
 import ingestRoutes from "./routes/v1/ingest.ts";
 import sessionRoutes from "./routes/v1/sessions.ts";
 import supporterRoutes from "./routes/v1/supporters.ts";
@@ -50,11 +53,15 @@ export type BuildAppOptions = {
   graphql?: GraphqlOptions;
   /** `LEDGER_DATA_DIR`: epoch datasets are served from `<dataDir>/datasets/`; default "data". */
   dataDir?: string;
+  /** `LEDGER_RATE_CARD_NOTICE_EPOCHS`: a new rate card takes effect this many epochs after the current one at the earliest (default 2). */
+  rateCardNoticeEpochs?: number;
 };
 
 declare module "fastify" {
   interface FastifyInstance {
     db: Db;
+    /** Epochs of notice a new rate card needs (`BuildAppOptions.rateCardNoticeEpochs`). */
+    rateCardNoticeEpochs: number;
   }
 }
 
@@ -68,12 +75,29 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     logger: options.logger ?? false,
     requestIdHeader: "x-request-id",
     bodyLimit: 1_048_576,
+    frameworkErrors,
+    // Validation checks what was sent, as sent (issue 14): no type coercion ("0x10", "0100",
+    // true or ["0x…"] are not what a schema asks for), no silent removal of unknown fields
+    // (`additionalProperties: false` answers 400), defaults filled in. One Ajv for every route.
+    ajv: {
+      customOptions: {
+        coerceTypes: false,
+        removeAdditional: false,
+        useDefaults: true,
+        allErrors: false,
+        formats: WIRE_FORMATS,
+        // JSON-RPC ids are integer, string or null (the dashboard's RPC proxy): a union, on purpose.
+        allowUnionTypes: true,
+      },
+    },
     // Keys and signatures never appear in logs: fastify logs only method, url, status, ids.
   });
   app.decorate("db", options.db);
+  app.decorate("rateCardNoticeEpochs", options.rateCardNoticeEpochs ?? DEFAULT_RATE_CARD_NOTICE_EPOCHS);
   const rateLimitPerMinute = options.rateLimitPerMinute ?? 1_200;
 
   await app.register(errorHandler);
+  await app.register(jsonBody);
   await app.register(security, { rateLimitPerMinute, corsOrigins: options.corsOrigins ?? [] });
   await app.register(swagger);
   await app.register(metrics);

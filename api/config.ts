@@ -36,6 +36,11 @@ export type ApiConfig = {
   redisUrl: string | undefined;
   /** `LEDGER_GRAPHQL_CACHE_MIB`: the GraphQL response cache's memory budget (default 256; 0: off). */
   graphqlCacheMiB: number;
+  /**
+   * `LEDGER_RATE_CARD_NOTICE_EPOCHS`: a new rate card takes effect this many epochs after the
+   * current one at the earliest (default 2: the epoch after next; 0 … 1 000).
+   */
+  rateCardNoticeEpochs: number;
 };
 
 export class InvalidConfigError extends BaseError {
@@ -110,5 +115,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     verifyWorkers: workersRaw ? intVar(env, "LEDGER_VERIFY_WORKERS", 1, 0, 64) : undefined,
     redisUrl: env.REDIS_URL?.trim() || undefined,
     graphqlCacheMiB: graphqlCacheMiBOf(env),
+    rateCardNoticeEpochs: intVar(env, "LEDGER_RATE_CARD_NOTICE_EPOCHS", 2, 0, 1_000),
   };
 }

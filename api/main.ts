@@ -25,6 +25,7 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env) {
     verifyWorkers: config.verifyWorkers,
     dataDir: config.dataDir,
     graphql: { redisUrl: config.redisUrl, responseCacheMiB: config.graphqlCacheMiB },
+    rateCardNoticeEpochs: config.rateCardNoticeEpochs,
   });
   app.log.info(
     {

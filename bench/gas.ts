@@ -73,7 +73,16 @@ async function benchSize(leafCount: number): Promise<void> {
     const signatures = await signEpochRoot(ORACLE_SIGNERS.slice(0, 3), chainId, distributor.address, message);
     const proposeGas = await gasOf(
       await distributor.write.proposeRoot(
-        [epoch, message.attempt, message.root, cumulativeTotal, c.receiptsRoot, c.datasetHash, c.rateCardHash, signatures],
+        [
+          epoch,
+          message.attempt,
+          message.root,
+          cumulativeTotal,
+          c.receiptsRoot,
+          c.datasetHash,
+          c.rateCardHash,
+          signatures,
+        ],
         { account: proposer.account },
       ),
     );

@@ -571,7 +571,12 @@ contract RewardsDistributor is
     /// @inheritdoc IRewardsDistributor
     function proposalAttempt(uint64 epoch) external view returns (uint64) {
         EpochRecord storage record = _epochs[epoch];
-        return record.status == EpochStatus.Vetoed ? uint64(record.attempt) + 1 : record.attempt == 0 ? 1 : record.attempt;
+        return
+            record.status == EpochStatus.Vetoed
+                ? uint64(record.attempt) + 1
+                : record.attempt == 0
+                    ? 1
+                    : record.attempt;
     }
 
     /// @inheritdoc IRewardsDistributor

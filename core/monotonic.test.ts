@@ -7,8 +7,15 @@ const B = "0x00000000000000000000000000000000000000bb" as const;
 
 describe("findDecreasedLeaf", () => {
   it("default: growing and new accounts pass", () => {
-    expect(findDecreasedLeaf([{ account: A, amount: 5n }], [{ account: A, amount: 5n }, { account: B, amount: 1n }])).to
-      .be.null;
+    expect(
+      findDecreasedLeaf(
+        [{ account: A, amount: 5n }],
+        [
+          { account: A, amount: 5n },
+          { account: B, amount: 1n },
+        ],
+      ),
+    ).to.be.null;
   });
   it("behavior: an account lowered and the difference moved to another is named", () => {
     const d = findDecreasedLeaf(
@@ -25,7 +32,9 @@ describe("findDecreasedLeaf", () => {
     expect(describeDecreasedLeaf(d!)).to.contain(A).and.contain("40 µUSD").and.contain("100 µUSD");
   });
   it("behavior: an account dropped from the tree counts as 0 (addresses compared case-insensitively)", () => {
-    expect(findDecreasedLeaf([{ account: A.toUpperCase().replace("0X", "0x") as typeof A, amount: 1n }], [])).to.deep.equal({
+    expect(
+      findDecreasedLeaf([{ account: A.toUpperCase().replace("0X", "0x") as typeof A, amount: 1n }], []),
+    ).to.deep.equal({
       account: A,
       previousMicroUsd: 1n,
       cumulativeMicroUsd: 0n,

@@ -44,10 +44,29 @@ export const DEFAULT_RATE_CARD: RateCard = Object.freeze({
 
 export class InvalidRateCardError extends BaseError {
   override name = "InvalidRateCardError";
-  constructor(reason: string) {
-    super(`Invalid rate card: ${reason}.`);
+  /** The offending field, as an admin input names it (`founderMultiplierBps`, `uptimeTiers[1].minUptimeBps`, …). */
+  readonly field: string;
+  constructor(field: string, reason: string) {
+    super(`Invalid rate card: ${field} ${reason}.`);
+    this.field = field;
   }
 }
+
+/**
+ * The bounds every rate card must keep (`validateRateCard`): the admin API refuses a card
+ * outside them with the same function the epoch close runs, so no accepted card stops a close.
+ *
+ * - rate: at most $10 per GB (10 000 000 µUSD/GB; the launch rate is $0.05);
+ * - founder multiplier: 1× … 10× (10 000 … 100 000 bps);
+ * - uptime tiers: at most 16, `minUptimeBps` 0 … 10 000 strictly increasing, `bonusBps` 0 … 10 000 (+100 %).
+ */
+export const RATE_CARD_BOUNDS = Object.freeze({
+  maxRatePerGbMicroUsd: 10_000_000n,
+  minFounderMultiplierBps: BPS_DENOMINATOR,
+  maxFounderMultiplierBps: 100_000n,
+  maxBonusBps: 10_000n,
+  maxUptimeTiers: 16,
+});
 
 export class NoRateCardError extends BaseError {
   override name = "NoRateCardError";
@@ -60,23 +79,103 @@ export class NoRateCardError extends BaseError {
   }
 }
 
-/** Throws `InvalidRateCardError` unless every field is in range and the tiers are sorted. */
+/**
+ * Throws `InvalidRateCardError` (naming the field) unless every field is within
+ * `RATE_CARD_BOUNDS` and the tiers are sorted. The one check of a rate card: the admin API
+ * (api/services/admin.ts) and the epoch close (`canonicalRateCard`) both run it.
+ *
+ * @example
+ * validateRateCard({ ...DEFAULT_RATE_CARD, founderMultiplierBps: 9_000n });
+ * // InvalidRateCardError: Invalid rate card: founderMultiplierBps must be from 10000 (1×) to 100000 (10×) basis points.
+ */
 export function validateRateCard(card: RateCard): void {
+  const B = RATE_CARD_BOUNDS;
   const isUint = (v: unknown): v is bigint => typeof v === "bigint" && v >= 0n;
-  if (!isUint(card.version) || card.version === 0n) throw new InvalidRateCardError("version must be a bigint ≥ 1");
-  if (!isUint(card.effectiveFromEpoch)) throw new InvalidRateCardError("effectiveFromEpoch must be a bigint ≥ 0");
-  if (!isUint(card.ratePerGbMicroUsd)) throw new InvalidRateCardError("ratePerGbMicroUsd must be a bigint ≥ 0");
-  if (!isUint(card.founderMultiplierBps) || card.founderMultiplierBps < BPS_DENOMINATOR)
-    throw new InvalidRateCardError("founderMultiplierBps must be a bigint ≥ 10 000 (1×)");
+  if (!isUint(card.version) || card.version === 0n) throw new InvalidRateCardError("version", "must be a bigint ≥ 1");
+  if (!isUint(card.effectiveFromEpoch)) throw new InvalidRateCardError("effectiveFromEpoch", "must be a bigint ≥ 0");
+  if (!isUint(card.ratePerGbMicroUsd) || card.ratePerGbMicroUsd > B.maxRatePerGbMicroUsd)
+    throw new InvalidRateCardError(
+      "ratePerGbMicroUsd",
+      `must be from 0 to ${B.maxRatePerGbMicroUsd} µUSD per GB ($10/GB)`,
+    );
+  if (
+    !isUint(card.founderMultiplierBps) ||
+    card.founderMultiplierBps < B.minFounderMultiplierBps ||
+    card.founderMultiplierBps > B.maxFounderMultiplierBps
+  )
+    throw new InvalidRateCardError(
+      "founderMultiplierBps",
+      `must be from ${B.minFounderMultiplierBps} (1×) to ${B.maxFounderMultiplierBps} (10×) basis points`,
+    );
+  const tiers: readonly UptimeTier[] = card.uptimeTiers;
+  if (!(tiers instanceof Array) || tiers.length > B.maxUptimeTiers)
+    throw new InvalidRateCardError("uptimeTiers", `must be a list of at most ${B.maxUptimeTiers} tiers`);
   let previous = -1n;
-  for (const tier of card.uptimeTiers) {
+  tiers.forEach((tier, i) => {
     if (!isUint(tier.minUptimeBps) || tier.minUptimeBps > BPS_DENOMINATOR)
-      throw new InvalidRateCardError("uptime tier minUptimeBps must be a bigint in 0 … 10 000");
-    if (!isUint(tier.bonusBps)) throw new InvalidRateCardError("uptime tier bonusBps must be a bigint ≥ 0");
+      throw new InvalidRateCardError(`uptimeTiers[${i}].minUptimeBps`, "must be from 0 to 10000 basis points");
+    if (!isUint(tier.bonusBps) || tier.bonusBps > B.maxBonusBps)
+      throw new InvalidRateCardError(`uptimeTiers[${i}].bonusBps`, `must be from 0 to ${B.maxBonusBps} basis points`);
     if (tier.minUptimeBps <= previous)
-      throw new InvalidRateCardError("uptime tiers must be sorted by minUptimeBps, strictly increasing");
+      throw new InvalidRateCardError(
+        `uptimeTiers[${i}].minUptimeBps`,
+        "must be above the previous tier's (tiers sorted by minUptimeBps, strictly increasing)",
+      );
     previous = tier.minUptimeBps;
-  }
+  });
+}
+
+/** A rate card as the coordinator stores it (`rate_cards` row): integers, tiers from `details`. */
+export type RateCardRecord = {
+  version: bigint;
+  effectiveEpoch: bigint;
+  ratePerGbMicroUsd: bigint;
+  founderMultiplierBps: bigint;
+  /** One tier from 95 % uptime unless `uptimeTiers` lists them. */
+  uptimeBonusBps: bigint;
+  /** `details.uptimeTiers`: [{ minUptimeBps, bonusBps }] as decimal strings or integers, or absent. */
+  uptimeTiers?: unknown;
+};
+
+const DECIMAL_RE = /^(0|[1-9]\d{0,18})$/;
+
+/**
+ * The rate card a stored record stands for — the one reading of a `rate_cards` row, shared by
+ * the oracle (which prices the epoch with it), the admin API (which validates it before storing)
+ * and the GraphQL read model. Throws `InvalidRateCardError` naming the field when a listed tier
+ * is not two decimal integers; does not check ranges (`validateRateCard` does).
+ *
+ * @example
+ * rateCardFromRecord({ version: 2n, effectiveEpoch: 12n, ratePerGbMicroUsd: 50_000n, founderMultiplierBps: 11_000n, uptimeBonusBps: 500n });
+ * // { …, uptimeTiers: [{ minUptimeBps: 9_500n, bonusBps: 500n }] }
+ */
+export function rateCardFromRecord(r: RateCardRecord): RateCard {
+  const integer = (v: unknown, field: string): bigint => {
+    const text = typeof v === "number" && Number.isSafeInteger(v) ? String(v) : v;
+    if (typeof text !== "string" || !DECIMAL_RE.test(text))
+      throw new InvalidRateCardError(field, "must be a non-negative integer");
+    return BigInt(text);
+  };
+  let uptimeTiers: UptimeTier[];
+  if (r.uptimeTiers === undefined || r.uptimeTiers === null)
+    uptimeTiers = r.uptimeBonusBps > 0n ? [{ minUptimeBps: 9_500n, bonusBps: r.uptimeBonusBps }] : [];
+  else if (!Array.isArray(r.uptimeTiers) || r.uptimeTiers.length > RATE_CARD_BOUNDS.maxUptimeTiers)
+    throw new InvalidRateCardError("uptimeTiers", `must be a list of at most ${RATE_CARD_BOUNDS.maxUptimeTiers} tiers`);
+  else
+    uptimeTiers = (r.uptimeTiers as unknown[]).map((t, i) => {
+      const tier = (typeof t === "object" && t !== null ? t : {}) as Record<string, unknown>;
+      return {
+        minUptimeBps: integer(tier.minUptimeBps, `uptimeTiers[${i}].minUptimeBps`),
+        bonusBps: integer(tier.bonusBps, `uptimeTiers[${i}].bonusBps`),
+      };
+    });
+  return {
+    version: r.version,
+    effectiveFromEpoch: r.effectiveEpoch,
+    ratePerGbMicroUsd: r.ratePerGbMicroUsd,
+    founderMultiplierBps: r.founderMultiplierBps,
+    uptimeTiers,
+  };
 }
 
 /**
@@ -107,7 +206,7 @@ export function parseRateCard(canonical: string): RateCard {
   const raw = JSON.parse(canonical) as Record<string, unknown>;
   const big = (v: unknown, what: string): bigint => {
     if (typeof v !== "string" || !/^(0|[1-9]\d*)$/.test(v))
-      throw new InvalidRateCardError(`${what} must be a decimal string`);
+      throw new InvalidRateCardError(what, "must be a decimal string");
     return BigInt(v);
   };
   const tiers = Array.isArray(raw.uptimeTiers) ? (raw.uptimeTiers as Record<string, unknown>[]) : [];
@@ -121,7 +220,7 @@ export function parseRateCard(canonical: string): RateCard {
       bonusBps: big(t.bonusBps, "bonusBps"),
     })),
   };
-  if (canonicalRateCard(card) !== canonical) throw new InvalidRateCardError("not in canonical form");
+  if (canonicalRateCard(card) !== canonical) throw new InvalidRateCardError("rateCard", "is not in canonical form");
   return card;
 }
 

@@ -10,6 +10,7 @@ import { custom, parseEventLogs } from "viem";
 import type { Db } from "../db/types.ts";
 import { testBackends } from "../test/helpers/db.ts";
 import { checkDeployment, domainOf } from "./chain.ts";
+import { setCrashHook } from "./crash.ts";
 import { OracleConfigError } from "./errors.ts";
 import { getEpoch } from "./repositories/epochs.ts";
 import { epochBalances, payableBalances } from "./repositories/ledger.ts";
@@ -222,6 +223,39 @@ for (const backend of testBackends()) {
         /No contract at/,
       );
       await oneLine(checkDeployment({ ...c.chain, walletClient: c.guardian }, c.chainId), /lacks PROPOSER_ROLE/);
+    });
+
+    it("behavior: a standby oracle with its own data directory takes over a COMPUTED epoch and finalizes it", async () => {
+      const { rows } = await db.query<{ n: bigint }>("SELECT max(number) AS n FROM epochs");
+      const next = rows[0]!.n + 1n;
+      const { c, ctx } = await setup([next]);
+      await db.query("UPDATE epoch_state SET chain_epoch = NULL WHERE epoch < $1", [next.toString()]);
+      // The first leader stops right after COMPUTED is committed (its disk goes with it).
+      setCrashHook((point) => {
+        if (point === "compute:after-commit") throw new Error("leader lost");
+      });
+      try {
+        await runOnce(ctx).catch((err: unknown) => expect(String(err)).to.match(/leader lost/));
+      } finally {
+        setCrashHook(undefined);
+      }
+      const computed = (await getEpoch(db, next))!;
+      expect(computed.status).to.equal("COMPUTED");
+      const standbyDir = mkdtempSync(path.join(tmpdir(), "oracle-standby-"));
+      try {
+        const standby: OracleContext = { ...ctx, config: { ...ctx.config, dataDir: standbyDir } };
+        await runOnce(standby);
+        const posted = (await getEpoch(db, next))!;
+        expect(posted.status).to.equal("POSTED");
+        expect(posted.datasetHash).to.equal(computed.datasetHash);
+        expect((await readEpochRecord(c.chain, posted.chainEpoch!)).root).to.equal(computed.root);
+        await increaseTime(c, WINDOW + 1n);
+        await runOnce(standby);
+        expect((await getEpoch(db, next))!.status).to.equal("FINALIZED");
+        expect(await proposals(c)).to.have.length(1);
+      } finally {
+        rmSync(standbyDir, { recursive: true, force: true });
+      }
     });
 
     it("behavior: an under-funded distributor keeps the epoch SIGNED with an alert until funded", async () => {

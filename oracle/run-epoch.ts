@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import type { Logger } from "pino";
+import { InvalidDatasetError } from "../core/dataset.ts";
 import type { Address, EpochRoot, Hex } from "../core/eip712.ts";
 import { isRetryable } from "../core/errors.ts";
 import { isDatabaseUnavailable } from "../db/errors.ts";
@@ -16,7 +18,7 @@ import { replaceResults } from "./repositories/results.ts";
 import { readSignatures, saveSignature } from "./repositories/signatures.ts";
 import { checkEpoch } from "./signer.ts";
 import { aggregateEpoch } from "./stages/aggregate.ts";
-import { buildEpoch, storedDataset } from "./stages/build.ts";
+import { buildEpoch, datasetPath, storedDataset } from "./stages/build.ts";
 import { computeEpoch } from "./stages/compute.ts";
 import { planPayouts } from "./stages/payouts.ts";
 import {
@@ -164,16 +166,7 @@ async function compute(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
   const chainEpoch = row.chainEpoch ?? (await epochs.maxChainEpoch(ctx.db)) + 1n;
   const started = Date.now();
   const aggregated = await timed(ctx, "aggregate", row.epoch, () =>
-    aggregateEpoch(ctx.db, {
-      epoch: row.epoch,
-      chainEpoch,
-      startsAt: row.startsAt,
-      endsAt: row.endsAt,
-      domain: domainOf(ctx.config.chainId, ctx.config.distributor),
-      coordinator: ctx.config.coordinator,
-      budgetMicroUsd: ctx.config.budgetMicroUsd,
-      heartbeatSlotSeconds: ctx.config.heartbeatSlotSeconds,
-    }),
+    aggregateEpoch(ctx.db, aggregateInputs(ctx, row, chainEpoch)),
   );
   const computed = await timed(ctx, "compute", row.epoch, () => computeEpoch({ aggregated }));
   if (vetoed && row.vetoedRoot === computed.root && !ctx.config.allowVetoedRoot)
@@ -249,6 +242,48 @@ async function compute(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
   return moved(row, "COMPUTED");
 }
 
+/** What aggregate reads for an epoch: the same for its first computation and for a rebuild. */
+function aggregateInputs(ctx: OracleContext, row: EpochRow, chainEpoch: bigint) {
+  return {
+    epoch: row.epoch,
+    chainEpoch,
+    startsAt: row.startsAt,
+    endsAt: row.endsAt,
+    domain: domainOf(ctx.config.chainId, ctx.config.distributor),
+    coordinator: ctx.config.coordinator,
+    budgetMicroUsd: ctx.config.budgetMicroUsd,
+    heartbeatSlotSeconds: ctx.config.heartbeatSlotSeconds,
+  };
+}
+
+/**
+ * The dataset of a computed epoch, from this oracle's data directory — or, on an oracle that did
+ * not compute it (a standby with a data directory of its own that took over after COMPUTED),
+ * rebuilt from the database: the epoch's inputs are closed, so aggregate → compute → build write
+ * the same bytes. A rebuild that hashes differently is refused, naming both hashes.
+ */
+async function datasetOf(ctx: OracleContext, row: EpochRow, epochRoot: EpochRoot): Promise<string> {
+  if (existsSync(datasetPath(ctx.config.dataDir, epochRoot.datasetHash)))
+    return storedDataset(ctx.config.dataDir, epochRoot.datasetHash);
+  ctx.log.warn(
+    { epoch: row.epoch.toString(), datasetHash: epochRoot.datasetHash, dataDir: ctx.config.dataDir },
+    "dataset not in this oracle's data directory (computed elsewhere): rebuilding it from the database",
+  );
+  const chainEpoch = row.chainEpoch ?? epochRoot.epoch;
+  const aggregated = await aggregateEpoch(ctx.db, aggregateInputs(ctx, row, chainEpoch));
+  const built = await buildEpoch({
+    chainEpoch,
+    attempt: epochRoot.attempt,
+    computed: computeEpoch({ aggregated }),
+    dataDir: ctx.config.dataDir,
+  });
+  if (built.datasetHash !== epochRoot.datasetHash)
+    throw new InvalidDatasetError(
+      `epoch ${row.epoch}'s dataset rebuilt from the database hashes to ${built.datasetHash}, not the computed ${epochRoot.datasetHash}: its inputs changed after it was computed`,
+    );
+  return storedDataset(ctx.config.dataDir, epochRoot.datasetHash);
+}
+
 // --- COMPUTED → SIGNED ----------------------------------------------------------------------------
 
 /** The stored signatures of the current attempt that recover to distinct authorized signers. */
@@ -277,7 +312,7 @@ async function sign(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
     // every output recomputed, trusting the signatures the coordinator verified at ingest (the
     // independent `ledger oracle sign` recovers every one). A refusal throws (fatal: the
     // leader's own result does not recompute).
-    const dataset = storedDataset(ctx.config.dataDir, epochRoot.datasetHash);
+    const dataset = await datasetOf(ctx, row, epochRoot);
     const check = checkEpoch({ dataset, expected: epochRoot, domain, signatures: "trusted" });
     if (!check.ok) throw new SignerRefusedError(epochRoot.epoch, check.report);
     let first = true;

@@ -1,16 +1,21 @@
 // The StreamrP2P ledger dashboard: three views over the GraphQL API (supporter, auditor,
 // admin), live through GraphQL subscriptions over SSE, checking payouts against the chain
 // in the browser. Hash routes: #/supporter[/0xADDRESS], #/auditor[/epoch/N], #/admin.
+//
+// Epoch numbers: the page shows the contract's epoch numbers ("epoch 2": what claims, proofs,
+// `ledger verify-epoch` and the Auditor use). The coordinator numbers its time windows on its own
+// clock; where one appears it is labelled "coordinator epoch" (each window the oracle computes
+// becomes the next on-chain epoch: `OracleEpoch.chainEpoch`).
 import { barChart } from "./chart.js";
-import { gb, html, raw, short, time, usd } from "./format.js";
-import { DashboardError, gql, has, schema, subscribe } from "./gql.js";
+import { bytes, count, html, percent, raw, ratePerGb, short, time, times, usd } from "./format.js";
+import { DashboardError, gql, subscribe } from "./gql.js";
+import { reasonOf, STATUSES } from "./reasons.js";
 
 /** @typedef {import("./chain.js").DashboardConfig} DashboardConfig */
+/** @typedef {import("./format.js").Raw} Raw */
 
 /** @type {DashboardConfig} */
 let config;
-/** @type {Map<string, Map<string, any>>} */
-let types;
 /** @type {(() => void)[]} */
 let live = [];
 /** The connected wallet account, if any. @type {`0x${string}` | null} */
@@ -21,6 +26,10 @@ const view = () => $("#view");
 
 /** The chain module loads viem's bundle: imported only when the chain is needed. */
 const chainModule = () => import("./chain.js");
+
+const EPOCH_NOTE = html`Epochs are numbered as on-chain: the numbers claims, proofs and
+  <code>ledger verify-epoch</code> use. The coordinator counts its time windows on its own clock ("coordinator epoch");
+  each window the oracle computes becomes the next on-chain epoch.`;
 
 // ---------------------------------------------------------------------------------------
 // Messages: one sentence, never a stack trace.
@@ -87,99 +96,179 @@ function follow(subs, refresh) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Schema-driven selections: ask only for fields this server has.
+// Small pieces
 
-/** @param {any} t */
-function unwrap(t) {
-  while (t && (t.kind === "NON_NULL" || t.kind === "LIST")) t = t.ofType;
-  return t;
-}
-/** Scalar (and enum, and scalar list) fields of a type. @param {string} typeName */
-function scalars(typeName) {
-  const fields = types.get(typeName);
-  if (!fields) return [];
-  return [...fields].filter(([, t]) => ["SCALAR", "ENUM"].includes(unwrap(t)?.kind)).map(([n]) => n);
-}
-/**
- * A selection of `parent.field` with the scalars of its type (through a Relay connection's
- * edges.node and one level of nested objects), or "" when the server lacks the field.
- * @param {string} parent
- * @param {string} field
- */
-function select(parent, field) {
-  const t = unwrap(types.get(parent)?.get(field));
-  if (!t) return "";
-  if (t.kind === "SCALAR" || t.kind === "ENUM") return field;
-  const objectSel = (/** @type {string} */ typeName) => {
-    const nested = [...(types.get(typeName) ?? [])]
-      .filter(([, ft]) => unwrap(ft)?.kind === "OBJECT" && !String(unwrap(ft).name).endsWith("Connection"))
-      .filter(([, ft]) => scalars(unwrap(ft).name).length > 0 && unwrap(ft).name !== typeName)
-      .filter(([n]) => !["account", "epoch", "claims", "vetoes"].includes(n))
-      .map(([n, ft]) => `${n} { ${scalars(unwrap(ft).name).join(" ")} }`);
-    return [...scalars(typeName), ...nested].join(" ");
-  };
-  if (String(t.name).endsWith("Connection")) {
-    const node = unwrap(types.get(unwrap(types.get(t.name)?.get("edges"))?.name)?.get("node"));
-    return node ? `${field} { edges { node { ${objectSel(node.name)} } } }` : "";
-  }
-  return `${field} { ${objectSel(t.name)} }`;
-}
-/** The first of `names` the type has. @param {string} type @param {string[]} names */
-function firstField(type, names) {
-  return names.find((n) => has(types, type, n));
-}
 /** @param {any} x */
 function asList(x) {
   if (!x) return [];
   if (Array.isArray(x.edges)) return x.edges.map((/** @type {any} */ e) => e.node);
   return Array.isArray(x) ? x : [x];
 }
-/** A µUSD-looking key of an object. @param {Record<string, unknown>} o @param {RegExp} [prefer] */
-function moneyKey(o, prefer = /payout|earn|amount/i) {
-  const keys = Object.keys(o).filter((k) => /MicroUsd$/.test(k));
-  return keys.find((k) => prefer.test(k)) ?? keys[0];
-}
-/** Renders a value of a generic row. @param {string} key @param {unknown} v */
-function cell(key, v) {
-  if (v === null || v === undefined) return "—";
-  if (Array.isArray(v)) return v.map((x) => cell(key, x)).join(", ");
-  if (typeof v === "object")
-    return Object.entries(v)
-      .map(([k, x]) => `${k}: ${cell(k, x)}`)
-      .join("; ");
-  if (/MicroUsd$/.test(key)) return usd(String(v));
-  if (/Bytes$/.test(key) && /^\d+$/.test(String(v))) return gb(String(v));
-  if (typeof v === "string" && /^0x[0-9a-f]{41,}$/.test(v)) return short(v);
-  return String(v);
-}
-/** A table of generic rows. @param {any[]} rows @param {string[]} [cols] */
-function table(rows, cols) {
-  if (rows.length === 0) return html`<p class="muted">None.</p>`;
-  const keys = cols ?? Object.keys(rows[0]).filter((k) => k !== "__typename");
-  return html`<table>
-    <thead>
-      <tr>
-        ${keys.map((k) => html`<th>${k}</th>`)}
-      </tr>
-    </thead>
-    <tbody>
-      ${rows.map(
-        (r) =>
-          html`<tr>
-            ${keys.map((k) => html`<td title="${String(r[k] ?? "")}">${cell(k, r[k])}</td>`)}
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
-}
-/** @param {string} status */
+/** @param {string} status @param {string} [text] */
 function badge(status, text = status) {
-  const cls = /finaliz|ok|match|verified|solvent|balanced|accepted/i.test(status)
+  const cls = /^(finaliz|ok|match|verified|solvent|balanced|accepted|good)/i.test(status)
     ? "good"
-    : /veto|fail|differ|insolvent|unbalanced|flag|reject|clip/i.test(status)
+    : /^(veto|fail|differ|insolvent|unbalanced|flag|reject|clip|bad)/i.test(status)
       ? "bad"
       : "warn";
   return html`<span class="badge ${cls}">${text}</span>`;
+}
+/** An address or hash, shortened, with the whole value on hover. @param {string | null | undefined} hex */
+function hexCell(hex) {
+  return hex ? html`<code title="${hex}">${short(hex)}</code>` : "—";
+}
+/** A bytes count in human units, the exact count on hover. @param {string | null | undefined} n */
+function bytesCell(n) {
+  return n === null || n === undefined ? "—" : html`<span title="${count(n)} bytes">${bytes(n)}</span>`;
+}
+/** A µUSD amount, the exact µUSD on hover. @param {string | null | undefined} v */
+function usdCell(v) {
+  return v === null || v === undefined ? "—" : html`<span class="num" title="${v} µUSD">${usd(v)}</span>`;
+}
+
+/**
+ * A table: `cols` are [header, cell renderer, class?]. Always inside a wrapper that scrolls
+ * sideways on its own, so no table ever makes the page wider than the window.
+ * @template T
+ * @param {T[]} rows
+ * @param {[string, (row: T) => unknown, string?][]} cols
+ * @param {{ id?: string, empty?: string, rowAttrs?: (row: T) => Raw }} [o]
+ */
+function table(rows, cols, o = {}) {
+  if (rows.length === 0) return html`<p class="muted">${o.empty ?? "None."}</p>`;
+  return html`<div class="table-wrap">
+    <table ${raw(o.id ? `id="${o.id}"` : "")}>
+      <thead>
+        <tr>
+          ${cols.map(([h, , cls]) => html`<th class="${cls ?? ""}">${h}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map(
+          (r) =>
+            html`<tr ${o.rowAttrs ? o.rowAttrs(r) : ""}>
+              ${cols.map(([, f, cls]) => html`<td class="${cls ?? ""}">${f(r)}</td>`)}
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+/**
+ * Pages (prev/next) for a table. `fetchPage(after)` gives the rows after a cursor (null: the
+ * first page) and whether more follow; the cursors visited are kept per `key`, so a live refresh
+ * re-renders the page being read instead of jumping back to the first.
+ */
+/** @type {Map<string, (string | null)[]>} */
+const pagerCursors = new Map();
+/**
+ * @param {HTMLElement} el
+ * @param {string} key
+ * @param {(after: string | null) => Promise<{ rows: any[], hasNextPage: boolean, endCursor: string | null }>} fetchPage
+ * @param {(rows: any[]) => Raw} render
+ * @param {string} [label]
+ */
+async function pager(el, key, fetchPage, render, label = "Page") {
+  const stack = pagerCursors.get(key) ?? [null];
+  pagerCursors.set(key, stack);
+  const show = async () => {
+    const page = await fetchPage(stack[stack.length - 1] ?? null);
+    if (page.rows.length === 0 && stack.length > 1) {
+      stack.pop();
+      return show();
+    }
+    const many = stack.length > 1 || page.hasNextPage;
+    el.innerHTML = html`${render(page.rows)}
+    ${
+      many
+        ? html`<div class="pager">
+            <button type="button" data-page="prev" ${raw(stack.length > 1 ? "" : "disabled")}>‹ Previous</button>
+            <span class="muted">${label} ${stack.length}</span>
+            <button type="button" data-page="next" ${raw(page.hasNextPage ? "" : "disabled")}>Next ›</button>
+          </div>`
+        : ""
+    }`.html;
+    const go = async (/** @type {() => void} */ move) => {
+      move();
+      try {
+        await show();
+      } catch (err) {
+        say("error", explain(err));
+      }
+    };
+    el.querySelector('[data-page="prev"]')?.addEventListener("click", () => void go(() => stack.pop()));
+    el.querySelector('[data-page="next"]')?.addEventListener("click", () => void go(() => stack.push(page.endCursor)));
+  };
+  await show();
+}
+/**
+ * Pages over rows already in hand.
+ * @param {any[]} rows
+ * @param {number} size
+ */
+function localPages(rows, size) {
+  return async (/** @type {string | null} */ after) => {
+    const start = after ? Number(after) : 0;
+    return {
+      rows: rows.slice(start, start + size),
+      hasNextPage: start + size < rows.length,
+      endCursor: String(start + size),
+    };
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Coordinator epochs → on-chain epochs
+
+/** @typedef {{ epoch: string, chainEpoch: string | null, status: string, startsAt: string, endsAt: string }} Window */
+/** @type {Map<string, Window | null>} */
+const windows = new Map();
+const WINDOW_FIELDS = "epoch chainEpoch status startsAt endsAt";
+
+/** @param {Window[]} list */
+function rememberWindows(list) {
+  for (const w of list) if (w) windows.set(String(w.epoch), w);
+}
+/**
+ * Looks up the coordinator epochs not known yet (one request, aliased fields).
+ * @param {Iterable<string>} coordinatorEpochs
+ */
+async function resolveWindows(coordinatorEpochs) {
+  const missing = [...new Set([...coordinatorEpochs].map(String))].filter((e) => !windows.has(e)).slice(0, 100);
+  if (missing.length === 0) return;
+  const data = await gql(
+    `{ ${missing.map((e, i) => `w${i}: oracleEpoch(epoch: "${e}") { ${WINDOW_FIELDS} }`).join(" ")} }`,
+  );
+  missing.forEach((e, i) => windows.set(e, data[`w${i}`] ?? null));
+}
+/**
+ * "epoch 2" with its coordinator epoch labelled beside it, from a coordinator epoch number.
+ * @param {string | null | undefined} coordinatorEpoch
+ * @param {string | null | undefined} [chainEpoch] when known already
+ */
+function epochLabel(coordinatorEpoch, chainEpoch) {
+  const chain = chainEpoch ?? (coordinatorEpoch != null ? windows.get(String(coordinatorEpoch))?.chainEpoch : null);
+  const coord =
+    coordinatorEpoch != null
+      ? html`<span class="sub" title="The coordinator's time window number"
+          >coordinator epoch ${coordinatorEpoch}</span
+        >`
+      : "";
+  return chain != null
+    ? html`<span class="epoch">epoch ${chain}</span> ${coord}`
+    : html`<span class="epoch">not computed yet</span> ${coord}`;
+}
+
+/**
+ * The same as plain text: "epoch 2 (coordinator epoch 6)".
+ * @param {string} coordinatorEpoch
+ */
+function epochText(coordinatorEpoch) {
+  const chain = windows.get(String(coordinatorEpoch))?.chainEpoch;
+  return chain != null
+    ? `epoch ${chain} (coordinator epoch ${coordinatorEpoch})`
+    : `coordinator epoch ${coordinatorEpoch}`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -199,7 +288,6 @@ async function route() {
   for (const a of document.querySelectorAll("nav a"))
     a.classList.toggle("active", /** @type {HTMLAnchorElement} */ (a).dataset.page === page);
   try {
-    types ??= await schema();
     if (page === "supporter") await supporterView(parts[1]);
     else if (page === "auditor") await auditorView(parts[1] === "epoch" ? parts[2] : undefined);
     else if (page === "admin") await adminView();
@@ -254,6 +342,7 @@ async function supporterView(address) {
     return;
   }
   const addr = /** @type {`0x${string}`} */ (address.toLowerCase());
+  for (const k of [...pagerCursors.keys()]) if (!k.startsWith(addr)) pagerCursors.delete(k);
   await renderSupporter(addr);
   follow(
     [
@@ -290,25 +379,40 @@ function offerSwitch() {
   $("#message").append(" ", b);
 }
 
+const STATEMENT_FIELDS = `epoch chainEpoch epochStatus account rateCardVersion receipts claimedBytes countedBytes
+  withheldBytes ratePerGbMicroUsd baseMicroUsd founder multiplierBps uptimeBps uptimeTier uptimeBonusBps
+  exactMicroUsd earnedMicroUsd proRata { numerator denominator } scaledFloorMicroUsd remainderMicroUsd
+  payoutMicroUsd previousCumulativeMicroUsd cumulativeMicroUsd withheld { status reason receipts bytes }`;
+const RATE_CARD_FIELDS =
+  "version effectiveFromEpoch ratePerGbMicroUsd founderMultiplierBps uptimeTiers { minUptimeBps bonusBps } hash";
+const PAGE = 10;
+
+/** The rate card in force and the announced ones (`Query.rateCardSchedule`, public). */
+const RATE_CARD_SCHEDULE_QUERY = `{ rateCardSchedule { currentEpoch noticeEpochs earliestEffectiveEpoch
+  current { ${RATE_CARD_FIELDS} } announced { ${RATE_CARD_FIELDS} } } }`;
+
 /** @param {`0x${string}`} addr */
 async function renderSupporter(addr) {
-  const statementsField = firstField("Supporter", ["statements", "epochStatements", "earnings"]);
-  const totalsField = firstField("Supporter", ["totals", "lifecycle", "lifecycleTotals"]);
-  const proofField = firstField("Supporter", ["proof", "payoutProof", "claimProof"]);
-  const flagsField = firstField("Supporter", ["flaggedReceipts", "verdicts", "flags"]);
   const data = await gql(
-    `query Supporter($a: Bytes!) { supporter(address: $a) {
-      address founder
-      nodes { address founder registeredAt payoutAddresses { payoutAddress effectiveEpoch submittedEpoch } }
-      account { totalClaimedMicroUsd claimCount lastClaimAt }
-      claims(first: 20) { edges { node { id amountMicroUsd cumulativeClaimedMicroUsd blockTimestamp transactionHash epoch { epoch } } } }
-      receipts(first: 100) { edges { node { epoch sessionId supporter viewer seq deltaBytes timestamp verdict reason } } }
-      ${statementsField ? select("Supporter", statementsField) : ""}
-      ${totalsField ? select("Supporter", totalsField) : ""}
-      ${proofField ? select("Supporter", proofField) : ""}
-      ${flagsField ? select("Supporter", flagsField) : ""}
-    } }`,
+    `query Supporter($a: Bytes!) {
+      supporter(address: $a) {
+        address founder payoutAccounts
+        nodes { address founder registeredAt payoutAddresses { payoutAddress effectiveEpoch submittedEpoch } }
+        account { totalClaimedMicroUsd claimCount lastClaimAt }
+        totals { accruedMicroUsd committedMicroUsd claimableMicroUsd claimedMicroUsd entitledMicroUsd unpricedBytes
+          accruedThroughEpoch committedEpoch committedValidAt finalizedEpoch }
+        proof { account epoch root cumulativeMicroUsd claimedMicroUsd claimableMicroUsd proof }
+        chart: statements(first: 20) { edges { node { epoch chainEpoch payoutMicroUsd countedBytes } } }
+        receipts(first: 1) { edges { node { epoch } } }
+      }
+      oracleEpochs(first: 20) { edges { node { ${WINDOW_FIELDS} rateCard { ${RATE_CARD_FIELDS} } } } }
+    }`,
     { a: addr },
+  );
+  // The rate card schedule, asked on its own: its failure must not cost the rest of the page.
+  const schedule = await gql(RATE_CARD_SCHEDULE_QUERY).then(
+    (d) => d.rateCardSchedule,
+    () => null,
   );
   const s = data.supporter;
   const el = $("#sup");
@@ -320,208 +424,620 @@ async function renderSupporter(addr) {
     );
     return;
   }
-  const statements = statementsField ? asList(s[statementsField]) : [];
-  const receipts = asList(s.receipts);
-  const flagged = [
-    ...(flagsField ? asList(s[flagsField]) : []),
-    ...receipts.filter((/** @type {any} */ r) => r.verdict !== "accepted" || r.reason),
-  ];
-  const claims = asList(s.claims);
-  const totals = totalsField ? s[totalsField] : null;
+  const recent = asList(data.oracleEpochs);
+  rememberWindows(recent);
+  const chartRows = asList(s.chart);
+  for (const st of chartRows)
+    if (!windows.get(String(st.epoch)))
+      windows.set(String(st.epoch), {
+        epoch: st.epoch,
+        chainEpoch: st.chainEpoch,
+        status: "",
+        startsAt: "",
+        endsAt: "",
+      });
+  if (s.totals.accruedThroughEpoch) await resolveWindows([s.totals.accruedThroughEpoch]);
 
-  // Earnings per epoch: the statements' payouts when the API serves statements; otherwise
-  // the bytes the supporter's accepted receipts added, per epoch (what earnings derive from).
-  let chart;
-  if (statements.length > 0) {
-    const key = moneyKey(statements[0]) ?? "";
-    chart = {
-      caption: "Earnings per epoch",
-      svg: barChart(
-        statements
-          .map((/** @type {any} */ st) => ({ label: `#${st.epoch}`, value: BigInt(st[key] ?? 0) }))
-          .sort((/** @type {any} */ a, /** @type {any} */ b) => (a.label < b.label ? -1 : 1)),
-        { caption: "Earnings per epoch" },
-      ),
-    };
-  } else {
-    /** @type {Map<string, bigint>} */
-    const perEpoch = new Map();
-    for (const r of receipts)
-      if (r.verdict === "accepted") perEpoch.set(r.epoch, (perEpoch.get(r.epoch) ?? 0n) + BigInt(r.deltaBytes));
-    const points = [...perEpoch]
-      .sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1))
-      .map(([e, v]) => ({ label: `#${e}`, value: v, title: `epoch ${e}: ${gb(v)} served` }));
-    chart = {
-      caption: "Bytes served per epoch (accepted receipts; this API serves no statements yet)",
-      svg: barChart(points, { caption: "Bytes served per epoch", format: gb }),
-    };
-  }
+  const points = [...chartRows].reverse().map((/** @type {any} */ st) => ({
+    label: `#${st.chainEpoch ?? "?"}`,
+    value: BigInt(st.payoutMicroUsd),
+    title: `epoch ${st.chainEpoch} (coordinator epoch ${st.epoch}): ${usd(st.payoutMicroUsd)} for ${bytes(st.countedBytes)} counted`,
+  }));
 
   // A live refresh keeps the verify panel (its proof, result and buttons) as it is.
   const keptVerify = el.dataset.address === addr ? document.getElementById("verify-card") : null;
   el.innerHTML = html`<section class="card">
-      <h3>${addr} ${s.founder ? badge("ok", "founder 1.1×") : ""}</h3>
-      <div class="totals" id="totals">${totalsCards(totals, s.account)}</div>
+      <h3>
+        <code class="address">${addr}</code> ${s.founder ? badge("ok", "founder") : ""}
+        ${
+          s.payoutAccounts.filter((/** @type {string} */ p) => p !== addr).length
+            ? html`<span class="muted small"
+                >pays to
+                ${s.payoutAccounts
+                  .filter((/** @type {string} */ p) => p !== addr)
+                  .map(short)
+                  .join(", ")}</span
+              >`
+            : ""
+        }
+      </h3>
+      <div class="totals" id="totals">${totalsCards(s.totals)}</div>
+      ${
+        BigInt(s.totals.unpricedBytes) > 0n
+          ? html`<p class="muted small">
+              Plus ${bytes(s.totals.unpricedBytes)} served in epochs the oracle has not computed yet: priced when they
+              close.
+            </p>`
+          : ""
+      }
     </section>
-    <section class="card">
-      <h3>${chart.caption}</h3>
-      ${raw(chart.svg)}
-    </section>
+    <div class="cols">
+      <section class="card">
+        <h3>Earnings per epoch</h3>
+        ${raw(barChart(points, { caption: "Payout per epoch, µUSD", empty: "no computed epoch yet" }))}
+        <p class="muted small">Payout of each epoch (newest 20), as in the itemized statement below.</p>
+      </section>
+      <section class="card" id="rate-card">${rateCardPanel(schedule, recent)}</section>
+    </div>
     <section class="card" id="verify-card">
       <h3>Verify my payout · claim</h3>
-      ${verifyPanel(addr, proofField ? s[proofField] : null)}
+      ${verifyPanel(addr, s.proof, s.totals)}
     </section>
     <section class="card">
       <h3>Itemized statement</h3>
-      ${
-        statementsField
-          ? table(statements)
-          : html`<p class="muted">
-              This API does not serve itemized statements yet (no <code>Supporter.statements</code> field).
-            </p>`
-      }
+      <p class="muted small">${EPOCH_NOTE} Open an epoch to see how its payout was computed.</p>
+      <div id="statements"></div>
     </section>
     <section class="card">
-      <h3>Flagged receipts ${badge(flagged.length ? "flagged" : "ok", String(flagged.length))}</h3>
-      ${
-        flagged.length
-          ? table(
-              flagged,
-              Object.keys(flagged[0]).filter((k) => !["supporter", "__typename"].includes(k)),
-            )
-          : html`<p class="muted">No receipt was flagged, clipped or a duplicate.</p>`
-      }
-    </section>
-    <section class="card">
-      <h3>Nodes</h3>
-      ${table(
-        s.nodes.map((/** @type {any} */ n) => ({
-          node: n.address,
-          founder: n.founder ? "yes" : "no",
-          registeredAt: n.registeredAt,
-          payoutAddresses: n.payoutAddresses.map(
-            (/** @type {any} */ p) => `${short(p.payoutAddress)} from epoch ${p.effectiveEpoch}`,
-          ),
-        })),
-      )}
+      <h3>Flagged receipts <span id="flag-count"></span></h3>
+      <div id="flagged"></div>
     </section>
     <section class="card">
       <h3>Claims</h3>
-      ${table(
-        claims.map((/** @type {any} */ c) => ({
-          epoch: c.epoch.epoch,
-          amountMicroUsd: c.amountMicroUsd,
-          cumulativeClaimedMicroUsd: c.cumulativeClaimedMicroUsd,
-          at: time(c.blockTimestamp),
-          transactionHash: c.transactionHash,
-        })),
-      )}
+      <div id="claims"></div>
+    </section>
+    <section class="card">
+      <h3>Nodes</h3>
+      ${table(s.nodes, [
+        ["node", (/** @type {any} */ n) => hexCell(n.address)],
+        ["founder", (/** @type {any} */ n) => (n.founder ? "yes" : "no")],
+        ["registered", (/** @type {any} */ n) => time(n.registeredAt)],
+        [
+          "paid to",
+          (/** @type {any} */ n) =>
+            n.payoutAddresses.map(
+              (/** @type {any} */ p) =>
+                html`<div>
+                  ${hexCell(p.payoutAddress)} <span class="sub">from coordinator epoch ${p.effectiveEpoch}</span>
+                </div>`,
+            ),
+        ],
+      ])}
     </section>`.html;
   el.dataset.address = addr;
   if (keptVerify) $("#verify-card").replaceWith(keptVerify);
-  else wireVerify(addr, proofField ? s[proofField] : null);
+  else wireVerify(addr, s.proof, s.payoutAccounts);
+
+  await Promise.all([
+    pager($("#statements"), `${addr}:statements`, statementsPage(addr), renderStatements),
+    pager($("#flagged"), `${addr}:flagged`, flaggedPage(addr), renderFlagged),
+    pager($("#claims"), `${addr}:claims`, claimsPage(addr), renderClaims),
+  ]);
+}
+
+/** @param {`0x${string}`} addr */
+function statementsPage(addr) {
+  return async (/** @type {string | null} */ after) => {
+    const d = await gql(
+      `query ($a: Bytes!, $after: String) { supporter(address: $a) {
+        statements(first: ${PAGE}, after: $after) { edges { node { ${STATEMENT_FIELDS} } } pageInfo { hasNextPage endCursor } }
+      } }`,
+      { a: addr, after },
+    );
+    const c = d.supporter.statements;
+    return { rows: asList(c), ...c.pageInfo };
+  };
+}
+
+/** @param {`0x${string}`} addr */
+function flaggedPage(addr) {
+  return async (/** @type {string | null} */ after) => {
+    const d = await gql(
+      `query ($a: Bytes!, $after: String) { supporter(address: $a) {
+        flaggedReceipts(first: ${PAGE}, after: $after) { edges { node { epoch sessionId supporter seq status reasons claimedBytes countedBytes } }
+          pageInfo { hasNextPage endCursor } }
+        receipts(first: 100) { edges { node { epoch sessionId supporter seq cumulativeBytes deltaBytes timestamp verdict reason } } }
+      } }`,
+      { a: addr, after },
+    );
+    const c = d.supporter.flaggedReceipts;
+    const rows = asList(c);
+    // Receipts held at ingest (stored as duplicates, e.g. NON_MONOTONIC) of epochs not computed
+    // yet: the epoch-close verdicts above do not list them until their epoch closes.
+    const held = asList(d.supporter.receipts).filter((/** @type {any} */ r) => r.verdict !== "accepted");
+    await resolveWindows([...rows, ...held].map((r) => r.epoch));
+    const atIngest =
+      after === null
+        ? held
+            .filter((/** @type {any} */ r) => !windows.get(String(r.epoch))?.chainEpoch)
+            .map((/** @type {any} */ r) => ({
+              epoch: r.epoch,
+              sessionId: r.sessionId,
+              supporter: r.supporter,
+              seq: r.seq,
+              status: r.verdict,
+              reasons: r.reason ? [r.reason] : [],
+              claimedBytes: null,
+              countedBytes: "0",
+              atIngest: true,
+            }))
+        : [];
+    const all = [...atIngest, ...rows];
+    const fc = document.getElementById("flag-count");
+    if (fc)
+      fc.innerHTML = badge(all.length ? "flagged" : "ok", `${all.length}${c.pageInfo.hasNextPage ? "+" : ""}`).html;
+    return { rows: all, ...c.pageInfo };
+  };
+}
+
+/** @param {`0x${string}`} addr */
+function claimsPage(addr) {
+  return async (/** @type {string | null} */ after) => {
+    const d = await gql(
+      `query ($a: Bytes!, $after: String) { supporter(address: $a) {
+        claims(first: ${PAGE}, after: $after) { edges { node { id recipient amountMicroUsd cumulativeClaimedMicroUsd
+          relayer relayerFeeMicroUsd blockTimestamp transactionHash epoch { epoch } } } pageInfo { hasNextPage endCursor } }
+      } }`,
+      { a: addr, after },
+    );
+    const c = d.supporter.claims;
+    return { rows: asList(c), ...c.pageInfo };
+  };
 }
 
 /**
- * The lifecycle totals: the API's when it serves them; otherwise what can be known here
- * (claimed from the indexer; claimable once the proof is checked against the chain).
- * @param {any} totals
- * @param {any} account
+ * The lifecycle totals (the API's; `setTotal` overwrites one with what the chain says).
+ * @param {any} t
  */
-function totalsCards(totals, account) {
-  const pick = (/** @type {RegExp} */ re) => {
-    if (!totals) return undefined;
-    const k = Object.keys(totals).find((key) => re.test(key));
-    return k ? totals[k] : undefined;
-  };
+function totalsCards(t) {
   const cards = [
-    ["accrued", pick(/accrued/i), "current epoch, not yet in a root"],
-    ["committed", pick(/committed/i), "in a proposed root, disputable"],
-    ["claimable", pick(/claimable/i), "finalized, not yet claimed"],
-    ["claimed", pick(/^claimed/i) ?? account?.totalClaimedMicroUsd ?? "0", "paid on-chain"],
+    [
+      "accrued",
+      t.accruedMicroUsd,
+      t.accruedThroughEpoch && BigInt(t.accruedMicroUsd) > 0n
+        ? `computed through ${epochText(t.accruedThroughEpoch)}, not yet in a root`
+        : "computed, not yet in a proposed root",
+    ],
+    [
+      "committed",
+      t.committedMicroUsd,
+      t.committedEpoch
+        ? html`in epoch ${t.committedEpoch}'s root, disputable until ${time(t.committedValidAt)}`
+        : "in a proposed root, disputable",
+    ],
+    [
+      "claimable",
+      t.claimableMicroUsd,
+      t.finalizedEpoch ? `finalized in epoch ${t.finalizedEpoch}, not yet claimed` : "no finalized root yet",
+    ],
+    ["claimed", t.claimedMicroUsd, "paid on-chain"],
+    ["entitled", t.entitledMicroUsd, "all of the above: everything earned"],
   ];
   return html`${cards.map(
     ([name, v, hint]) =>
       html`<div class="total" data-total="${name}">
         <div class="label">${name}</div>
-        <div class="value">${v === undefined ? "—" : usd(String(v))}</div>
-        <div class="hint">${v === undefined ? "verify below to compute" : hint}</div>
+        <div class="value" title="${v} µUSD">${usd(v)}</div>
+        <div class="hint">${hint}</div>
       </div>`,
   )}`;
 }
 
 /**
+ * The rate card in force (and an announced next one) when the API serves it; otherwise the one
+ * the newest computed epoch used.
+ * @param {any} schedule `Query.rateCardSchedule`, or null when it could not be read
+ * @param {any[]} recent newest first
+ */
+function rateCardPanel(schedule, recent) {
+  const latest = recent.find((w) => w.rateCard);
+  const startOf = (/** @type {string} */ coordinatorEpoch) => {
+    const ref = recent[0];
+    if (!ref) return null;
+    const len = BigInt(Date.parse(ref.endsAt) - Date.parse(ref.startsAt));
+    const at = BigInt(Date.parse(ref.startsAt)) + (BigInt(coordinatorEpoch) - BigInt(ref.epoch)) * len;
+    return time(new Date(Number(at)).toISOString());
+  };
+  const card = (/** @type {any} */ c, /** @type {string} */ title) => {
+    const from = c.effectiveFromEpoch ?? c.effectiveEpoch;
+    const tiers = [...(c.uptimeTiers ?? [])].sort((a, b) => (BigInt(a.minUptimeBps) < BigInt(b.minUptimeBps) ? -1 : 1));
+    return html`<div class="rate-card">
+      <h4>${title}${c.version != null ? ` · version ${c.version}` : ""}</h4>
+      <dl class="kv">
+        <dt>rate</dt>
+        <dd><strong>${ratePerGb(c.ratePerGbMicroUsd)}</strong> served (1 GB = 10⁹ bytes)</dd>
+        <dt>founder multiplier</dt>
+        <dd>${times(c.founderMultiplierBps)} for founders' nodes</dd>
+        <dt>uptime bonus</dt>
+        <dd>
+          ${
+            tiers.length
+              ? tiers.map(
+                  (t) => html`<div>+${percent(t.bonusBps)} from ${percent(t.minUptimeBps)} uptime in the epoch</div>`,
+                )
+              : "none"
+          }
+        </dd>
+        ${
+          from != null
+            ? html`<dt>in force from</dt>
+                <dd>coordinator epoch ${from}${startOf(from) ? ` (${startOf(from)})` : ""}</dd>`
+            : ""
+        }
+      </dl>
+    </div>`;
+  };
+  const notice = schedule
+    ? html`<p class="muted small">
+        A new rate card takes effect only after ${schedule.noticeEpochs} epochs of notice: one set now applies from
+        coordinator epoch ${schedule.earliestEffectiveEpoch} at the earliest, so the rate of the epoch you are serving
+        in is always known.
+      </p>`
+    : "";
+  const announced = schedule
+    ? schedule.announced.length
+      ? schedule.announced.map((/** @type {any} */ c) => card(c, "Announced"))
+      : html`<p class="muted small">No change is announced.</p>`
+    : "";
+  if (schedule?.current)
+    return html`<h3>Rate card</h3>
+      ${card(schedule.current, "In force now")} ${announced} ${notice}`;
+  if (!latest)
+    return html`<h3>Rate card</h3>
+      <p class="muted">No epoch has been computed yet, so no rate card applies yet.</p>
+      ${announced} ${notice}`;
+  return html`<h3>Rate card</h3>
+    ${card(latest.rateCard, `Used by epoch ${latest.chainEpoch ?? "?"}`)}
+    <p class="muted small">No rate card has been set by an admin: the newest computed epoch used the default card.</p>
+    ${announced} ${notice}`;
+}
+
+/**
+ * @param {any[]} statements
+ */
+function renderStatements(statements) {
+  if (statements.length === 0)
+    return html`<p class="muted">
+      No statement yet: the oracle writes one for each epoch it computes in which this supporter served bytes.
+    </p>`;
+  return html`<div class="table-wrap">
+    <table id="statement-table" class="statements">
+      <thead>
+        <tr>
+          <th>epoch</th>
+          <th class="r">counted</th>
+          <th class="r">rate</th>
+          <th class="r">base</th>
+          <th class="r">founder</th>
+          <th class="r">uptime bonus</th>
+          <th class="r">pro rata</th>
+          <th class="r">payout</th>
+          <th class="r">cumulative</th>
+        </tr>
+      </thead>
+      ${statements.map(
+        (st, i) =>
+          html`<tbody data-statement="${st.chainEpoch ?? st.epoch}">
+            <tr class="summary">
+              <td>${epochLabel(st.epoch, st.chainEpoch)} ${statementStatus(st.epochStatus)}</td>
+              <td class="r">${bytesCell(st.countedBytes)}</td>
+              <td class="r">${ratePerGb(st.ratePerGbMicroUsd)}</td>
+              <td class="r">${usdCell(st.baseMicroUsd)}</td>
+              <td class="r">${times(st.multiplierBps)}</td>
+              <td class="r">+${percent(st.uptimeBonusBps)}</td>
+              <td class="r">${st.proRata ? "scaled" : "in full"}</td>
+              <td class="r"><strong data-field="payout">${usd(st.payoutMicroUsd)}</strong></td>
+              <td class="r">${usdCell(st.cumulativeMicroUsd)}</td>
+            </tr>
+            <tr class="breakdown">
+              <td colspan="9">
+                <details ${raw(i === 0 ? "open" : "")}>
+                  <summary>How epoch ${st.chainEpoch ?? "?"}'s payout was computed</summary>
+                  ${breakdown(st)}
+                </details>
+              </td>
+            </tr>
+          </tbody>`,
+      )}
+    </table>
+  </div>`;
+}
+
+/**
+ * The oracle status of a statement's epoch, in the supporter's words (nothing once finalized).
+ * @param {string} status
+ */
+function statementStatus(status) {
+  const words = {
+    COMPUTED: "computed, not yet proposed",
+    SIGNED: "signed, not yet proposed",
+    POSTED: "in a proposed root: disputable",
+    VETOED: "vetoed: being recomputed",
+  };
+  const w = /** @type {Record<string, string>} */ (words)[status];
+  return w ? badge(status === "VETOED" ? "vetoed" : "pending", w) : "";
+}
+
+/**
+ * One statement as the sum it is: rate × bytes → base; × founder multiplier; × (1 + uptime bonus)
+ * → exact; ⌊exact⌋ → earned; pro-rata scale → payout; previous + payout → cumulative.
+ * @param {any} st
+ */
+function breakdown(st) {
+  const frac = st.proRata;
+  const line = (/** @type {string} */ step, /** @type {unknown} */ what, /** @type {unknown} */ result, key = "") =>
+    html`<tr>
+      <th>${step}</th>
+      <td>${what}</td>
+      <td class="r" data-line="${key}">${result}</td>
+    </tr>`;
+  return html`<table class="sum">
+      ${line(
+        "Bytes counted",
+        html`${
+          st.withheldBytes === "0"
+            ? html`all the ${bytes(st.claimedBytes)} your receipts claimed (${receiptsText(st.receipts)})`
+            : html`${bytes(st.countedBytes)} of the ${bytes(st.claimedBytes)} your receipts claimed
+              (${receiptsText(st.receipts)} counted)`
+        }${
+          BigInt(st.withheldBytes) > 0n
+            ? html` · <strong>${bytes(st.withheldBytes)} withheld</strong> (reasons below)`
+            : ""
+        }`,
+        html`<span title="${count(st.countedBytes)} bytes">${bytes(st.countedBytes)}</span>`,
+        "counted",
+      )}
+      ${line(
+        "Base",
+        html`${bytes(st.countedBytes)} × ${ratePerGb(st.ratePerGbMicroUsd)} (rate card version ${st.rateCardVersion})`,
+        usd(st.baseMicroUsd),
+        "base",
+      )}
+      ${line(
+        "Founder multiplier",
+        st.founder ? html`founder node: ${times(st.multiplierBps)}` : html`not a founder: ${times(st.multiplierBps)}`,
+        times(st.multiplierBps),
+      )}
+      ${line(
+        "Uptime bonus",
+        st.uptimeTier != null
+          ? html`${percent(st.uptimeBps)} uptime reached tier ${st.uptimeTier + 1}: +${percent(st.uptimeBonusBps)}`
+          : html`${percent(st.uptimeBps)} uptime: below every bonus tier`,
+        `+${percent(st.uptimeBonusBps)}`,
+      )}
+      ${line(
+        "Exact earnings",
+        html`${usd(st.baseMicroUsd)} × ${decimalTimes(st.multiplierBps)} × ${decimalPlus(st.uptimeBonusBps)}`,
+        usd(st.exactMicroUsd),
+        "exact",
+      )}
+      ${line(
+        "Earned",
+        "rounded down to a whole µUSD (the fraction stays in the pool)",
+        usd(st.earnedMicroUsd),
+        "earned",
+      )}
+      ${line(
+        "Pro-rata scale",
+        frac
+          ? html`the epoch's budget was short: × ${count(frac.numerator)} / ${count(frac.denominator)} (budget / Σ
+            earned), rounded down${BigInt(st.remainderMicroUsd) > 0n ? ", plus 1 µUSD of the largest remainders" : ""}`
+          : "paid in full: the epoch's budget covered every supporter",
+        frac ? usd(BigInt(st.scaledFloorMicroUsd) + BigInt(st.remainderMicroUsd)) : "×1",
+      )}
+      ${line("Payout", html`<strong>what epoch ${st.chainEpoch ?? "?"} pays</strong>`, html`<strong>${usd(st.payoutMicroUsd)}</strong>`, "payout")}
+      ${line(
+        "Cumulative entitlement",
+        html`${usd(st.previousCumulativeMicroUsd)} before + ${usd(st.payoutMicroUsd)} = the leaf of
+        ${hexCell(st.account)} in the epoch's root`,
+        usd(st.cumulativeMicroUsd),
+        "cumulative",
+      )}
+    </table>
+    ${
+      st.withheld.length
+        ? html`<h4>Withheld this epoch</h4>
+            <ul class="reasons">
+              ${st.withheld.map((/** @type {any} */ w) => reasonItem(w.reason, w.status, html`${receiptsText(w.receipts)}, ${bytes(w.bytes)}`))}
+            </ul>`
+        : ""
+    }`;
+}
+/** "1 receipt", "3 receipts". @param {number | string} n */
+const receiptsText = (n) => `${count(n)} ${String(n) === "1" ? "receipt" : "receipts"}`;
+/** 11 000 bps → "1.1". @param {string} bps */
+const decimalTimes = (bps) => times(bps).slice(1);
+/** 500 bps → "1.05" (1 + bonus). @param {string} bps */
+const decimalPlus = (bps) => times(String(10_000n + BigInt(bps))).slice(1);
+
+/**
+ * A reason code with what it means and what the supporter can do.
+ * @param {string} code
+ * @param {string} status
+ * @param {unknown} [extra]
+ */
+function reasonItem(code, status, extra = "") {
+  const r = reasonOf(code);
+  return html`<li data-reason="${code}">
+    ${badge(status)} <code>${code}</code> <strong>${r.title}</strong>${extra ? html` · ${extra}` : ""}
+    <div>${r.meaning}</div>
+    <div class="action"><strong>What you can do:</strong> ${r.action}</div>
+  </li>`;
+}
+
+/** @param {any[]} rows */
+function renderFlagged(rows) {
+  if (rows.length === 0) return html`<p class="muted">No receipt was flagged, clipped or a duplicate.</p>`;
+  /** @type {Map<string, string>} */
+  const codes = new Map();
+  for (const r of rows) for (const code of r.reasons) codes.set(code, r.status);
+  return html`${table(
+      rows,
+      [
+        ["epoch", (r) => epochLabel(r.epoch)],
+        ["session", (r) => hexCell(r.sessionId)],
+        ["seq", (r) => r.seq, "r"],
+        ["node", (r) => hexCell(r.supporter)],
+        ["verdict", (r) => html`${badge(r.status)}${r.atIngest ? html` <span class="sub">at ingest</span>` : ""}`],
+        [
+          "reason",
+          (r) =>
+            r.reasons.length
+              ? r.reasons.map((/** @type {string} */ c) => html`<code title="${reasonOf(c).meaning}">${c}</code> `)
+              : "—",
+        ],
+        ["claimed", (r) => bytesCell(r.claimedBytes), "r"],
+        ["counted", (r) => bytesCell(r.countedBytes), "r"],
+      ],
+      { id: "flagged-table" },
+    )}
+    <h4>What the reasons mean</h4>
+    <ul class="reasons">
+      ${[...codes].map(([code, status]) => reasonItem(code, status, STATUSES[status] ?? ""))}
+    </ul>`;
+}
+
+/** @param {any[]} rows */
+function renderClaims(rows) {
+  return table(
+    rows,
+    [
+      ["epoch", (c) => `epoch ${c.epoch.epoch}`],
+      ["amount", (c) => usdCell(c.amountMicroUsd), "r"],
+      ["claimed in total", (c) => usdCell(c.cumulativeClaimedMicroUsd), "r"],
+      ["paid to", (c) => hexCell(c.recipient)],
+      ["relayer fee", (c) => (c.relayer ? usdCell(c.relayerFeeMicroUsd) : "—"), "r"],
+      ["at", (c) => time(c.blockTimestamp)],
+      ["transaction", (c) => hexCell(c.transactionHash)],
+    ],
+    { id: "claims-table", empty: "Nothing claimed yet." },
+  );
+}
+
+/**
  * @param {string} addr
  * @param {any} apiProof
+ * @param {any} totals
  */
-function verifyPanel(addr, apiProof) {
-  return html`<p class="muted">
-      Checks, in this browser, that your cumulative entitlement is a leaf of the root finalized <em>on-chain</em>, then
-      claims it through your wallet.
-    </p>
-    ${
+function verifyPanel(addr, apiProof, totals) {
+  const api = location.origin;
+  const pending = BigInt(totals.accruedMicroUsd) + BigInt(totals.committedMicroUsd);
+  return html`${
       apiProof
-        ? html`<p>The API provided your proof for epoch ${apiProof.epoch ?? "?"}.</p>`
-        : html`<details ${raw(apiProof ? "" : "open")}>
-            <summary>Your proof</summary>
-            <p class="muted">
-              Paste the proof JSON (<code>{"cumulativeAmount": "…", "proof": ["0x…"]}</code>), e.g. from
-              <code>ledger claim --dry-run</code> for ${short(addr)}.
-            </p>
-            <textarea
-              id="proof-json"
-              rows="4"
-              spellcheck="false"
-              placeholder='{"account":"${addr}","cumulativeAmount":"0","proof":[]}'
-            ></textarea>
-          </details>`
+        ? html`<p>
+            The API served your proof for the root finalized in <strong>epoch ${apiProof.epoch}</strong>: cumulative
+            entitlement <strong>${usd(apiProof.cumulativeMicroUsd)}</strong>, claimed ${usd(apiProof.claimedMicroUsd)},
+            claimable <strong>${usd(apiProof.claimableMicroUsd)}</strong>${
+              apiProof.account !== addr ? html` (leaf of payout address ${hexCell(apiProof.account)})` : ""
+            }. <em>Verify my payout</em> checks it against the chain, in this browser.
+          </p>`
+        : html`<p id="no-entitlement">
+            <strong>No entitlement yet.</strong>
+            ${
+              pending > 0n
+                ? html`This address has ${usd(pending)} computed or in a proposed root, but no finalized root holds an
+                  entitlement for it
+                  yet${
+                    totals.committedEpoch
+                      ? html`: it becomes claimable when epoch ${totals.committedEpoch}'s dispute window ends
+                        (${time(totals.committedValidAt)})`
+                      : ""
+                  }.`
+                : "No finalized epoch pays this address anything yet, so there is nothing to verify or claim."
+            }
+          </p>`
     }
+    <details id="paste-proof">
+      <summary>Check a proof from elsewhere</summary>
+      <p class="muted">
+        Paste a proof JSON (<code>{"account": "0x…", "cumulativeAmount": "…", "proof": ["0x…"]}</code>, e.g. the API's
+        <code>supporter { proof }</code>).
+      </p>
+      <textarea
+        id="proof-json"
+        rows="3"
+        spellcheck="false"
+        placeholder='{"account":"${addr}","cumulativeAmount":"0","proof":[]}'
+      ></textarea>
+    </details>
     <div class="row">
       <button id="verify">Verify my payout</button>
-      <button id="claim" disabled>Claim</button>
+      <button id="claim" disabled>Claim with my wallet</button>
     </div>
-    <div id="verify-result" class="result"></div>`;
+    <div id="verify-result" class="result" hidden></div>
+    <details class="cli">
+      <summary>Claim from a terminal instead</summary>
+      <pre><code>npx ledger claim ${addr} --api ${api} --rpc RPC_URL</code></pre>
+      <p class="muted small">
+        Gets the proof from the API, checks it against <code>finalizedRoot()</code> and sends the claim (key in
+        <code>$LEDGER_PRIVATE_KEY</code>). Gasless: the account signs, any relayer submits and keeps at most the fee:
+      </p>
+      <pre><code>npx ledger claim ${addr} --sign-only --api ${api} --rpc RPC_URL --recipient 0xRECIPIENT --max-fee 0.05 &gt; auth.json
+npx ledger claim ${addr} --with-sig @auth.json --api ${api} --rpc RPC_URL</code></pre>
+    </details>`;
 }
 
 /**
  * @param {`0x${string}`} addr
  * @param {any} apiProof
+ * @param {string[]} payoutAccounts the accounts whose leaves this supporter's proofs are about
  */
-function wireVerify(addr, apiProof) {
-  /** @type {{ cumulativeAmount: bigint, proof: `0x${string}`[] } | null} */
+function wireVerify(addr, apiProof, payoutAccounts) {
+  /** @type {{ account: `0x${string}`, cumulativeAmount: bigint, proof: `0x${string}`[] } | null} */
   let verified = null;
   const out = $("#verify-result");
   const claimBtn = /** @type {HTMLButtonElement} */ ($("#claim"));
+  const show = (/** @type {string} */ cls) => {
+    out.className = `result ${cls}`;
+    out.hidden = false;
+  };
   const readProof = async () => {
     const chain = await chainModule();
-    if (apiProof) {
-      const amountKey = Object.keys(apiProof).find((k) => /cumulative|amount/i.test(k) && !/claimed/i.test(k));
-      return {
-        cumulativeAmount: BigInt(apiProof[amountKey ?? ""] ?? 0),
-        proof: /** @type {`0x${string}`[]} */ (apiProof.proof ?? []),
-        epoch: apiProof.epoch,
-      };
-    }
     const text = /** @type {HTMLTextAreaElement} */ ($("#proof-json")).value.trim();
-    if (!text) throw new DashboardError("Paste your proof first: this API does not serve proofs yet.", "NO_PROOF");
-    const p = chain.parseProof(text);
-    if (p.account && p.account !== addr)
-      throw new DashboardError(`This proof is for ${p.account}, not for ${addr}.`, "WRONG_ACCOUNT");
-    return p;
+    if (text) {
+      const p = chain.parseProof(text);
+      const account = p.account ?? /** @type {`0x${string}`} */ (apiProof?.account ?? addr);
+      if (p.account && p.account !== addr && !payoutAccounts.includes(p.account))
+        throw new DashboardError(
+          `This proof is for ${p.account}, not for ${addr} or its payout addresses.`,
+          "WRONG_ACCOUNT",
+        );
+      return { ...p, account };
+    }
+    if (apiProof)
+      return {
+        account: /** @type {`0x${string}`} */ (apiProof.account),
+        cumulativeAmount: BigInt(apiProof.cumulativeMicroUsd),
+        proof: /** @type {`0x${string}`[]} */ (apiProof.proof),
+      };
+    throw new DashboardError(
+      "This address has no entitlement yet, so there is no proof to verify. To check a proof from elsewhere, paste it above.",
+      "NO_ENTITLEMENT",
+    );
   };
   $("#verify").addEventListener("click", async () => {
-    out.className = "result";
+    show("");
     out.textContent = "Checking against the chain…";
     claimBtn.disabled = true;
     try {
       const chain = await chainModule();
       const p = await readProof();
-      const computed = chain.rootFromProof(addr, p.cumulativeAmount, p.proof);
-      const st = await chain.chainState(config, addr);
+      const computed = chain.rootFromProof(p.account, p.cumulativeAmount, p.proof);
+      const st = await chain.chainState(config, p.account);
       setTotal("claimed", st.claimed);
       if (computed !== st.finalizedRoot) {
         verified = null;
-        out.className = "result bad";
+        show("bad");
         out.innerHTML = html`<strong>✗ Not verified.</strong> The proof leads to root <code>${short(computed)}</code>,
           but the root finalized on-chain (epoch ${st.finalizedEpoch}) is <code>${short(st.finalizedRoot)}</code>. Your
           proof is for another epoch or another amount.`.html;
@@ -530,42 +1046,43 @@ function wireVerify(addr, apiProof) {
       verified = p;
       const claimable = p.cumulativeAmount > st.claimed ? p.cumulativeAmount - st.claimed : 0n;
       setTotal("claimable", claimable);
-      out.className = "result good";
+      show("good");
       out.innerHTML = html`<strong>✓ Verified against the chain.</strong> Your cumulative entitlement of
         <strong data-verified-amount>${usd(p.cumulativeAmount)}</strong> is in the root finalized on-chain for epoch
         ${st.finalizedEpoch} (<code>${short(st.finalizedRoot)}</code>). Claimed so far ${usd(st.claimed)}; claimable now
-        <strong>${usd(claimable)}</strong>. Token balance of ${short(addr)}:
+        <strong>${usd(claimable)}</strong>. Token balance of ${short(p.account)}:
         <span data-balance>${usd(st.balance)}</span>.`.html;
       claimBtn.disabled = claimable === 0n;
     } catch (err) {
-      out.className = "result bad";
+      show("bad");
       out.textContent = explain(err);
     }
   });
   claimBtn.addEventListener("click", async () => {
     if (!verified) return;
+    const v = verified;
     claimBtn.disabled = true;
-    out.className = "result";
+    show("");
     out.textContent = "Confirm the claim in your wallet…";
     try {
       const chain = await chainModule();
       walletAccount ??= await chain.connectWallet(config);
-      const before = await chain.chainState(config, addr);
+      const before = await chain.chainState(config, v.account);
       const hash = await chain.claim(config, {
         from: walletAccount,
-        account: addr,
-        cumulativeAmount: verified.cumulativeAmount,
-        proof: verified.proof,
+        account: v.account,
+        cumulativeAmount: v.cumulativeAmount,
+        proof: v.proof,
       });
-      const after = await chain.chainState(config, addr);
+      const after = await chain.chainState(config, v.account);
       setTotal("claimed", after.claimed);
-      setTotal("claimable", verified.cumulativeAmount - after.claimed);
-      out.className = "result good";
+      setTotal("claimable", v.cumulativeAmount - after.claimed);
+      show("good");
       out.innerHTML = html`<strong>✓ Claimed ${usd(after.claimed - before.claimed)}</strong> in transaction
-        <code title="${hash}">${short(hash)}</code>. Balance of ${short(addr)}: ${usd(before.balance)} →
+        <code title="${hash}">${short(hash)}</code>. Balance of ${short(v.account)}: ${usd(before.balance)} →
         <strong data-balance>${usd(after.balance)}</strong>.`.html;
     } catch (err) {
-      out.className = "result bad";
+      show("bad");
       out.textContent = explain(err);
       if (err instanceof DashboardError && err.code === "WRONG_CHAIN") claimBtn.disabled = false;
     }
@@ -584,24 +1101,23 @@ function setTotal(name, value) {
 // Auditor
 
 const EPOCH_FIELDS = `id epoch status root cumulativeTotalMicroUsd receiptsRoot datasetHash rateCardHash validAt
-  signers proposedAt finalizedAt vetoedAt vetoReason proposalCount claimedMicroUsd`;
+  signers proposedAt finalizedAt vetoedAt vetoReason proposalCount claimedMicroUsd
+  oracle { epoch startsAt endsAt status }`;
+const VERIFICATION = "verification { ok datasetAvailable mismatches checks { name ok expected actual } }";
 
 /** @param {string | undefined} epochId */
 async function auditorView(epochId) {
-  const verificationSel = select("Epoch", "verification");
-  const ledgerField = firstField("Query", ["ledger", "ledgerEntries"]);
   const data = await gql(`{
-    epochs(first: 50) { ${EPOCH_FIELDS} ${verificationSel} }
     reconciliation { fundedMicroUsd withdrawnMicroUsd claimedMicroUsd committedMicroUsd outstandingLiabilityMicroUsd
       expectedBalanceMicroUsd contractBalanceMicroUsd balanceBlock solvent balanced }
-    fundings(first: 50) { from amountMicroUsd netFundedMicroUsd blockNumber blockTimestamp transactionHash }
-    claims(first: 50) { account { id } recipient amountMicroUsd blockNumber blockTimestamp transactionHash epoch { epoch } }
-    excessWithdrawals(first: 50) { to amountMicroUsd netFundedMicroUsd blockNumber blockTimestamp transactionHash }
+    fundings(first: 100) { from amountMicroUsd blockNumber blockTimestamp transactionHash }
+    claims(first: 100) { account { id } recipient amountMicroUsd blockNumber blockTimestamp transactionHash epoch { epoch } }
+    excessWithdrawals(first: 100) { to amountMicroUsd blockNumber blockTimestamp transactionHash }
     indexer { chainId contract blockNumber }
-    ${ledgerField ? select("Query", ledgerField) : ""}
+    latest: epochs(first: 1) { epoch }
   }`);
   const r = data.reconciliation;
-  const ledger = [
+  const movements = [
     ...data.fundings.map((/** @type {any} */ f) => ({ kind: "funded", who: f.from, ...f })),
     ...data.claims.map((/** @type {any} */ c) => ({
       kind: `claimed (epoch ${c.epoch.epoch})`,
@@ -609,16 +1125,9 @@ async function auditorView(epochId) {
       ...c,
     })),
     ...data.excessWithdrawals.map((/** @type {any} */ w) => ({ kind: "excess withdrawn", who: w.to, ...w })),
-  ]
-    .sort((a, b) => Number(BigInt(b.blockNumber) - BigInt(a.blockNumber)))
-    .map((e) => ({
-      kind: e.kind,
-      account: e.who,
-      amountMicroUsd: e.amountMicroUsd,
-      block: e.blockNumber,
-      at: time(e.blockTimestamp),
-      transactionHash: e.transactionHash,
-    }));
+  ].sort((a, b) =>
+    BigInt(b.blockNumber) > BigInt(a.blockNumber) ? 1 : BigInt(b.blockNumber) < BigInt(a.blockNumber) ? -1 : 0,
+  );
   view().innerHTML = html`<section class="card">
       <h2>Auditor</h2>
       <form id="goto" class="row">
@@ -627,10 +1136,10 @@ async function auditorView(epochId) {
       </form>
       <p class="muted">
         Indexer at block ${data.indexer?.blockNumber ?? "—"} of chain ${data.indexer?.chainId ?? config.chainId},
-        distributor
-        <code>${data.indexer?.contract ?? config.distributor}</code>. Recompute any epoch with
-        <code>ledger verify-epoch N</code>.
+        distributor <code>${data.indexer?.contract ?? config.distributor}</code>. Recompute any epoch yourself with
+        <code>npx ledger verify-epoch N --api ${location.origin} --rpc RPC_URL</code>.
       </p>
+      <p class="muted small">${EPOCH_NOTE}</p>
     </section>
     <div id="epoch-detail"></div>
     <section class="card">
@@ -650,56 +1159,27 @@ async function auditorView(epochId) {
           ([k, v]) =>
             html`<div class="total">
               <div class="label">${k}</div>
-              <div class="value">${usd(v)}</div>
+              <div class="value" title="${v ?? ""} µUSD">${usd(v)}</div>
             </div>`,
         )}
       </div>
     </section>
     <section class="card">
       <h3>Epochs</h3>
-      <table id="epochs">
-        <thead>
-          <tr>
-            <th>epoch</th>
-            <th>status</th>
-            <th>verification</th>
-            <th>root</th>
-            <th>cumulative total</th>
-            <th>claimed</th>
-            <th>signers</th>
-            <th>proposals</th>
-            <th>valid at</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${data.epochs.map(
-            (/** @type {any} */ e) =>
-              html`<tr data-epoch="${e.epoch}">
-                <td><a href="#/auditor/epoch/${e.epoch}">#${e.epoch}</a></td>
-                <td>${badge(e.status)}</td>
-                <td class="verification">
-                  ${e.verification ? badge(JSON.stringify(e.verification), cell("v", e.verification)) : badge("pending", "checking chain…")}
-                </td>
-                <td><code title="${e.root}">${short(e.root)}</code></td>
-                <td>${usd(e.cumulativeTotalMicroUsd)}</td>
-                <td>${usd(e.claimedMicroUsd)}</td>
-                <td>${e.signers.length}</td>
-                <td>${e.proposalCount}</td>
-                <td>${time(e.validAt)}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-      ${data.epochs.length ? "" : html`<p class="muted">No epoch has been proposed on-chain yet.</p>`}
+      <div id="epochs-box"></div>
     </section>
     <section class="card">
-      <h3>Ledger</h3>
-      ${
-        ledgerField
-          ? table(asList(data[ledgerField]))
-          : html`<p class="muted">Money movements on-chain (fundings, claims, withdrawals), newest first.</p>`
-      }
-      ${table(ledger)}
+      <h3>On-chain money movements</h3>
+      <p class="muted small">Fundings, claims and withdrawals of excess, newest first.</p>
+      <div id="movements"></div>
+    </section>
+    <section class="card">
+      <h3>Double-entry ledger</h3>
+      <p class="muted small">
+        The coordinator's journals in µUSD, oldest first: accruals when an epoch is computed, reversals of vetoed
+        attempts, payouts when a claim is indexed. Every journal balances.
+      </p>
+      <div id="ledger"></div>
     </section>`.html;
   $("#goto").addEventListener("submit", (e) => {
     e.preventDefault();
@@ -710,57 +1190,182 @@ async function auditorView(epochId) {
     }
     location.hash = `#/auditor/epoch/${v}`;
   });
-  void checkEpochsOnChain(data.epochs);
-  if (epochId !== undefined) await epochDetail(epochId, data.epochs);
+  await Promise.all([
+    pager($("#epochs-box"), "auditor:epochs", epochsPage, renderEpochs),
+    pager($("#movements"), "auditor:movements", localPages(movements, PAGE), renderMovements),
+    pager($("#ledger"), "auditor:ledger", ledgerPage, renderLedger),
+  ]);
+  if (epochId !== undefined) await epochDetail(epochId, data.latest[0]?.epoch);
   follow(
     [{ query: "subscription { epochUpdated { epoch } }" }, { query: "subscription { claimed { id } }" }],
     () => void auditorView(epochId).catch((err) => say("error", explain(err))),
   );
 }
 
+/** @param {string | null} after */
+async function epochsPage(after) {
+  const d = await gql(
+    `query ($after: String) { epochsConnection(first: ${PAGE}, after: $after) {
+      edges { node { ${EPOCH_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+    { after },
+  );
+  return { rows: asList(d.epochsConnection), ...d.epochsConnection.pageInfo };
+}
+
+/** @param {any[]} epochs */
+function renderEpochs(epochs) {
+  queueMicrotask(() => void verifyEpochs(epochs));
+  return html`${table(
+    epochs,
+    [
+      ["epoch", (e) => html`<a href="#/auditor/epoch/${e.epoch}">epoch ${e.epoch}</a>`],
+      ["coordinator epoch", (e) => (e.oracle ? e.oracle.epoch : "—")],
+      ["status", (e) => badge(e.status)],
+      ["verification", () => html`${badge("pending", "checking…")}`, "verification"],
+      ["root", (e) => hexCell(e.root)],
+      ["cumulative total", (e) => usdCell(e.cumulativeTotalMicroUsd), "r"],
+      ["claimed", (e) => usdCell(e.claimedMicroUsd), "r"],
+      ["signers", (e) => e.signers.length, "r"],
+      ["proposals", (e) => e.proposalCount, "r"],
+      ["dispute window ends", (e) => time(e.validAt)],
+    ],
+    {
+      id: "epochs",
+      empty: "No epoch has been proposed on-chain yet.",
+      rowAttrs: (e) => raw(`data-epoch="${e.epoch}"`),
+    },
+  )}`;
+}
+
 /**
- * The verification badge the browser can give on its own: the API's root and status against
- * the contract's `epochRecord` (when the server has no `Epoch.verification`).
+ * A verification as a short badge and one readable line.
+ * @param {any} v EpochVerification
+ * @param {string} status
+ */
+function verificationSummary(v, status) {
+  if (!v.datasetAvailable)
+    return html`${badge("pending", "dataset not here")}
+      <div class="sub">this server does not store the dataset the chain names</div>`;
+  const checks = v.checks ?? [];
+  const failed = checks.filter((/** @type {any} */ c) => !c.ok);
+  if (v.ok)
+    return html`${badge("ok", "✓ recomputed")}
+      <div class="sub">${checks.length} checks passed${status === "Vetoed" ? " · vetoed on-chain" : ""}</div>`;
+  const names = v.mismatches?.length ? v.mismatches : failed.map((/** @type {any} */ c) => c.name);
+  return html`${badge(status === "Vetoed" ? "warn" : "bad", status === "Vetoed" ? "✗ vetoed: differs" : "✗ differs")}
+    <div
+      class="sub"
+      title="${failed.map((/** @type {any} */ c) => `${c.name}: expected ${c.expected ?? "—"}, got ${c.actual ?? "—"}`).join("\n")}"
+    >
+      ${failed.length} of ${checks.length} checks failed: ${names.slice(0, 3).join(", ")}${names.length > 3 ? "…" : ""}
+    </div>`;
+}
+
+/**
+ * The verification column: the server's recomputation from the stored dataset (one epoch per
+ * request: the server recomputes at most 2 per request), or, where it has no dataset, the API's
+ * root and status against the contract's `epochRecord`, read in this browser.
  * @param {any[]} epochs
  */
-async function checkEpochsOnChain(epochs) {
-  const pending = epochs.filter((e) => !e.verification);
-  if (pending.length === 0) return;
+async function verifyEpochs(epochs) {
   const STATUS = ["None", "Pending", "Finalized", "Vetoed"];
-  const setCell = (/** @type {string} */ epoch, /** @type {import("./format.js").Raw} */ content) => {
+  const setCell = (/** @type {string} */ epoch, /** @type {Raw} */ content) => {
     const td = document.querySelector(`tr[data-epoch="${epoch}"] td.verification`);
     if (td) td.innerHTML = content.html;
   };
+  /** @type {any} */
   let chain;
-  try {
-    chain = await chainModule();
-    chain.reader(config);
-  } catch (err) {
-    for (const e of pending) setCell(e.epoch, badge("unknown", "not checked: no wallet or RPC"));
-    return;
-  }
-  for (const e of pending) {
+  for (const e of epochs) {
+    let v = null;
     try {
+      v = (await gql(`query ($id: ID!) { epoch(id: $id) { ${VERIFICATION} } }`, { id: e.epoch })).epoch?.verification;
+    } catch {
+      v = null;
+    }
+    if (v && v.datasetAvailable) {
+      setCell(e.epoch, verificationSummary(v, e.status));
+      continue;
+    }
+    try {
+      chain ??= await chainModule();
+      chain.reader(config);
       const rec = await chain.epochRecord(config, BigInt(e.epoch));
       const rootOk = rec.root === e.root || e.status === "Vetoed";
       const statusOk = STATUS[rec.status] === e.status;
       setCell(
         e.epoch,
         rootOk && statusOk
-          ? badge("match", "✓ matches chain")
-          : badge("differ", `✗ chain says ${STATUS[rec.status]} ${short(rec.root)}`),
+          ? html`${badge("match", "✓ matches chain")}
+              <div class="sub">root and status read from the contract</div>`
+          : html`${badge("differ", "✗ chain differs")}
+              <div class="sub">chain says ${STATUS[rec.status]} ${short(rec.root)}</div>`,
       );
     } catch (err) {
-      setCell(e.epoch, badge("unknown", explain(err).slice(0, 80)));
+      setCell(
+        e.epoch,
+        html`${badge("unknown", "not checked")}
+          <div class="sub">${explain(err).slice(0, 80)}</div>`,
+      );
     }
   }
 }
 
+/** @param {any[]} rows */
+function renderMovements(rows) {
+  return table(
+    rows,
+    [
+      ["what", (m) => m.kind],
+      ["account", (m) => hexCell(m.who)],
+      ["amount", (m) => usdCell(m.amountMicroUsd), "r"],
+      ["block", (m) => m.blockNumber, "r"],
+      ["at", (m) => time(m.blockTimestamp)],
+      ["transaction", (m) => hexCell(m.transactionHash)],
+    ],
+    { id: "movements-table", empty: "No funding, claim or withdrawal yet." },
+  );
+}
+
+/** @param {string | null} after */
+async function ledgerPage(after) {
+  const d = await gql(
+    `query ($after: String) { ledgerEntries(first: ${PAGE}, after: $after) {
+      edges { node { journalId epoch attempt kind memo createdAt account accountKind holder debitMicroUsd creditMicroUsd } }
+      pageInfo { hasNextPage endCursor } } }`,
+    { after },
+  );
+  const rows = asList(d.ledgerEntries);
+  await resolveWindows(rows.map((/** @type {any} */ l) => l.epoch));
+  return { rows, ...d.ledgerEntries.pageInfo };
+}
+
+/** @param {any[]} rows */
+function renderLedger(rows) {
+  const accountName = (/** @type {any} */ l) => {
+    const [code] = String(l.account).split(":");
+    return l.holder ? html`${code} ${hexCell(l.holder)}` : code;
+  };
+  return table(
+    rows,
+    [
+      ["journal", (l) => l.journalId, "r"],
+      ["epoch", (l) => epochLabel(l.epoch)],
+      ["kind", (l) => l.kind],
+      ["account", accountName],
+      ["debit", (l) => (l.debitMicroUsd === "0" ? "" : usdCell(l.debitMicroUsd)), "r"],
+      ["credit", (l) => (l.creditMicroUsd === "0" ? "" : usdCell(l.creditMicroUsd)), "r"],
+      ["memo", (l) => html`<span class="clip" title="${l.memo}">${l.memo}</span>`],
+      ["at", (l) => time(l.createdAt)],
+    ],
+    { id: "ledger-table", empty: "No journal yet: the oracle books one when it computes an epoch." },
+  );
+}
+
 /**
  * @param {string} epochId
- * @param {any[]} known
+ * @param {string | undefined} latest
  */
-async function epochDetail(epochId, known) {
+async function epochDetail(epochId, latest) {
   const el = $("#epoch-detail");
   if (!/^\d{1,19}$/.test(epochId)) {
     say("error", `"${epochId.slice(0, 40)}" is not an epoch number: use a whole number such as 2.`);
@@ -768,6 +1373,9 @@ async function epochDetail(epochId, known) {
   }
   const data = await gql(
     `query ($id: ID!) { epoch(id: $id) { ${EPOCH_FIELDS}
+      oracle { epoch startsAt endsAt status supporters budgetMicroUsd earnedMicroUsd payoutMicroUsd unallocatedMicroUsd
+        roundingDustMicroUsd proRata { numerator denominator } countedBytes receiptsTotal receiptsCounted datasetUrl
+        rateCard { ${RATE_CARD_FIELDS} } }
       transactions { kind transactionHash blockNumber blockTimestamp }
       vetoes { guardian reason blockTimestamp transactionHash }
       claims(first: 100) { account { id } amountMicroUsd blockTimestamp transactionHash } } }`,
@@ -775,61 +1383,115 @@ async function epochDetail(epochId, known) {
   );
   const e = data.epoch;
   if (!e) {
-    const latest = known[0]?.epoch;
     say(
       "error",
       `Epoch ${epochId} is unknown: no root was proposed on-chain for it${latest ? ` (the latest epoch is ${latest})` : ""}.`,
     );
     return;
   }
+  const o = e.oracle;
   el.innerHTML = html`<section class="card" id="epoch-${e.epoch}">
-    <h3>Epoch ${e.epoch} ${badge(e.status)}</h3>
-    <dl class="kv">
-      <dt>root</dt>
-      <dd><code>${e.root}</code></dd>
-      <dt>receiptsRoot</dt>
-      <dd><code>${e.receiptsRoot}</code></dd>
-      <dt>datasetHash</dt>
-      <dd><code>${e.datasetHash}</code></dd>
-      <dt>rateCardHash</dt>
-      <dd><code>${e.rateCardHash}</code></dd>
-      <dt>cumulative total</dt>
-      <dd>${usd(e.cumulativeTotalMicroUsd)}</dd>
-      <dt>claimed against it</dt>
-      <dd>${usd(e.claimedMicroUsd)}</dd>
-      <dt>signers</dt>
-      <dd>${e.signers.map((/** @type {string} */ s) => html`<code>${short(s)}</code> `)}</dd>
-      <dt>dispute window ends</dt>
-      <dd>${time(e.validAt)}</dd>
+    <h3>
+      Epoch ${e.epoch} ${badge(e.status)}
+      ${o ? html`<span class="sub">coordinator epoch ${o.epoch}, ${time(o.startsAt)} – ${time(o.endsAt)}</span>` : ""}
+    </h3>
+    <div class="cols">
+      <dl class="kv">
+        <dt>root</dt>
+        <dd><code>${e.root}</code></dd>
+        <dt>receipts root</dt>
+        <dd><code>${e.receiptsRoot}</code></dd>
+        <dt>dataset hash</dt>
+        <dd><code>${e.datasetHash}</code>${o?.datasetUrl ? html` · <a href="${o.datasetUrl}">download</a>` : ""}</dd>
+        <dt>rate card hash</dt>
+        <dd><code>${e.rateCardHash}</code></dd>
+        <dt>cumulative total</dt>
+        <dd>${usd(e.cumulativeTotalMicroUsd)}</dd>
+        <dt>claimed against it</dt>
+        <dd>${usd(e.claimedMicroUsd)}</dd>
+        <dt>signers</dt>
+        <dd>${e.signers.map((/** @type {string} */ s) => html`${hexCell(s)} `)}</dd>
+        <dt>dispute window ends</dt>
+        <dd>${time(e.validAt)}</dd>
+        ${
+          e.vetoReason
+            ? html`<dt>veto reason</dt>
+                <dd>${e.vetoReason}</dd>`
+            : ""
+        }
+      </dl>
       ${
-        e.vetoReason
-          ? html`<dt>veto reason</dt>
-              <dd>${e.vetoReason}</dd>`
-          : ""
+        o
+          ? html`<dl class="kv">
+              <dt>supporters paid</dt>
+              <dd>${count(o.supporters)}</dd>
+              <dt>receipts counted</dt>
+              <dd>${count(o.receiptsCounted)} of ${count(o.receiptsTotal)}</dd>
+              <dt>bytes counted</dt>
+              <dd>${bytesCell(o.countedBytes)}</dd>
+              <dt>budget</dt>
+              <dd>${usd(o.budgetMicroUsd)}</dd>
+              <dt>earned</dt>
+              <dd>${usd(o.earnedMicroUsd)}</dd>
+              <dt>paid this epoch</dt>
+              <dd>
+                ${usd(o.payoutMicroUsd)}${o.proRata ? html` (scaled × ${count(o.proRata.numerator)} / ${count(o.proRata.denominator)})` : " (in full)"}
+              </dd>
+              <dt>rounding dust</dt>
+              <dd>${usd(o.roundingDustMicroUsd)} (stays in the pool)</dd>
+              <dt>rate card</dt>
+              <dd>
+                ${o.rateCard ? html`version ${o.rateCard.version}: ${ratePerGb(o.rateCard.ratePerGbMicroUsd)}, founders ${times(o.rateCard.founderMultiplierBps)}` : "—"}
+              </dd>
+            </dl>`
+          : html`<p class="muted">This deployment's oracle did not compute this epoch.</p>`
       }
-    </dl>
+    </div>
+    <h4>Recomputation from the dataset</h4>
+    <div id="detail-verification"><p class="muted">Recomputing…</p></div>
     <h4>Transactions</h4>
-    ${table(e.transactions.map((/** @type {any} */ t) => ({ ...t, blockTimestamp: time(t.blockTimestamp) })))}
+    ${table(e.transactions, [
+      ["kind", (t) => t.kind],
+      ["block", (t) => t.blockNumber, "r"],
+      ["at", (t) => time(t.blockTimestamp)],
+      ["transaction", (t) => hexCell(t.transactionHash)],
+    ])}
     <h4>Claims</h4>
-    ${table(e.claims.map((/** @type {any} */ c) => ({ account: c.account.id, amountMicroUsd: c.amountMicroUsd, at: time(c.blockTimestamp), transactionHash: c.transactionHash })))}
+    ${table(e.claims, [
+      ["account", (c) => hexCell(c.account.id)],
+      ["amount", (c) => usdCell(c.amountMicroUsd), "r"],
+      ["at", (c) => time(c.blockTimestamp)],
+      ["transaction", (c) => hexCell(c.transactionHash)],
+    ])}
   </section>`.html;
+  const v = (await gql(`query ($id: ID!) { epoch(id: $id) { ${VERIFICATION} } }`, { id: epochId }).catch(() => null))
+    ?.epoch?.verification;
+  $("#detail-verification").innerHTML = v
+    ? html`${verificationSummary(v, e.status)}
+      ${table(v.checks, [
+        ["check", (c) => c.name],
+        ["result", (c) => badge(c.ok ? "ok" : "bad", c.ok ? "✓" : "✗")],
+        ["expected", (c) => html`<span class="clip" title="${c.expected ?? ""}">${c.expected ?? "—"}</span>`],
+        ["recomputed", (c) => html`<span class="clip" title="${c.actual ?? ""}">${c.actual ?? "—"}</span>`],
+      ])}`.html
+    : html`<p class="muted">Not recomputed here: run <code>ledger verify-epoch ${e.epoch}</code>.</p>`.html;
 }
 
 // ---------------------------------------------------------------------------------------
 // Admin
 
 async function adminView() {
-  const alertsField = firstField("Query", ["alerts"]);
   const data = await gql(`{
-    epochs(first: 50, orderDirection: asc) { epoch status proposedAt validAt finalizedAt vetoedAt vetoReason proposalCount
-      transactions { kind transactionHash blockNumber blockTimestamp } }
+    epochs(first: 100) { epoch status proposedAt validAt finalizedAt vetoedAt vetoReason proposalCount
+      oracle { epoch } transactions { kind transactionHash blockNumber blockTimestamp } }
     rootVetoes(first: 50) { epoch { epoch } guardian reason blockTimestamp transactionHash }
     reconciliation { solvent balanced outstandingLiabilityMicroUsd contractBalanceMicroUsd expectedBalanceMicroUsd }
     indexer { blockNumber }
-    ${alertsField ? select("Query", alertsField) : ""}
+    oracleEpochs(first: 20) { edges { node { ${WINDOW_FIELDS} alert supporters payoutMicroUsd budgetMicroUsd proRata { numerator denominator } } } }
   }`);
   const now = BigInt(Math.floor(Date.now() / 1000));
   const r = data.reconciliation;
+  const oracle = asList(data.oracleEpochs);
   /** @type {[string, string][]} */
   const alerts = [];
   if (!r.solvent)
@@ -848,8 +1510,12 @@ async function adminView() {
       alerts.push(["warn", `Epoch ${e.epoch}: the dispute window ended ${time(e.validAt)}; it can be finalized.`]);
   for (const v of data.rootVetoes)
     alerts.push(["bad", `Epoch ${v.epoch.epoch} was vetoed by ${short(v.guardian)}: ${v.reason}`]);
-  for (const a of alertsField ? asList(data[alertsField]) : [])
-    alerts.push(["warn", Object.values(a).map(String).join(" · ")]);
+  for (const o of oracle)
+    if (o.alert)
+      alerts.push([
+        "warn",
+        `Coordinator epoch ${o.epoch}${o.chainEpoch ? ` (epoch ${o.chainEpoch})` : ""}: ${o.alert}`,
+      ]);
 
   view().innerHTML = html`<section class="card">
       <h2>Admin</h2>
@@ -864,44 +1530,78 @@ async function adminView() {
     </section>
     <section class="card">
       <h3>Epoch timeline</h3>
-      ${
-        data.epochs.length
-          ? html`<ol class="timeline">
-              ${data.epochs.map(
-                (/** @type {any} */ e) =>
-                  html`<li data-epoch="${e.epoch}">
-                    <div class="when">#${e.epoch} ${badge(e.status)}</div>
-                    <div class="steps">
-                      ${e.transactions.map(
-                        (/** @type {any} */ t) =>
-                          html`<span class="step ${t.kind.toLowerCase()}" title="${t.transactionHash}"
-                            >${t.kind} ${time(t.blockTimestamp)}</span
-                          >`,
-                      )}
-                      ${e.status === "Pending" ? html`<span class="step pending">dispute window until ${time(e.validAt)}</span>` : ""}
-                    </div>
-                  </li>`,
-              )}
-            </ol>`
-          : html`<p class="muted">No epoch has been proposed on-chain yet.</p>`
-      }
+      <p class="muted small">${EPOCH_NOTE}</p>
+      <div id="timeline"></div>
+    </section>
+    <section class="card">
+      <h3>Oracle</h3>
+      <p class="muted small">The oracle's record of the newest coordinator epochs.</p>
+      <div id="oracle-epochs"></div>
     </section>
     <section class="card">
       <h3>Vetoes</h3>
       ${table(
-        data.rootVetoes.map((/** @type {any} */ v) => ({
-          epoch: v.epoch.epoch,
-          guardian: v.guardian,
-          reason: v.reason,
-          at: time(v.blockTimestamp),
-          transactionHash: v.transactionHash,
-        })),
+        data.rootVetoes,
+        [
+          ["epoch", (v) => `epoch ${v.epoch.epoch}`],
+          ["guardian", (v) => hexCell(v.guardian)],
+          ["reason", (v) => html`<span class="clip wide" title="${v.reason}">${v.reason}</span>`],
+          ["at", (v) => time(v.blockTimestamp)],
+          ["transaction", (v) => hexCell(v.transactionHash)],
+        ],
+        { empty: "No veto." },
       )}
     </section>`.html;
+  await pager($("#timeline"), "admin:timeline", localPages(data.epochs, PAGE), renderTimeline);
+  await pager($("#oracle-epochs"), "admin:oracle", localPages(oracle, PAGE), (rows) =>
+    table(
+      rows,
+      [
+        ["coordinator epoch", (o) => o.epoch, "r"],
+        ["epoch", (o) => (o.chainEpoch ? `epoch ${o.chainEpoch}` : "—")],
+        [
+          "status",
+          (o) =>
+            badge(/FINALIZED/.test(o.status) ? "finalized" : /VETOED/.test(o.status) ? "vetoed" : "pending", o.status),
+        ],
+        ["window", (o) => `${time(o.startsAt)} – ${time(o.endsAt).slice(11)}`],
+        ["supporters", (o) => count(o.supporters), "r"],
+        ["payout", (o) => usdCell(o.payoutMicroUsd), "r"],
+        ["budget", (o) => usdCell(o.budgetMicroUsd), "r"],
+        ["scaled", (o) => (o.proRata ? "pro rata" : o.payoutMicroUsd != null ? "in full" : "—")],
+      ],
+      { empty: "The oracle has not recorded any epoch yet." },
+    ),
+  );
   follow(
     [{ query: "subscription { epochUpdated { epoch } }" }, { query: "subscription { claimed { id } }" }],
     () => void adminView().catch((err) => say("error", explain(err))),
   );
+}
+
+/** The on-chain epochs, newest first, each with its transactions. @param {any[]} epochs */
+function renderTimeline(epochs) {
+  if (epochs.length === 0) return html`<p class="muted">No epoch has been proposed on-chain yet.</p>`;
+  return html`<ol class="timeline">
+    ${epochs.map(
+      (e) =>
+        html`<li data-epoch="${e.epoch}">
+          <div class="when">
+            epoch ${e.epoch} ${badge(e.status)}
+            ${e.oracle ? html`<div class="sub">coordinator epoch ${e.oracle.epoch}</div>` : ""}
+          </div>
+          <div class="steps">
+            ${e.transactions.map(
+              (/** @type {any} */ t) =>
+                html`<span class="step ${t.kind.toLowerCase()}" title="${t.transactionHash}"
+                  >${t.kind} ${time(t.blockTimestamp)}</span
+                >`,
+            )}
+            ${e.status === "Pending" ? html`<span class="step pending">dispute window until ${time(e.validAt)}</span>` : ""}
+          </div>
+        </li>`,
+    )}
+  </ol>`;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { esc, usd } from "./format.js";
 
 /**
  * @param {{ label: string, value: bigint, title?: string }[]} points
- * @param {{ width?: number, height?: number, caption?: string, format?: (v: bigint) => string }} [o]
+ * @param {{ width?: number, height?: number, caption?: string, empty?: string, format?: (v: bigint) => string }} [o]
  * @returns {string} SVG markup
  */
 export function barChart(points, o = {}) {
@@ -38,7 +38,7 @@ export function barChart(points, o = {}) {
     .join("");
   const empty =
     points.length === 0
-      ? `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="y">no epochs yet</text>`
+      ? `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="y">${esc(o.empty ?? "no epochs yet")}</text>`
       : "";
   return `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(o.caption ?? "bar chart")}">${ticks}${bars}${empty}</svg>`;
 }

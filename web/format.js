@@ -1,32 +1,111 @@
-// Formatting for the dashboard. Money is µUSD as decimal strings from the API and is only
-// ever handled as BigInt here: no floating point touches an amount.
+// Formatting for the dashboard. Amounts come from the API as decimal strings — integers
+// ("450000000" µUSD) and exact decimals alike (a statement's `exactMicroUsd` is "1759.75") — and
+// are only ever handled as digit strings and BigInt here: no floating point touches an amount,
+// and no digit is lost.
 
-const MICRO = 1_000_000n;
+const DECIMAL_RE = /^([+-]?)(\d+)(?:\.(\d+))?$/;
 
 /**
- * µUSD (decimal string or bigint) as dollars, exact: "$450.00", "$1.234567".
- * @param {string | bigint | null | undefined} microUsd
+ * An exact decimal number (bigint, integer or decimal string) times 10^shift, as its parts:
+ * `{ neg, int, frac }` with no leading zeros in `int` (but "0") and no trailing zeros in `frac`.
+ * Throws a TypeError on anything that is not a plain decimal number (a bug, not user input).
+ * @param {string | bigint | number} value
+ * @param {number} [shift] decimal places to move the point: -6 turns µUSD into USD
+ * @returns {{ neg: boolean, int: string, frac: string }}
+ * @example decimalParts("1759.75", -6) // { neg: false, int: "0", frac: "00175975" }
  */
-export function usd(microUsd) {
-  if (microUsd === null || microUsd === undefined) return "—";
-  const v = BigInt(microUsd);
-  const neg = v < 0n;
-  const a = neg ? -v : v;
-  const whole = (a / MICRO).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  let frac = (a % MICRO).toString().padStart(6, "0").replace(/0+$/, "");
-  if (frac.length < 2) frac = frac.padEnd(2, "0");
-  return `${neg ? "−" : ""}$${whole}.${frac}`;
+export function decimalParts(value, shift = 0) {
+  if (typeof value === "number" && !Number.isSafeInteger(value)) throw new TypeError(`not an exact number: ${value}`);
+  const m = DECIMAL_RE.exec(String(value).trim());
+  if (!m) throw new TypeError(`not a decimal number: ${String(value).slice(0, 40)}`);
+  let digits = (m[2] ?? "") + (m[3] ?? "");
+  let point = (m[2] ?? "").length + shift; // the point sits after `point` digits of `digits`
+  if (point < 0) {
+    digits = "0".repeat(-point) + digits;
+    point = 0;
+  }
+  if (point > digits.length) digits = digits.padEnd(point, "0");
+  const int = digits.slice(0, point).replace(/^0+(?=\d)/, "") || "0";
+  const frac = digits.slice(point).replace(/0+$/, "");
+  const zero = /^0$/.test(int) && frac === "";
+  return { neg: m[1] === "-" && !zero, int, frac };
+}
+
+/** "1234567" → "1,234,567". @param {string} int */
+const group = (int) => int.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+
+/**
+ * An exact decimal number, formatted: thousands grouped, at least `minFrac` fraction digits, and
+ * every significant digit kept unless `maxFrac` cuts (floors towards zero) the fraction.
+ * @param {string | bigint | number} value
+ * @param {{ shift?: number, minFrac?: number, maxFrac?: number }} [o]
+ * @example decimal("1759.75", { shift: -6 }) // "0.00175975"
+ */
+export function decimal(value, o = {}) {
+  const p = decimalParts(value, o.shift ?? 0);
+  let frac = o.maxFrac === undefined ? p.frac : p.frac.slice(0, o.maxFrac).replace(/0+$/, "");
+  frac = frac.padEnd(o.minFrac ?? 0, "0");
+  const zero = p.int === "0" && /^0*$/.test(frac);
+  return `${p.neg && !zero ? "−" : ""}${group(p.int)}${frac ? `.${frac}` : ""}`;
 }
 
 /**
- * Bytes as GB (10^9, CDN convention), two decimals, floored.
- * @param {string | bigint | null | undefined} bytes
+ * µUSD (bigint, integer or exact decimal string) as dollars, exact: "$450.00", "$0.00175975".
+ * @param {string | bigint | null | undefined} microUsd
  */
-export function gb(bytes) {
-  if (bytes === null || bytes === undefined) return "—";
-  const v = BigInt(bytes);
-  const hundredths = (v * 100n) / 1_000_000_000n;
-  return `${hundredths / 100n}.${(hundredths % 100n).toString().padStart(2, "0")} GB`;
+export function usd(microUsd) {
+  if (microUsd === null || microUsd === undefined || microUsd === "") return "—";
+  const s = decimal(microUsd, { shift: -6, minFrac: 2 });
+  return s.startsWith("−") ? `−$${s.slice(1)}` : `$${s}`;
+}
+
+/**
+ * A µUSD-per-GB rate as dollars per GB: "$0.05 / GB".
+ * @param {string | bigint | null | undefined} microUsdPerGb
+ */
+export function ratePerGb(microUsdPerGb) {
+  return microUsdPerGb === null || microUsdPerGb === undefined ? "—" : `${usd(microUsdPerGb)} / GB`;
+}
+
+const BYTE_UNITS = ["B", "kB", "MB", "GB"];
+
+/**
+ * Bytes in human units (10^3 steps, 1 GB = 10^9 bytes as CDNs bill): the largest unit that
+ * leaves a whole part of at least 1, up to 2 decimals (floored, so never more than served):
+ * "0 B", "512 B", "1.23 MB", "900 MB", "1,234.5 GB".
+ * @param {string | bigint | null | undefined} count
+ */
+export function bytes(count) {
+  if (count === null || count === undefined || count === "") return "—";
+  const v = BigInt(count);
+  const a = v < 0n ? -v : v;
+  let unit = 0;
+  while (unit < BYTE_UNITS.length - 1 && a >= 1000n ** BigInt(unit + 1)) unit++;
+  return `${decimal(v, { shift: -3 * unit, maxFrac: unit === 0 ? 0 : 2 })} ${BYTE_UNITS[unit]}`;
+}
+
+/**
+ * Basis points as a percentage, exact: 500 → "5 %", 9_950 → "99.5 %".
+ * @param {string | bigint | null | undefined} bps
+ */
+export function percent(bps) {
+  return bps === null || bps === undefined ? "—" : `${decimal(bps, { shift: -2 })} %`;
+}
+
+/**
+ * Basis points as a multiplier, exact: 11 000 → "×1.1", 10 000 → "×1".
+ * @param {string | bigint | null | undefined} bps
+ */
+export function times(bps) {
+  return bps === null || bps === undefined ? "—" : `×${decimal(bps, { shift: -4 })}`;
+}
+
+/**
+ * A whole number with thousands grouped: 1234567 → "1,234,567".
+ * @param {string | bigint | number | null | undefined} n
+ */
+export function count(n) {
+  return n === null || n === undefined ? "—" : decimal(n);
 }
 
 /** @param {string | null | undefined} hex */
@@ -36,12 +115,13 @@ export function short(hex) {
 }
 
 /**
- * Unix seconds (decimal string) as a UTC date-time.
- * @param {string | number | null | undefined} seconds
+ * Unix seconds (decimal string) or an ISO 8601 string as a UTC date-time.
+ * @param {string | number | null | undefined} when
  */
-export function time(seconds) {
-  if (seconds === null || seconds === undefined) return "—";
-  const d = new Date(Number(seconds) * 1000);
+export function time(when) {
+  if (when === null || when === undefined || when === "") return "—";
+  const d = /^\d+$/.test(String(when)) ? new Date(Number(when) * 1000) : new Date(String(when));
+  if (Number.isNaN(d.getTime())) return "—";
   return d
     .toISOString()
     .replace("T", " ")

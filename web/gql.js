@@ -58,42 +58,6 @@ export async function gql(query, variables = {}) {
   return body.data;
 }
 
-/** @type {Promise<Map<string, Map<string, any>>> | undefined} */
-let schemaTypes;
-
-/**
- * The API's types and their fields (introspection), so the page asks only for fields the
- * server has: the schema grows, and an older server must not break the page.
- * @returns {Promise<Map<string, Map<string, any>>>}
- */
-export function schema() {
-  schemaTypes ??= gql(`{ __schema { types { name kind fields { name type { ...T } } } } }
-    fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }`).then(
-    (data) =>
-      new Map(
-        data.__schema.types.map((/** @type {any} */ t) => [
-          t.name,
-          new Map((t.fields ?? []).map((/** @type {any} */ f) => [f.name, f.type])),
-        ]),
-      ),
-    (err) => {
-      schemaTypes = undefined;
-      throw err;
-    },
-  );
-  return schemaTypes;
-}
-
-/**
- * Whether `type.field` exists on the server.
- * @param {Map<string, Map<string, any>>} types
- * @param {string} type
- * @param {string} field
- */
-export function has(types, type, field) {
-  return types.get(type)?.has(field) ?? false;
-}
-
 /**
  * Subscribes over SSE (`accept: text/event-stream`), reconnecting with back-off. Calls
  * `onData` for each result and `onStatus` with "live" / "reconnecting". Returns `stop()`.

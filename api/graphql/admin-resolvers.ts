@@ -6,15 +6,25 @@
  */
 import type { FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
+import { rateCardFromRecord, rateCardHash, type RateCard as CoreRateCard } from "../../core/ratecard.ts";
 import type { Db } from "../../db/types.ts";
+import { currentEpoch } from "../lib/epoch-clock.ts";
 import type { Hex } from "../lib/hex.ts";
 import { ApiError } from "../lib/api-error.ts";
 import type { Scope } from "../lib/api-keys.ts";
+import { isInt8Decimal } from "../lib/wire.ts";
 import { listAudit, type AuditRow } from "../repositories/audit.ts";
 import { listFlagOverrides, type FlagOverride } from "../repositories/flag-overrides.ts";
-import { listRateCards, type RateCard } from "../repositories/rate-cards.ts";
+import { listRateCards, rateCardSchedule, type RateCard } from "../repositories/rate-cards.ts";
 import { nodesOfSupporter } from "../repositories/graphql-supporters.ts";
-import { closeEpoch, createFlagOverride, createRateCard, MAX_EPOCH, setFounderStatus } from "../services/admin.ts";
+import {
+  closeEpoch,
+  createFlagOverride,
+  createRateCard,
+  earliestRateCardEpoch,
+  MAX_EPOCH,
+  setFounderStatus,
+} from "../services/admin.ts";
 import type { AdminActor } from "../services/audited.ts";
 import { userError } from "./errors.ts";
 import { connectionOf, decodeCursor, encodeCursor, pageArgs } from "./pagination.ts";
@@ -28,7 +38,8 @@ const MAX_ACTION_LENGTH = 64;
 /**
  * An ApiError from authentication or a service, as a GraphQL error with a stable code:
  * 401 → UNAUTHENTICATED, 400 VALIDATION_FAILED → BAD_USER_INPUT, else the service's own code
- * (FORBIDDEN, RATE_LIMITED, NOT_FOUND, EPOCH_NOT_OPEN, RATE_CARD_EPOCH_NOT_INCREASING, …).
+ * (FORBIDDEN, RATE_LIMITED, NOT_FOUND, EPOCH_NOT_OPEN, RATE_CARD_EPOCH_NOT_INCREASING,
+ * RATE_CARD_NOTICE_TOO_SHORT, …).
  */
 function graphqlErrorOf(err: unknown): unknown {
   if (!(err instanceof ApiError)) return err;
@@ -88,14 +99,26 @@ type FlagOverrideInput = {
   note: string;
 };
 
+/** The tiers the oracle reads from a stored card (core's `rateCardFromRecord`: one reading everywhere). */
 function tiersOf(card: RateCard): { minUptimeBps: bigint; bonusBps: bigint }[] {
-  const listed = card.details?.uptimeTiers;
-  if (Array.isArray(listed))
-    return (listed as Record<string, unknown>[]).map((t) => ({
-      minUptimeBps: BigInt(String(t.minUptimeBps)),
-      bonusBps: BigInt(String(t.bonusBps)),
-    }));
-  return card.uptimeBonusBps > 0 ? [{ minUptimeBps: 9_500n, bonusBps: BigInt(card.uptimeBonusBps) }] : [];
+  return [...coreCardOf(card).uptimeTiers];
+}
+
+function coreCardOf(card: RateCard): CoreRateCard {
+  return rateCardFromRecord({
+    version: BigInt(card.version),
+    effectiveEpoch: BigInt(card.effectiveEpoch),
+    ratePerGbMicroUsd: card.rateMicroUsdPerGb,
+    founderMultiplierBps: BigInt(card.founderMultiplierBps),
+    uptimeBonusBps: BigInt(card.uptimeBonusBps),
+    uptimeTiers: card.details?.uptimeTiers,
+  });
+}
+
+/** A stored card as the public `RateCard` type: what the oracle prices with, and its hash. */
+function publicCardOf(card: RateCard) {
+  const core = coreCardOf(card);
+  return { ...core, uptimeTiers: [...core.uptimeTiers], hash: rateCardHash(core) };
 }
 
 const auditCursor = (r: AuditRow) => encodeCursor("audit", [r.id.toString()]);
@@ -120,6 +143,9 @@ export const adminResolvers = {
           rateMicroUsdPerGb: i.ratePerGbMicroUsd,
           founderMultiplierBps: i.founderMultiplierBps,
           uptimeBonusBps: i.uptimeBonusBps,
+          currentEpoch: currentEpoch(ctx.req!.server.coordinator.clock, ctx.req!.server.coordinator.now()),
+          noticeEpochs: ctx.req!.server.rateCardNoticeEpochs,
+          inputNames: { rate: "ratePerGbMicroUsd", tiers: "uptimeTiers" },
           ...(tiers
             ? {
                 details: {
@@ -148,6 +174,22 @@ export const adminResolvers = {
   },
 
   Query: {
+    rateCardSchedule: async (_: unknown, _args: unknown, ctx: AdminContext) => {
+      const server = ctx.req?.server;
+      if (!server)
+        throw new GraphQLError("rateCardSchedule needs an HTTP request (the coordinator's clock).", {
+          extensions: { code: "INTERNAL_SERVER_ERROR" },
+        });
+      const epoch = Math.max(0, currentEpoch(server.coordinator.clock, server.coordinator.now()));
+      const { current, announced } = await rateCardSchedule(ctx.db, epoch);
+      return {
+        currentEpoch: BigInt(epoch),
+        noticeEpochs: server.rateCardNoticeEpochs,
+        earliestEffectiveEpoch: BigInt(earliestRateCardEpoch(epoch, server.rateCardNoticeEpochs)),
+        current: current ? publicCardOf(current) : null,
+        announced: announced.map(publicCardOf),
+      };
+    },
     rateCards: async (_: unknown, _args: unknown, ctx: AdminContext) => {
       await authorize(ctx, "admin:read", "rateCards");
       return listRateCards(ctx.db);
@@ -170,7 +212,7 @@ export const adminResolvers = {
       let beforeId: bigint | undefined;
       if (args.after) {
         const [id] = decodeCursor("audit", args.after, 1);
-        if (typeof id !== "string" || !/^[1-9]\d{0,18}$/.test(id))
+        if (!isInt8Decimal(id) || id === "0")
           throw userError("INVALID_CURSOR", "`after` is not a cursor this field returned.", { argument: "after" });
         beforeId = BigInt(id);
       }

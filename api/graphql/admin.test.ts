@@ -95,7 +95,13 @@ for (const backend of testBackends()) {
       base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
       node = newKey();
       viewer = newKey();
-      expect((await register(app, node, newKey().address)).statusCode).to.equal(201);
+      // registered from yesterday (an app whose clock says yesterday): its receipt below counts there
+      const yesterdayApp = await makeApp(db, pool, { now: () => Number(NOW_S - BigInt(EPOCH_SECONDS)) * 1000 });
+      try {
+        expect((await register(yesterdayApp, node, newKey().address, yesterday)).statusCode).to.equal(201);
+      } finally {
+        await yesterdayApp.close();
+      }
       const created = await app.inject({
         method: "POST",
         url: "/v1/admin/api-keys",
@@ -243,7 +249,7 @@ for (const backend of testBackends()) {
       expect(JSON.parse(audit.details)).to.include({ status: "CLOSED" });
       // closing twice, or an unknown epoch, has its own code; REST answers the same
       expect(await code(CLOSE, { e: yesterday })).to.equal("EPOCH_NOT_OPEN");
-      expect(await code(CLOSE, { e: 5 })).to.equal("EPOCH_NOT_FOUND");
+      expect(await code(CLOSE, { e: 5 })).to.equal("NOT_FOUND"); // one not-found code (the message says what)
       const rest = await app.inject({
         method: "POST",
         url: `/v1/admin/epochs/${yesterday}/close`,
@@ -281,10 +287,11 @@ for (const backend of testBackends()) {
       expect(await code(FOUNDER, { n: node.address, f: false }, closer.key)).to.equal("FORBIDDEN");
     });
 
-    it("default: setRateCard adds the next version, visible in rateCards and the audit log", async () => {
+    it("default: setRateCard adds the next version, visible in rateCards, rateCardSchedule and the audit log", async () => {
+      const from = String(CURRENT_EPOCH + 2); // the default notice: the epoch after next
       const d = await data(RATE_CARD, {
         i: {
-          effectiveEpoch: "3",
+          effectiveEpoch: from,
           ratePerGbMicroUsd: "50000",
           founderMultiplierBps: 11_000,
           uptimeBonusBps: 0,
@@ -296,7 +303,7 @@ for (const backend of testBackends()) {
       });
       expect(d.setRateCard).to.deep.equal({
         version: 1,
-        effectiveEpoch: "3",
+        effectiveEpoch: from,
         ratePerGbMicroUsd: "50000",
         founderMultiplierBps: 11_000,
         uptimeBonusBps: 0,
@@ -307,7 +314,7 @@ for (const backend of testBackends()) {
         createdBy: "bootstrap-admin",
       });
       const list = await data(`{ rateCards { version effectiveEpoch ratePerGbMicroUsd } }`, {}, readerKey);
-      expect(list.rateCards).to.deep.equal([{ version: 1, effectiveEpoch: "3", ratePerGbMicroUsd: "50000" }]);
+      expect(list.rateCards).to.deep.equal([{ version: 1, effectiveEpoch: from, ratePerGbMicroUsd: "50000" }]);
       const audit = await latestAudit("rate_card.create");
       expect(audit).to.include({ actor: "bootstrap-admin", subject: "v1" });
       expect(JSON.parse(audit.details)).to.include({ rateMicroUsdPerGb: "50000" });
@@ -316,15 +323,63 @@ for (const backend of testBackends()) {
         method: "POST",
         url: "/v1/admin/rate-cards",
         headers: adminHeaders,
-        payload: { effectiveEpoch: 4, rateMicroUsdPerGb: "60000", founderMultiplierBps: 11_000, uptimeBonusBps: 100 },
+        payload: {
+          effectiveEpoch: CURRENT_EPOCH + 4,
+          rateMicroUsdPerGb: "60000",
+          founderMultiplierBps: 11_000,
+          uptimeBonusBps: 100,
+        },
       });
       expect(rest.statusCode, rest.body).to.equal(201);
       expect(rest.json()).to.include({ version: 2 });
       expect(
         await code(RATE_CARD, {
-          i: { effectiveEpoch: "4", ratePerGbMicroUsd: "1", founderMultiplierBps: 0, uptimeBonusBps: 0 },
+          i: { effectiveEpoch: from, ratePerGbMicroUsd: "1", founderMultiplierBps: 10_000, uptimeBonusBps: 0 },
         }),
       ).to.equal("RATE_CARD_EPOCH_NOT_INCREASING");
+
+      // public, no key: nothing in force yet, both cards announced, as the oracle will price with them
+      const schedule = await data(
+        `{ rateCardSchedule { currentEpoch noticeEpochs earliestEffectiveEpoch
+             current { version }
+             announced { version effectiveFromEpoch ratePerGbMicroUsd founderMultiplierBps uptimeTiers { minUptimeBps bonusBps } hash } } }`,
+        {},
+        "",
+      );
+      expect(schedule.rateCardSchedule).to.deep.include({
+        currentEpoch: String(CURRENT_EPOCH),
+        noticeEpochs: 2,
+        earliestEffectiveEpoch: String(CURRENT_EPOCH + 2),
+        current: null,
+      });
+      const announced = schedule.rateCardSchedule.announced;
+      expect(announced.map((c: any) => [c.version, c.effectiveFromEpoch, c.ratePerGbMicroUsd])).to.deep.equal([
+        ["1", from, "50000"],
+        ["2", String(CURRENT_EPOCH + 4), "60000"],
+      ]);
+      expect(announced[1].uptimeTiers).to.deep.equal([{ minUptimeBps: "9500", bonusBps: "100" }]);
+      expect(announced[0].hash).to.match(/^0x[0-9a-f]{64}$/);
+    });
+
+    it("error: setRateCard for the current or the next epoch is RATE_CARD_NOTICE_TOO_SHORT, naming the earliest epoch", async () => {
+      const before = await auditCount();
+      for (const effectiveEpoch of [CURRENT_EPOCH - 1, CURRENT_EPOCH, CURRENT_EPOCH + 1]) {
+        const body = await gql(
+          RATE_CARD,
+          {
+            i: {
+              effectiveEpoch: String(effectiveEpoch),
+              ratePerGbMicroUsd: "50000",
+              founderMultiplierBps: 11_000,
+              uptimeBonusBps: 0,
+            },
+          },
+          ADMIN_KEY,
+        );
+        expect(body.errors?.[0]?.extensions?.code).to.equal("RATE_CARD_NOTICE_TOO_SHORT");
+        expect(body.errors?.[0]?.message).to.contain(`must be ${CURRENT_EPOCH + 2} or later`);
+      }
+      expect(await auditCount()).to.equal(before);
     });
 
     it("default: setFounder changes the supporter's founder status, audited", async () => {
@@ -373,7 +428,12 @@ for (const backend of testBackends()) {
 
     it("error: bad input gets BAD_USER_INPUT (or the field's code) and writes nothing", async () => {
       const before = await auditCount();
-      const card = { effectiveEpoch: "9", ratePerGbMicroUsd: "1", founderMultiplierBps: 0, uptimeBonusBps: 0 };
+      const card = {
+        effectiveEpoch: String(CURRENT_EPOCH + 100),
+        ratePerGbMicroUsd: "1",
+        founderMultiplierBps: 10_000,
+        uptimeBonusBps: 0,
+      };
       const n = node.address.toLowerCase();
       const flag = { epoch: 1, node: n, reasonCode: "NODE_OFFLINE", decision: "include", note: "ok" };
       const cases: [string, Record<string, unknown>][] = [
@@ -385,7 +445,7 @@ for (const backend of testBackends()) {
         [RATE_CARD, { i: { ...card, uptimeTiers: [{ minUptimeBps: 10_001, bonusBps: 1 }] } }],
         [
           RATE_CARD,
-          { i: { ...card, uptimeTiers: Array.from({ length: 17 }, () => ({ minUptimeBps: 1, bonusBps: 1 })) } },
+          { i: { ...card, uptimeTiers: Array.from({ length: 17 }, (_, k) => ({ minUptimeBps: k, bonusBps: 1 })) } },
         ],
         [FOUNDER, { n: "0x1234", f: true }],
         [OVERRIDE, { i: { ...flag, note: "" } }],
@@ -401,6 +461,30 @@ for (const backend of testBackends()) {
           "BAD_USER_INPUT",
           "INVALID_CURSOR",
         ]);
+      // what core would refuse at epoch close, with a sentence naming the field
+      const refusals: [Record<string, unknown>, string][] = [
+        [{ founderMultiplierBps: 9_999 }, "founderMultiplierBps must be from 10000 (1×) to 100000 (10×) basis points."],
+        [{ ratePerGbMicroUsd: "10000001" }, "ratePerGbMicroUsd must be from 0 to 10000000 µUSD per GB"],
+        [{ uptimeBonusBps: 10_001 }, "uptimeBonusBps must be from 0 to 10000"],
+        [
+          {
+            uptimeTiers: [
+              { minUptimeBps: 9_900, bonusBps: 1_000 },
+              { minUptimeBps: 9_900, bonusBps: 1_500 },
+            ],
+          },
+          "uptimeTiers[1].minUptimeBps must be above the previous tier's",
+        ],
+        [
+          { uptimeTiers: [{ minUptimeBps: 9_500, bonusBps: 10_001 }] },
+          "uptimeTiers[0].bonusBps must be from 0 to 10000",
+        ],
+      ];
+      for (const [change, sentence] of refusals) {
+        const body = await gql(RATE_CARD, { i: { ...card, ...change } }, ADMIN_KEY);
+        expect(body.errors?.[0]?.extensions?.code, JSON.stringify(change)).to.equal("BAD_USER_INPUT");
+        expect(body.errors?.[0]?.message).to.contain(sentence);
+      }
       // variables of the wrong type are refused before any resolver runs, with the same code
       expect(await code(OVERRIDE, { i: { ...flag, decision: "maybe" } })).to.equal("BAD_USER_INPUT");
       expect(await code(RATE_CARD, { i: { ...card, founderMultiplierBps: "many" } })).to.equal("BAD_USER_INPUT");

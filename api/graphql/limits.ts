@@ -4,7 +4,10 @@
  *
  * Cost: every field costs 1, and a field taking `first` multiplies the cost of its selection
  * by `first` (a variable counts as the maximum page size; a missing `first` as the field's
- * default). Introspection fields (`__schema`, `__type`, …) are free, so GraphiQL works.
+ * default). A root field (of Query, Mutation or Subscription) costs ROOT_FIELD_COST more: each
+ * runs its own database reads. Every selection counts, so aliases and repeated fields each pay
+ * (1 000 aliases of `reconciliation` are refused, not run). Introspection fields (`__schema`,
+ * `__type`, …) are free, so GraphiQL works.
  */
 import {
   getNamedType,
@@ -24,6 +27,8 @@ import { MAX_PAGE_SIZE } from "./pagination.ts";
 
 export type QueryLimits = { maxDepth: number; maxCost: number };
 export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 8, maxCost: 20_000 };
+/** What a root field costs beyond its selection: at most 20 000 / 100 = 200 root fields per query. */
+export const ROOT_FIELD_COST = 100;
 
 type Measure = { depth: number; cost: number };
 
@@ -33,6 +38,7 @@ function measure(
   fragments: Map<string, FragmentDefinitionNode>,
   context: ValidationContext,
   visiting: Set<string>,
+  root = false,
 ): Measure {
   let depth = 0;
   let cost = 0;
@@ -54,10 +60,10 @@ function measure(
         ? measure(sel.selectionSet, fieldDef ? getNamedType(fieldDef.type) : undefined, fragments, context, visiting)
         : { depth: 0, cost: 0 };
       depth = Math.max(depth, child.depth + 1);
-      cost += 1 + multiplier * child.cost;
+      cost += (root ? ROOT_FIELD_COST : 1) + multiplier * child.cost;
     } else if (sel.kind === Kind.INLINE_FRAGMENT) {
       const type = sel.typeCondition ? context.getSchema().getType(sel.typeCondition.name.value) : parent;
-      const m = measure(sel.selectionSet, type, fragments, context, visiting);
+      const m = measure(sel.selectionSet, type, fragments, context, visiting, root);
       depth = Math.max(depth, m.depth);
       cost += m.cost;
     } else {
@@ -65,7 +71,7 @@ function measure(
       if (!frag || visiting.has(frag.name.value)) continue; // cycles are reported by NoFragmentCycles
       visiting.add(frag.name.value);
       const type = context.getSchema().getType(frag.typeCondition.name.value);
-      const m = measure(frag.selectionSet, type, fragments, context, visiting);
+      const m = measure(frag.selectionSet, type, fragments, context, visiting, root);
       visiting.delete(frag.name.value);
       depth = Math.max(depth, m.depth);
       cost += m.cost;
@@ -90,7 +96,7 @@ export function queryLimitsRule(limits: QueryLimits = DEFAULT_LIMITS) {
               : def.operation === OperationTypeNode.MUTATION
                 ? context.getSchema().getMutationType()
                 : context.getSchema().getSubscriptionType();
-          const m = measure(def.selectionSet, root ?? undefined, fragments, context, new Set());
+          const m = measure(def.selectionSet, root ?? undefined, fragments, context, new Set(), true);
           if (m.depth > limits.maxDepth)
             context.reportError(
               userError("QUERY_TOO_DEEP", `Query depth ${m.depth} exceeds the maximum of ${limits.maxDepth}.`, {

@@ -12,6 +12,7 @@ import { parseRateCard, rateCardHash, type RateCard } from "../../core/ratecard.
 import { auditEpochDataset } from "../../core/recompute-epoch.ts";
 import { buildTree, type BuildTreeReturnType } from "../../core/tree.ts";
 import type { Hex } from "../lib/hex.ts";
+import { isInt8Decimal } from "../lib/wire.ts";
 import type { EpochRow } from "../repositories/graphql-chain.ts";
 import {
   latestFinalizedRoot,
@@ -42,7 +43,6 @@ import type { GraphqlContext } from "./resolvers.ts";
 type Supporter = { address: Hex; nodes: SupporterNodeRow[] };
 type Cursor = { first?: number | null; after?: string | null };
 
-const UINT_RE = /^(0|[1-9]\d{0,77})$/;
 const HEX_RE = /^0x(?:[0-9a-f]{2})*$/;
 const ADDRESS_RE = /^0x[0-9a-f]{40}$/;
 const HASH_RE = /^0x[0-9a-f]{64}$/;
@@ -59,7 +59,7 @@ const verifications = new Map<string, Verification>();
 const badCursor = () =>
   userError("INVALID_CURSOR", "`after` is not a cursor this field returned.", { argument: "after" });
 const uint = (v: unknown): bigint => {
-  if (typeof v !== "string" || !UINT_RE.test(v)) throw badCursor();
+  if (!isInt8Decimal(v)) throw badCursor();
   return BigInt(v);
 };
 const hexOf = (v: unknown): Hex => {

@@ -10,12 +10,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { makeHandler } from "graphql-ws/use/@fastify/websocket";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createSchema, createYoga, type Plugin } from "graphql-yoga";
-import type { ExecutionArgs, GraphQLError } from "graphql";
+import { NoSchemaIntrospectionCustomRule, type ExecutionArgs, type GraphQLError } from "graphql";
 import { definePlugin } from "../plugins/define.ts";
 import { createLedgerEvents, type LedgerEvents } from "./events.ts";
 import { createFastQuery } from "./fast-path.ts";
 import { createResponseCache, type ResponseCache } from "./response-cache.ts";
-import { useInputErrorCodes } from "./input-errors.ts";
+import { maskGraphqlError } from "./errors.ts";
+import { useInputErrorCodes, variablesProblem } from "./input-errors.ts";
 import { DEFAULT_LIMITS, queryLimitsRule, type QueryLimits } from "./limits.ts";
 import { createLoaders } from "./loaders.ts";
 import { resolvers, type GraphqlContext } from "./resolvers.ts";
@@ -27,6 +28,11 @@ export const SCHEMA_SDL = readFileSync(new URL("./schema.graphql", import.meta.u
 export type GraphqlOptions = {
   /** Serve GraphiQL on GET /graphql (default: unless NODE_ENV is production). */
   graphiql?: boolean;
+  /**
+   * Answer introspection (`__schema`, `__type`). Default: `LEDGER_GRAPHQL_INTROSPECTION`
+   * (`true` / `false`) when set, else on unless NODE_ENV is production.
+   */
+  introspection?: boolean;
   /** Redis for subscriptions across replicas; unset: in-process. */
   redisUrl?: string | undefined;
   limits?: QueryLimits;
@@ -47,13 +53,23 @@ declare module "fastify" {
   }
 }
 
-/** Enforces the query limits as validation rules (before anything executes). */
-function useQueryLimits(limits: QueryLimits): Plugin {
+/** Enforces the query limits (and, when off, no introspection) as validation rules: before anything executes. */
+function useQueryLimits(limits: QueryLimits, introspection: boolean): Plugin {
   return {
     onValidate({ addValidationRule }) {
       addValidationRule(queryLimitsRule(limits));
+      if (!introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
     },
   };
+}
+
+/** `LEDGER_GRAPHQL_INTROSPECTION` read at registration: unset, `true` or `false` (anything else fails the boot). */
+export function introspectionFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.LEDGER_GRAPHQL_INTROSPECTION;
+  if (v === undefined || v === "") return env.NODE_ENV !== "production";
+  if (v === "true") return true;
+  if (v === "false") return false;
+  throw new Error(`LEDGER_GRAPHQL_INTROSPECTION must be "true" or "false", not ${JSON.stringify(v)}.`);
 }
 
 export default definePlugin(
@@ -70,6 +86,7 @@ export default definePlugin(
       // GraphiQL with its bundle inlined: it works on a machine without internet access.
       renderGraphiQL,
       landingPage: false,
+      maskedErrors: { maskError: maskGraphqlError },
       context: () => {
         const readDeps = new Set<string>();
         return {
@@ -81,7 +98,10 @@ export default definePlugin(
           readDeps,
         };
       },
-      plugins: [useQueryLimits(options.limits ?? DEFAULT_LIMITS), useInputErrorCodes()],
+      plugins: [
+        useQueryLimits(options.limits ?? DEFAULT_LIMITS, options.introspection ?? introspectionFromEnv()),
+        useInputErrorCodes(),
+      ],
       logging: {
         debug: (...args: unknown[]) => app.log.debug({ args }, "graphql"),
         info: (...args: unknown[]) => app.log.info({ args }, "graphql"),
@@ -97,7 +117,9 @@ export default definePlugin(
     const fastQuery = createFastQuery(yoga, cache);
     app.decorate("graphqlFastPath", fastQuery.stats);
     const handle = async (req: FastifyRequest, reply: FastifyReply) => {
-      const fast = await fastQuery(req, reply);
+      // Variables holding text the database cannot store go straight to yoga, which refuses them.
+      const variables = (req.body as { variables?: unknown } | null | undefined)?.variables;
+      const fast = variables != null && variablesProblem(variables) ? null : await fastQuery(req, reply);
       if (fast !== null) return reply.header("content-type", "application/json; charset=utf-8").send(fast);
       const res = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
       res.headers.forEach((value, key) => void reply.header(key, value));

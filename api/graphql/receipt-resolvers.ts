@@ -8,6 +8,7 @@
 import DataLoader from "dataloader";
 import { receiptLeafHash } from "../../core/receipts-tree.ts";
 import type { Hex } from "../lib/hex.ts";
+import { isInt8Decimal } from "../lib/wire.ts";
 import {
   COMPUTED_STATUSES,
   epochCommitments,
@@ -34,7 +35,6 @@ export type ReceiptInclusion = {
   receiptsRoot: Hex;
 };
 
-const UINT_RE = /^(0|[1-9]\d{0,18})$/;
 const BYTES32_RE = /^0x[0-9a-f]{64}$/;
 const COMPUTED: ReadonlySet<string> = new Set(COMPUTED_STATUSES);
 
@@ -186,7 +186,7 @@ export const receiptResolvers = {
         const [last, sessionId] = decodeCursor("session", args.after, 2);
         if (
           typeof last !== "string" ||
-          !UINT_RE.test(last) ||
+          !isInt8Decimal(last) ||
           typeof sessionId !== "string" ||
           !BYTES32_RE.test(sessionId)
         )

@@ -4,6 +4,7 @@
 import { GraphQLScalarType, Kind, type GraphQLResolveInfo } from "graphql";
 import type { Queryable } from "../../db/types.ts";
 import type { Hex } from "../lib/hex.ts";
+import { isInt8Decimal, MAX_INT8 } from "../lib/wire.ts";
 import {
   indexerStatus,
   listAccounts,
@@ -48,13 +49,19 @@ type Supporter = { address: Hex; nodes: SupporterNodeRow[] };
 type Page = { first?: number | null; skip?: number | null };
 type Cursor = { first?: number | null; after?: string | null };
 
-const UINT_RE = /^(0|[1-9]\d{0,77})$/;
 const HEX_RE = /^0x(?:[0-9a-fA-F]{2})*$/;
 
+/**
+ * A BigInt argument: every one names an int8 column (epochs, ids, rates), so 0 … 2^63 − 1 as a
+ * decimal string, or a JSON integer ≤ 2^53 − 1 (larger numbers were already rounded by a double).
+ */
 function parseBigInt(value: unknown): bigint {
   if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
-  if (typeof value === "string" && UINT_RE.test(value)) return BigInt(value);
-  throw userError("BAD_USER_INPUT", "A BigInt must be a non-negative integer as a decimal string.");
+  if (isInt8Decimal(value)) return BigInt(value);
+  throw userError(
+    "BAD_USER_INPUT",
+    `A BigInt argument must be a decimal string of 0 … ${MAX_INT8} (plain digits; an integer above 2^53 − 1 only as a string).`,
+  );
 }
 function parseBytes(value: unknown): Hex {
   if (typeof value === "string" && HEX_RE.test(value)) return value.toLowerCase() as Hex;
@@ -67,7 +74,7 @@ export const BigIntScalar = new GraphQLScalarType({
   serialize: (v) => (typeof v === "bigint" || typeof v === "number" ? v.toString() : String(v)),
   parseValue: parseBigInt,
   parseLiteral: (ast) => {
-    if (ast.kind === Kind.STRING || ast.kind === Kind.INT) return parseBigInt(ast.value);
+    if (ast.kind === Kind.STRING || ast.kind === Kind.INT) return parseBigInt(String(ast.value));
     throw userError("BAD_USER_INPUT", "A BigInt must be a decimal string or an integer literal.");
   },
 });
@@ -94,7 +101,13 @@ const claimCursor = (c: ClaimRow) => encodeCursor("claim", [c.blockNumber.toStri
 function afterClaim(after: string | null | undefined) {
   if (!after) return undefined;
   const [block, logIndex] = decodeCursor("claim", after, 2);
-  if (typeof block !== "string" || !UINT_RE.test(block) || typeof logIndex !== "number")
+  if (
+    !isInt8Decimal(block) ||
+    typeof logIndex !== "number" ||
+    !Number.isInteger(logIndex) ||
+    logIndex < 0 ||
+    logIndex > 2_147_483_647
+  )
     throw userError("INVALID_CURSOR", "`after` is not a cursor this field returned.", { argument: "after" });
   return { blockNumber: BigInt(block), logIndex };
 }
@@ -130,8 +143,10 @@ const chainResolvers = {
 
   Query: {
     epoch: async (_: unknown, args: { id: string }, ctx: GraphqlContext) => {
-      if (!UINT_RE.test(args.id))
-        throw userError("BAD_USER_INPUT", "`id` must be an epoch number.", { argument: "id" });
+      if (!isInt8Decimal(args.id))
+        throw userError("BAD_USER_INPUT", `\`id\` must be an epoch number: decimal digits, 0 … ${MAX_INT8}.`, {
+          argument: "id",
+        });
       return ctx.loaders.epoch.load(BigInt(args.id));
     },
     epochs: async (_: unknown, args: Page & { orderDirection?: "asc" | "desc" }, ctx: GraphqlContext) => {
@@ -147,7 +162,7 @@ const chainResolvers = {
       let before: bigint | undefined;
       if (args.after) {
         const [n] = decodeCursor("epoch", args.after, 1);
-        if (typeof n !== "string" || !UINT_RE.test(n))
+        if (typeof n !== "string" || !isInt8Decimal(n))
           throw userError("INVALID_CURSOR", "`after` is not a cursor this field returned.", { argument: "after" });
         before = BigInt(n);
       }
@@ -275,9 +290,9 @@ const chainResolvers = {
         const [epoch, sessionId, supporter, seq] = decodeCursor("receipt", args.after, 4);
         if (
           typeof epoch !== "string" ||
-          !UINT_RE.test(epoch) ||
+          !isInt8Decimal(epoch) ||
           typeof seq !== "string" ||
-          !UINT_RE.test(seq) ||
+          !isInt8Decimal(seq) ||
           typeof sessionId !== "string" ||
           !HEX_RE.test(sessionId) ||
           typeof supporter !== "string" ||

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { network } from "hardhat";
-import type { Hex } from "viem";
+import { createPublicClient, custom, numberToHex, type Hex } from "viem";
 import type { Db } from "../../db/types.ts";
 import { testBackends } from "../../test/helpers/db.ts";
 import { deployFixture, ORACLE_SIGNERS, testAccount } from "../../test/contracts/fixture.ts";
@@ -162,6 +162,49 @@ for (const backend of testBackends()) {
       await indexer.stop();
       await indexer.done;
       expect(await count("chain_withdrawals")).to.equal(1);
+    });
+
+    it("behavior: an RPC node whose head is far below the checkpoint is waited for, not taken for a deep reorg", async () => {
+      let lagHead: bigint | undefined;
+      // The real chain, seen through a replica that is behind: an older head, no newer blocks.
+      const lagging = createPublicClient({
+        transport: custom({
+          request: async ({ method, params }: { method: string; params?: unknown[] }) => {
+            if (lagHead !== undefined && method === "eth_blockNumber") return numberToHex(lagHead);
+            if (lagHead !== undefined && method === "eth_getBlockByNumber") {
+              const tag = (params as [string, boolean])[0];
+              if (tag === "latest" || BigInt(tag) > lagHead)
+                return tag === "latest"
+                  ? (conn.provider.request({ method, params: [numberToHex(lagHead), false] }) as Promise<unknown>)
+                  : null;
+            }
+            return conn.provider.request({ method, params: params ?? [] }) as Promise<unknown>;
+          },
+        }),
+      });
+      const indexer = await createIndexer({
+        db,
+        client: lagging,
+        address: f.distributor.address,
+        startBlock: 0n,
+        confirmations: 0,
+        finalityDepth: 2,
+        batchSize: 5,
+      });
+      // One block at a time: EDR's hardhat_mine(n) reserves blocks whose historical state reads are empty.
+      for (let i = 0; i < 10; i++) await conn.networkHelpers.mine(1);
+      await indexer.syncToHead();
+      const cp = (await indexer.checkpoint())!;
+      const withdrawals = await count("chain_withdrawals");
+      lagHead = cp.blockNumber - 8n; // deeper below the checkpoint than finality (2)
+      const steps = await indexer.syncToHead();
+      expect(steps.map((s) => s.type)).to.deep.equal(["idle"]);
+      expect((await indexer.checkpoint())!.blockNumber).to.equal(cp.blockNumber);
+      expect(await count("chain_withdrawals")).to.equal(withdrawals);
+      lagHead = undefined; // caught up
+      await conn.networkHelpers.mine(1);
+      expect((await indexer.syncToHead()).map((s) => s.type)).to.not.include("reorg");
+      expect(await count("chain_withdrawals")).to.equal(withdrawals);
     });
 
     it("error: a reorg deeper than finality stops the indexer loudly (ReorgTooDeepError)", async () => {

@@ -109,6 +109,7 @@ export async function createIndexer(options: IndexerOptions): Promise<Indexer> {
   const abi: Abi = distributorAbi();
   const chainId = await client.getChainId();
   let token: Address | undefined;
+  let lagging = false;
 
   const header = async (blockNumber: bigint): Promise<SeenBlock> => {
     const b = await client.getBlock({ blockNumber });
@@ -151,6 +152,18 @@ export async function createIndexer(options: IndexerOptions): Promise<Indexer> {
     const head = await client.getBlockNumber({ cacheTime: 0 });
     const safeBlock = head - confirmations;
     const from = cp ? cp.blockNumber + 1n : options.startBlock;
+
+    // A node whose head is below our checkpoint is behind us (a lagging replica behind a load
+    // balancer, a restarted node catching up), not evidence of a reorg: it cannot show the
+    // checkpoint's block, so wait until it has caught up; the parent-hash check then runs.
+    if (cp && head < cp.blockNumber) {
+      if (!lagging)
+        log.warn({ chainId, contract: address, head, checkpoint: cp.blockNumber }, "RPC node is behind; waiting");
+      lagging = true;
+      return { type: "idle", checkpoint: cp.blockNumber, safeBlock };
+    }
+    if (lagging) log.info({ chainId, contract: address, head }, "RPC node caught up");
+    lagging = false;
 
     if (from > safeBlock) {
       // Nothing new to read: still check that the checkpoint block is canonical.
@@ -252,6 +265,7 @@ export async function createIndexer(options: IndexerOptions): Promise<Indexer> {
       if (!running) return;
       current = step().then(
         (s) => {
+          if (failures > 0) log.info({ chainId, contract: address, failures }, "chain indexer recovered");
           failures = 0;
           if (s.type !== "idle") listener?.(s);
           if (running) timer = setTimeout(tick, s.type === "idle" ? pollIntervalMs : 0);
@@ -264,7 +278,9 @@ export async function createIndexer(options: IndexerOptions): Promise<Indexer> {
             return;
           }
           failures++;
-          log.warn({ err, chainId, contract: address, failures }, "chain indexer step failed; retrying");
+          // One line when an outage starts and one when it ends, not one per attempt.
+          if (failures === 1)
+            log.warn({ err, chainId, contract: address }, "chain indexer step failed; retrying with backoff");
           if (running) timer = setTimeout(tick, Math.min(pollIntervalMs * 2 ** failures, 60_000));
         },
       );

@@ -21,3 +21,9 @@ export const forbidden = (scope: string) =>
   new ApiError(403, "FORBIDDEN", `This API key lacks the scope "${scope}" this route needs.`);
 export const notFound = (what: string) => new ApiError(404, "NOT_FOUND", `${what} not found.`);
 export const conflict = (code: string, message: string) => new ApiError(409, code, message);
+
+/** What a client is told while the database is unreachable (REST and GraphQL alike). */
+export const DATABASE_UNAVAILABLE_MESSAGE =
+  "The ledger's database is unreachable right now; nothing was stored. Retry in a few seconds.";
+/** The `Retry-After` of a 503 `DATABASE_UNAVAILABLE` answer. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;

@@ -32,3 +32,12 @@ export function generateApiKey(): { id: string; key: string } {
 export function hasScope(scopes: readonly string[], needed: Scope): boolean {
   return scopes.includes("*") || scopes.includes(needed);
 }
+
+/**
+ * The scopes of `requested` that a key holding `held` may not grant: a key grants only what it
+ * holds (`*` holds everything, and only a `*` key grants `*`).
+ */
+export function scopesNotHeld(held: readonly string[], requested: readonly string[]): string[] {
+  if (held.includes("*")) return [];
+  return requested.filter((s) => !held.includes(s));
+}

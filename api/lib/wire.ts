@@ -11,6 +11,11 @@ const SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
 /** int8's ceiling: uint64 fields are stored as int8, so the API accepts 0 … 2^63 − 1. */
 export const MAX_INT8 = 2n ** 63n - 1n;
+
+/** Whether `s` is a plain decimal (no sign, no leading zero) of 0 … 2^63 − 1. */
+export function isInt8Decimal(s: unknown): s is string {
+  return typeof s === "string" && /^(0|[1-9][0-9]{0,18})$/.test(s) && BigInt(s) <= MAX_INT8;
+}
 const MAX_UINT256 = 2n ** 256n - 1n;
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -37,10 +42,24 @@ export type ReceiptItem = {
   claimedDomain: { chainId?: number; verifyingContract?: Address } | undefined;
 };
 
+const RECEIPT_FIELDS = new Set([
+  "sessionId",
+  "supporter",
+  "viewer",
+  "seq",
+  "cumulativeBytes",
+  "timestamp",
+  "signature",
+  "domain",
+]);
+const HEARTBEAT_FIELDS = new Set(["node", "timestamp", "signature"]);
+
 export function parseReceiptItem(raw: unknown): Parsed<ReceiptItem> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw))
     return { ok: false, message: "expected an object" };
   const r = raw as Record<string, unknown>;
+  const unknown = Object.keys(r).find((k) => !RECEIPT_FIELDS.has(k));
+  if (unknown !== undefined) return { ok: false, message: `unknown field ${JSON.stringify(unknown)}; remove it` };
   const sessionId = hex(r.sessionId, BYTES32, "sessionId", "0x + 64 hex digits");
   const supporter = hex(r.supporter, ADDRESS, "supporter", "0x + 40 hex digits");
   const viewer = hex(r.viewer, ADDRESS, "viewer", "0x + 40 hex digits");
@@ -53,7 +72,11 @@ export function parseReceiptItem(raw: unknown): Parsed<ReceiptItem> {
   let claimedDomain: ReceiptItem["claimedDomain"];
   if (r.domain !== undefined) {
     const d = r.domain as Record<string, unknown>;
-    if (typeof d !== "object" || d === null) return { ok: false, message: "domain: expected an object" };
+    if (typeof d !== "object" || d === null || Array.isArray(d))
+      return { ok: false, message: "domain: expected an object" };
+    const unknownInDomain = Object.keys(d).find((k) => k !== "chainId" && k !== "verifyingContract");
+    if (unknownInDomain !== undefined)
+      return { ok: false, message: `domain: unknown field ${JSON.stringify(unknownInDomain)}; remove it` };
     if (d.chainId !== undefined && !(typeof d.chainId === "number" && Number.isSafeInteger(d.chainId)))
       return { ok: false, message: "domain.chainId: expected an integer" };
     if (
@@ -87,6 +110,8 @@ export function parseHeartbeatItem(raw: unknown): Parsed<{ heartbeat: Heartbeat;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw))
     return { ok: false, message: "expected an object" };
   const r = raw as Record<string, unknown>;
+  const unknown = Object.keys(r).find((k) => !HEARTBEAT_FIELDS.has(k));
+  if (unknown !== undefined) return { ok: false, message: `unknown field ${JSON.stringify(unknown)}; remove it` };
   const node = hex(r.node, ADDRESS, "node", "0x + 40 hex digits");
   const signature = hex(r.signature, SIGNATURE, "signature", "0x + 130 hex digits");
   const timestamp = uint(r.timestamp, "timestamp", MAX_INT8);

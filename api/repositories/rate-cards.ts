@@ -35,21 +35,29 @@ const COLUMNS =
   "version, effective_epoch, rate_micro_usd_per_gb, founder_multiplier_bps, uptime_bonus_bps, details, created_by, created_at";
 
 /**
- * Adds the next rate card version. Returns `undefined` when its effective epoch is not after
- * every existing card's (versions and effective epochs both increase).
+ * Locks `rate_cards` against concurrent inserts for the rest of the transaction and returns the
+ * next version number and the latest effective epoch (`null` without any card).
  */
-export async function insertRateCard(
+export async function lockRateCardsForInsert(
   q: Queryable,
-  card: Omit<RateCard, "version" | "createdAt">,
-): Promise<RateCard | undefined> {
+): Promise<{ nextVersion: number; latestEffectiveEpoch: number | null }> {
   await q.query("LOCK TABLE rate_cards IN SHARE ROW EXCLUSIVE MODE");
+  const { rows } = await q.query<{ next_version: number; latest: bigint | null }>(
+    "SELECT (COALESCE(max(version), 0) + 1)::int4 AS next_version, max(effective_epoch) AS latest FROM rate_cards",
+  );
+  const latest = rows[0]!.latest;
+  return { nextVersion: rows[0]!.next_version, latestEffectiveEpoch: latest === null ? null : Number(latest) };
+}
+
+/** Stores a rate card version (after `lockRateCardsForInsert` in the same transaction). */
+export async function insertRateCard(q: Queryable, card: Omit<RateCard, "createdAt">): Promise<RateCard> {
   const { rows } = await q.query<Raw>(
     `INSERT INTO rate_cards (version, effective_epoch, rate_micro_usd_per_gb, founder_multiplier_bps, uptime_bonus_bps,
                              details, created_by)
-     SELECT COALESCE(max(version), 0) + 1, $1, $2, $3, $4, $5::jsonb, $6 FROM rate_cards
-     HAVING COALESCE(max(effective_epoch), -1) < $1
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
      RETURNING ${COLUMNS}`,
     [
+      card.version,
       card.effectiveEpoch,
       card.rateMicroUsdPerGb.toString(),
       card.founderMultiplierBps,
@@ -58,12 +66,32 @@ export async function insertRateCard(
       card.createdBy,
     ],
   );
-  return rows[0] ? toRow(rows[0]) : undefined;
+  return toRow(rows[0]!);
 }
 
 export async function listRateCards(q: Queryable): Promise<RateCard[]> {
   const { rows } = await q.query<Raw>(`SELECT ${COLUMNS} FROM rate_cards ORDER BY version`);
   return rows.map(toRow);
+}
+
+/**
+ * The card in force at `epoch` (the latest with effective_epoch ≤ epoch) and the ones announced
+ * after it, oldest first.
+ */
+export async function rateCardSchedule(
+  q: Queryable,
+  epoch: number,
+): Promise<{ current: RateCard | undefined; announced: RateCard[] }> {
+  const { rows } = await q.query<Raw>(
+    `(SELECT ${COLUMNS} FROM rate_cards WHERE effective_epoch <= $1 ORDER BY effective_epoch DESC LIMIT 1)
+     UNION ALL
+     (SELECT ${COLUMNS} FROM rate_cards WHERE effective_epoch > $1)
+     ORDER BY effective_epoch`,
+    [epoch],
+  );
+  const cards = rows.map(toRow);
+  const current = cards[0] && cards[0].effectiveEpoch <= epoch ? cards[0] : undefined;
+  return { current, announced: current ? cards.slice(1) : cards };
 }
 
 /** The card in force for an epoch (the latest with effective_epoch ≤ epoch). */

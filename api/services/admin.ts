@@ -5,24 +5,25 @@
  * scope) and pass the actor; errors are ApiErrors with stable codes.
  */
 import type { Address, Hex } from "../../core/eip712.ts";
+import {
+  InvalidRateCardError,
+  RATE_CARD_BOUNDS,
+  rateCardFromRecord,
+  validateRateCard,
+  type RateCard as CoreRateCard,
+} from "../../core/ratecard.ts";
 import type { Db } from "../../db/types.ts";
 import { ApiError, conflict, notFound } from "../lib/api-error.ts";
 import { lockEpochForClose, markEpochClosed, type EpochStatus } from "../repositories/epochs.ts";
 import { insertFlagOverride, type FlagOverride } from "../repositories/flag-overrides.ts";
 import { setFounder } from "../repositories/nodes.ts";
-import { insertRateCard, type RateCard } from "../repositories/rate-cards.ts";
+import { insertRateCard, lockRateCardsForInsert, type RateCard } from "../repositories/rate-cards.ts";
 import { auditedTransaction, type AdminActor } from "./audited.ts";
 
 /** The largest epoch number any admin input accepts (as the REST schemas' `epochNumber`). */
 export const MAX_EPOCH = 2 ** 40;
-/** Basis-point inputs (multipliers, bonuses) are at most 100×. */
-export const MAX_BPS = 1_000_000;
-/** µUSD per GB is stored as int8: at most 18 digits. */
-export const MAX_RATE_MICRO_USD_PER_GB = 10n ** 18n - 1n;
 export const MAX_NOTE_LENGTH = 2_000;
 export const MAX_DETAILS_PROPERTIES = 64;
-/** The most uptime tiers a rate card may list (`details.uptimeTiers`). */
-export const MAX_UPTIME_TIERS = 16;
 
 const ADDRESS_RE = /^0x[0-9a-f]{40}$/;
 const BYTES32_RE = /^0x[0-9a-f]{64}$/;
@@ -35,11 +36,6 @@ function epochOf(value: number | bigint, name: string): number {
   if (n < 0n || n > BigInt(MAX_EPOCH)) throw invalid(`${name} must be an epoch number from 0 to ${MAX_EPOCH}.`);
   return Number(n);
 }
-function bpsOf(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 0 || value > MAX_BPS)
-    throw invalid(`${name} must be an integer number of basis points from 0 to ${MAX_BPS}.`);
-  return value;
-}
 function addressOf(value: string, name: string): Address {
   const lower = value.toLowerCase();
   if (!ADDRESS_RE.test(lower)) throw invalid(`${name} must be a 20-byte 0x address.`);
@@ -48,6 +44,9 @@ function addressOf(value: string, name: string): Address {
 
 // --- rate cards ------------------------------------------------------------------------------------
 
+/** The default notice a new rate card needs (`LEDGER_RATE_CARD_NOTICE_EPOCHS`): the epoch after next. */
+export const DEFAULT_RATE_CARD_NOTICE_EPOCHS = 2;
+
 export type CreateRateCardParameters = {
   effectiveEpoch: number | bigint;
   rateMicroUsdPerGb: bigint;
@@ -55,28 +54,82 @@ export type CreateRateCardParameters = {
   uptimeBonusBps: number;
   /** Free-form extras; `uptimeTiers` ([{minUptimeBps, bonusBps}]) is read by the oracle. */
   details?: Record<string, unknown> | undefined;
+  /** The coordinator's epoch now (its clock). */
+  currentEpoch: number;
+  /** A card takes effect no earlier than `currentEpoch + noticeEpochs`. */
+  noticeEpochs: number;
+  /**
+   * How the caller's input names the fields core checks (the sentence of a 400 names them):
+   * REST `rateMicroUsdPerGb` / `details.uptimeTiers` (the default), GraphQL `ratePerGbMicroUsd` / `uptimeTiers`.
+   */
+  inputNames?: { rate: string; tiers: string } | undefined;
 };
 
+/** The earliest epoch a rate card set now may take effect from. */
+export const earliestRateCardEpoch = (currentEpoch: number, noticeEpochs: number): number =>
+  Math.max(0, currentEpoch) + noticeEpochs;
+
 /**
- * Adds the next rate-card version, effective from an epoch after every earlier card's
- * (409 RATE_CARD_EPOCH_NOT_INCREASING otherwise). Audited as `rate_card.create`.
+ * Adds the next rate-card version. The card is checked with core's `validateRateCard` — the
+ * check the epoch close runs — on exactly the card the oracle will read back
+ * (`rateCardFromRecord`), so no stored card can stop a close: 400 VALIDATION_FAILED naming the
+ * field otherwise (bounds: `RATE_CARD_BOUNDS`). It takes effect no earlier than
+ * `noticeEpochs` after the current epoch (409 RATE_CARD_NOTICE_TOO_SHORT, naming the earliest
+ * allowed epoch) and after every earlier card (409 RATE_CARD_EPOCH_NOT_INCREASING). Audited as
+ * `rate_card.create`.
  */
 export async function createRateCard(db: Db, actor: AdminActor, p: CreateRateCardParameters): Promise<RateCard> {
+  const names = p.inputNames ?? { rate: "rateMicroUsdPerGb", tiers: "details.uptimeTiers" };
   const effectiveEpoch = epochOf(p.effectiveEpoch, "effectiveEpoch");
-  if (p.rateMicroUsdPerGb < 0n || p.rateMicroUsdPerGb > MAX_RATE_MICRO_USD_PER_GB)
-    throw invalid(`rateMicroUsdPerGb must be from 0 to ${MAX_RATE_MICRO_USD_PER_GB} µUSD per GB.`);
-  const founderMultiplierBps = bpsOf(p.founderMultiplierBps, "founderMultiplierBps");
-  const uptimeBonusBps = bpsOf(p.uptimeBonusBps, "uptimeBonusBps");
+  const founderMultiplierBps = integerOf(p.founderMultiplierBps, "founderMultiplierBps");
+  const uptimeBonusBps = integerOf(p.uptimeBonusBps, "uptimeBonusBps");
+  if (uptimeBonusBps < 0 || BigInt(uptimeBonusBps) > RATE_CARD_BOUNDS.maxBonusBps)
+    throw invalid(`uptimeBonusBps must be from 0 to ${RATE_CARD_BOUNDS.maxBonusBps} basis points.`);
   const details = p.details ?? {};
   if (Object.keys(details).length > MAX_DETAILS_PROPERTIES)
     throw invalid(`details may have at most ${MAX_DETAILS_PROPERTIES} properties.`);
-  if (details.uptimeTiers !== undefined) validateUptimeTiers(details.uptimeTiers);
+  const cardAt = (version: number): CoreRateCard => {
+    try {
+      const card = rateCardFromRecord({
+        version: BigInt(version),
+        effectiveEpoch: BigInt(effectiveEpoch),
+        ratePerGbMicroUsd: p.rateMicroUsdPerGb,
+        founderMultiplierBps: BigInt(founderMultiplierBps),
+        uptimeBonusBps: BigInt(uptimeBonusBps),
+        uptimeTiers: details.uptimeTiers,
+      });
+      validateRateCard(card);
+      return card;
+    } catch (err) {
+      if (!(err instanceof InvalidRateCardError)) throw err;
+      const field = err.field
+        .replace(/^ratePerGbMicroUsd$/, names.rate)
+        .replace(/^uptimeTiers/, details.uptimeTiers === undefined ? "uptimeBonusBps" : names.tiers)
+        .replace(/^uptimeBonusBps\[0\]\.bonusBps$/, "uptimeBonusBps");
+      throw invalid(`${err.shortMessage.replace(/^Invalid rate card: \S+/, field)}`);
+    }
+  };
+  cardAt(1); // refuse bad input before taking the table lock; checked again with its version below
+  const earliest = earliestRateCardEpoch(p.currentEpoch, p.noticeEpochs);
+  if (effectiveEpoch < earliest)
+    throw conflict(
+      "RATE_CARD_NOTICE_TOO_SHORT",
+      `effectiveEpoch must be ${earliest} or later: a rate card takes effect no earlier than ${p.noticeEpochs} epochs after the current epoch (${Math.max(0, p.currentEpoch)}).`,
+    );
   return auditedTransaction(
     db,
     actor,
     "rate_card.create",
     async (tx) => {
-      const created = await insertRateCard(tx, {
+      const { nextVersion, latestEffectiveEpoch } = await lockRateCardsForInsert(tx);
+      if (latestEffectiveEpoch !== null && effectiveEpoch <= latestEffectiveEpoch)
+        throw conflict(
+          "RATE_CARD_EPOCH_NOT_INCREASING",
+          `effectiveEpoch must be after the latest rate card's (${latestEffectiveEpoch}).`,
+        );
+      cardAt(nextVersion);
+      return insertRateCard(tx, {
+        version: nextVersion,
         effectiveEpoch,
         rateMicroUsdPerGb: p.rateMicroUsdPerGb,
         founderMultiplierBps,
@@ -84,29 +137,14 @@ export async function createRateCard(db: Db, actor: AdminActor, p: CreateRateCar
         details,
         createdBy: actor.apiKeyId,
       });
-      if (!created)
-        throw conflict("RATE_CARD_EPOCH_NOT_INCREASING", "effectiveEpoch must be after the latest rate card's.");
-      return created;
     },
     (c) => ({ subject: `v${c.version}`, details: { ...c, rateMicroUsdPerGb: c.rateMicroUsdPerGb.toString() } }),
   );
 }
 
-const BPS_TEXT_RE = /^(0|[1-9]\d{0,6})$/;
-
-/** `details.uptimeTiers` is read by the oracle at epoch close: it must parse there. */
-function validateUptimeTiers(tiers: unknown): void {
-  if (!Array.isArray(tiers) || tiers.length > MAX_UPTIME_TIERS)
-    throw invalid(`details.uptimeTiers must be a list of at most ${MAX_UPTIME_TIERS} tiers.`);
-  for (const t of tiers as unknown[]) {
-    const tier = (t ?? {}) as Record<string, unknown>;
-    const min = String(tier.minUptimeBps);
-    const bonus = String(tier.bonusBps);
-    if (!BPS_TEXT_RE.test(min) || Number(min) > 10_000 || !BPS_TEXT_RE.test(bonus) || Number(bonus) > MAX_BPS)
-      throw invalid(
-        `each uptime tier needs minUptimeBps from 0 to 10 000 and bonusBps from 0 to ${MAX_BPS} (integers).`,
-      );
-  }
+function integerOf(value: number, name: string): number {
+  if (!Number.isSafeInteger(value)) throw invalid(`${name} must be an integer number of basis points.`);
+  return value;
 }
 
 // --- founder status --------------------------------------------------------------------------------

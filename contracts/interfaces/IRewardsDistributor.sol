@@ -36,6 +36,8 @@ interface IRewardsDistributor {
     /// @param validAt The timestamp from which the root may be finalized (proposal time + dispute window).
     /// @param status The epoch's status.
     /// @param attempt The attempt its root was signed for: 1 for an epoch's first proposal, one more after each veto.
+    // Two slots: the root, then 128 + 64 + 8 + 32 bits.
+    // solhint-disable-next-line gas-struct-packing
     struct EpochRecord {
         bytes32 root;
         uint128 cumulativeTotal;

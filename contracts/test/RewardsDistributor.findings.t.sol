@@ -68,9 +68,7 @@ contract RewardsDistributorFindingsTest is RewardsDistributorBase {
     //////////////////////////////////////////////////////////////*/
 
     function test_medium_adminSetsDisputeWindowZero_revertsInvalidDisputeWindow() public {
-        vm.expectRevert(
-            abi.encodeWithSelector(IRewardsDistributor.InvalidDisputeWindow.selector, 0, 1 hours, 30 days)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.InvalidDisputeWindow.selector, 0, 1 hours, 30 days));
         vm.prank(admin);
         distributor.setDisputeWindow(0);
     }

@@ -144,9 +144,7 @@ contract DistributorHandler is Test {
         bytes[] memory sigs = vetoedSigs;
         for (uint64 attempt = vetoedAttempt; attempt <= vetoedAttempt + 1; ++attempt) {
             vm.prank(proposer);
-            try
-                distributor.proposeRoot(vetoedEpoch, attempt, vetoedRoot, vetoedTotal, vetoedRoot, 0, 0, sigs)
-            {
+            try distributor.proposeRoot(vetoedEpoch, attempt, vetoedRoot, vetoedTotal, vetoedRoot, 0, 0, sigs) {
                 vetoedRootReplayed = true;
             } catch {}
         }

@@ -199,7 +199,9 @@ contract RewardsDistributorTest is RewardsDistributorBase {
     }
 
     function test_constructor_revertsIfDisputeWindowTooLong() public {
-        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.InvalidDisputeWindow.selector, 31 days, 1 hours, 30 days));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRewardsDistributor.InvalidDisputeWindow.selector, 31 days, 1 hours, 30 days)
+        );
         new RewardsDistributor(IERC20(address(usd)), admin, ADMIN_DELAY, signerAddrs, 3, 31 days, 1, 1);
     }
 
@@ -423,7 +425,10 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         bytes[] memory sigs = _signatures(1, root, BASE, 3);
         (bytes32 r, , bytes32 c) = _commitments(1);
         bytes32 tampered = keccak256("other dataset");
-        address recovered = ECDSA.recover(distributor.epochRootDigest(1, distributor.proposalAttempt(1), root, BASE, r, tampered, c), sigs[0]);
+        address recovered = ECDSA.recover(
+            distributor.epochRootDigest(1, distributor.proposalAttempt(1), root, BASE, r, tampered, c),
+            sigs[0]
+        );
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.UnauthorizedSigner.selector, recovered));
         vm.prank(proposer);
         distributor.proposeRoot(1, 1, root, BASE, r, tampered, c, sigs);

@@ -6,7 +6,7 @@ import type {
   SignedSessionGrant,
   SignedSupporterRegistration,
 } from "../../core/eip712.ts";
-import type { RateCard, UptimeTier } from "../../core/ratecard.ts";
+import { rateCardFromRecord, type RateCard } from "../../core/ratecard.ts";
 import type { TreeEntry } from "../../core/tree.ts";
 import type { StreamCheckpoint } from "../../core/verdict.ts";
 import type { Queryable } from "../../db/types.ts";
@@ -238,8 +238,9 @@ export async function readOverrides(q: Queryable, epoch: bigint): Promise<FlagOv
 }
 
 /**
- * Every rate card version. `uptime_bonus_bps` is one tier from 95 % uptime unless
- * `details.uptimeTiers` ([{minUptimeBps, bonusBps}], decimal strings or numbers) lists them.
+ * Every rate card version, read as core's `rateCardFromRecord` reads a stored card (the admin
+ * API validated the same reading before storing it): `uptime_bonus_bps` is one tier from 95 %
+ * uptime unless `details.uptimeTiers` lists them.
  */
 export async function readRateCards(q: Queryable): Promise<RateCard[]> {
   const { rows } = await q.query<{
@@ -253,21 +254,16 @@ export async function readRateCards(q: Queryable): Promise<RateCard[]> {
     `SELECT version, effective_epoch, rate_micro_usd_per_gb, founder_multiplier_bps, uptime_bonus_bps, details
        FROM rate_cards ORDER BY version`,
   );
-  return rows.map((r) => {
-    const listed = Array.isArray(r.details?.uptimeTiers) ? (r.details.uptimeTiers as Record<string, unknown>[]) : null;
-    const tiers: UptimeTier[] = listed
-      ? listed.map((t) => ({ minUptimeBps: BigInt(String(t.minUptimeBps)), bonusBps: BigInt(String(t.bonusBps)) }))
-      : r.uptime_bonus_bps > 0
-        ? [{ minUptimeBps: 9_500n, bonusBps: BigInt(r.uptime_bonus_bps) }]
-        : [];
-    return {
+  return rows.map((r) =>
+    rateCardFromRecord({
       version: BigInt(r.version),
-      effectiveFromEpoch: r.effective_epoch,
-      ratePerGbMicroUsd: r.rate_micro_usd_per_gb,
+      effectiveEpoch: BigInt(r.effective_epoch),
+      ratePerGbMicroUsd: BigInt(r.rate_micro_usd_per_gb),
       founderMultiplierBps: BigInt(r.founder_multiplier_bps),
-      uptimeTiers: tiers,
-    };
-  });
+      uptimeBonusBps: BigInt(r.uptime_bonus_bps),
+      uptimeTiers: r.details?.uptimeTiers,
+    }),
+  );
 }
 
 /** The leaves of the latest epoch before `epoch` that was computed (by chain epoch). */

@@ -229,7 +229,10 @@ export async function proposeEpochRoot(chain: OracleChain, p: ProposeParameters)
   }
   // Our attempt was vetoed (its signatures are spent: the contract accepts only the next attempt), or
   // the new attempt re-proposes the vetoed root without the admin's decision.
-  if (record.status === "Vetoed" && (record.attempt >= epochRoot.attempt || (record.root === ours && !p.allowVetoedRoot)))
+  if (
+    record.status === "Vetoed" &&
+    (record.attempt >= epochRoot.attempt || (record.root === ours && !p.allowVetoedRoot))
+  )
     return { kind: "vetoed", root: record.root };
   const expectedAttempt = record.status === "Vetoed" ? record.attempt + 1n : 1n;
   if (epochRoot.attempt !== expectedAttempt)

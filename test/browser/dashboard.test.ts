@@ -1,29 +1,40 @@
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core) against a real
- * stack: the API (buildApp on a fresh PGlite database) serving web/ and GraphQL, a
- * RewardsDistributor and MockUSD on Hardhat's in-process EVM with roots proposed 3-of-5 with
- * real EIP-712 signatures and finalized (and one vetoed), the chain indexer filling the
- * API's on-chain tables, and the coordinator's tables seeded with signed registrations,
- * grants and receipts (oracle/testing/seed.ts), plus a duplicate receipt sent through the real
- * `POST /v1/receipts`. The page gets an EIP-1193 `window.ethereum` that forwards JSON-RPC to
- * the in-process chain. Screenshots go to test/browser/screenshots/ (gitignored).
+ * stack: the API (buildApp on a fresh PGlite database) serving web/ and GraphQL; a
+ * RewardsDistributor and MockUSD on Hardhat's in-process EVM; the coordinator's tables seeded with
+ * signed registrations, grants, heartbeats and receipts (oracle/testing/seed.ts) plus receipts sent
+ * through the real `POST /v1/receipts`; the real oracle closing, computing, signing (2-of-3),
+ * proposing and finalizing the coordinator epochs 5, 6 and 7 as on-chain epochs 1, 2 and 3 (epoch 2
+ * with a short budget, so it is scaled pro rata; epoch 3 vetoed by the guardian); a claim on-chain;
+ * and the chain indexer. The page gets an EIP-1193 `window.ethereum` that forwards JSON-RPC to the
+ * in-process chain. Every number the page shows is compared with the API's GraphQL answer.
+ * Screenshots go to test/browser/screenshots/ (gitignored).
  */
-import { mkdirSync } from "node:fs";
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
+   GraphQL answers are untyped JSON; the assertions check their shape. */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { FastifyInstance } from "fastify";
 import { network } from "hardhat";
+import pino from "pino";
 import type { Browser, Page } from "playwright-core";
+import { custom } from "viem";
 import type { Address, Hex } from "../../core/eip712.ts";
 import { keccak256Utf8 } from "../../core/keccak.ts";
 import { privateKeyToAddress, signTypedMessage } from "../../core/sign.ts";
 import type { Db } from "../../db/types.ts";
 import { buildApp } from "../../api/app.ts";
 import { createIndexer, type Indexer } from "../../api/indexer/sync.ts";
+import { domainOf } from "../../oracle/chain.ts";
+import { driveEpoch, type OracleContext } from "../../oracle/run-epoch.ts";
+import { deployTestChain, SIGNER_KEYS, type DeployedChain } from "../../oracle/testing/chain.ts";
 import {
+  COORDINATOR,
   COORDINATOR_KEY,
   epochBounds,
   EPOCH_SECONDS,
@@ -31,7 +42,6 @@ import {
   seedEpochs,
   testKey,
 } from "../../oracle/testing/seed.ts";
-import { commitments, deployFixture, ONE_DAY, ORACLE_SIGNERS, signEpochRoot } from "../contracts/fixture.ts";
 import { CHROMIUM, HAVE_CHROMIUM, launchChromium, SCREENSHOTS } from "../helpers/browser.ts";
 import { testBackends } from "../helpers/db.ts";
 
@@ -41,92 +51,162 @@ if (!HAVE_CHROMIUM)
       `!! Install it with: apt-get install -y chromium\n${"!".repeat(78)}\n`,
   );
 
-type Fixture = Awaited<ReturnType<typeof deployFixture>>;
-type Entitlements = [Address, bigint][];
+const WINDOW = 3_600n;
+/** Bytes per receipt step: node 0 counts 3 × 11 731 667 = 35 195 001 bytes per seeded epoch, which
+ * at $0.05/GB is 1 759.75005 µUSD — a statement whose exact amounts are not whole µUSD. */
+const STEP_BYTES = 11_731_667n;
+/** Coordinator epochs; the chain numbers them 1, 2, 3. */
+const [E1, E2, E3] = [5n, 6n, 7n];
+const WIDTH = 1366;
+const ADMIN_KEY = `ledger_admin_${"d".repeat(40)}`;
+
+/** µUSD (an integer or exact decimal string) as the page must print it, worked out independently. */
+function dollars(microUsd: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(microUsd);
+  if (!m) throw new Error(`not a decimal: ${microUsd}`);
+  const whole = BigInt(m[2]!);
+  const frac = ((whole % 1_000_000n).toString().padStart(6, "0") + (m[3] ?? "")).replace(/0+$/, "").padEnd(2, "0");
+  return `${m[1] && microUsd !== "0" ? "−" : ""}$${(whole / 1_000_000n).toLocaleString("en-US")}.${frac}`;
+}
+/** Bytes as the page must print them (10³ steps, 2 decimals floored). */
+function humanBytes(n: string): string {
+  const v = BigInt(n);
+  const units = ["B", "kB", "MB", "GB"];
+  let u = 0;
+  while (u < 3 && v >= 1000n ** BigInt(u + 1)) u++;
+  if (u === 0) return `${v} B`;
+  const hundredths = (v * 100n) / 1000n ** BigInt(u);
+  const frac = (hundredths % 100n).toString().padStart(2, "0").replace(/0+$/, "");
+  return `${(hundredths / 100n).toLocaleString("en-US")}${frac ? `.${frac}` : ""} ${units[u]}`;
+}
+
+describe("web/format.js: exact amounts and human bytes", () => {
+  type Format = {
+    usd: (v: string | bigint | null) => string;
+    bytes: (v: string | bigint | null) => string;
+    percent: (v: string) => string;
+    times: (v: string) => string;
+    decimal: (v: string, o?: { shift?: number; minFrac?: number; maxFrac?: number }) => string;
+  };
+  const FORMAT_MODULE = new URL("../../web/format.js", import.meta.url).href;
+  const load = () => import(FORMAT_MODULE) as Promise<Format>;
+
+  it("default: every digit of integer and decimal µUSD strings, grouped, never a float", async () => {
+    const f = await load();
+    expect(f.usd("1759.75")).to.equal("$0.00175975");
+    expect(f.usd("1759.75005")).to.equal("$0.00175975005");
+    expect(f.usd("450000000")).to.equal("$450.00");
+    expect(f.usd("123456789012345678901234567890.123456789")).to.equal(
+      "$123,456,789,012,345,678,901,234.567890123456789",
+    );
+    expect(f.usd(12n)).to.equal("$0.000012");
+    expect(f.usd("0")).to.equal("$0.00");
+    expect(f.usd("-1500000")).to.equal("−$1.50");
+    expect(f.usd("0.000")).to.equal("$0.00");
+    expect(f.usd(null)).to.equal("—");
+    expect(f.decimal("9007199254740993", { shift: -2 })).to.equal("90,071,992,547,409.93");
+    expect(f.percent("9950")).to.equal("99.5 %");
+    expect(f.times("11000")).to.equal("×1.1");
+  });
+
+  it("default: bytes in B/kB/MB/GB (10³ steps), floored, non-zero when there are bytes", async () => {
+    const f = await load();
+    expect(
+      ["0", "1", "999", "1000", "1999", "35195001", "900000000", "2999999999", "1234567890123"].map((b) => f.bytes(b)),
+    ).to.deep.equal(["0 B", "1 B", "999 B", "1 kB", "1.99 kB", "35.19 MB", "900 MB", "2.99 GB", "1,234.56 GB"]);
+  });
+
+  it("error: anything but a decimal number is a bug, not a zero", async () => {
+    const f = await load();
+    for (const bad of ["1e6", "abc", "1.2.3", "0x10", " "]) expect(() => f.usd(bad), bad).to.throw(TypeError);
+  });
+});
 
 describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM && `${CHROMIUM} is missing` }, () => {
   let conn: Awaited<ReturnType<typeof network.create>>;
-  let f: Fixture;
+  let c: DeployedChain;
   let db: Db;
   let app: FastifyInstance;
+  let ctx: OracleContext;
   let indexer: Indexer;
   let base: string;
+  let dataDir: string;
   let rpcServer: Server;
   let browser: Browser;
   let page: Page;
   let payouts: Address[];
-  let tree2: StandardMerkleTree<[string, string]>;
-  let epoch2: Entitlements;
+  let walletAccount: Address;
   /** What the injected wallet answers to eth_chainId: the real chain unless a test overrides it. */
   let walletChainOverride: string | undefined;
 
   const sync = async () => {
     for (const step of await indexer.syncToHead()) app.ledgerEvents.publishStep(step);
   };
-
-  async function propose(epoch: bigint, entitlements: Entitlements) {
-    const tree = StandardMerkleTree.of(
-      entitlements.map(([a, n]) => [a, n.toString()] as [string, string]),
-      ["address", "uint256"],
-    );
-    const message = {
-      epoch,
-      attempt: await f.distributor.read.proposalAttempt([epoch]),
-      root: tree.root as Hex,
-      cumulativeTotal: entitlements.reduce((s, [, n]) => s + n, 0n),
-      ...commitments(epoch),
-    };
-    const signatures = await signEpochRoot(ORACLE_SIGNERS.slice(0, 3), f.chainId, f.distributor.address, message);
-    await f.wait(
-      await f.distributor.write.proposeRoot(
-        [
-          epoch,
-          message.attempt,
-          message.root,
-          message.cumulativeTotal,
-          message.receiptsRoot,
-          message.datasetHash,
-          message.rateCardHash,
-          signatures,
-        ],
-        { account: f.proposer.account },
-      ),
-    );
-    return tree;
-  }
-  async function finalize(epoch: bigint) {
-    await conn.networkHelpers.time.increase(ONE_DAY + 1n);
-    await f.wait(await f.distributor.write.finalize([epoch], { account: f.other.account }));
-  }
-  const proofJson = (account: Address) => {
-    for (const [i, [a, amount]] of tree2.entries())
-      if (a.toLowerCase() === account.toLowerCase())
-        return JSON.stringify({ account, cumulativeAmount: amount, proof: tree2.getProof(i), epoch: 2 });
-    throw new Error(`no leaf for ${account}`);
+  const increaseTime = async (seconds: bigint) => {
+    await c.publicClient.request({ method: "evm_increaseTime" as never, params: [Number(seconds)] as never });
+    await c.publicClient.request({ method: "evm_mine" as never, params: [] as never });
   };
+  const gql = async (query: string, variables: Record<string, unknown> = {}): Promise<any> => {
+    const res = await fetch(`${base}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: any; errors?: unknown[] };
+    expect(body.errors, JSON.stringify(body.errors)).to.equal(undefined);
+    return body.data;
+  };
+  const STATEMENT = `epoch chainEpoch countedBytes claimedBytes withheldBytes ratePerGbMicroUsd baseMicroUsd founder
+    multiplierBps uptimeBonusBps exactMicroUsd earnedMicroUsd proRata { numerator denominator } payoutMicroUsd
+    cumulativeMicroUsd withheld { status reason bytes }`;
+  const supporterAnswer = async (a: Address) =>
+    (
+      await gql(
+        `query ($a: Bytes!) { supporter(address: $a) {
+          totals { accruedMicroUsd committedMicroUsd claimableMicroUsd claimedMicroUsd entitledMicroUsd }
+          statements(first: 10) { edges { node { ${STATEMENT} } } }
+          flaggedReceipts(first: 10) { edges { node { epoch seq status reasons claimedBytes countedBytes } } }
+          claims(first: 10) { edges { node { amountMicroUsd cumulativeClaimedMicroUsd epoch { epoch } } } }
+          proof { account epoch cumulativeMicroUsd claimedMicroUsd claimableMicroUsd proof }
+        } }`,
+        { a: a.toLowerCase() },
+      )
+    ).supporter;
+  const nodesOf = (c: { edges: { node: any }[] }) => c.edges.map((e) => e.node);
   const shot = (name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
   const message = () => page.locator("#message");
+  /** What a person must never read on the page, and the page must fit a 1366 px window. */
+  const looksRight = async (p: Page = page) => {
+    const text = await p.locator("body").innerText();
+    expect(text).not.to.match(/something went wrong|cannot convert|undefined|NaN|\[object Object\]/i);
+    expect(text).not.to.match(/at .*\.js:\d+/);
+    const width = await p.evaluate(() => document.documentElement.scrollWidth);
+    expect(width, "page width at a 1366 px window").to.be.at.most(WIDTH + 16);
+  };
 
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
+    dataDir = mkdtempSync(path.join(tmpdir(), "dashboard-test-"));
     conn = await network.create();
-    f = await deployFixture(conn, { disputeWindowSeconds: ONE_DAY });
+    c = await deployTestChain(custom(conn.provider), { disputeWindowSeconds: WINDOW });
     db = await testBackends()[0]!.open();
+    const domain = domainOf(c.chainId, c.distributor);
 
-    // Coordinator records: 3 nodes paying to 3 payout addresses, receipts in epochs 1 and 2.
-    const domain = { chainId: f.chainId, verifyingContract: f.distributor.address.toLowerCase() as Address };
+    // Coordinator records: 5 nodes (node 0 a founder, node 2 offline while serving: NODE_OFFLINE)
+    // paying to 5 payout addresses, receipts in coordinator epochs 5, 6 and 7.
     ({ payouts } = await seedEpochs(db, {
       domain,
-      epochs: [1n, 2n],
-      nodes: 3,
+      epochs: [E1, E2, E3],
+      nodes: 5,
       sessionsPerNode: 1,
       receiptsPerStream: 3,
+      stepBytes: STEP_BYTES,
     }));
 
     // The chain over HTTP JSON-RPC, as a public RPC would serve it (the dashboard's read proxy).
     rpcServer = createServer((req, res) => {
       let body = "";
-      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
       req.on("end", () => {
         const { id, method, params } = JSON.parse(body) as { id: number; method: string; params: unknown[] };
         conn.provider.request({ method, params }).then(
@@ -139,24 +219,29 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     await new Promise<void>((resolve) => rpcServer.listen(0, "127.0.0.1", resolve));
     const rpcUrl = `http://127.0.0.1:${(rpcServer.address() as AddressInfo).port}`;
 
-    // The API, with the clock inside epoch 2 so a re-sent receipt is a duplicate, not late.
-    const firstReceiptAt = epochBounds(2n).start + 60n;
+    // The API, with the clock inside coordinator epoch 6 so the receipts below are on time.
+    const sentAt = epochBounds(E2).start + 200n;
     app = await buildApp({
       db,
-      chainId: f.chainId,
-      distributorAddress: f.distributor.address,
+      chainId: c.chainId,
+      distributorAddress: c.distributor,
       coordinatorPrivateKey: COORDINATOR_KEY,
       epochClock: { epochSeconds: Number(EPOCH_SECONDS), genesis: Number(GENESIS) },
-      now: () => Number(firstReceiptAt + 30n) * 1000,
+      now: () => Number(sentAt + 60n) * 1000,
       verifyWorkers: 1,
       dashboardRpcUrl: rpcUrl,
+      dataDir,
+      adminApiKey: ADMIN_KEY,
+      // As in production: the dashboard must not depend on schema introspection.
+      graphql: { introspection: false },
     });
     base = await app.listen({ host: "127.0.0.1", port: 0 });
 
-    // A viewer session of node 0 through the real ingest: a receipt, then one whose cumulative
-    // bytes went backwards: stored for review as a NON_MONOTONIC duplicate, nothing counted.
-    const viewerKey = testKey("viewer-2-0-0");
-    const sessionId: Hex = `0x${Buffer.from(keccak256Utf8("session-2-0-0")).toString("hex")}`;
+    // Node 0's session in epoch 6 through the real ingest: 3 GB within 210 s (more than the
+    // grant's 100 Mbit/s allows: clipped at epoch close, BITRATE_EXCEEDED), then a receipt whose
+    // cumulative bytes went backwards (stored for review as a NON_MONOTONIC duplicate).
+    const viewerKey = testKey(`viewer-${E2}-0-0`);
+    const sessionId: Hex = `0x${Buffer.from(keccak256Utf8(`session-${E2}-0-0`)).toString("hex")}`;
     const send = async (seq: bigint, cumulativeBytes: bigint) => {
       const receipt = {
         sessionId,
@@ -164,7 +249,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
         viewer: privateKeyToAddress(viewerKey),
         seq,
         cumulativeBytes,
-        timestamp: firstReceiptAt + seq,
+        timestamp: sentAt + seq,
       };
       const signature = signTypedMessage({ domain, primaryType: "Receipt", message: receipt, privateKey: viewerKey });
       const res = await fetch(`${base}/v1/receipts`, {
@@ -185,42 +270,76 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       const batch = (await res.json()) as { results?: { status: string; code?: string }[] };
       return batch.results?.[0] ?? batch;
     };
-    expect(await send(10n, 900_000_000n)).to.include({ status: "accepted" });
+    expect(await send(10n, 3_000_000_000n)).to.include({ status: "accepted" });
     expect(await send(11n, 500_000_000n)).to.include({ status: "duplicate", code: "NON_MONOTONIC" });
 
-    // The chain: epoch 1 and 2 finalized, epoch 3 proposed and vetoed.
-    await propose(1n, [
-      [payouts[0]!, 300_000_000n],
-      [payouts[1]!, 200_000_000n],
-    ]);
-    await finalize(1n);
-    epoch2 = [
-      [payouts[0]!, 450_000_000n],
-      [payouts[1]!, 250_000_000n],
-      [payouts[2]!, 100_000_000n],
-    ];
-    tree2 = await propose(2n, epoch2);
-    await finalize(2n);
-    await propose(3n, [...epoch2.map(([a, n]) => [a, n + 1_000_000n] as [Address, bigint])]);
-    await f.wait(
-      await f.distributor.write.veto([3n, "dataset hash does not match the published dataset"], {
-        account: f.guardian.account,
-      }),
-    );
-
+    // The real oracle: coordinator epoch 5 → on-chain epoch 1, finalized; 6 → 2 with a budget short
+    // of what was earned (pro rata), finalized; 7 → 3, proposed and then vetoed by the guardian.
+    ctx = {
+      db,
+      chain: c.chain,
+      log: pino({ level: "silent" }),
+      config: {
+        chainId: c.chainId,
+        distributor: c.distributor,
+        coordinator: COORDINATOR,
+        graceSeconds: 60,
+        heartbeatSlotSeconds: 60n,
+        budgetMicroUsd: 10n ** 12n,
+        dataDir,
+        signerKeys: SIGNER_KEYS.slice(0, 2),
+        allowVetoedRoot: false,
+      },
+      now: () => new Date(Number(epochBounds(E3).end + 120n) * 1000),
+    };
     indexer = await createIndexer({
       db,
-      client: f.publicClient,
-      address: f.distributor.address,
+      client: c.publicClient,
+      address: c.distributor,
       startBlock: 0n,
       confirmations: 0,
     });
+    await driveEpoch(ctx, E1);
+    await increaseTime(WINDOW + 1n);
+    await driveEpoch(ctx, E1);
+    ctx.config.budgetMicroUsd = 100_000n;
+    await driveEpoch(ctx, E2);
+    ctx.config.budgetMicroUsd = 10n ** 12n;
     await sync();
 
+    // Payout address 0 claims epoch 1's entitlement with the API's proof.
+    const p = (await supporterAnswer(payouts[0]!)).proof;
+    expect(p.epoch).to.equal("1");
+    const hash = await c.admin.writeContract({
+      address: c.distributor,
+      abi: c.abi,
+      functionName: "claim",
+      args: [payouts[0]!, BigInt(p.cumulativeMicroUsd), p.proof],
+    });
+    expect((await c.publicClient.waitForTransactionReceipt({ hash })).status).to.equal("success");
+
+    await increaseTime(WINDOW + 1n);
+    await driveEpoch(ctx, E2);
+    await driveEpoch(ctx, E3);
+    const veto = await c.guardian.writeContract({
+      address: c.distributor,
+      abi: c.abi,
+      functionName: "veto",
+      args: [3n, "dataset hash does not match the published dataset"],
+    });
+    await c.publicClient.waitForTransactionReceipt({ hash: veto });
+    await sync();
+    const chainEpochs = await gql(`{ epochs { epoch status } }`);
+    expect(chainEpochs.epochs).to.deep.equal([
+      { epoch: "3", status: "Vetoed" },
+      { epoch: "2", status: "Finalized" },
+      { epoch: "1", status: "Finalized" },
+    ]);
+
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    // An EIP-1193 wallet backed by the in-process chain; its account is `other`.
-    const walletAccount = f.other.account.address;
+    const context = await browser.newContext({ viewport: { width: WIDTH, height: 900 } });
+    // An EIP-1193 wallet backed by the in-process chain, with one of Hardhat's unlocked accounts.
+    walletAccount = (await conn.viem.getWalletClients())[5]!.account.address.toLowerCase() as Address;
     await context.exposeFunction("__ledgerRpc", async (method: string, params: unknown[]) => {
       try {
         if (method === "eth_requestAccounts" || method === "eth_accounts") return { result: [walletAccount] };
@@ -256,6 +375,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     await app?.close();
     await db?.close();
     rpcServer?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("static files: index, modules with JS content type, viem bundle, no traversal", async () => {
@@ -264,6 +384,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     expect(index.headers.get("content-type")).to.match(/^text\/html/);
     const js = await fetch(`${base}/dashboard/app.js`);
     expect(js.headers.get("content-type")).to.match(/^text\/javascript/);
+    expect((await fetch(`${base}/dashboard/reasons.js`)).status).to.equal(200);
     const viem = await fetch(`${base}/dashboard/vendor/viem.js`);
     expect(viem.status).to.equal(200);
     expect(await viem.text()).to.include("keccak");
@@ -273,65 +394,189 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       chainId: number;
       distributor: string;
     };
-    expect(config).to.include({ chainId: f.chainId, distributor: f.distributor.address.toLowerCase() });
+    expect(config).to.include({ chainId: c.chainId, distributor: c.distributor.toLowerCase() });
     expect((await fetch(`${base}/`, { redirect: "manual" })).headers.get("location")).to.equal("/dashboard/");
   });
 
-  it("supporter view: nodes, earnings chart, flagged receipts, lifecycle totals", async () => {
-    await page.goto(`${base}/dashboard/#/supporter/${payouts[0]!.toLowerCase()}`);
-    await page.locator("#sup h3").first().waitFor();
+  it("supporter view: totals, statements, flags and claims exactly as the API answers them", async () => {
+    // An admin announces a new card, as early as the notice period allows: shown beside the one in force.
+    const { rateCardSchedule: before } = await gql("{ rateCardSchedule { earliestEffectiveEpoch noticeEpochs } }");
+    const announce = await fetch(`${base}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({
+        query: `mutation ($e: BigInt!) { setRateCard(input: { effectiveEpoch: $e, ratePerGbMicroUsd: "60000",
+          founderMultiplierBps: 11000, uptimeBonusBps: 500 }) { version } }`,
+        variables: { e: before.earliestEffectiveEpoch },
+      }),
+    });
+    const announced = (await announce.json()) as { errors?: unknown[] };
+    expect(announced.errors, JSON.stringify(announced.errors)).to.equal(undefined);
+    const addr = payouts[0]!.toLowerCase() as Address;
+    const s = await supporterAnswer(addr);
+    const statements = nodesOf(s.statements);
+    expect(statements.map((st: any) => [st.epoch, st.chainEpoch])).to.deep.equal([
+      [E3.toString(), "3"],
+      [E2.toString(), "2"],
+      [E1.toString(), "1"],
+    ]);
+    // the seeded epoch: 35 195 001 bytes at $0.05/GB is 1 759.75005 µUSD, × 1.1 for the founder
+    const first = statements[2];
+    expect(first).to.deep.include({ countedBytes: "35195001", ratePerGbMicroUsd: "50000", baseMicroUsd: "1759.75005" });
+    expect(first.exactMicroUsd).to.match(/^\d+\.\d+$/);
+    expect(statements[1].proRata, "epoch 2 was scaled to its budget").to.not.equal(null);
+    const flagged = nodesOf(s.flaggedReceipts);
+    const reasons = new Set(flagged.flatMap((f: any) => f.reasons as string[]));
+    expect([...reasons]).to.include.members(["BITRATE_EXCEEDED", "NON_MONOTONIC"]);
+    expect(nodesOf(s.claims)).to.have.length(1);
+
+    await page.goto(`${base}/dashboard/#/supporter/${addr}`);
+    await page.locator("#statement-table").waitFor();
+    await page.locator("#flagged-table").waitFor();
+    await page.locator("#claims-table").waitFor();
     const text = await page.locator("#sup").innerText();
-    expect(text).to.include(payouts[0]!.toLowerCase());
-    expect(text).to.include("founder"); // node 0 is a founder in the seed
-    expect(await page.locator("#sup svg.chart rect").count()).to.equal(2); // epochs 1 and 2
-    expect(text).to.match(/Flagged receipts\s*1/);
-    expect(text).to.include("duplicate");
-    expect(await page.locator('[data-total="claimed"] .value').innerText()).to.equal("$0.00");
+    expect(text).to.include(addr);
+    expect(text).to.include("founder");
+
+    for (const k of ["accrued", "committed", "claimable", "claimed", "entitled"])
+      expect(await page.locator(`[data-total="${k}"] .value`).innerText(), k).to.equal(
+        dollars(s.totals[`${k}MicroUsd`]),
+      );
+    expect(s.totals.claimedMicroUsd).to.equal(first.cumulativeMicroUsd);
+
+    expect(await page.locator("#sup svg.chart rect").count()).to.equal(3);
+    for (const st of statements) {
+      const row = page.locator(`tbody[data-statement="${st.chainEpoch}"]`);
+      await row.locator("details").evaluate((d) => ((d as HTMLDetailsElement).open = true));
+      const line = async (k: string) => (await row.locator(`[data-line="${k}"]`).innerText()).trim();
+      expect(await line("counted")).to.equal(humanBytes(st.countedBytes));
+      expect(await line("base")).to.equal(dollars(st.baseMicroUsd));
+      expect(await line("exact")).to.equal(dollars(st.exactMicroUsd));
+      expect(await line("earned")).to.equal(dollars(st.earnedMicroUsd));
+      expect(await line("payout")).to.equal(dollars(st.payoutMicroUsd));
+      expect(await line("cumulative")).to.equal(dollars(st.cumulativeMicroUsd));
+      expect(await row.locator('[data-field="payout"]').innerText()).to.equal(dollars(st.payoutMicroUsd));
+      const rowText = await row.innerText();
+      expect(rowText).to.include(`epoch ${st.chainEpoch}`);
+      expect(rowText).to.include(`coordinator epoch ${st.epoch}`);
+      expect(rowText).to.include(st.proRata ? "budget was short" : "paid in full");
+      for (const w of st.withheld) expect(rowText).to.include(w.reason);
+    }
+    // the hand-worked amounts: every digit of the exact decimals
+    expect(await page.locator('tbody[data-statement="1"] [data-line="base"]').innerText()).to.equal("$0.00175975005");
+    expect(await page.locator('tbody[data-statement="1"] [data-line="counted"]').innerText()).to.equal("35.19 MB");
+
+    const flagText = await page.locator("#flagged").innerText();
+    for (const code of reasons) {
+      expect(flagText).to.include(code);
+      const item = await page.locator(`#flagged li[data-reason="${code}"]`).innerText();
+      expect(item).to.include("What you can do:");
+    }
+    for (const f of flagged) if (f.claimedBytes !== "0") expect(flagText).to.include(humanBytes(f.claimedBytes));
+    const claims = await page.locator("#claims-table").innerText();
+    for (const cl of nodesOf(s.claims)) {
+      expect(claims).to.include(dollars(cl.amountMicroUsd));
+      expect(claims).to.include(`epoch ${cl.epoch.epoch}`);
+    }
+    const rateCard = await page.locator("#rate-card").innerText();
+    expect(rateCard).to.include("$0.05 / GB");
+    expect(rateCard).to.include("Announced");
+    expect(rateCard).to.include("$0.06 / GB");
+    expect(rateCard).to.include(`from coordinator epoch ${before.earliestEffectiveEpoch}`);
+    expect(rateCard).to.include(`${before.noticeEpochs} epochs of notice`);
+    const verify = (await page.locator("#verify-card details.cli").textContent()) ?? "";
+    expect(verify).to.include(`npx ledger claim ${addr} --api ${base}`);
+    expect(verify).not.to.include("--dry-run");
+    await looksRight();
     await shot("supporter");
   });
 
+  it("supporter without an entitlement: flagged receipts explained, Verify says there is nothing yet", async () => {
+    const addr = payouts[2]!.toLowerCase() as Address; // node 2 served while offline: nothing counted
+    const s = await supporterAnswer(addr);
+    expect(s.proof).to.equal(null);
+    expect(nodesOf(s.flaggedReceipts).every((f: any) => f.reasons.includes("NODE_OFFLINE"))).to.equal(true);
+    await page.goto(`${base}/dashboard/#/supporter/${addr}`);
+    await page.locator("#flagged-table").waitFor();
+    expect(await page.locator("#no-entitlement").innerText()).to.include("No entitlement yet");
+    await page.locator("#verify").click();
+    await page.locator("#verify-result.bad").waitFor();
+    const result = await page.locator("#verify-result").innerText();
+    expect(result).to.include("no entitlement yet");
+    expect(result).not.to.include("does not serve proofs");
+    expect(await page.locator('#flagged li[data-reason="NODE_OFFLINE"]').innerText()).to.include("heartbeats");
+    await looksRight();
+    await shot("supporter-no-entitlement");
+  });
+
   it("verify my payout: the proof is checked against the on-chain root in the browser", async () => {
-    // A tampered amount leads to another root: not verified.
-    const tampered = JSON.parse(proofJson(payouts[0]!)) as { cumulativeAmount: string };
-    tampered.cumulativeAmount = "451000000";
+    const addr = payouts[0]!.toLowerCase() as Address;
+    const { proof } = await supporterAnswer(addr);
+    expect(proof.epoch).to.equal("2");
+    await page.goto(`${base}/dashboard/#/supporter/${addr}`);
+    await page.locator("#verify").waitFor();
+    // A tampered amount, pasted, leads to another root: not verified.
+    await page.locator("#paste-proof summary").click();
+    const tampered = {
+      account: addr,
+      cumulativeAmount: String(BigInt(proof.cumulativeMicroUsd) + 1n),
+      proof: proof.proof,
+    };
     await page.locator("#proof-json").fill(JSON.stringify(tampered));
     await page.locator("#verify").click();
     await page.locator("#verify-result.bad").waitFor();
     expect(await page.locator("#verify-result").innerText()).to.include("Not verified");
     expect(await page.locator("#claim").isDisabled()).to.equal(true);
 
-    await page.locator("#proof-json").fill(proofJson(payouts[0]!));
+    // The API's proof (nothing pasted) verifies.
+    await page.locator("#proof-json").fill("");
     await page.locator("#verify").click();
     await page.locator("#verify-result.good").waitFor();
     const result = await page.locator("#verify-result").innerText();
     expect(result).to.include("Verified against the chain");
-    expect(result).to.include("$450.00");
+    expect(result).to.include(dollars(proof.cumulativeMicroUsd));
     expect(result).to.include("epoch 2");
-    expect(await page.locator('[data-total="claimable"] .value').innerText()).to.equal("$450.00");
+    expect(await page.locator('[data-total="claimable"] .value').innerText()).to.equal(
+      dollars(proof.claimableMicroUsd),
+    );
     expect(await page.locator("#claim").isDisabled()).to.equal(false);
   });
 
   it("claim through the injected wallet: the balance changes on-chain and the page updates live", async () => {
-    const before = await f.usd.read.balanceOf([payouts[0]!]);
+    const addr = payouts[0]!.toLowerCase() as Address;
+    const { proof } = await supporterAnswer(addr);
+    const balance = () =>
+      c.publicClient.readContract({
+        address: c.usd,
+        abi: c.usdAbi,
+        functionName: "balanceOf",
+        args: [addr],
+      }) as Promise<bigint>;
+    const before = await balance();
     await page.locator("#claim").click();
     await page.locator("#verify-result.good >> text=Claimed").waitFor({ timeout: 30_000 });
-    expect(await f.usd.read.balanceOf([payouts[0]!])).to.equal(before + 450_000_000n);
-    expect(await f.distributor.read.claimed([payouts[0]!])).to.equal(450_000_000n);
-    expect(await page.locator("#verify-result [data-balance]").innerText()).to.equal("$450.00");
+    expect(await balance()).to.equal(before + BigInt(proof.claimableMicroUsd));
+    expect(await page.locator("#verify-result").innerText()).to.include(`Claimed ${dollars(proof.claimableMicroUsd)}`);
+    expect(await page.locator("#verify-result [data-balance]").innerText()).to.equal(dollars(proof.cumulativeMicroUsd));
     expect(await page.locator('[data-total="claimable"] .value').innerText()).to.equal("$0.00");
-    await shot("supporter-claimed");
 
-    // The indexer sees the claim; the subscription re-renders the claims list.
+    // The indexer sees the claim; the subscription re-renders the claims and totals.
     await sync();
-    await page.waitForFunction(() => document.querySelector("#sup")?.textContent?.includes("$450.00") ?? false);
     await page.locator('#live[data-status="live"]').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll("#claims-table tbody tr").length === 2, undefined, {
+      timeout: 15_000,
+    });
+    const after = await supporterAnswer(addr);
+    expect(after.totals.claimedMicroUsd).to.equal(proof.cumulativeMicroUsd);
     await page.waitForFunction(
-      () => document.querySelector('[data-total="claimed"] .value')?.textContent === "$450.00",
-      undefined,
+      (v) => document.querySelector('[data-total="claimed"] .value')?.textContent === v,
+      dollars(after.totals.claimedMicroUsd),
       { timeout: 15_000 },
     );
     // The live refresh kept the verify panel's result.
-    expect(await page.locator("#verify-result").innerText()).to.include("Claimed $450.00");
+    expect(await page.locator("#verify-result").innerText()).to.include("Claimed");
+    await looksRight();
+    await shot("supporter-claimed");
   });
 
   it("bad input: a wrong address, an unknown supporter, an unknown epoch, a wallet on the wrong chain", async () => {
@@ -355,44 +600,86 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     await page.goto(`${base}/dashboard/#/supporter`);
     await page.locator("#connect").click();
     await message().locator("text=Your wallet is on chain 1").waitFor();
-    expect(await message().innerText()).to.include(`on chain ${f.chainId}`);
+    expect(await message().innerText()).to.include(`on chain ${c.chainId}`);
     await shot("wrong-chain");
     await message().locator("button", { hasText: "Switch network" }).click();
-    await page.waitForFunction((a) => location.hash === `#/supporter/${a}`, f.other.account.address.toLowerCase());
+    await page.waitForFunction((a) => location.hash === `#/supporter/${a}`, walletAccount);
     expect(walletChainOverride).to.equal(undefined);
     for (const text of await page.locator("body").allInnerTexts()) expect(text).not.to.match(/at .*\.js:\d+/);
   });
 
-  it("auditor view: epochs with status and chain verification badges, reconciliation, ledger", async () => {
+  it("auditor view: epochs with verification badges and summaries, reconciliation, paged ledger", async () => {
+    const api = await gql(`{ epochs { epoch root cumulativeTotalMicroUsd claimedMicroUsd oracle { epoch } }
+      reconciliation { fundedMicroUsd claimedMicroUsd outstandingLiabilityMicroUsd }
+      ledgerEntries(first: 100) { edges { node { journalId } } } }`);
     await page.goto(`${base}/dashboard/#/auditor`);
     await page.locator("#epochs tbody tr").first().waitFor();
     expect(await page.locator("#epochs tbody tr").count()).to.equal(3);
-    await page.waitForFunction(() => document.querySelectorAll("#epochs td.verification .badge.good").length === 3);
+    await page.waitForFunction(
+      () => document.querySelectorAll("#epochs td.verification .badge.good").length === 3,
+      undefined,
+      { timeout: 60_000 },
+    );
     const epochs = await page.locator("#epochs").innerText();
     expect(epochs).to.include("Finalized");
     expect(epochs).to.include("Vetoed");
+    for (const e of api.epochs) {
+      const row = await page.locator(`#epochs tr[data-epoch="${e.epoch}"]`).innerText();
+      expect(row).to.include(`epoch ${e.epoch}`);
+      expect(row).to.include(e.oracle.epoch); // the coordinator epoch, in its own column
+      expect(row).to.include(dollars(e.cumulativeTotalMicroUsd));
+      const cell = await page.locator(`#epochs tr[data-epoch="${e.epoch}"] td.verification`).innerText();
+      expect(cell).to.match(/^✓ recomputed\s+\d+ checks passed/);
+      expect(cell).not.to.match(/[{}]/);
+    }
     const body = await page.locator("#view").innerText();
     expect(body).to.include("solvent");
     expect(body).to.include("balanced");
+    expect(body).to.include(dollars(api.reconciliation.fundedMicroUsd));
+    expect(body).to.include(dollars(api.reconciliation.outstandingLiabilityMicroUsd));
     expect(body).to.match(/claimed \(epoch 2\)/);
-    await page.locator("#epochs a", { hasText: "#2" }).click();
+
+    // The double-entry ledger pages: 10 rows, then the next 10, then back.
+    expect(api.ledgerEntries.edges.length).to.be.greaterThan(10);
+    const firstJournal = await page.locator("#ledger-table tbody tr td").first().innerText();
+    expect(await page.locator("#ledger-table tbody tr").count()).to.equal(10);
+    await page.locator('#ledger [data-page="next"]').click();
+    await page.waitForFunction(
+      (j) => document.querySelector("#ledger-table tbody tr td")?.textContent !== j,
+      firstJournal,
+    );
+    expect(await page.locator("#ledger").innerText()).to.include("Page 2");
+    await page.locator('#ledger [data-page="prev"]').click();
+    await page.waitForFunction(
+      (j) => document.querySelector("#ledger-table tbody tr td")?.textContent === j,
+      firstJournal,
+    );
+    await looksRight();
+
+    await page.locator("#epochs a", { hasText: "epoch 2" }).click();
     await page.locator("#epoch-2").waitFor();
-    expect(await page.locator("#epoch-2").innerText()).to.include(tree2.root);
+    const detail = await page.locator("#epoch-2").innerText();
+    expect(detail).to.include(api.epochs[1].root);
+    await page.locator("#detail-verification table").waitFor({ timeout: 60_000 });
+    await looksRight();
     await shot("auditor");
   });
 
-  it("admin view: epoch timeline, vetoes, alerts", async () => {
+  it("admin view: epoch timeline, oracle record, vetoes, alerts", async () => {
     await page.goto(`${base}/dashboard/#/admin`);
     await page.locator("ol.timeline li").first().waitFor();
+    await page.locator("#oracle-epochs table").waitFor();
     expect(await page.locator("ol.timeline li").count()).to.equal(3);
     const text = await page.locator("#view").innerText();
     expect(text).to.include("dataset hash does not match the published dataset");
     expect(text).to.include("Epoch 3 was vetoed");
+    expect(text).to.include(`coordinator epoch ${E3}`);
+    await looksRight();
     await shot("admin");
   });
 
   it("without a wallet: the page reads the chain through the API's read-only RPC proxy", async () => {
-    const bare = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const bare = await browser.newPage({ viewport: { width: WIDTH, height: 900 } });
     try {
       const config = (await (await fetch(`${base}/dashboard/config.json`)).json()) as { rpcUrl: string };
       expect(config.rpcUrl).to.equal("/dashboard/rpc");
@@ -403,16 +690,16 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       });
       expect(((await refused.json()) as { error: { code: number } }).error.code).to.equal(-32601);
 
-      await bare.goto(`${base}/dashboard/#/auditor`);
-      await bare.waitForFunction(() => document.querySelectorAll("#epochs td.verification .badge.good").length === 3);
-      await bare.goto(`${base}/dashboard/#/supporter/${payouts[1]!.toLowerCase()}`);
-      await bare.locator("#proof-json").fill(proofJson(payouts[1]!));
+      const addr = payouts[1]!.toLowerCase() as Address;
+      const { proof } = await supporterAnswer(addr);
+      await bare.goto(`${base}/dashboard/#/supporter/${addr}`);
       await bare.locator("#verify").click();
       await bare.locator("#verify-result.good").waitFor();
-      expect(await bare.locator("#verify-result").innerText()).to.include("$250.00");
+      expect(await bare.locator("#verify-result").innerText()).to.include(dollars(proof.cumulativeMicroUsd));
       await bare.locator("#claim").click();
       await bare.locator("#verify-result.bad").waitFor();
       expect(await bare.locator("#verify-result").innerText()).to.include("No browser wallet found");
+      await looksRight(bare);
     } finally {
       await bare.close();
     }

@@ -41,11 +41,26 @@ async function setup(networkName?: string) {
     const tree = StandardMerkleTree.of(values, ["address", "uint256"]);
     const cumulativeTotal = values.reduce((s, [, v]) => s + v, 0n);
     const c = commitments(epoch);
-    const message = { epoch, attempt: await f.distributor.read.proposalAttempt([epoch]), root: tree.root as Hex, cumulativeTotal, ...c };
+    const message = {
+      epoch,
+      attempt: await f.distributor.read.proposalAttempt([epoch]),
+      root: tree.root as Hex,
+      cumulativeTotal,
+      ...c,
+    };
     const signatures = await signEpochRoot(signers, f.chainId, f.distributor.address, message);
     await f.wait(
       await f.distributor.write.proposeRoot(
-        [epoch, message.attempt, message.root, cumulativeTotal, c.receiptsRoot, c.datasetHash, c.rateCardHash, signatures],
+        [
+          epoch,
+          message.attempt,
+          message.root,
+          cumulativeTotal,
+          c.receiptsRoot,
+          c.datasetHash,
+          c.rateCardHash,
+          signatures,
+        ],
         { account: f.proposer.account },
       ),
     );

@@ -67,18 +67,18 @@ for (const backend of testBackends()) {
       expect(bytesToHex(keccak256Bytes(bytes))).to.equal(hash);
     });
 
-    it("error: unknown, not-yet-computed and zero epochs are 404 DATASET_NOT_FOUND", async () => {
+    it("error: unknown, not-yet-computed and zero epochs are 404 NOT_FOUND", async () => {
       for (const n of ["0", "3", "999999999999999999"]) {
         const res = await fetch(`${base}/v1/epochs/${n}/dataset`);
         expect(res.status, n).to.equal(404);
-        expect(((await res.json()) as { code: string }).code, n).to.equal("DATASET_NOT_FOUND");
+        expect(((await res.json()) as { code: string }).code, n).to.equal("NOT_FOUND");
       }
     });
 
-    it("error: a computed epoch whose file this server lacks is 404 DATASET_UNAVAILABLE", async () => {
+    it("error: a computed epoch whose file this server lacks is 404 NOT_FOUND (the message says so)", async () => {
       const res = await fetch(`${base}/v1/epochs/2/dataset`);
       expect(res.status).to.equal(404);
-      expect(((await res.json()) as { code: string }).code).to.equal("DATASET_UNAVAILABLE");
+      expect(((await res.json()) as { code: string }).code).to.equal("NOT_FOUND");
     });
 
     it("error: epoch numbers out of range or not decimal are 400 VALIDATION_FAILED; no path traversal", async () => {

@@ -41,8 +41,8 @@ export default async function datasetRoutes(app: FastifyInstance, options: Datas
         summary: "An epoch's canonical dataset (NDJSON), to recompute the epoch",
         description:
           "Streams the dataset the oracle computed for contract epoch `n` (`application/x-ndjson`); the header " +
-          "`x-dataset-hash` is its keccak256, the `datasetHash` signed into the epoch's root. 404 `DATASET_NOT_FOUND` " +
-          "when the epoch is unknown or not computed yet, `DATASET_UNAVAILABLE` when this server lacks the file.",
+          "`x-dataset-hash` is its keccak256, the `datasetHash` signed into the epoch's root. 404 `NOT_FOUND` " +
+          "when the epoch is unknown or not computed yet, or when this server lacks the file (the message says which).",
         params: {
           type: "object",
           required: ["n"],
@@ -58,7 +58,7 @@ export default async function datasetRoutes(app: FastifyInstance, options: Datas
       if (!found)
         throw new ApiError(
           404,
-          "DATASET_NOT_FOUND",
+          "NOT_FOUND",
           `Epoch ${epoch} has no dataset: it is unknown or not computed yet (epochs are numbered from 1, as on-chain).`,
         );
       const file = datasetFile(options.dataDir, found.datasetHash);
@@ -71,7 +71,7 @@ export default async function datasetRoutes(app: FastifyInstance, options: Datas
         request.log.warn({ epoch: epoch.toString(), datasetHash: found.datasetHash }, "dataset file missing");
         throw new ApiError(
           404,
-          "DATASET_UNAVAILABLE",
+          "NOT_FOUND",
           `The dataset ${found.datasetHash} of epoch ${epoch} is not stored on this server.`,
         );
       }

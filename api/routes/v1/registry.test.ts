@@ -252,9 +252,9 @@ for (const backend of testBackends()) {
         expect((await admin("GET", "/v1/admin/rate-cards", undefined, limited)).statusCode).to.equal(403);
       });
 
-      it("default: rate cards are versioned with increasing effective epochs", async () => {
+      it("default: rate cards are versioned with increasing effective epochs, from the epoch after next", async () => {
         const card = {
-          effectiveEpoch: CURRENT_EPOCH,
+          effectiveEpoch: CURRENT_EPOCH + 2,
           rateMicroUsdPerGb: "50000",
           founderMultiplierBps: 11_000,
           uptimeBonusBps: 500,
@@ -267,7 +267,7 @@ for (const backend of testBackends()) {
         expect(stale.json()).to.include({ code: "RATE_CARD_EPOCH_NOT_INCREASING" });
         const second = await admin("POST", "/v1/admin/rate-cards", {
           ...card,
-          effectiveEpoch: CURRENT_EPOCH + 2,
+          effectiveEpoch: CURRENT_EPOCH + 4,
           rateMicroUsdPerGb: "60000",
         });
         expect(second.json()).to.include({ version: 2 });
@@ -277,6 +277,85 @@ for (const backend of testBackends()) {
         expect(audit.json<{ subject: string }[]>().map((a) => a.subject)).to.deep.equal(["v2", "v1"]);
         const bad = await admin("POST", "/v1/admin/rate-cards", { ...card, rateMicroUsdPerGb: "0.05" });
         expect(bad.json()).to.include({ code: "VALIDATION_FAILED" });
+      });
+
+      it("error: a card for the current or the next epoch is RATE_CARD_NOTICE_TOO_SHORT, naming the earliest epoch", async () => {
+        for (const effectiveEpoch of [CURRENT_EPOCH - 1, CURRENT_EPOCH, CURRENT_EPOCH + 1]) {
+          const res = await admin("POST", "/v1/admin/rate-cards", {
+            effectiveEpoch,
+            rateMicroUsdPerGb: "50000",
+            founderMultiplierBps: 11_000,
+            uptimeBonusBps: 0,
+          });
+          expect(res.statusCode).to.equal(409);
+          expect(res.json()).to.include({ code: "RATE_CARD_NOTICE_TOO_SHORT" });
+          expect(res.json<{ message: string }>().message).to.contain(`must be ${CURRENT_EPOCH + 2} or later`);
+        }
+      });
+
+      it("behavior: the notice is configurable (rateCardNoticeEpochs, LEDGER_RATE_CARD_NOTICE_EPOCHS)", async () => {
+        const strict = await makeApp(db, pool, { rateCardNoticeEpochs: 10 });
+        try {
+          const res = await strict.inject({
+            method: "POST",
+            url: "/v1/admin/rate-cards",
+            headers: { authorization: `Bearer ${ADMIN_KEY}` },
+            payload: {
+              effectiveEpoch: CURRENT_EPOCH + 9,
+              rateMicroUsdPerGb: "1",
+              founderMultiplierBps: 10_000,
+              uptimeBonusBps: 0,
+            },
+          });
+          expect(res.statusCode).to.equal(409);
+          expect(res.json()).to.include({ code: "RATE_CARD_NOTICE_TOO_SHORT" });
+          expect(res.json<{ message: string }>().message).to.contain(`must be ${CURRENT_EPOCH + 10} or later`);
+        } finally {
+          await strict.close();
+        }
+      });
+
+      it("error: a card core would refuse at epoch close is 400 VALIDATION_FAILED naming the field, and nothing is stored", async () => {
+        const before = (await admin("GET", "/v1/admin/rate-cards")).json<unknown[]>().length;
+        const card = {
+          effectiveEpoch: CURRENT_EPOCH + 10,
+          rateMicroUsdPerGb: "50000",
+          founderMultiplierBps: 11_000,
+          uptimeBonusBps: 0,
+        };
+        const cases: [Record<string, unknown>, string][] = [
+          [{ founderMultiplierBps: 9_999 }, "founderMultiplierBps must be from 10000 (1×)"],
+          [{ founderMultiplierBps: 100_001 }, "founderMultiplierBps must be from 10000 (1×) to 100000 (10×)"],
+          [{ rateMicroUsdPerGb: "10000001" }, "rateMicroUsdPerGb must be from 0 to 10000000"],
+          [{ uptimeBonusBps: 10_001 }, "uptimeBonusBps must be from 0 to 10000"],
+          [
+            {
+              details: {
+                uptimeTiers: [
+                  { minUptimeBps: "9900", bonusBps: "1000" },
+                  { minUptimeBps: "9500", bonusBps: "500" },
+                ],
+              },
+            },
+            "details.uptimeTiers[1].minUptimeBps must be above the previous tier's",
+          ],
+          [
+            { details: { uptimeTiers: [{ minUptimeBps: 9_500, bonusBps: 10_001 }] } },
+            "details.uptimeTiers[0].bonusBps must be from 0 to 10000",
+          ],
+          [
+            { details: { uptimeTiers: [{ minUptimeBps: "95%", bonusBps: "1" }] } },
+            "details.uptimeTiers[0].minUptimeBps",
+          ],
+          [{ details: { uptimeTiers: "many" } }, "details.uptimeTiers must be a list"],
+        ];
+        for (const [change, sentence] of cases) {
+          const res = await admin("POST", "/v1/admin/rate-cards", { ...card, ...change });
+          expect(res.statusCode, JSON.stringify(change)).to.equal(400);
+          expect(res.json()).to.include({ code: "VALIDATION_FAILED" });
+          expect(res.json<{ message: string }>().message).to.contain(sentence);
+        }
+        expect((await admin("GET", "/v1/admin/rate-cards")).json<unknown[]>()).to.have.length(before);
       });
 
       it("default: founder status and feature flags targeted to founders or listed supporters", async () => {

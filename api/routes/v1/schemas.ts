@@ -7,19 +7,45 @@ export const signature = {
   pattern: "^0x[0-9a-fA-F]{130}$",
   description: "65-byte r ‖ s ‖ v, low s",
 } as const;
-/** A uint64 as a JSON integer (≤ 2^53 − 1) or a decimal string (≤ 2^63 − 1, the int8 range stored). */
+/**
+ * A decimal string of 0 … 2^63 − 1 (int8's range, what PostgreSQL stores): plain digits, no
+ * sign, no leading zero, no hex. `format: "int8"` (registered in app.ts) checks the range.
+ */
+export const int8String = {
+  type: "string",
+  pattern: "^(0|[1-9][0-9]{0,18})$",
+  format: "int8",
+  description: "decimal integer string, 0 … 9223372036854775807",
+} as const;
+/**
+ * A uint64 as a JSON integer (≤ 2^53 − 1, so no double rounds it) or a decimal string
+ * (≤ 2^63 − 1, the int8 range stored). Booleans, hex and leading zeros are neither.
+ */
 export const uint64 = {
-  anyOf: [
-    { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-    { type: "string", pattern: "^(0|[1-9][0-9]{0,18})$" },
-  ],
+  anyOf: [{ type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, int8String],
+} as const;
+
+/** The largest epoch number the admin routes take (2^40). */
+export const MAX_EPOCH = 2 ** 40;
+/** An epoch in a path or query string (always text there): decimal digits, 0 … 2^40. */
+export const epochText = {
+  type: "string",
+  pattern: "^(0|[1-9][0-9]{0,12})$",
+  format: "epoch",
+  description: "decimal epoch number, 0 … 2^40",
+} as const;
+
+/** Ajv formats the schemas above name; app.ts registers them once for every route. */
+export const WIRE_FORMATS = {
+  int8: { type: "string", validate: (s: string) => /^(0|[1-9][0-9]{0,18})$/.test(s) && BigInt(s) < 2n ** 63n },
+  epoch: { type: "string", validate: (s: string) => /^(0|[1-9][0-9]{0,12})$/.test(s) && Number(s) <= MAX_EPOCH },
 } as const;
 export const uint256String = {
   type: "string",
   pattern: "^(0|[1-9][0-9]{0,77})$",
   description: "decimal integer string (≤ 2^256 − 1)",
 } as const;
-export const epochNumber = { type: "integer", minimum: 0, maximum: 2 ** 40 } as const;
+export const epochNumber = { type: "integer", minimum: 0, maximum: MAX_EPOCH } as const;
 
 export const errorResponse = {
   type: "object",
@@ -29,7 +55,13 @@ export const errorResponse = {
 
 /** Standard 4xx answers for a route (and 401/403 when it needs an API key). */
 export function errorResponses(authenticated: boolean) {
-  const base: Record<number, typeof errorResponse> = { 400: errorResponse, 409: errorResponse, 429: errorResponse };
+  const base: Record<number, typeof errorResponse> = {
+    400: errorResponse,
+    404: errorResponse,
+    409: errorResponse,
+    413: errorResponse,
+    429: errorResponse,
+  };
   if (authenticated) {
     base[401] = errorResponse;
     base[403] = errorResponse;

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { DOMAIN_NAME, DOMAIN_VERSION, type Address, type Hex, type SessionGrant } from "../../../core/eip712.ts";
 import { ApiError, conflict } from "../../lib/api-error.ts";
+import { MAX_INT8 } from "../../lib/wire.ts";
 import { insertGrant, type GrantRow } from "../../repositories/grants.ts";
 import { address, bytes32, errorResponses, signature, uint64 } from "./schemas.ts";
 
@@ -87,6 +88,8 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
       if (notAfter - notBefore > BigInt(MAX_TTL_SECONDS))
         throw new ApiError(400, "INVALID_WINDOW", `A grant lasts at most ${MAX_TTL_SECONDS} seconds.`);
       if (notAfter < now) throw new ApiError(400, "INVALID_WINDOW", "notAfter is in the past.");
+      if (notAfter > MAX_INT8)
+        throw new ApiError(400, "INVALID_WINDOW", `notAfter may be at most ${MAX_INT8}; send an earlier window.`);
       const grant: SessionGrant = {
         sessionId: (b.sessionId ?? `0x${randomBytes(32).toString("hex")}`).toLowerCase() as Hex,
         viewer: b.viewer.toLowerCase() as Address,

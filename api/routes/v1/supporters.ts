@@ -80,7 +80,7 @@ export default async function supporterRoutes(app: FastifyInstance): Promise<voi
       schema: {
         tags: ["ingest"],
         summary: "A supporter node: founder status and payout addresses by effective epoch",
-        params: { type: "object", required: ["address"], properties: { address } },
+        params: { type: "object", required: ["address"], additionalProperties: false, properties: { address } },
         response: { 200: supporterResponse, 404: errorResponse },
       },
     },

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import type { Address, Hex } from "../../../../core/eip712.ts";
 import { ApiError, notFound } from "../../../lib/api-error.ts";
-import { generateApiKey, hashApiKey, SCOPES } from "../../../lib/api-keys.ts";
+import { currentEpoch } from "../../../lib/epoch-clock.ts";
+import { generateApiKey, hashApiKey, scopesNotHeld, SCOPES } from "../../../lib/api-keys.ts";
 import { insertApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from "../../../repositories/api-keys.ts";
 import { listAudit } from "../../../repositories/audit.ts";
 import { offload, upsertCdnUsage } from "../../../repositories/cdn-usage.ts";
@@ -15,11 +16,31 @@ import {
 } from "../../../repositories/feature-flags.ts";
 import { listFlagOverrides, type FlagOverride } from "../../../repositories/flag-overrides.ts";
 import { listRateCards, type RateCard } from "../../../repositories/rate-cards.ts";
-import { address, bytes32, epochNumber, errorResponse, errorResponses, uint256String } from "../schemas.ts";
+import {
+  address,
+  bytes32,
+  epochNumber,
+  epochText,
+  errorResponse,
+  errorResponses,
+  int8String,
+  uint256String,
+} from "../schemas.ts";
 import { closeEpoch, createFlagOverride, createRateCard, setFounderStatus } from "../../../services/admin.ts";
 import { actorOf, audited } from "./audited.ts";
 
 const security = [{ apiKey: [] }];
+/** A feature flag's key (as `PUT` creates it), in a path. */
+const flagKey = { type: "string", pattern: "^[a-z0-9][a-z0-9_.-]{0,63}$" } as const;
+/** An API key's public id, in a path. */
+const apiKeyId = { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$" } as const;
+/** A path or query-string schema: exactly these properties. */
+const textParams = (properties: Record<string, unknown>, required: string[] = Object.keys(properties)) => ({
+  type: "object",
+  required,
+  additionalProperties: false,
+  properties,
+});
 
 const rateCardSchema = {
   type: "object",
@@ -96,7 +117,9 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
       onRequest: app.requireScope("admin:rate-cards"),
       schema: {
         tags: ["admin"],
-        summary: "Add the next rate-card version, effective from an epoch after every earlier card's",
+        summary:
+          "Add the next rate-card version, effective from an epoch after every earlier card's and at least " +
+          "LEDGER_RATE_CARD_NOTICE_EPOCHS (default 2) after the current one",
         security,
         body: {
           type: "object",
@@ -109,8 +132,12 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
               pattern: "^(0|[1-9][0-9]{0,17})$",
               description: "µUSD per GB, e.g. 50000 = $0.05/GB",
             },
-            founderMultiplierBps: { type: "integer", minimum: 0, maximum: 1_000_000 },
-            uptimeBonusBps: { type: "integer", minimum: 0, maximum: 1_000_000 },
+            // ranges are core's (validateRateCard, the check the epoch close runs): 400 VALIDATION_FAILED
+            founderMultiplierBps: { type: "integer", description: "10 000 (1×) … 100 000 (10×); 11 000 = 1.1×" },
+            uptimeBonusBps: {
+              type: "integer",
+              description: "0 … 10 000: one tier from 95 % uptime, unless details.uptimeTiers lists them",
+            },
             details: { type: "object", additionalProperties: true, maxProperties: 64 },
           },
         },
@@ -125,6 +152,8 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
         founderMultiplierBps: b.founderMultiplierBps,
         uptimeBonusBps: b.uptimeBonusBps,
         details: b.details,
+        currentEpoch: currentEpoch(app.coordinator.clock, app.coordinator.now()),
+        noticeEpochs: app.rateCardNoticeEpochs,
       });
       return reply.status(201).send(rateCardOut(card));
     },
@@ -153,7 +182,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
         tags: ["admin"],
         summary: "Set or clear a supporter's founder status",
         security,
-        params: { type: "object", required: ["address"], properties: { address } },
+        params: textParams({ address }),
         body: {
           type: "object",
           required: ["founder"],
@@ -172,7 +201,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
   );
 
   // ---- closing an epoch ----------------------------------------------------------------
-  app.post<{ Params: { epoch: number } }>(
+  app.post<{ Params: { epoch: string } }>(
     "/v1/admin/epochs/:epoch/close",
     {
       onRequest: app.requireScope("admin:epochs"),
@@ -181,7 +210,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
         summary:
           "Close an OPEN epoch whose window has ended, skipping the late-receipt grace (the oracle computes it next)",
         security,
-        params: { type: "object", required: ["epoch"], properties: { epoch: epochNumber } },
+        params: textParams({ epoch: epochText }),
         response: {
           200: {
             type: "object",
@@ -199,7 +228,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const r = await closeEpoch(app.db, actorOf(request), {
-        epoch: request.params.epoch,
+        epoch: Number(request.params.epoch),
         now: new Date(app.coordinator.now()),
       });
       return { epoch: Number(r.epoch), status: r.status, endsAt: r.endsAt };
@@ -246,7 +275,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Querystring: { epoch: number } }>(
+  app.get<{ Querystring: { epoch: string } }>(
     "/v1/admin/flag-overrides",
     {
       onRequest: app.requireScope("admin:read"),
@@ -254,11 +283,11 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
         tags: ["admin"],
         summary: "Flag overrides of an epoch",
         security,
-        querystring: { type: "object", required: ["epoch"], properties: { epoch: epochNumber } },
+        querystring: textParams({ epoch: epochText }),
         response: { 200: { type: "array", items: overrideSchema }, ...errorResponses(true) },
       },
     },
-    async (request) => (await listFlagOverrides(app.db, request.query.epoch)).map(overrideOut),
+    async (request) => (await listFlagOverrides(app.db, Number(request.query.epoch))).map(overrideOut),
   );
 
   // ---- API keys ------------------------------------------------------------------------
@@ -286,6 +315,14 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
+      // A key grants only what it holds itself: `admin:api-keys` alone mints `admin:api-keys` keys.
+      const missing = scopesNotHeld(request.apiKey!.scopes, request.body.scopes);
+      if (missing.length > 0)
+        throw new ApiError(
+          403,
+          "FORBIDDEN",
+          `This API key cannot grant scopes it does not hold (${missing.join(", ")}); ask a key that holds them.`,
+        );
       const { id, key } = generateApiKey();
       const row = await audited(
         app,
@@ -327,7 +364,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
         tags: ["admin"],
         summary: "Revoke an API key (effective on the next request)",
         security,
-        params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } },
+        params: textParams({ id: apiKeyId }),
         response: { 200: apiKeySchema, 404: errorResponse, ...errorResponses(true) },
       },
     },
@@ -359,11 +396,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
         tags: ["admin"],
         summary: "Create or update a feature flag, targeted to all, founders, or listed supporters",
         security,
-        params: {
-          type: "object",
-          required: ["key"],
-          properties: { key: { type: "string", pattern: "^[a-z0-9][a-z0-9_.-]{0,63}$" } },
-        },
+        params: textParams({ key: flagKey }),
         body: {
           type: "object",
           required: ["enabled", "target"],
@@ -423,7 +456,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
         tags: ["admin"],
         summary: "Delete a feature flag",
         security,
-        params: { type: "object", required: ["key"], properties: { key: { type: "string", maxLength: 64 } } },
+        params: textParams({ key: flagKey }),
         response: { 204: { type: "null" }, 404: errorResponse, ...errorResponses(true) },
       },
     },
@@ -447,11 +480,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ["ingest"],
         summary: "Whether a feature flag is on for a supporter",
-        params: {
-          type: "object",
-          required: ["key", "address"],
-          properties: { key: { type: "string", maxLength: 64 }, address },
-        },
+        params: textParams({ key: flagKey, address }),
         response: {
           200: {
             type: "object",
@@ -527,13 +556,13 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: { epoch: number } }>(
+  app.get<{ Params: { epoch: string } }>(
     "/v1/epochs/:epoch/offload",
     {
       schema: {
         tags: ["ingest"],
         summary: "Supporter bytes vs CDN bytes in an epoch (offload ratio in basis points)",
-        params: { type: "object", required: ["epoch"], properties: { epoch: epochNumber } },
+        params: textParams({ epoch: epochText }),
         response: {
           200: {
             type: "object",
@@ -548,9 +577,10 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const o = await offload(app.db, request.params.epoch);
+      const epoch = Number(request.params.epoch);
+      const o = await offload(app.db, epoch);
       return {
-        epoch: request.params.epoch,
+        epoch,
         supporterBytes: o.supporterBytes.toString(),
         cdnBytes: o.cdnBytes.toString(),
         offloadBps: o.offloadBps?.toString() ?? null,
@@ -559,7 +589,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
   );
 
   // ---- audit log -----------------------------------------------------------------------
-  app.get<{ Querystring: { action?: string; limit?: number; before?: string } }>(
+  app.get<{ Querystring: { action?: string; limit?: string; before?: string } }>(
     "/v1/admin/audit-log",
     {
       onRequest: app.requireScope("admin:read"),
@@ -567,14 +597,18 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
         tags: ["admin"],
         summary: "Audit log, newest first",
         security,
-        querystring: {
-          type: "object",
-          properties: {
-            action: { type: "string", maxLength: 64 },
-            limit: { type: "integer", minimum: 1, maximum: 500, default: 100 },
-            before: { type: "string", pattern: "^[1-9][0-9]{0,18}$" },
+        querystring: textParams(
+          {
+            action: { type: "string", minLength: 1, maxLength: 64 },
+            limit: {
+              type: "string",
+              pattern: "^([1-9][0-9]?|[1-4][0-9]{2}|500)$",
+              description: "1 … 500, default 100",
+            },
+            before: { ...int8String, pattern: "^[1-9][0-9]{0,18}$", description: "an audit entry id: older ones" },
           },
-        },
+          [],
+        ),
         response: {
           200: {
             type: "array",
@@ -598,7 +632,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
       (
         await listAudit(app.db, {
           action: request.query.action,
-          limit: request.query.limit ?? 100,
+          limit: request.query.limit === undefined ? 100 : Number(request.query.limit),
           beforeId: request.query.before ? BigInt(request.query.before) : undefined,
         })
       ).map((r) => ({ ...r, id: r.id.toString() })),
