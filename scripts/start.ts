@@ -312,7 +312,7 @@ try {
   let simulator: ReturnType<typeof createSimulator> | undefined;
   if (!flags["no-simulate"]) {
     simulator = createSimulator({ apiUrl, domain, platformKey: state.platformApiKey, actors, log: say });
-    const current = BigInt(Math.floor((Date.now() / 1000 - state.genesis) / state.epochSeconds));
+    const current = () => BigInt(Math.floor((Date.now() / 1000 - state.genesis) / state.epochSeconds));
     await simulator.start(current);
     stops.push(() => simulator!.stop());
     const founder = actors.find((a) => a.founder);

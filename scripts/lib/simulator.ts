@@ -85,18 +85,27 @@ export function createSimulator(options: SimulatorOptions) {
     return json;
   }
 
-  async function register(epoch: bigint) {
+  async function register(currentEpoch: () => bigint) {
     for (const a of options.actors) {
       // Resuming: a node registered in an earlier run keeps its registration.
       if ((await fetch(`${options.apiUrl}/v1/supporters/${a.node}`)).status === 200) continue;
-      const message = { node: a.node, payout: a.payout, effectiveEpoch: epoch, nonce: 0n };
-      const signature = signTypedMessage({
-        domain: options.domain,
-        primaryType: "SupporterRegistration",
-        message,
-        privateKey: a.nodeKey,
-      });
-      await post("/v1/supporters", { ...message, signature });
+      // Effective from the epoch current when it is sent; an epoch boundary passing while the
+      // request travels (short dev epochs on a busy machine) is answered by signing again.
+      for (let attempt = 1; ; attempt++) {
+        const message = { node: a.node, payout: a.payout, effectiveEpoch: currentEpoch(), nonce: 0n };
+        const signature = signTypedMessage({
+          domain: options.domain,
+          primaryType: "SupporterRegistration",
+          message,
+          privateKey: a.nodeKey,
+        });
+        try {
+          await post("/v1/supporters", { ...message, signature });
+          break;
+        } catch (err) {
+          if (attempt >= 3 || !String(err).includes("EFFECTIVE_EPOCH_PAST")) throw err;
+        }
+      }
     }
   }
 
@@ -180,7 +189,8 @@ export function createSimulator(options: SimulatorOptions) {
 
   return {
     stats,
-    async start(currentEpoch: bigint) {
+    /** `currentEpoch` tells the coordinator's current epoch when called (registrations take effect from it). */
+    async start(currentEpoch: () => bigint) {
       await register(currentEpoch);
       const honest = options.actors.filter((a) => a.behaviour === "honest");
       // Each viewer is served by two or three honest nodes; cheaters get sessions of their own.
