@@ -13,7 +13,7 @@ const ciProfile = process.env.SOLIDITY_TEST_PROFILE === "ci" || process.env.CI =
 
 /** Compiler settings shared by every build profile: optimizer on, Cancun EVM (all target L2s). */
 const compilerSettings = {
-  optimizer: { enabled: true, runs: 10_000 },
+  optimizer: { enabled: true, runs: 1_000 },
   evmVersion: "cancun",
 };
 

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
@@ -30,6 +31,15 @@ import {IRewardsDistributor} from "./interfaces/IRewardsDistributor.sol";
 /// IMPORTANT: the contract trusts a quorum of oracle signers for the tree's contents: it checks that the
 /// proposed cumulative total is funded, not that the leaves sum to it. The circuit breaker bounds the damage a
 /// corrupt quorum (plus a negligent guardian) could do.
+///
+/// WARNING: solvency assumes no account's cumulative amount ever decreases between roots. The contract sees
+/// leaves only when they are proven, so it cannot refuse a root that lowers an account below what it already
+/// claimed and gives the difference to others (the total unchanged): the oracle, every independent signer and
+/// `ledger verify-epoch` refuse such a root off-chain. On-chain, anyone may prove such a leaf with
+/// `reportShortfall`; reported shortfalls are kept out of `excess()`, so the admin cannot withdraw them.
+///
+/// A signed root is good for one proposal: `EpochRoot` commits to an attempt, and a veto moves the epoch to the
+/// next attempt, so a vetoed root's signatures can never be proposed again.
 contract RewardsDistributor is
     IRewardsDistributor,
     AccessControlDefaultAdminRules,
@@ -55,17 +65,21 @@ contract RewardsDistributor is
     // Evaluated at compile time.
     // solhint-disable-next-line gas-small-strings
     bytes32 public constant EPOCH_ROOT_TYPEHASH = keccak256(
-        "EpochRoot(uint64 epoch,bytes32 root,uint256 cumulativeTotal,bytes32 receiptsRoot,bytes32 datasetHash,bytes32 rateCardHash)"
+        "EpochRoot(uint64 epoch,uint64 attempt,bytes32 root,uint256 cumulativeTotal,bytes32 receiptsRoot,bytes32 datasetHash,bytes32 rateCardHash)"
     );
     /// @notice The EIP-712 type hash of `ClaimAuthorization`.
     // Evaluated at compile time.
     // solhint-disable-next-line gas-small-strings
     bytes32 public constant CLAIM_AUTHORIZATION_TYPEHASH = keccak256(
-        "ClaimAuthorization(address account,address recipient,uint256 maxRelayerFee,uint256 nonce,uint256 deadline)"
+        "ClaimAuthorization(address account,address recipient,address relayer,uint256 maxRelayerFee,uint256 nonce,uint256 deadline)"
     );
 
     /// @notice The longest dispute window the admin may set.
     uint256 public constant MAX_DISPUTE_WINDOW = 30 days;
+    /// @notice The floor of `MIN_DISPUTE_WINDOW`: production deployments start at or above it.
+    uint256 public constant DISPUTE_WINDOW_FLOOR = 1 hours;
+    /// @notice The payout token's decimals: amounts are µUSD.
+    uint8 public constant TOKEN_DECIMALS = 6;
 
     /*//////////////////////////////////////////////////////////////
                                 STORAGE
@@ -112,6 +126,12 @@ contract RewardsDistributor is
         uint64 nonce;
     }
 
+    /// @notice The shortest dispute window the admin may set: the initial window or `DISPUTE_WINDOW_FLOOR`,
+    /// whichever is shorter, fixed at deployment. The admin can never shorten the guardian's window below it
+    /// (0 would make `veto` impossible); only a deployment that starts below the floor (tests, dev chains) has
+    /// a lower minimum.
+    uint256 public immutable MIN_DISPUTE_WINDOW;
+
     /// @notice The payout token (a 6-decimal USD stablecoin), fixed at deployment.
     IERC20 private immutable _TOKEN;
 
@@ -130,6 +150,12 @@ contract RewardsDistributor is
     /// @dev The oracle signer set.
     mapping(address signer => bool authorized) private _isSigner;
 
+    /// @dev Per account, the reported amount claimed above its leaf in the finalized root (see `reportShortfall`).
+    mapping(address account => uint256 shortfall) private _shortfalls;
+
+    /// @dev The sum of `_shortfalls`: claimed amounts the current roots' totals do not cover.
+    uint256 private _knownShortfall;
+
     /*//////////////////////////////////////////////////////////////
                               CONSTRUCTOR
     //////////////////////////////////////////////////////////////*/
@@ -139,7 +165,8 @@ contract RewardsDistributor is
     /// @param adminTransferDelay The delay of a two-step default admin transfer, in seconds.
     /// @param signers The initial oracle signers.
     /// @param threshold_ How many distinct signers a root needs (1 ≤ threshold ≤ signers).
-    /// @param disputeWindowSeconds Seconds between a proposal and its finalization (≤ `MAX_DISPUTE_WINDOW`).
+    /// @param disputeWindowSeconds Seconds between a proposal and its finalization (in [`MIN_DISPUTE_WINDOW`,
+    /// `MAX_DISPUTE_WINDOW`]).
     /// @param maxOutflowPerWindow The circuit breaker's limit per window, in µUSD.
     /// @param outflowWindowSeconds The circuit breaker's rolling window; 0 disables it.
     constructor(
@@ -153,11 +180,14 @@ contract RewardsDistributor is
         uint256 outflowWindowSeconds
     ) AccessControlDefaultAdminRules(adminTransferDelay, admin) EIP712("StreamrP2P RewardsDistributor", "1") {
         if (address(token) == address(0)) revert ZeroAddress();
+        uint8 decimals = IERC20Metadata(address(token)).decimals();
+        if (decimals != TOKEN_DECIMALS) revert InvalidTokenDecimals(decimals, TOKEN_DECIMALS);
         _TOKEN = token;
         for (uint256 i; i < signers.length; ++i) {
             _addSigner(signers[i]);
         }
         _setThreshold(threshold_);
+        MIN_DISPUTE_WINDOW = disputeWindowSeconds < DISPUTE_WINDOW_FLOOR ? disputeWindowSeconds : DISPUTE_WINDOW_FLOOR;
         _setDisputeWindow(disputeWindowSeconds);
         _setOutflowLimit(maxOutflowPerWindow, outflowWindowSeconds);
     }
@@ -168,10 +198,12 @@ contract RewardsDistributor is
 
     /// @inheritdoc IRewardsDistributor
     /// @dev Requires, in order: the proposer role; not paused; `epoch == latestEpoch + 1`; no pending root;
-    /// `cumulativeTotal ≥ committedTotal`; `cumulativeTotal ≤ netFunded`; at least `threshold` signatures, each
-    /// from a distinct authorized signer over `epochRootDigest(...)`. High-s signatures are rejected.
+    /// `cumulativeTotal ≥ committedTotal`; `cumulativeTotal ≤ netFunded`; `attempt == proposalAttempt(epoch)`;
+    /// at least `threshold` signatures, each from a distinct authorized signer over `epochRootDigest(...)`.
+    /// High-s signatures are rejected.
     function proposeRoot(
         uint64 epoch,
+        uint64 attempt,
         bytes32 root,
         uint256 cumulativeTotal,
         bytes32 receiptsRoot,
@@ -179,14 +211,24 @@ contract RewardsDistributor is
         bytes32 rateCardHash,
         bytes[] calldata signatures
     ) external onlyRole(PROPOSER_ROLE) {
-        Config memory config = _checkProposal(epoch, cumulativeTotal);
+        Config memory config = _checkProposal(epoch, attempt, cumulativeTotal);
         address[] memory signers = _recoverSigners(
-            _hashEpochRoot(epoch, root, cumulativeTotal, receiptsRoot, datasetHash, rateCardHash),
+            _hashEpochRoot(epoch, attempt, root, cumulativeTotal, receiptsRoot, datasetHash, rateCardHash),
             signatures,
             config.threshold
         );
-        uint64 validAt = _recordProposal(epoch, root, cumulativeTotal, config);
-        emit RootProposed(epoch, root, cumulativeTotal, receiptsRoot, datasetHash, rateCardHash, validAt, signers);
+        uint64 validAt = _recordProposal(epoch, attempt, root, cumulativeTotal, config);
+        emit RootProposed(
+            epoch,
+            attempt,
+            root,
+            cumulativeTotal,
+            receiptsRoot,
+            datasetHash,
+            rateCardHash,
+            validAt,
+            signers
+        );
     }
 
     /// @inheritdoc IRewardsDistributor
@@ -199,13 +241,7 @@ contract RewardsDistributor is
         // The window closes at `validAt` exactly.
         // solhint-disable-next-line gas-strict-inequalities
         if (block.timestamp >= validAt && !_hot.paused) revert DisputeWindowElapsed(epoch, validAt);
-        record.status = EpochStatus.Vetoed;
-        // A pending epoch is always `latestEpoch`: roll back to the finalized one before it.
-        unchecked {
-            uint64 previous = epoch - 1;
-            _config.latestEpoch = previous;
-            _config.committedTotal = uint64(_epochs[previous].cumulativeTotal); // stored from a uint64
-        }
+        _rollBack(epoch, record);
         emit RootVetoed(epoch, msg.sender, reason);
     }
 
@@ -235,9 +271,9 @@ contract RewardsDistributor is
     ) external nonReentrant returns (uint256 amount) {
         Hot memory hot = _hot;
         bytes32 root = _claimableRoot(hot);
-        amount = _settle(account, cumulativeAmount, proof, root);
-        _consumeOutflow(hot, amount);
-        emit Claimed(account, account, amount, cumulativeAmount, hot.finalizedEpoch);
+        uint256 claimedAfter;
+        (amount, claimedAfter) = _settle(account, cumulativeAmount, proof, root, hot);
+        emit Claimed(account, account, amount, claimedAfter, hot.finalizedEpoch);
         _TOKEN.safeTransfer(account, amount);
     }
 
@@ -251,15 +287,17 @@ contract RewardsDistributor is
         Hot memory hot = _hot;
         bytes32 root = _claimableRoot(hot);
         if (root != expectedRoot) revert RootMismatch(expectedRoot, root);
-        amount = _settle(account, cumulativeAmount, proof, root);
-        _consumeOutflow(hot, amount);
-        emit Claimed(account, account, amount, cumulativeAmount, hot.finalizedEpoch);
+        uint256 claimedAfter;
+        (amount, claimedAfter) = _settle(account, cumulativeAmount, proof, root, hot);
+        emit Claimed(account, account, amount, claimedAfter, hot.finalizedEpoch);
         _TOKEN.safeTransfer(account, amount);
     }
 
     /// @inheritdoc IRewardsDistributor
     /// @dev Every proof must be valid; accounts with nothing left to claim are skipped (so a batch cannot be
-    /// griefed by claiming one of its accounts first). The circuit breaker is charged once with the total.
+    /// griefed by claiming one of its accounts first). The circuit breaker's headroom is shared in order: an
+    /// account it cannot pay in full gets what is left (`ClaimLimited`), the rest stays claimable. An empty batch,
+    /// or one that pays nothing, returns without writing.
     function claimMany(
         address[] calldata accounts,
         uint256[] calldata cumulativeAmounts,
@@ -269,26 +307,22 @@ contract RewardsDistributor is
         if (cumulativeAmounts.length != n || proofs.length != n) {
             revert ArrayLengthMismatch(n, cumulativeAmounts.length, proofs.length);
         }
+        if (n == 0) return 0;
         Hot memory hot = _hot;
         bytes32 root = _claimableRoot(hot);
+        (uint256 decayed, uint256 headroom) = _outflowHeadroom(hot);
         uint256[] memory amounts = new uint256[](n);
         for (uint256 i; i < n; ++i) {
-            address account = accounts[i];
-            uint256 cumulativeAmount = cumulativeAmounts[i];
-            _verify(account, cumulativeAmount, proofs[i], root);
-            Account storage state = _accounts[account];
-            uint256 already = state.claimed;
-            // Equal means nothing left to claim.
-            // solhint-disable-next-line gas-strict-inequalities
-            if (cumulativeAmount <= already) continue;
-            state.claimed = cumulativeAmount.toUint128();
+            uint256 paid;
             unchecked {
-                amounts[i] = cumulativeAmount - already;
-                total += amounts[i];
+                // total ≤ headroom
+                paid = _claimInBatch(accounts[i], cumulativeAmounts[i], proofs[i], root, headroom - total, hot);
+                total += paid;
             }
-            emit Claimed(account, account, amounts[i], cumulativeAmount, hot.finalizedEpoch);
+            amounts[i] = paid;
         }
-        _consumeOutflow(hot, total);
+        if (total == 0) return 0;
+        _chargeOutflow(hot, decayed, total);
         for (uint256 i; i < n; ++i) {
             if (amounts[i] != 0) _TOKEN.safeTransfer(accounts[i], amounts[i]);
         }
@@ -306,6 +340,8 @@ contract RewardsDistributor is
     ) external nonReentrant returns (uint256 amount) {
         address account = authorization.account;
         address recipient = authorization.recipient;
+        address relayer = authorization.relayer;
+        if (relayer != address(0) && relayer != msg.sender) revert UnauthorizedRelayer(relayer, msg.sender);
         if (block.timestamp > authorization.deadline) revert ClaimAuthorizationExpired(authorization.deadline);
         if (relayerFee > authorization.maxRelayerFee) revert RelayerFeeTooHigh(relayerFee, authorization.maxRelayerFee);
         if (recipient == address(0)) revert ZeroAddress();
@@ -320,15 +356,39 @@ contract RewardsDistributor is
 
         Hot memory hot = _hot;
         bytes32 root = _claimableRoot(hot);
-        amount = _settle(account, cumulativeAmount, proof, root);
+        uint256 claimedAfter;
+        (amount, claimedAfter) = _settle(account, cumulativeAmount, proof, root, hot);
         if (relayerFee > amount) revert RelayerFeeExceedsAmount(relayerFee, amount);
-        _consumeOutflow(hot, amount);
-        emit Claimed(account, recipient, amount, cumulativeAmount, hot.finalizedEpoch);
+        emit Claimed(account, recipient, amount, claimedAfter, hot.finalizedEpoch);
         emit ClaimAuthorizationUsed(account, nonce, msg.sender, relayerFee);
         unchecked {
             _TOKEN.safeTransfer(recipient, amount - relayerFee);
         }
         if (relayerFee != 0) _TOKEN.safeTransfer(msg.sender, relayerFee);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function invalidateNonce() external {
+        Account storage state = _accounts[msg.sender];
+        uint64 nonce = state.nonce;
+        unchecked {
+            state.nonce = nonce + 1; // a 64-bit nonce never wraps
+        }
+        emit NonceInvalidated(msg.sender, nonce);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    /// @dev Anyone may report; a report with the leaf at or above the claimed amount clears the account's entry.
+    function reportShortfall(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external {
+        Hot memory hot = _hot;
+        if (hot.finalizedEpoch == 0) revert NoFinalizedRoot();
+        _verify(account, cumulativeAmount, proof, _epochs[hot.finalizedEpoch].root);
+        uint256 claimed_ = _accounts[account].claimed;
+        uint256 shortfall = claimed_ > cumulativeAmount ? claimed_ - cumulativeAmount : 0;
+        uint256 known = _knownShortfall - _shortfalls[account] + shortfall;
+        _shortfalls[account] = shortfall;
+        _knownShortfall = known;
+        emit ShortfallReported(account, cumulativeAmount, claimed_, shortfall, known);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -348,7 +408,19 @@ contract RewardsDistributor is
     }
 
     /// @inheritdoc IRewardsDistributor
-    /// @dev The excess is `netFunded - committedTotal`: a pending root's total stays encumbered until vetoed.
+    /// @dev Reverts with `CannotSweepPayoutToken` for the payout token (its balance backs entitlements; see
+    /// `withdrawExcess`), with `SweepRecipientNotRoleHolder` unless `to` is an admin or a guardian.
+    function sweep(address token, address to, uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
+        if (token == address(_TOKEN)) revert CannotSweepPayoutToken(token);
+        if (!hasRole(DEFAULT_ADMIN_ROLE, to) && !hasRole(GUARDIAN_ROLE, to)) revert SweepRecipientNotRoleHolder(to);
+        if (amount == 0) revert ZeroAmount();
+        emit TokenSwept(token, to, amount);
+        IERC20(token).safeTransfer(to, amount);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    /// @dev The excess is `netFunded - committedTotal - knownShortfall`: a pending root's total stays encumbered
+    /// until vetoed.
     function withdrawExcess(address to, uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
         if (to == address(0)) revert ZeroAddress();
         if (amount == 0) revert ZeroAmount();
@@ -370,7 +442,9 @@ contract RewardsDistributor is
     }
 
     /// @inheritdoc IRewardsDistributor
-    /// @dev Reverts with `InvalidThreshold` if fewer signers than the threshold would remain.
+    /// @dev Reverts with `InvalidThreshold` if fewer signers than the threshold would remain. A pending root is
+    /// vetoed (`RootVetoed` by the caller, reason "signer removed"): its signatures may include the removed
+    /// signer's, so it must be signed again under the new set.
     function removeSigner(address signer) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (!_isSigner[signer]) revert SignerNotAuthorized(signer);
         Config storage config = _config;
@@ -379,11 +453,15 @@ contract RewardsDistributor is
         _isSigner[signer] = false;
         config.signerCount = uint8(remaining);
         emit SignerRemoved(signer);
+        _vetoPending("signer removed");
     }
 
     /// @inheritdoc IRewardsDistributor
+    /// @dev Raising the threshold vetoes a pending root (reason "threshold raised"): it may have fewer signatures.
     function setThreshold(uint256 newThreshold) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        bool raised = newThreshold > _config.threshold;
         _setThreshold(newThreshold);
+        if (raised) _vetoPending("threshold raised");
     }
 
     /// @inheritdoc IRewardsDistributor
@@ -480,7 +558,25 @@ contract RewardsDistributor is
     function excess() public view returns (uint256) {
         // netFunded ≥ committedTotal always: proposals require it and withdrawals keep it.
         Config memory config = _config;
-        return config.netFunded - config.committedTotal;
+        uint256 free = config.netFunded - config.committedTotal;
+        uint256 shortfall = _knownShortfall;
+        return free > shortfall ? free - shortfall : 0;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function knownShortfall() external view returns (uint256) {
+        return _knownShortfall;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function proposalAttempt(uint64 epoch) external view returns (uint64) {
+        EpochRecord storage record = _epochs[epoch];
+        return
+            record.status == EpochStatus.Vetoed
+                ? uint64(record.attempt) + 1
+                : record.attempt == 0
+                    ? 1
+                    : record.attempt;
     }
 
     /// @inheritdoc IRewardsDistributor
@@ -494,23 +590,21 @@ contract RewardsDistributor is
     }
 
     /// @inheritdoc IRewardsDistributor
-    function availableOutflow() external view returns (uint256) {
-        Hot memory hot = _hot;
-        if (hot.outflowWindowSeconds == 0) return type(uint256).max;
-        uint256 decayed = _decayedOutflow(hot);
-        return hot.maxOutflowPerWindow > decayed ? hot.maxOutflowPerWindow - decayed : 0;
+    function availableOutflow() external view returns (uint256 available) {
+        (, available) = _outflowHeadroom(_hot);
     }
 
     /// @inheritdoc IRewardsDistributor
     function epochRootDigest(
         uint64 epoch,
+        uint64 attempt,
         bytes32 root,
         uint256 cumulativeTotal,
         bytes32 receiptsRoot,
         bytes32 datasetHash,
         bytes32 rateCardHash
     ) external view returns (bytes32) {
-        return _hashEpochRoot(epoch, root, cumulativeTotal, receiptsRoot, datasetHash, rateCardHash);
+        return _hashEpochRoot(epoch, attempt, root, cumulativeTotal, receiptsRoot, datasetHash, rateCardHash);
     }
 
     /// @inheritdoc IRewardsDistributor
@@ -533,6 +627,14 @@ contract RewardsDistributor is
     /*//////////////////////////////////////////////////////////////
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev The default admin may not hold the proposer role: with both, one key could propose roots and
+    /// change every parameter that checks them.
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        if (role == PROPOSER_ROLE && hasRole(DEFAULT_ADMIN_ROLE, account)) revert AdminCannotPropose(account);
+        if (role == DEFAULT_ADMIN_ROLE && hasRole(PROPOSER_ROLE, account)) revert AdminCannotPropose(account);
+        return super._grantRole(role, account);
+    }
 
     /// @dev Pausable's `_pause`, on the hot slot's flag.
     function _pause() internal override whenNotPaused {
@@ -568,23 +670,36 @@ contract RewardsDistributor is
         if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert InvalidProof(account, cumulativeAmount);
     }
 
-    /// @dev Verifies the leaf, then records `cumulativeAmount` as claimed; returns what is now due.
+    /// @dev Verifies the leaf, charges the circuit breaker with what is due (or with all it still lets out: the
+    /// rest stays claimable, `ClaimLimited`), and adds what is paid to the account's claimed amount.
     function _settle(
         address account,
         uint256 cumulativeAmount,
         bytes32[] calldata proof,
-        bytes32 root
-    ) private returns (uint256 amount) {
+        bytes32 root,
+        Hot memory hot
+    ) private returns (uint256 amount, uint256 claimedAfter) {
         _verify(account, cumulativeAmount, proof, root);
         Account storage state = _accounts[account];
         uint256 already = state.claimed;
         // Equal means nothing left to claim.
         // solhint-disable-next-line gas-strict-inequalities
         if (cumulativeAmount <= already) revert NothingToClaim(account, cumulativeAmount, already);
-        state.claimed = cumulativeAmount.toUint128();
         unchecked {
-            amount = cumulativeAmount - already;
+            uint256 due = cumulativeAmount - already;
+            amount = due;
+            if (hot.outflowWindowSeconds != 0) {
+                (uint256 decayed, uint256 headroom) = _outflowHeadroom(hot);
+                if (headroom == 0) revert OutflowLimitExceeded(due, 0);
+                if (due > headroom) {
+                    amount = headroom;
+                    emit ClaimLimited(account, due, amount);
+                }
+                _chargeOutflow(hot, decayed, amount);
+            }
+            claimedAfter = already + amount;
         }
+        state.claimed = claimedAfter.toUint128();
     }
 
     /// @dev The breaker's accumulator now: linearly decayed over the window (Helium's rolling window),
@@ -601,21 +716,77 @@ contract RewardsDistributor is
         }
     }
 
-    /// @dev Charges `amount` to the circuit breaker (if enabled) and writes the hot slot.
-    function _consumeOutflow(Hot memory hot, uint256 amount) private {
-        if (hot.outflowWindowSeconds == 0) return;
-        uint256 decayed = _decayedOutflow(hot);
+    /// @dev One account of `claimMany`: verifies its leaf, pays at most `left` of what is due and records it.
+    /// Returns 0 for an account with nothing left to claim.
+    function _claimInBatch(
+        address account,
+        uint256 cumulativeAmount,
+        bytes32[] calldata proof,
+        bytes32 root,
+        uint256 left,
+        Hot memory hot
+    ) private returns (uint256 paid) {
+        _verify(account, cumulativeAmount, proof, root);
+        Account storage state = _accounts[account];
+        uint256 already = state.claimed;
+        // Equal means nothing left to claim.
+        // solhint-disable-next-line gas-strict-inequalities
+        if (cumulativeAmount <= already) return 0;
+        unchecked {
+            uint256 due = cumulativeAmount - already;
+            paid = due < left ? due : left;
+            if (paid != due) emit ClaimLimited(account, due, paid);
+            if (paid == 0) return 0;
+            state.claimed = (already + paid).toUint128();
+            emit Claimed(account, account, paid, already + paid, hot.finalizedEpoch);
+        }
+    }
+
+    /// @dev The breaker's decayed accumulator and what it still lets out now (everything when it is off).
+    function _outflowHeadroom(Hot memory hot) private view returns (uint256 decayed, uint256 headroom) {
+        if (hot.outflowWindowSeconds == 0) return (0, type(uint256).max);
+        decayed = _decayedOutflow(hot);
         uint256 limit = hot.maxOutflowPerWindow;
-        uint256 next = decayed + amount;
-        if (next > limit) revert OutflowLimitExceeded(amount, limit > decayed ? limit - decayed : 0);
+        unchecked {
+            headroom = limit > decayed ? limit - decayed : 0;
+        }
+    }
+
+    /// @dev Charges `amount` (≤ the headroom) to the circuit breaker, if enabled, and writes the hot slot.
+    function _chargeOutflow(Hot memory hot, uint256 decayed, uint256 amount) private {
+        if (hot.outflowWindowSeconds == 0) return;
         Hot storage stored = _hot;
-        stored.outflowInWindow = uint64(next); // ≤ limit < 2^64
+        stored.outflowInWindow = uint64(decayed + amount); // ≤ limit < 2^64
         stored.outflowUpdatedAt = uint32(block.timestamp);
     }
 
+    /// @dev Marks the pending `epoch` vetoed and rolls `latestEpoch` and `committedTotal` back to the finalized
+    /// epoch before it; its record keeps its attempt, so the next proposal needs the next attempt's signatures.
+    function _rollBack(uint64 epoch, EpochRecord storage record) private {
+        record.status = EpochStatus.Vetoed;
+        // A pending epoch is always `latestEpoch`: roll back to the finalized one before it.
+        unchecked {
+            uint64 previous = epoch - 1;
+            _config.latestEpoch = previous;
+            _config.committedTotal = uint64(_epochs[previous].cumulativeTotal); // stored from a uint64
+        }
+    }
+
+    /// @dev Vetoes the pending root, if any, because the signer set or threshold changed under it.
+    function _vetoPending(string memory reason) private {
+        uint64 latest = _config.latestEpoch;
+        if (latest == _hot.finalizedEpoch) return;
+        _rollBack(latest, _epochs[latest]);
+        emit RootVetoed(latest, msg.sender, reason);
+    }
+
     /// @dev `proposeRoot`'s checks that need no signature: pause, consecutive epoch, no pending root,
-    /// non-decreasing total, solvency.
-    function _checkProposal(uint64 epoch, uint256 cumulativeTotal) private view returns (Config memory config) {
+    /// non-decreasing total, solvency, the attempt.
+    function _checkProposal(
+        uint64 epoch,
+        uint64 attempt,
+        uint256 cumulativeTotal
+    ) private view returns (Config memory config) {
         Hot memory hot = _hot;
         if (hot.paused) revert EnforcedPause();
         config = _config;
@@ -629,11 +800,17 @@ contract RewardsDistributor is
         }
         uint256 available = config.netFunded;
         if (cumulativeTotal > available) revert InsufficientFunding(cumulativeTotal, available);
+        // The epoch is `latestEpoch + 1`: never proposed (attempt 0 stored, status None) or vetoed.
+        EpochRecord storage record = _epochs[epoch];
+        uint64 expected = uint64(record.attempt) + 1;
+        if (record.status != EpochStatus.Vetoed) expected = 1;
+        if (attempt != expected) revert AttemptMismatch(epoch, expected, attempt);
     }
 
     /// @dev Stores the pending epoch record and advances `latestEpoch` and `committedTotal`.
     function _recordProposal(
         uint64 epoch,
+        uint64 attempt,
         bytes32 root,
         uint256 cumulativeTotal,
         Config memory config
@@ -644,7 +821,8 @@ contract RewardsDistributor is
             root: root,
             cumulativeTotal: total,
             validAt: validAt,
-            status: EpochStatus.Pending
+            status: EpochStatus.Pending,
+            attempt: uint32(attempt) // == stored attempt + 1 ≤ 2^32 in practice: a veto per epoch attempt
         });
         config.latestEpoch = epoch;
         config.committedTotal = total;
@@ -673,6 +851,7 @@ contract RewardsDistributor is
     /// @dev The EIP-712 digest of an `EpochRoot`.
     function _hashEpochRoot(
         uint64 epoch,
+        uint64 attempt,
         bytes32 root,
         uint256 cumulativeTotal,
         bytes32 receiptsRoot,
@@ -685,6 +864,7 @@ contract RewardsDistributor is
                     abi.encode(
                         EPOCH_ROOT_TYPEHASH,
                         epoch,
+                        attempt,
                         root,
                         cumulativeTotal,
                         receiptsRoot,
@@ -704,6 +884,7 @@ contract RewardsDistributor is
                         CLAIM_AUTHORIZATION_TYPEHASH,
                         a.account,
                         a.recipient,
+                        a.relayer,
                         a.maxRelayerFee,
                         a.nonce,
                         a.deadline
@@ -730,7 +911,9 @@ contract RewardsDistributor is
     }
 
     function _setDisputeWindow(uint256 newWindowSeconds) private {
-        if (newWindowSeconds > MAX_DISPUTE_WINDOW) revert InvalidDisputeWindow(newWindowSeconds, MAX_DISPUTE_WINDOW);
+        if (newWindowSeconds < MIN_DISPUTE_WINDOW || newWindowSeconds > MAX_DISPUTE_WINDOW) {
+            revert InvalidDisputeWindow(newWindowSeconds, MIN_DISPUTE_WINDOW, MAX_DISPUTE_WINDOW);
+        }
         emit DisputeWindowChanged(_config.disputeWindow, newWindowSeconds);
         _config.disputeWindow = uint32(newWindowSeconds);
     }

@@ -101,9 +101,15 @@ export type SupporterRegistration = {
   nonce: bigint;
 };
 
-/** Signed by each oracle signer; `RewardsDistributor.proposeRoot` checks M of N. */
+/**
+ * Signed by each oracle signer; `RewardsDistributor.proposeRoot` checks M of N. A signed root is
+ * good for one proposal: `attempt` is 1 for an epoch's first proposal and one more after each
+ * veto (`proposalAttempt(epoch)` on-chain), so a vetoed root's signatures never propose again.
+ */
 export type EpochRoot = {
   epoch: bigint;
+  /** 1, then one more after each veto of this chain epoch. */
+  attempt: bigint;
   root: Hex;
   /** Sum of all cumulative entitlements in the tree, µUSD. */
   cumulativeTotal: bigint;
@@ -116,6 +122,8 @@ export type EpochRoot = {
 export type ClaimAuthorization = {
   account: Address;
   recipient: Address;
+  /** The only address that may submit it; the zero address lets anyone. */
+  relayer: Address;
   /** µUSD. */
   maxRelayerFee: bigint;
   nonce: bigint;
@@ -188,6 +196,7 @@ export const supporterRegistrationTypes = {
 export const epochRootTypes = {
   EpochRoot: [
     { name: "epoch", type: "uint64" },
+    { name: "attempt", type: "uint64" },
     { name: "root", type: "bytes32" },
     { name: "cumulativeTotal", type: "uint256" },
     { name: "receiptsRoot", type: "bytes32" },
@@ -200,6 +209,7 @@ export const claimAuthorizationTypes = {
   ClaimAuthorization: [
     { name: "account", type: "address" },
     { name: "recipient", type: "address" },
+    { name: "relayer", type: "address" },
     { name: "maxRelayerFee", type: "uint256" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },

@@ -55,6 +55,7 @@ const messageArbs: { [T in PrimaryType]: fc.Arbitrary<Messages[T]> } = {
   SupporterRegistration: fc.record({ node: address, payout: address, effectiveEpoch: u64, nonce: u64 }),
   EpochRoot: fc.record({
     epoch: u64,
+    attempt: u64,
     root: bytes32,
     cumulativeTotal: u256,
     receiptsRoot: bytes32,
@@ -64,6 +65,7 @@ const messageArbs: { [T in PrimaryType]: fc.Arbitrary<Messages[T]> } = {
   ClaimAuthorization: fc.record({
     account: address,
     recipient: address,
+    relayer: address,
     maxRelayerFee: u256,
     nonce: u256,
     deadline: u256,
@@ -74,10 +76,10 @@ const primaryTypes = Object.keys(eip712Types) as PrimaryType[];
 describe("eip712: digests", () => {
   it("default: the contract's type strings are exactly the Solidity ones", () => {
     expect(encodeType("EpochRoot")).to.equal(
-      "EpochRoot(uint64 epoch,bytes32 root,uint256 cumulativeTotal,bytes32 receiptsRoot,bytes32 datasetHash,bytes32 rateCardHash)",
+      "EpochRoot(uint64 epoch,uint64 attempt,bytes32 root,uint256 cumulativeTotal,bytes32 receiptsRoot,bytes32 datasetHash,bytes32 rateCardHash)",
     );
     expect(encodeType("ClaimAuthorization")).to.equal(
-      "ClaimAuthorization(address account,address recipient,uint256 maxRelayerFee,uint256 nonce,uint256 deadline)",
+      "ClaimAuthorization(address account,address recipient,address relayer,uint256 maxRelayerFee,uint256 nonce,uint256 deadline)",
     );
     expect(TYPE_HASHES.EpochRoot).to.equal(keccak256(toHex(encodeType("EpochRoot"))));
     expect(
@@ -130,6 +132,7 @@ describe("eip712: digests", () => {
     const good = `0x${"a".repeat(64)}` as const;
     const epochRoot = {
       epoch: 1n,
+      attempt: 1n,
       root: good,
       cumulativeTotal: 1n,
       receiptsRoot: bad,

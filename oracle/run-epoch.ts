@@ -101,6 +101,7 @@ export function epochRootOf(row: EpochRow): EpochRoot {
     throw new EpochStateError(`Epoch ${row.epoch} has no computed root.`);
   return {
     epoch: row.chainEpoch,
+    attempt: BigInt(row.attempt),
     root: row.root,
     cumulativeTotal: row.cumulativeTotal,
     receiptsRoot: row.receiptsRoot,
@@ -175,7 +176,7 @@ async function compute(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
     );
   // serialize, hash and write the dataset in one streaming pass (content-addressed rename)
   const built = await timed(ctx, "build", row.epoch, () =>
-    buildEpoch({ chainEpoch, computed, dataDir: ctx.config.dataDir }),
+    buildEpoch({ chainEpoch, attempt: BigInt(attempt), computed, dataDir: ctx.config.dataDir }),
   );
   crashPoint("compute:after-dataset-write");
   const persistStarted = performance.now();
@@ -270,7 +271,12 @@ async function datasetOf(ctx: OracleContext, row: EpochRow, epochRoot: EpochRoot
   );
   const chainEpoch = row.chainEpoch ?? epochRoot.epoch;
   const aggregated = await aggregateEpoch(ctx.db, aggregateInputs(ctx, row, chainEpoch));
-  const built = await buildEpoch({ chainEpoch, computed: computeEpoch({ aggregated }), dataDir: ctx.config.dataDir });
+  const built = await buildEpoch({
+    chainEpoch,
+    attempt: epochRoot.attempt,
+    computed: computeEpoch({ aggregated }),
+    dataDir: ctx.config.dataDir,
+  });
   if (built.datasetHash !== epochRoot.datasetHash)
     throw new InvalidDatasetError(
       `epoch ${row.epoch}'s dataset rebuilt from the database hashes to ${built.datasetHash}, not the computed ${epochRoot.datasetHash}: its inputs changed after it was computed`,

@@ -67,7 +67,7 @@ for (const backend of testBackends()) {
         heartbeatSlotSeconds: 60n,
       });
       aggregatedReceipts = aggregated.inputs.receipts;
-      const built = await buildEpoch({ chainEpoch: 1n, computed: computeEpoch({ aggregated }), dataDir });
+      const built = await buildEpoch({ chainEpoch: 1n, attempt: 1n, computed: computeEpoch({ aggregated }), dataDir });
       file = built.file;
       dataset = new Uint8Array(readFileSync(file));
       expected = built.epochRoot;

@@ -1,6 +1,7 @@
 import type { Address, EpochRoot, Hex, RewardsDomain } from "../core/eip712.ts";
 import { canonicalEqual, canonicalJson, parseDatasetChunks } from "../core/dataset.ts";
 import type { EpochDataset } from "../core/dataset.ts";
+import { describeDecreasedLeaf, findDecreasedLeaf } from "../core/monotonic.ts";
 import { auditEpochDataset, auditEpochDatasetWithPool, auditEpochOutputs } from "../core/recompute-epoch.ts";
 import type { AuditEpochOutputsReturnType, EpochSignatureMode } from "../core/recompute-epoch.ts";
 import type { VerifyPool } from "../core/verify-pool.ts";
@@ -26,7 +27,9 @@ import { signEpochRoot } from "./stages/sign.ts";
  *
  * The dataset is read in chunks and hashed as it is parsed (never held whole). The chain
  * epoch is not in the dataset (it holds the coordinator's epoch number): the signer signs
- * `expected.epoch` as given.
+ * `expected.epoch` and `expected.attempt` as given (the contract accepts only the epoch's
+ * current attempt, so a signature is good for one proposal). A leaf below the account's
+ * previous cumulative amount is refused, naming the account.
  */
 
 export type CheckEpochParameters = {
@@ -85,6 +88,11 @@ function judge(
         ),
       );
   if (!audit.ok) return refuse(`the dataset's outputs do not recompute: ${audit.mismatches.join(", ")} differ`);
+  // No account's cumulative amount goes down (the contract cannot check it: see core/monotonic.ts).
+  const decreased =
+    findDecreasedLeaf(dataset.inputs.previousLeaves, dataset.outputs.leaves) ??
+    findDecreasedLeaf(dataset.inputs.previousLeaves, recomputed.leaves);
+  if (decreased) return refuse(describeDecreasedLeaf(decreased));
   const cumulativeTotal = recomputed.leaves.reduce((sum, l) => sum + l.amount, 0n);
   const checks: [string, string, string][] = [
     ["root", recomputed.root, expected.root],

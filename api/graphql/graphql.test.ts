@@ -103,12 +103,13 @@ for (const backend of testBackends()) {
       ]);
       await epoch1.claim(0); // alice
       // Epoch 2 proposed, then vetoed by the guardian.
-      const message = { epoch: 2n, root: hex32("ab"), cumulativeTotal: 900_000_000n, ...commitments(2n) };
+      const message = { epoch: 2n, attempt: 1n, root: hex32("ab"), cumulativeTotal: 900_000_000n, ...commitments(2n) };
       const signatures = await signEpochRoot(ORACLE_SIGNERS.slice(0, 3), f.chainId, f.distributor.address, message);
       await f.wait(
         await f.distributor.write.proposeRoot(
           [
             2n,
+            message.attempt,
             message.root,
             message.cumulativeTotal,
             message.receiptsRoot,
@@ -352,12 +353,13 @@ for (const backend of testBackends()) {
       controller.abort();
 
       // Re-propose epoch 2 (after the veto): an epochUpdated over WebSocket.
-      const message = { epoch: 2n, root: hex32("cd"), cumulativeTotal: 800_000_000n, ...commitments(2n) };
+      const message = { epoch: 2n, attempt: 2n, root: hex32("cd"), cumulativeTotal: 800_000_000n, ...commitments(2n) };
       const signatures = await signEpochRoot(ORACLE_SIGNERS.slice(1, 4), f.chainId, f.distributor.address, message);
       await f.wait(
         await f.distributor.write.proposeRoot(
           [
             2n,
+            message.attempt,
             message.root,
             message.cumulativeTotal,
             message.receiptsRoot,

@@ -24,6 +24,7 @@ export async function proposeAndFinalize(
   );
   const message = {
     epoch,
+    attempt: await f.distributor.read.proposalAttempt([epoch]),
     root: tree.root as Hex,
     cumulativeTotal: entitlements.reduce((s, [, n]) => s + n, 0n),
     ...commitments(epoch),
@@ -33,6 +34,7 @@ export async function proposeAndFinalize(
     await f.distributor.write.proposeRoot(
       [
         epoch,
+        message.attempt,
         message.root,
         message.cumulativeTotal,
         message.receiptsRoot,

@@ -20,7 +20,8 @@ interface IRewardsDistributor {
 
     /// @notice The lifecycle of an epoch's root.
     /// @dev `None` → `Pending` (proposed) → `Finalized`, or `Pending` → `Vetoed`; a vetoed epoch number may be
-    /// proposed again, which overwrites its record.
+    /// proposed again, under the next attempt (fresh signatures), which overwrites its record. A pending root is
+    /// also vetoed (by the contract, `RootVetoed` naming why) when a signer is removed or the threshold raised.
     enum EpochStatus {
         None,
         Pending,
@@ -34,23 +35,32 @@ interface IRewardsDistributor {
     /// @param cumulativeTotal The sum of every cumulative entitlement in the tree, in µUSD.
     /// @param validAt The timestamp from which the root may be finalized (proposal time + dispute window).
     /// @param status The epoch's status.
+    /// @param attempt The attempt its root was signed for: 1 for an epoch's first proposal, one more after each veto.
+    // Two slots: the root, then 128 + 64 + 8 + 32 bits.
+    // solhint-disable-next-line gas-struct-packing
     struct EpochRecord {
         bytes32 root;
         uint128 cumulativeTotal;
         uint64 validAt;
         EpochStatus status;
+        uint32 attempt;
     }
 
     /// @notice An account's EIP-712 authorization for a relayer to claim on its behalf (`claimWithSig`).
-    /// Typed as `ClaimAuthorization(address account,address recipient,uint256 maxRelayerFee,uint256 nonce,uint256 deadline)`.
+    /// Typed as `ClaimAuthorization(address account,address recipient,address relayer,uint256 maxRelayerFee,uint256 nonce,uint256 deadline)`.
+    /// IMPORTANT: the authorization does not fix an amount and a direct `claim` does not consume its nonce: until
+    /// its deadline it lets the relayer claim whatever is due when it is used, to `recipient`, also entitlements
+    /// earned after it was signed. `invalidateNonce` revokes it.
     /// @param account The account whose entitlement is claimed (the signer).
     /// @param recipient Who receives the claimed amount minus the relayer fee.
+    /// @param relayer The only address that may submit it; zero lets anyone submit it.
     /// @param maxRelayerFee The most the relayer (`msg.sender`) may take, in µUSD.
     /// @param nonce The account's next sequential nonce (`nonces(account)`).
     /// @param deadline The last timestamp at which the authorization may be used.
     struct ClaimAuthorization {
         address account;
         address recipient;
+        address relayer;
         uint256 maxRelayerFee;
         uint256 nonce;
         uint256 deadline;
@@ -62,6 +72,7 @@ interface IRewardsDistributor {
 
     /// @notice Emitted when a quorum-signed root is proposed for `epoch`.
     /// @param epoch The epoch number.
+    /// @param attempt The attempt the signers signed (1, then one more after each veto of this epoch).
     /// @param root The Merkle root of cumulative entitlements.
     /// @param cumulativeTotal The sum of every cumulative entitlement, in µUSD.
     /// @param receiptsRoot The root over the epoch's accepted receipts.
@@ -71,6 +82,7 @@ interface IRewardsDistributor {
     /// @param signers The oracle signers whose signatures were verified, in the order given.
     event RootProposed(
         uint64 indexed epoch,
+        uint64 attempt,
         bytes32 root,
         uint256 cumulativeTotal,
         bytes32 receiptsRoot,
@@ -94,6 +106,26 @@ interface IRewardsDistributor {
     /// @param cumulativeClaimed The account's total claimed after this claim.
     /// @param epoch The finalized epoch whose root the claim was proven against.
     event Claimed(address indexed account, address recipient, uint256 amount, uint256 cumulativeClaimed, uint64 epoch);
+
+    /// @notice Emitted when the circuit breaker let only `paid` of the `due` amount out: the rest stays claimable.
+    event ClaimLimited(address indexed account, uint256 due, uint256 paid);
+
+    /// @notice Emitted when `account` revokes its outstanding claim authorization (nonce `nonce`).
+    event NonceInvalidated(address indexed account, uint256 nonce);
+
+    /// @notice Emitted when a proof shows `account`'s leaf below what it has claimed: `shortfall` of the claimed
+    /// amount is not covered by the current root's total, and `excess()` no longer counts it as free.
+    /// @param knownShortfall The sum of every account's reported shortfall, after this report.
+    event ShortfallReported(
+        address indexed account,
+        uint256 cumulativeAmount,
+        uint256 claimed,
+        uint256 shortfall,
+        uint256 knownShortfall
+    );
+
+    /// @notice Emitted when the admin sweeps a token other than the payout token to a role holder.
+    event TokenSwept(address indexed token, address indexed to, uint256 amount);
 
     /// @notice Emitted by `claimWithSig` beside `Claimed`: the authorization nonce consumed and the relayer's fee.
     event ClaimAuthorizationUsed(address indexed account, uint256 nonce, address indexed relayer, uint256 relayerFee);
@@ -171,8 +203,27 @@ interface IRewardsDistributor {
     /// @notice The epoch's dispute window has elapsed: it can no longer be vetoed (unless the contract is paused).
     error DisputeWindowElapsed(uint64 epoch, uint64 validAt);
 
-    /// @notice The dispute window exceeds the maximum.
-    error InvalidDisputeWindow(uint256 windowSeconds, uint256 maxWindowSeconds);
+    /// @notice The dispute window is outside [`minWindowSeconds`, `maxWindowSeconds`].
+    error InvalidDisputeWindow(uint256 windowSeconds, uint256 minWindowSeconds, uint256 maxWindowSeconds);
+
+    /// @notice The proposal's signed attempt is not the one the contract expects for `epoch` (a vetoed root's
+    /// signatures cannot be re-used: the signers must sign the next attempt).
+    error AttemptMismatch(uint64 epoch, uint64 expected, uint64 provided);
+
+    /// @notice The payout token's `decimals()` is not the contract's unit (µUSD: 6).
+    error InvalidTokenDecimals(uint8 decimals, uint8 expected);
+
+    /// @notice The payout token cannot be swept: its balance backs entitlements.
+    error CannotSweepPayoutToken(address token);
+
+    /// @notice Swept tokens go to a role holder (admin or guardian) only.
+    error SweepRecipientNotRoleHolder(address to);
+
+    /// @notice The claim authorization names another relayer.
+    error UnauthorizedRelayer(address relayer, address caller);
+
+    /// @notice The default admin may not hold the proposer role (and a proposer may not become admin).
+    error AdminCannotPropose(address account);
 
     /// @notice No root has been finalized yet.
     error NoFinalizedRoot();
@@ -214,9 +265,11 @@ interface IRewardsDistributor {
                                 FUNCTIONS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Proposes the root of `epoch`, signed by at least `threshold` distinct authorized oracle signers.
+    /// @notice Proposes the root of `epoch`, signed by at least `threshold` distinct authorized oracle signers for
+    /// `attempt` (`proposalAttempt(epoch)`).
     function proposeRoot(
         uint64 epoch,
+        uint64 attempt,
         bytes32 root,
         uint256 cumulativeTotal,
         bytes32 receiptsRoot,
@@ -262,6 +315,15 @@ interface IRewardsDistributor {
         uint256 relayerFee,
         bytes calldata signature
     ) external returns (uint256 amount);
+
+    /// @notice Revokes the caller's outstanding claim authorization (bumps its nonce).
+    function invalidateNonce() external;
+
+    /// @notice Records, with a proof against the finalized root, that `account`'s leaf is below what it claimed.
+    function reportShortfall(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external;
+
+    /// @notice Sends `amount` of `token` (not the payout token) to `to`, an admin or guardian (admin only).
+    function sweep(address token, address to, uint256 amount) external;
 
     /// @notice Pulls `amount` of the token from the caller into the pool.
     function fund(uint256 amount) external;
@@ -329,8 +391,14 @@ interface IRewardsDistributor {
     /// @notice The cumulative total of the latest proposed, not vetoed, root (pending included).
     function committedTotal() external view returns (uint256);
 
-    /// @notice What `withdrawExcess` may withdraw: `netFunded - committedTotal`.
+    /// @notice What `withdrawExcess` may withdraw: `netFunded - committedTotal - knownShortfall` (0 if negative).
     function excess() external view returns (uint256);
+
+    /// @notice The sum of reported shortfalls (claimed amounts above an account's current leaf).
+    function knownShortfall() external view returns (uint256);
+
+    /// @notice The attempt the next proposal of `epoch` must be signed for.
+    function proposalAttempt(uint64 epoch) external view returns (uint64);
 
     /// @notice The circuit breaker's configuration and state.
     function outflowState()
@@ -344,6 +412,7 @@ interface IRewardsDistributor {
     /// @notice The EIP-712 digest oracle signers sign for an epoch root.
     function epochRootDigest(
         uint64 epoch,
+        uint64 attempt,
         bytes32 root,
         uint256 cumulativeTotal,
         bytes32 receiptsRoot,

@@ -41,6 +41,17 @@ contract DistributorHandler is Test {
     bytes32[] internal vetoedLeaves;
     uint256[] internal vetoedAmounts;
     bytes32 internal vetoedRoot;
+    uint256 internal vetoedTotal;
+    uint64 internal vetoedEpoch;
+    uint64 internal vetoedAttempt;
+    bytes[] internal vetoedSigs;
+    uint256 internal pendingTotal;
+    bytes[] internal pendingSigs;
+    uint64 internal pendingAttempt;
+    bool public vetoedRootReplayed;
+    bool public pendingSurvivedSignerChange;
+    uint256 public replaysTried;
+    uint256 public signerChangesWhilePending;
 
     constructor(
         RewardsDistributor distributor_,
@@ -83,10 +94,15 @@ contract DistributorHandler is Test {
         bytes32[] memory leaves = TestMerkle.leaves(actors, amounts);
         bytes32 root = TestMerkle.root(leaves);
         uint64 epoch = distributor.latestEpoch() + 1;
-        bytes[] memory sigs = _sign(seed, distributor.epochRootDigest(epoch, root, total, root, 0, 0));
+        uint64 attempt = distributor.proposalAttempt(epoch);
+        bytes[] memory sigs = _sign(seed, distributor.epochRootDigest(epoch, attempt, root, total, root, 0, 0));
         vm.prank(proposer);
-        distributor.proposeRoot(epoch, root, total, root, bytes32(0), bytes32(0), sigs);
+        distributor.proposeRoot(epoch, attempt, root, total, root, bytes32(0), bytes32(0), sigs);
         hasPending = true;
+        pendingTotal = total;
+        delete pendingSigs;
+        for (uint256 k; k < sigs.length; ++k) pendingSigs.push(sigs[k]);
+        pendingAttempt = attempt;
         pendingAmounts = amounts;
         pendingLeaves = leaves;
         pendingRoot = root;
@@ -106,10 +122,49 @@ contract DistributorHandler is Test {
         if (block.timestamp >= distributor.epochRecord(epoch).validAt) return;
         vm.prank(guardian);
         distributor.veto(epoch, "invariant handler");
+        _pendingToVetoed(epoch);
+    }
+
+    function _pendingToVetoed(uint64 epoch) internal {
         hasPending = false;
         vetoedLeaves = pendingLeaves;
         vetoedAmounts = pendingAmounts;
         vetoedRoot = pendingRoot;
+        vetoedTotal = pendingTotal;
+        vetoedEpoch = epoch;
+        vetoedAttempt = pendingAttempt;
+        delete vetoedSigs;
+        for (uint256 k; k < pendingSigs.length; ++k) vetoedSigs.push(pendingSigs[k]);
+    }
+
+    /// @dev The proposer alone re-posts the last vetoed root with its signatures: must never be accepted.
+    function replayVetoed() external {
+        if (hasPending || vetoedSigs.length == 0 || distributor.latestEpoch() + 1 != vetoedEpoch) return;
+        ++replaysTried;
+        bytes[] memory sigs = vetoedSigs;
+        for (uint64 attempt = vetoedAttempt; attempt <= vetoedAttempt + 1; ++attempt) {
+            vm.prank(proposer);
+            try distributor.proposeRoot(vetoedEpoch, attempt, vetoedRoot, vetoedTotal, vetoedRoot, 0, 0, sigs) {
+                vetoedRootReplayed = true;
+            } catch {}
+        }
+    }
+
+    /// @dev The admin removes a signer while a root is pending (and adds it back, so the handler can keep
+    /// signing): the pending root must not survive.
+    function changeSignersWhilePending(uint256 seed) external {
+        if (!hasPending) return;
+        ++signerChangesWhilePending;
+        uint64 epoch = distributor.latestEpoch();
+        address signer = vm.addr(signerKeys[seed % signerKeys.length]);
+        vm.startPrank(admin);
+        distributor.removeSigner(signer);
+        distributor.addSigner(signer);
+        vm.stopPrank();
+        if (distributor.epochRecord(epoch).status == IRewardsDistributor.EpochStatus.Pending) {
+            pendingSurvivedSignerChange = true;
+        }
+        _pendingToVetoed(epoch);
     }
 
     function finalize() external {
@@ -226,7 +281,7 @@ contract RewardsDistributorInvariantTest is Test {
         vm.stopPrank();
         handler = new DistributorHandler(distributor, usd, admin, proposer, guardian, keys);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](7);
+        bytes4[] memory selectors = new bytes4[](9);
         selectors[0] = DistributorHandler.fund.selector;
         selectors[1] = DistributorHandler.propose.selector;
         selectors[2] = DistributorHandler.veto.selector;
@@ -234,6 +289,8 @@ contract RewardsDistributorInvariantTest is Test {
         selectors[4] = DistributorHandler.claim.selector;
         selectors[5] = DistributorHandler.claimUnfinalized.selector;
         selectors[6] = DistributorHandler.withdraw.selector;
+        selectors[7] = DistributorHandler.replayVetoed.selector;
+        selectors[8] = DistributorHandler.changeSignersWhilePending.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -250,6 +307,14 @@ contract RewardsDistributorInvariantTest is Test {
         handler.claimUnfinalized(3, true);
         handler.withdraw(1);
         assertGt(handler.ghostWithdrawn(), 0);
+        handler.replayVetoed();
+        assertEq(handler.replaysTried(), 1);
+        handler.propose(3);
+        handler.changeSignersWhilePending(4);
+        assertEq(handler.signerChangesWhilePending(), 1);
+        invariant_vetoedRootNeverReplayed();
+        invariant_pendingRootFollowsTheSignerSet();
+        invariant_solventPerAccount();
         assertFalse(handler.unfinalizedRootPaid());
         assertEq(distributor.claimed(handler.actors(2)), 0);
         invariant_totalPaidWithinFundedMinusWithdrawn();
@@ -291,6 +356,28 @@ contract RewardsDistributorInvariantTest is Test {
         }
         assertGe(usd.balanceOf(address(distributor)) + claimedTotal, distributor.committedTotal());
         assertGe(distributor.netFunded(), distributor.committedTotal());
+    }
+
+    /// @dev A vetoed root's signatures never propose again (attempt replay, same or next attempt).
+    function invariant_vetoedRootNeverReplayed() public view {
+        assertFalse(handler.vetoedRootReplayed());
+    }
+
+    /// @dev Removing a signer never leaves the root pending that was signed under the old set.
+    function invariant_pendingRootFollowsTheSignerSet() public view {
+        assertFalse(handler.pendingSurvivedSignerChange());
+    }
+
+    /// @dev Exact per account: the balance covers Σ max(0, leaf − claimed) over every account of the
+    /// latest finalized root.
+    function invariant_solventPerAccount() public view {
+        uint256 owed;
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            uint256 leaf = handler.finalizedAmount(i);
+            uint256 c = distributor.claimed(handler.actors(i));
+            if (leaf > c) owed += leaf - c;
+        }
+        assertGe(usd.balanceOf(address(distributor)), owed);
     }
 
     /// @dev `claimed` never decreases.

@@ -21,6 +21,10 @@ contract ReentrantToken is ERC20 {
 
     constructor() ERC20("Reentrant", "RE") {}
 
+    function decimals() public pure override returns (uint8) {
+        return 6;
+    }
+
     function arm(address target_, bytes calldata payload_) external {
         target = target_;
         payload = payload_;
@@ -46,6 +50,10 @@ contract ReentrantToken is ERC20 {
 /// @dev A token that burns 1% on transfer (fund counts what it received).
 contract FeeToken is ERC20 {
     constructor() ERC20("Fee", "FEE") {}
+
+    function decimals() public pure override returns (uint8) {
+        return 6;
+    }
 
     function mint(address to, uint256 amount) external {
         _mint(to, amount);
@@ -77,6 +85,7 @@ contract SmartAccount {
 contract RewardsDistributorTest is RewardsDistributorBase {
     event RootProposed(
         uint64 indexed epoch,
+        uint64 attempt,
         bytes32 root,
         uint256 cumulativeTotal,
         bytes32 receiptsRoot,
@@ -96,6 +105,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
     event ThresholdChanged(uint256 previousThreshold, uint256 newThreshold);
     event DisputeWindowChanged(uint256 previousWindowSeconds, uint256 newWindowSeconds);
     event OutflowLimitChanged(uint256 maxOutflowPerWindow, uint256 windowSeconds);
+    event ClaimLimited(address indexed account, uint256 due, uint256 paid);
     event Paused(address account);
     event Unpaused(address account);
 
@@ -189,7 +199,9 @@ contract RewardsDistributorTest is RewardsDistributorBase {
     }
 
     function test_constructor_revertsIfDisputeWindowTooLong() public {
-        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.InvalidDisputeWindow.selector, 31 days, 30 days));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRewardsDistributor.InvalidDisputeWindow.selector, 31 days, 1 hours, 30 days)
+        );
         new RewardsDistributor(IERC20(address(usd)), admin, ADMIN_DELAY, signerAddrs, 3, 31 days, 1, 1);
     }
 
@@ -207,9 +219,9 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         }
         uint64 validAt = uint64(block.timestamp + DISPUTE_WINDOW);
         vm.expectEmit(address(distributor));
-        emit RootProposed(1, root, 10 * BASE, r, d, c, validAt, expectedSigners);
+        emit RootProposed(1, 1, root, 10 * BASE, r, d, c, validAt, expectedSigners);
         vm.prank(proposer);
-        distributor.proposeRoot(1, root, 10 * BASE, r, d, c, sigs);
+        distributor.proposeRoot(1, 1, root, 10 * BASE, r, d, c, sigs);
 
         IRewardsDistributor.EpochRecord memory rec = distributor.epochRecord(1);
         assertEq(rec.root, root);
@@ -249,7 +261,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
             )
         );
         vm.prank(stranger);
-        distributor.proposeRoot(1, bytes32(uint256(1)), BASE, r, d, c, sigs);
+        distributor.proposeRoot(1, 1, bytes32(uint256(1)), BASE, r, d, c, sigs);
     }
 
     function test_proposeRoot_revertsIfPaused() public {
@@ -259,7 +271,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(1);
         vm.expectRevert(Pausable.EnforcedPause.selector);
         vm.prank(proposer);
-        distributor.proposeRoot(1, bytes32(uint256(1)), BASE, r, d, c, sigs);
+        distributor.proposeRoot(1, 1, bytes32(uint256(1)), BASE, r, d, c, sigs);
     }
 
     function test_proposeRoot_revertsIfEpochZero() public {
@@ -267,7 +279,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(0);
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.NonConsecutiveEpoch.selector, 1, 0));
         vm.prank(proposer);
-        distributor.proposeRoot(0, bytes32(uint256(1)), BASE, r, d, c, sigs);
+        distributor.proposeRoot(0, 1, bytes32(uint256(1)), BASE, r, d, c, sigs);
     }
 
     function test_proposeRoot_revertsIfEpochSkipped() public {
@@ -276,7 +288,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(3);
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.NonConsecutiveEpoch.selector, 2, 3));
         vm.prank(proposer);
-        distributor.proposeRoot(3, bytes32(uint256(1)), 10 * BASE, r, d, c, sigs);
+        distributor.proposeRoot(3, 1, bytes32(uint256(1)), 10 * BASE, r, d, c, sigs);
     }
 
     function test_proposeRoot_revertsIfEpochRepeated() public {
@@ -285,7 +297,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(1);
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.NonConsecutiveEpoch.selector, 2, 1));
         vm.prank(proposer);
-        distributor.proposeRoot(1, bytes32(uint256(1)), 10 * BASE, r, d, c, sigs);
+        distributor.proposeRoot(1, 1, bytes32(uint256(1)), 10 * BASE, r, d, c, sigs);
     }
 
     function test_proposeRoot_revertsIfPendingRootExists() public {
@@ -295,7 +307,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(2);
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.PendingRootExists.selector, 1));
         vm.prank(proposer);
-        distributor.proposeRoot(2, root, 10 * BASE, r, d, c, sigs);
+        distributor.proposeRoot(2, 1, root, 10 * BASE, r, d, c, sigs);
     }
 
     function test_proposeRoot_revertsIfTotalDecreases() public {
@@ -306,7 +318,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
             abi.encodeWithSelector(IRewardsDistributor.CumulativeTotalDecreased.selector, 10 * BASE, 10 * BASE - 1)
         );
         vm.prank(proposer);
-        distributor.proposeRoot(2, bytes32(uint256(2)), 10 * BASE - 1, r, d, c, sigs);
+        distributor.proposeRoot(2, 1, bytes32(uint256(2)), 10 * BASE - 1, r, d, c, sigs);
     }
 
     function test_proposeRoot_revertsIfInsufficientFunding() public {
@@ -315,7 +327,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(1);
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.InsufficientFunding.selector, total, FUNDING));
         vm.prank(proposer);
-        distributor.proposeRoot(1, bytes32(uint256(1)), total, r, d, c, sigs);
+        distributor.proposeRoot(1, 1, bytes32(uint256(1)), total, r, d, c, sigs);
     }
 
     function test_proposeRoot_revertsIfBelowThreshold() public {
@@ -323,7 +335,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(1);
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.InsufficientSignatures.selector, 2, 3));
         vm.prank(proposer);
-        distributor.proposeRoot(1, bytes32(uint256(1)), BASE, r, d, c, sigs);
+        distributor.proposeRoot(1, 1, bytes32(uint256(1)), BASE, r, d, c, sigs);
     }
 
     function test_proposeRoot_revertsIfDuplicateSigner() public {
@@ -332,7 +344,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(1);
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.DuplicateSigner.selector, signerAddrs[0]));
         vm.prank(proposer);
-        distributor.proposeRoot(1, bytes32(uint256(1)), BASE, r, d, c, sigs);
+        distributor.proposeRoot(1, 1, bytes32(uint256(1)), BASE, r, d, c, sigs);
     }
 
     function test_proposeRoot_revertsIfUnauthorizedSigner() public {
@@ -341,13 +353,13 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(1);
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.UnauthorizedSigner.selector, alice));
         vm.prank(proposer);
-        distributor.proposeRoot(1, bytes32(uint256(1)), BASE, r, d, c, sigs);
+        distributor.proposeRoot(1, 1, bytes32(uint256(1)), BASE, r, d, c, sigs);
     }
 
     function test_proposeRoot_revertsIfSignedForAnotherChain() public {
         bytes32 root = bytes32(uint256(1));
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(1);
-        bytes32 structHash = keccak256(abi.encode(EPOCH_ROOT_TYPEHASH, uint64(1), root, BASE, r, d, c));
+        bytes32 structHash = keccak256(abi.encode(EPOCH_ROOT_TYPEHASH, uint64(1), uint64(1), root, BASE, r, d, c));
         bytes32 otherDomain = keccak256(
             abi.encode(
                 keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
@@ -363,7 +375,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
     function test_proposeRoot_revertsIfSignedForAnotherContract() public {
         bytes32 root = bytes32(uint256(1));
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(1);
-        bytes32 structHash = keccak256(abi.encode(EPOCH_ROOT_TYPEHASH, uint64(1), root, BASE, r, d, c));
+        bytes32 structHash = keccak256(abi.encode(EPOCH_ROOT_TYPEHASH, uint64(1), uint64(1), root, BASE, r, d, c));
         bytes32 otherDomain = keccak256(
             abi.encode(
                 keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
@@ -384,7 +396,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         address recovered = ecrecover(_digest(1, root, BASE), v, sr, ss);
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.UnauthorizedSigner.selector, recovered));
         vm.prank(proposer);
-        distributor.proposeRoot(1, root, BASE, r, d, c, sigs);
+        distributor.proposeRoot(1, 1, root, BASE, r, d, c, sigs);
     }
 
     function test_proposeRoot_revertsIfHighS() public {
@@ -396,7 +408,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(1);
         vm.expectRevert(abi.encodeWithSelector(ECDSA.ECDSAInvalidSignatureS.selector, highS));
         vm.prank(proposer);
-        distributor.proposeRoot(1, root, BASE, r, d, c, sigs);
+        distributor.proposeRoot(1, 1, root, BASE, r, d, c, sigs);
     }
 
     function test_proposeRoot_revertsIfSignatureLengthInvalid() public {
@@ -405,7 +417,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(1);
         vm.expectRevert(abi.encodeWithSelector(ECDSA.ECDSAInvalidSignatureLength.selector, 64));
         vm.prank(proposer);
-        distributor.proposeRoot(1, bytes32(uint256(1)), BASE, r, d, c, sigs);
+        distributor.proposeRoot(1, 1, bytes32(uint256(1)), BASE, r, d, c, sigs);
     }
 
     function test_proposeRoot_revertsIfCommitmentTampered() public {
@@ -413,10 +425,13 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         bytes[] memory sigs = _signatures(1, root, BASE, 3);
         (bytes32 r, , bytes32 c) = _commitments(1);
         bytes32 tampered = keccak256("other dataset");
-        address recovered = ECDSA.recover(distributor.epochRootDigest(1, root, BASE, r, tampered, c), sigs[0]);
+        address recovered = ECDSA.recover(
+            distributor.epochRootDigest(1, distributor.proposalAttempt(1), root, BASE, r, tampered, c),
+            sigs[0]
+        );
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.UnauthorizedSigner.selector, recovered));
         vm.prank(proposer);
-        distributor.proposeRoot(1, root, BASE, r, tampered, c, sigs);
+        distributor.proposeRoot(1, 1, root, BASE, r, tampered, c, sigs);
     }
 
     function test_proposeRoot_afterVeto_reproposesSameEpoch() public {
@@ -700,28 +715,55 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         distributor.claim(alice, 2 * BASE, proof);
     }
 
-    function test_claim_revertsIfOutflowLimitExceeded() public {
+    function test_claim_paysWhatTheBreakerAllowsAndKeepsTheRestClaimable() public {
         RewardsDistributor d = _deploy(signerAddrs, 3, DISPUTE_WINDOW, 250e6, 1 days);
         distributor = d;
         _fund(FUNDING);
         (, bytes32[] memory leaves) = _publish(1, BASE); // alice 100, bob 200, carol 300
         distributor.claim(alice, BASE, TestMerkle.proof(leaves, 0));
         bytes32[] memory proof = TestMerkle.proof(leaves, 1);
-        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.OutflowLimitExceeded.selector, 2 * BASE, 150e6));
-        distributor.claim(bob, 2 * BASE, proof);
-        // Half a window later, half of alice's 100 has decayed: 200 available.
-        vm.warp(block.timestamp + 12 hours);
-        assertEq(distributor.availableOutflow(), 200e6);
-        distributor.claim(bob, 2 * BASE, proof);
-        (, , uint256 inWindow, uint256 updatedAt) = distributor.outflowState();
-        assertEq(inWindow, 250e6);
-        assertEq(updatedAt, block.timestamp);
+        // 150 left in the window: bob gets 150 now, 50 stays claimable.
+        vm.expectEmit(address(distributor));
+        emit ClaimLimited(bob, 2 * BASE, 150e6);
+        vm.expectEmit(address(distributor));
+        emit Claimed(bob, bob, 150e6, 150e6, 1);
+        assertEq(distributor.claim(bob, 2 * BASE, proof), 150e6);
+        assertEq(distributor.claimed(bob), 150e6);
         assertEq(distributor.availableOutflow(), 0);
+        // Half a window later, half of the 250 has decayed: 125 available, bob's last 50 paid in full.
+        vm.warp(block.timestamp + 12 hours);
+        assertEq(distributor.availableOutflow(), 125e6);
+        assertEq(distributor.claim(bob, 2 * BASE, proof), 50e6);
+        assertEq(distributor.claimed(bob), 2 * BASE);
+        assertEq(usd.balanceOf(bob), 2 * BASE);
+        (, , uint256 inWindow, uint256 updatedAt) = distributor.outflowState();
+        assertEq(inWindow, 175e6);
+        assertEq(updatedAt, block.timestamp);
+        // A claim when nothing is left in the window reverts, writing nothing.
+        vm.prank(admin);
+        distributor.setOutflowLimit(175e6, 1 days);
         bytes32[] memory carolProof = TestMerkle.proof(leaves, 2);
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.OutflowLimitExceeded.selector, 3 * BASE, 0));
         distributor.claim(carol, 3 * BASE, carolProof);
         vm.warp(block.timestamp + 1 days);
-        assertEq(distributor.availableOutflow(), 250e6);
+        assertEq(distributor.availableOutflow(), 175e6);
+    }
+
+    /// @dev F6: an account owed more than the whole breaker limit is paid in instalments, never stranded.
+    function test_claim_accountOwedMoreThanTheLimitIsPaidInInstalments() public {
+        RewardsDistributor d = _deploy(signerAddrs, 3, DISPUTE_WINDOW, BASE, 1 days);
+        distributor = d;
+        _fund(FUNDING);
+        (, bytes32[] memory leaves) = _publish(1, BASE); // dave 400 > limit 100
+        bytes32[] memory proof = TestMerkle.proof(leaves, 3);
+        for (uint256 i = 1; i <= 4; ++i) {
+            assertEq(distributor.claim(dave, 4 * BASE, proof), BASE);
+            assertEq(distributor.claimed(dave), i * BASE);
+            vm.warp(block.timestamp + 1 days);
+        }
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.NothingToClaim.selector, dave, 4 * BASE, 4 * BASE));
+        distributor.claim(dave, 4 * BASE, proof);
+        assertEq(usd.balanceOf(dave), 4 * BASE);
     }
 
     function test_claim_breakerOffWhenWindowZero() public {
@@ -842,13 +884,42 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         distributor.claimMany(accounts, amounts, proofs);
     }
 
-    function test_claimMany_revertsIfOutflowLimitExceeded() public {
+    function test_claimMany_sharesTheBreakerHeadroomInOrder() public {
         vm.prank(admin);
         distributor.setOutflowLimit(5 * BASE, 1 days);
         (, bytes32[] memory leaves) = _publish(1, BASE);
         (address[] memory accounts, uint256[] memory amounts, bytes32[][] memory proofs) = _batch(leaves, BASE);
-        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.OutflowLimitExceeded.selector, 10 * BASE, 5 * BASE));
-        distributor.claimMany(accounts, amounts, proofs);
+        // alice 1 + bob 2 in full, carol 2 of 3, dave 0 of 4.
+        vm.expectEmit(address(distributor));
+        emit Claimed(alice, alice, BASE, BASE, 1);
+        vm.expectEmit(address(distributor));
+        emit Claimed(bob, bob, 2 * BASE, 2 * BASE, 1);
+        vm.expectEmit(address(distributor));
+        emit ClaimLimited(carol, 3 * BASE, 2 * BASE);
+        vm.expectEmit(address(distributor));
+        emit Claimed(carol, carol, 2 * BASE, 2 * BASE, 1);
+        vm.expectEmit(address(distributor));
+        emit ClaimLimited(dave, 4 * BASE, 0);
+        assertEq(distributor.claimMany(accounts, amounts, proofs), 5 * BASE);
+        assertEq(distributor.claimed(carol), 2 * BASE);
+        assertEq(distributor.claimed(dave), 0);
+        assertEq(usd.balanceOf(carol), 2 * BASE);
+        assertEq(distributor.availableOutflow(), 0);
+    }
+
+    /// @dev F7: an empty batch writes no breaker state (it cannot keep the accumulator from decaying).
+    function test_claimMany_emptyBatchWritesNothing() public {
+        (, bytes32[] memory leaves) = _publish(1, BASE);
+        distributor.claim(alice, BASE, TestMerkle.proof(leaves, 0));
+        (, , uint256 inWindowBefore, uint256 updatedBefore) = distributor.outflowState();
+        vm.warp(block.timestamp + 1 hours);
+        vm.record();
+        assertEq(distributor.claimMany(new address[](0), new uint256[](0), new bytes32[][](0)), 0);
+        (, bytes32[] memory writes) = vm.accesses(address(distributor));
+        assertEq(writes.length, 0);
+        (, , uint256 inWindow, uint256 updatedAt) = distributor.outflowState();
+        assertEq(inWindow, inWindowBefore);
+        assertEq(updatedAt, updatedBefore);
     }
 
     function test_claimMany_revertsIfPaused() public {
@@ -875,6 +946,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
             IRewardsDistributor.ClaimAuthorization({
                 account: account,
                 recipient: recipient,
+                relayer: address(0),
                 maxRelayerFee: maxFee,
                 nonce: nonce,
                 deadline: deadline
@@ -911,7 +983,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
 
     function test_claimWithSig_digestMatchesEip712() public view {
         IRewardsDistributor.ClaimAuthorization memory a = _auth(alice, carol, 7, 3, 1234);
-        bytes32 structHash = keccak256(abi.encode(CLAIM_AUTHORIZATION_TYPEHASH, alice, carol, 7, 3, 1234));
+        bytes32 structHash = keccak256(abi.encode(CLAIM_AUTHORIZATION_TYPEHASH, alice, carol, address(0), 7, 3, 1234));
         assertEq(_claimAuthDigest(a), MessageHashUtils.toTypedDataHash(distributor.DOMAIN_SEPARATOR(), structHash));
         assertEq(distributor.CLAIM_AUTHORIZATION_TYPEHASH(), CLAIM_AUTHORIZATION_TYPEHASH);
         assertEq(distributor.EPOCH_ROOT_TYPEHASH(), EPOCH_ROOT_TYPEHASH);
@@ -1139,7 +1211,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(1);
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.UnauthorizedSigner.selector, signerAddrs[4]));
         vm.prank(proposer);
-        distributor.proposeRoot(1, root, BASE, r, d, c, sigs);
+        distributor.proposeRoot(1, 1, root, BASE, r, d, c, sigs);
     }
 
     function test_removeSigner_revertsIfNotAdmin() public {
@@ -1174,7 +1246,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(1);
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.InsufficientSignatures.selector, 3, 4));
         vm.prank(proposer);
-        distributor.proposeRoot(1, bytes32(uint256(1)), BASE, r, d, c, sigs);
+        distributor.proposeRoot(1, 1, bytes32(uint256(1)), BASE, r, d, c, sigs);
     }
 
     function test_setThreshold_revertsIfInvalid() public {
@@ -1206,7 +1278,7 @@ contract RewardsDistributorTest is RewardsDistributorBase {
 
     function test_setDisputeWindow_revertsIfTooLong() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IRewardsDistributor.InvalidDisputeWindow.selector, 30 days + 1, 30 days)
+            abi.encodeWithSelector(IRewardsDistributor.InvalidDisputeWindow.selector, 30 days + 1, 1 hours, 30 days)
         );
         vm.prank(admin);
         distributor.setDisputeWindow(30 days + 1);
@@ -1321,9 +1393,9 @@ contract RewardsDistributorTest is RewardsDistributorBase {
     function test_epochRootDigest_matchesEip712() public view {
         bytes32 root = keccak256("root");
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(7);
-        bytes32 structHash = keccak256(abi.encode(EPOCH_ROOT_TYPEHASH, uint64(7), root, 123, r, d, c));
+        bytes32 structHash = keccak256(abi.encode(EPOCH_ROOT_TYPEHASH, uint64(7), uint64(1), root, 123, r, d, c));
         assertEq(
-            distributor.epochRootDigest(7, root, 123, r, d, c),
+            distributor.epochRootDigest(7, distributor.proposalAttempt(7), root, 123, r, d, c),
             MessageHashUtils.toTypedDataHash(distributor.DOMAIN_SEPARATOR(), structHash)
         );
     }

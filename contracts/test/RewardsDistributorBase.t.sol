@@ -76,10 +76,10 @@ abstract contract RewardsDistributorBase is Test {
     uint256 internal constant THRESHOLD = 3;
 
     bytes32 internal constant EPOCH_ROOT_TYPEHASH = keccak256(
-        "EpochRoot(uint64 epoch,bytes32 root,uint256 cumulativeTotal,bytes32 receiptsRoot,bytes32 datasetHash,bytes32 rateCardHash)"
+        "EpochRoot(uint64 epoch,uint64 attempt,bytes32 root,uint256 cumulativeTotal,bytes32 receiptsRoot,bytes32 datasetHash,bytes32 rateCardHash)"
     );
     bytes32 internal constant CLAIM_AUTHORIZATION_TYPEHASH = keccak256(
-        "ClaimAuthorization(address account,address recipient,uint256 maxRelayerFee,uint256 nonce,uint256 deadline)"
+        "ClaimAuthorization(address account,address recipient,address relayer,uint256 maxRelayerFee,uint256 nonce,uint256 deadline)"
     );
 
     MockUSD internal usd;
@@ -159,7 +159,7 @@ abstract contract RewardsDistributorBase is Test {
 
     function _digest(uint64 epoch, bytes32 root, uint256 total) internal view returns (bytes32) {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(epoch);
-        return distributor.epochRootDigest(epoch, root, total, r, d, c);
+        return distributor.epochRootDigest(epoch, distributor.proposalAttempt(epoch), root, total, r, d, c);
     }
 
     /// @dev Signatures by signers `0..count-1`.
@@ -178,8 +178,9 @@ abstract contract RewardsDistributorBase is Test {
 
     function _proposeWith(uint64 epoch, bytes32 root, uint256 total, bytes[] memory sigs) internal {
         (bytes32 r, bytes32 d, bytes32 c) = _commitments(epoch);
+        uint64 attempt = distributor.proposalAttempt(epoch);
         vm.prank(proposer);
-        distributor.proposeRoot(epoch, root, total, r, d, c, sigs);
+        distributor.proposeRoot(epoch, attempt, root, total, r, d, c, sigs);
     }
 
     function _propose(uint64 epoch, bytes32 root, uint256 total) internal {

@@ -1,5 +1,6 @@
 /**
- * Development deployment (in-process network or `hardhat node`): MockUSD, the distributor over it, and
+ * Development deployment (in-process network or `hardhat node`): MockUSD, the distributor over it (admin:
+ * dev account #1; proposer, guardian and pauser: account #0 unless given), and
  * `initialFunding` µUSD minted to the deployer and funded into the pool. Oracle signers default to Hardhat's
  * well-known dev accounts #5–#7 (2-of-3).
  *
@@ -19,7 +20,14 @@ export const DEV_SIGNERS = [
 
 export default buildModule("DevRewardsDistributor", (m) => {
   const { usd } = m.useModule(MockUSDModule);
-  const distributor = deployDistributor(m, usd, DEV_SIGNERS);
+  // The admin is dev account #1, so that account #0 (the dev oracle's proposer key) may propose:
+  // the contract refuses the proposer role to the admin.
+  const deployer = m.getAccount(0);
+  const distributor = deployDistributor(m, usd, {
+    defaultSigners: DEV_SIGNERS,
+    admin: m.getAccount(1),
+    defaultRoles: { proposer: deployer, guardian: deployer, pauser: deployer },
+  });
   const funding = m.getParameter("initialFunding", 1_000_000_000_000n); // 1 000 000 USD
   const mint = m.call(usd, "mint", [m.getAccount(0), funding]);
   const approve = m.call(usd, "approve", [distributor, funding], { after: [mint] });

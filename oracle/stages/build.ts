@@ -21,6 +21,8 @@ import type { ComputedEpoch } from "./compute.ts";
 
 export type BuildEpochParameters = {
   chainEpoch: bigint;
+  /** The proposal attempt the signers sign (1, one more after each veto). */
+  attempt: bigint;
   computed: ComputedEpoch;
   /** The data directory (`datasets/` inside it). */
   dataDir: string;
@@ -51,6 +53,7 @@ export async function buildEpoch(p: BuildEpochParameters): Promise<BuiltEpoch> {
     bytes,
     epochRoot: {
       epoch: p.chainEpoch,
+      attempt: p.attempt,
       root: computed.root,
       cumulativeTotal: computed.cumulativeTotal,
       receiptsRoot: computed.receiptsRoot,

@@ -30,7 +30,14 @@ import {
 export type ChainEpochStatus = "None" | "Pending" | "Finalized" | "Vetoed";
 const STATUS: ChainEpochStatus[] = ["None", "Pending", "Finalized", "Vetoed"];
 
-export type EpochRecord = { root: Hex; cumulativeTotal: bigint; validAt: bigint; status: ChainEpochStatus };
+export type EpochRecord = {
+  root: Hex;
+  cumulativeTotal: bigint;
+  validAt: bigint;
+  status: ChainEpochStatus;
+  /** The attempt the record's root was signed for (0 before the first proposal). */
+  attempt: bigint;
+};
 
 /** The contract's record of `chainEpoch`, at the latest block or at `blockNumber`. */
 export async function readEpochRecord(
@@ -52,6 +59,7 @@ export async function readEpochRecord(
     cumulativeTotal: r.cumulativeTotal,
     validAt: r.validAt,
     status: STATUS[r.status] ?? "None",
+    attempt: BigInt(r.attempt),
   };
 }
 
@@ -219,7 +227,19 @@ export async function proposeEpochRoot(chain: OracleChain, p: ProposeParameters)
       blockNumber: tx?.blockNumber ?? null,
     };
   }
-  if (record.status === "Vetoed" && record.root === ours && !p.allowVetoedRoot) return { kind: "vetoed", root: ours };
+  // Our attempt was vetoed (its signatures are spent: the contract accepts only the next attempt), or
+  // the new attempt re-proposes the vetoed root without the admin's decision.
+  if (
+    record.status === "Vetoed" &&
+    (record.attempt >= epochRoot.attempt || (record.root === ours && !p.allowVetoedRoot))
+  )
+    return { kind: "vetoed", root: record.root };
+  const expectedAttempt = record.status === "Vetoed" ? record.attempt + 1n : 1n;
+  if (epochRoot.attempt !== expectedAttempt)
+    throw new EpochStateError(
+      `The contract expects attempt ${expectedAttempt} of chain epoch ${epochRoot.epoch}, not ${epochRoot.attempt}.`,
+      "The database and the chain disagree on the epoch's vetoes: reconcile before posting.",
+    );
 
   const abi = distributorAbi();
   const [latest, netFunded] = await Promise.all([
@@ -241,6 +261,7 @@ export async function proposeEpochRoot(chain: OracleChain, p: ProposeParameters)
   if (!wallet) throw new OracleConfigError("No proposer key configured: cannot post roots.");
   const args = [
     epochRoot.epoch,
+    epochRoot.attempt,
     epochRoot.root,
     epochRoot.cumulativeTotal,
     epochRoot.receiptsRoot,
@@ -304,7 +325,7 @@ export async function proposeEpochRoot(chain: OracleChain, p: ProposeParameters)
 async function replayRevert(
   chain: OracleChain,
   account: NonNullable<OracleChain["walletClient"]>["account"],
-  args: readonly [bigint, Hex, bigint, Hex, Hex, Hex, readonly Hex[]],
+  args: readonly [bigint, bigint, Hex, bigint, Hex, Hex, Hex, readonly Hex[]],
   blockNumber: bigint | undefined,
 ): Promise<{ name: string; args: readonly unknown[] } | undefined> {
   for (const at of blockNumber === undefined ? [undefined] : [blockNumber, undefined]) {

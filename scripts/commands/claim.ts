@@ -42,9 +42,14 @@ type Proof = {
 };
 
 /** What `--sign-only` prints and `--with-sig` reads. */
+/** `ClaimAuthorization.relayer` that lets any relayer submit the authorization. */
+const ANY_RELAYER: Address = "0x0000000000000000000000000000000000000000";
+
 export type AuthorizationJson = {
   account: Address;
   recipient: Address;
+  /** The only relayer that may submit it; the zero address (the default) lets anyone. */
+  relayer: Address;
   maxRelayerFee: string;
   nonce: string;
   deadline: string;
@@ -236,6 +241,7 @@ async function signAuthorization(ctx: Ctx, key: Signer, recipient: Address, maxF
   const message: ClaimAuthorization = {
     account: p.account.toLowerCase() as Address,
     recipient,
+    relayer: ANY_RELAYER,
     maxRelayerFee: maxFee,
     nonce,
     deadline: block.timestamp + BigInt(deadlineSeconds),
@@ -249,6 +255,7 @@ async function signAuthorization(ctx: Ctx, key: Signer, recipient: Address, maxF
   const out: AuthorizationJson = {
     account: message.account,
     recipient: message.recipient,
+    relayer: message.relayer,
     maxRelayerFee: message.maxRelayerFee.toString(),
     nonce: message.nonce.toString(),
     deadline: message.deadline.toString(),
@@ -295,6 +302,7 @@ function parseAuthorization(raw: string): AuthorizationJson & { message: ClaimAu
   const message: ClaimAuthorization = {
     account: addr(j.account, "account"),
     recipient: addr(j.recipient, "recipient"),
+    relayer: j.relayer === undefined ? ANY_RELAYER : addr(j.relayer, "relayer"),
     maxRelayerFee: uint(j.maxRelayerFee, "maxRelayerFee"),
     nonce: uint(j.nonce, "nonce"),
     deadline: uint(j.deadline, "deadline"),
@@ -302,6 +310,7 @@ function parseAuthorization(raw: string): AuthorizationJson & { message: ClaimAu
   return {
     account: message.account,
     recipient: message.recipient,
+    relayer: message.relayer,
     maxRelayerFee: message.maxRelayerFee.toString(),
     nonce: message.nonce.toString(),
     deadline: message.deadline.toString(),

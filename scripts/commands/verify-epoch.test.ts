@@ -29,6 +29,7 @@ describe("ledger verify-epoch", () => {
     const cumulativeTotal = result.leaves.reduce((s, l) => s + l.amount, 0n);
     const message = {
       epoch: 1n,
+      attempt: 1n,
       root: result.root,
       cumulativeTotal,
       receiptsRoot: result.receiptsRoot,
@@ -38,7 +39,7 @@ describe("ledger verify-epoch", () => {
     const signatures = await signEpochRoot(ORACLE_SIGNERS.slice(0, 3), fx.chainId, fx.distributor.address, message);
     await fx.wait(
       await fx.distributor.write.proposeRoot(
-        [1n, result.root, cumulativeTotal, result.receiptsRoot, result.datasetHash, result.rateCardHash, signatures],
+        [1n, 1n, result.root, cumulativeTotal, result.receiptsRoot, result.datasetHash, result.rateCardHash, signatures],
         { account: fx.proposer.account },
       ),
     );

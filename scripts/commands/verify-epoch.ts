@@ -3,6 +3,7 @@ import { createPublicClient, http, parseEventLogs, type Address, type Hex, type 
 import { bytesToHex } from "../../core/eip712.ts";
 import { datasetHash as hashDataset, parseDataset, type EpochDataset } from "../../core/dataset.ts";
 import { keccak256Bytes } from "../../core/keccak.ts";
+import { describeDecreasedLeaf, findDecreasedLeaf } from "../../core/monotonic.ts";
 import { auditEpochDataset } from "../../core/recompute-epoch.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, progress, type Command } from "../lib/cli.ts";
@@ -54,6 +55,12 @@ export async function verifyEpoch(options: {
     name: "published outputs recompute",
     ok: audit.ok,
     ...(audit.ok ? {} : { note: `differs in: ${audit.mismatches.join(", ")}` }),
+  });
+  const decreased = findDecreasedLeaf(dataset.inputs.previousLeaves, dataset.outputs.leaves);
+  checks.push({
+    name: "no cumulative amount decreased",
+    ok: decreased === null,
+    ...(decreased ? { note: describeDecreasedLeaf(decreased) } : {}),
   });
   if (invalidSignatures > 0)
     checks.push({

@@ -1,6 +1,11 @@
-/** Payouts: `Claimed`, `ClaimAuthorizationUsed`. */
-import { ClaimAuthorizationUsed, Claimed } from "../generated/RewardsDistributor/RewardsDistributor";
-import { Claim, ClaimAuthorizationUse } from "../generated/schema";
+/** Payouts: `Claimed`, `ClaimAuthorizationUsed`, `ClaimLimited`, `NonceInvalidated`. */
+import {
+  ClaimAuthorizationUsed,
+  ClaimLimited,
+  Claimed,
+  NonceInvalidated,
+} from "../generated/RewardsDistributor/RewardsDistributor";
+import { Claim, ClaimAuthorizationUse, ClaimLimit, NonceInvalidation } from "../generated/schema";
 import {
   STATUS_FINALIZED,
   eventId,
@@ -65,5 +70,36 @@ export function handleClaimAuthorizationUsed(event: ClaimAuthorizationUsed): voi
   use.logIndex = event.logIndex;
   use.save();
 
+  saveDistributor(distributor);
+}
+
+export function handleClaimLimited(event: ClaimLimited): void {
+  const p = event.params;
+  const distributor = getOrCreateDistributor(event.address);
+  const limit = new ClaimLimit(eventId(event));
+  limit.distributor = distributor.id;
+  limit.account = p.account;
+  limit.dueMicroUsd = p.due;
+  limit.paidMicroUsd = p.paid;
+  limit.blockNumber = event.block.number;
+  limit.blockTimestamp = event.block.timestamp;
+  limit.transactionHash = event.transaction.hash;
+  limit.logIndex = event.logIndex;
+  limit.save();
+  saveDistributor(distributor);
+}
+
+export function handleNonceInvalidated(event: NonceInvalidated): void {
+  const p = event.params;
+  const distributor = getOrCreateDistributor(event.address);
+  const invalidation = new NonceInvalidation(eventId(event));
+  invalidation.distributor = distributor.id;
+  invalidation.account = p.account;
+  invalidation.nonce = p.nonce;
+  invalidation.blockNumber = event.block.number;
+  invalidation.blockTimestamp = event.block.timestamp;
+  invalidation.transactionHash = event.transaction.hash;
+  invalidation.logIndex = event.logIndex;
+  invalidation.save();
   saveDistributor(distributor);
 }

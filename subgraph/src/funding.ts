@@ -1,6 +1,11 @@
-/** The pool: `Funded`, `ExcessWithdrawn`. */
-import { ExcessWithdrawn, Funded } from "../generated/RewardsDistributor/RewardsDistributor";
-import { ExcessWithdrawal, Funding } from "../generated/schema";
+/** The pool: `Funded`, `ExcessWithdrawn`, `ShortfallReported`, `TokenSwept`. */
+import {
+  ExcessWithdrawn,
+  Funded,
+  ShortfallReported,
+  TokenSwept,
+} from "../generated/RewardsDistributor/RewardsDistributor";
+import { ExcessWithdrawal, Funding, ShortfallReport, TokenSweep } from "../generated/schema";
 import { eventId, getOrCreateDistributor, saveDistributor } from "./helpers";
 
 export function handleFunded(event: Funded): void {
@@ -40,5 +45,39 @@ export function handleExcessWithdrawn(event: ExcessWithdrawn): void {
 
   distributor.totalWithdrawnMicroUsd = distributor.totalWithdrawnMicroUsd.plus(p.amount);
   distributor.netFundedMicroUsd = p.netFunded;
+  saveDistributor(distributor);
+}
+
+export function handleShortfallReported(event: ShortfallReported): void {
+  const p = event.params;
+  const distributor = getOrCreateDistributor(event.address);
+  const report = new ShortfallReport(eventId(event));
+  report.distributor = distributor.id;
+  report.account = p.account;
+  report.cumulativeAmountMicroUsd = p.cumulativeAmount;
+  report.claimedMicroUsd = p.claimed;
+  report.shortfallMicroUsd = p.shortfall;
+  report.knownShortfallMicroUsd = p.knownShortfall;
+  report.blockNumber = event.block.number;
+  report.blockTimestamp = event.block.timestamp;
+  report.transactionHash = event.transaction.hash;
+  report.logIndex = event.logIndex;
+  report.save();
+  saveDistributor(distributor);
+}
+
+export function handleTokenSwept(event: TokenSwept): void {
+  const p = event.params;
+  const distributor = getOrCreateDistributor(event.address);
+  const sweep = new TokenSweep(eventId(event));
+  sweep.distributor = distributor.id;
+  sweep.token = p.token;
+  sweep.to = p.to;
+  sweep.amount = p.amount;
+  sweep.blockNumber = event.block.number;
+  sweep.blockTimestamp = event.block.timestamp;
+  sweep.transactionHash = event.transaction.hash;
+  sweep.logIndex = event.logIndex;
+  sweep.save();
   saveDistributor(distributor);
 }

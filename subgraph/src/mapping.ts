@@ -1,7 +1,7 @@
 /** The data source's entry point (subgraph.yaml `file`): every handler, one file per event group. */
 export { handleRootFinalized, handleRootProposed, handleRootVetoed } from "./roots";
-export { handleClaimAuthorizationUsed, handleClaimed } from "./claims";
-export { handleExcessWithdrawn, handleFunded } from "./funding";
+export { handleClaimAuthorizationUsed, handleClaimLimited, handleClaimed, handleNonceInvalidated } from "./claims";
+export { handleExcessWithdrawn, handleFunded, handleShortfallReported, handleTokenSwept } from "./funding";
 export {
   handleDisputeWindowChanged,
   handleOutflowLimitChanged,

@@ -18,6 +18,7 @@ const DOMAIN_VERSION = "1";
 const EPOCH_ROOT_TYPES = {
   EpochRoot: [
     { name: "epoch", type: "uint64" },
+    { name: "attempt", type: "uint64" },
     { name: "root", type: "bytes32" },
     { name: "cumulativeTotal", type: "uint256" },
     { name: "receiptsRoot", type: "bytes32" },
@@ -29,6 +30,7 @@ const CLAIM_AUTHORIZATION_TYPES = {
   ClaimAuthorization: [
     { name: "account", type: "address" },
     { name: "recipient", type: "address" },
+    { name: "relayer", type: "address" },
     { name: "maxRelayerFee", type: "uint256" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
@@ -121,6 +123,7 @@ export async function runScenario(abi: Abi) {
     const tree = treeOf(entitlements);
     const message = {
       epoch,
+      attempt: await distributor.read.proposalAttempt([epoch]),
       root: tree.root as Hex,
       cumulativeTotal: totalOf(entitlements),
       ...commitments(epoch, variant),
@@ -132,6 +135,7 @@ export async function runScenario(abi: Abi) {
       await distributor.write.proposeRoot(
         [
           epoch,
+          message.attempt,
           message.root,
           message.cumulativeTotal,
           message.receiptsRoot,
@@ -162,6 +166,7 @@ export async function runScenario(abi: Abi) {
   const authorization = {
     account: BOB.address,
     recipient: BOB.address,
+    relayer: relayer.account.address,
     maxRelayerFee: RELAYER_FEE,
     nonce: 0n,
     deadline: (await publicClient.getBlock()).timestamp + DAY,

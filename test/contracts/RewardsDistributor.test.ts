@@ -41,11 +41,26 @@ async function setup(networkName?: string) {
     const tree = StandardMerkleTree.of(values, ["address", "uint256"]);
     const cumulativeTotal = values.reduce((s, [, v]) => s + v, 0n);
     const c = commitments(epoch);
-    const message = { epoch, root: tree.root as Hex, cumulativeTotal, ...c };
+    const message = {
+      epoch,
+      attempt: await f.distributor.read.proposalAttempt([epoch]),
+      root: tree.root as Hex,
+      cumulativeTotal,
+      ...c,
+    };
     const signatures = await signEpochRoot(signers, f.chainId, f.distributor.address, message);
     await f.wait(
       await f.distributor.write.proposeRoot(
-        [epoch, message.root, cumulativeTotal, c.receiptsRoot, c.datasetHash, c.rateCardHash, signatures],
+        [
+          epoch,
+          message.attempt,
+          message.root,
+          cumulativeTotal,
+          c.receiptsRoot,
+          c.datasetHash,
+          c.rateCardHash,
+          signatures,
+        ],
         { account: f.proposer.account },
       ),
     );
@@ -113,7 +128,14 @@ for (const networkName of [undefined, "hardhatOp"]) {
       expect(account).to.equal(supporter.address);
       const recipient = testAccount("cold-wallet").address;
       const deadline = BigInt(await t.connection.networkHelpers.time.latest()) + 3_600n;
-      const authorization = { account, recipient, maxRelayerFee: 20_000n, nonce: 0n, deadline };
+      const authorization = {
+        account,
+        recipient,
+        relayer: t.relayer.account.address,
+        maxRelayerFee: 20_000n,
+        nonce: 0n,
+        deadline,
+      };
       const signature = await supporter.signTypedData({
         domain: domainOf(t.chainId, t.distributor.address),
         types: CLAIM_AUTHORIZATION_TYPES,
@@ -147,6 +169,7 @@ describe("RewardsDistributor EIP-712 parity", () => {
     const t = await setup();
     const message = {
       epoch: 42n,
+      attempt: 3n,
       root: keccak256(toHex("root")),
       cumulativeTotal: 123_456_789n,
       ...commitments(42n),
@@ -154,6 +177,7 @@ describe("RewardsDistributor EIP-712 parity", () => {
     const domain = domainOf(t.chainId, t.distributor.address);
     const fromContract = await t.distributor.read.epochRootDigest([
       message.epoch,
+      message.attempt,
       message.root,
       message.cumulativeTotal,
       message.receiptsRoot,
@@ -171,6 +195,7 @@ describe("RewardsDistributor EIP-712 parity", () => {
     const message = {
       account: testAccount("a").address,
       recipient: testAccount("b").address,
+      relayer: testAccount("c").address,
       maxRelayerFee: 50_000n,
       nonce: 3n,
       deadline: 1_900_000_000n,
@@ -210,7 +235,7 @@ describe("RewardsDistributor errors", () => {
     const total = values.reduce((s, [, v]) => s + v, 0n);
     const c = commitments(1n);
     const outsider = testAccount("outsider");
-    const message = { epoch: 1n, root: tree.root as Hex, cumulativeTotal: total, ...c };
+    const message = { epoch: 1n, attempt: 1n, root: tree.root as Hex, cumulativeTotal: total, ...c };
     const signatures = await signEpochRoot(
       [ORACLE_SIGNERS[0]!, outsider, ORACLE_SIGNERS[1]!],
       t.chainId,
@@ -219,7 +244,7 @@ describe("RewardsDistributor errors", () => {
     );
     await t.connection.viem.assertions.revertWithCustomErrorWithArgs(
       t.distributor.write.proposeRoot(
-        [1n, message.root, total, c.receiptsRoot, c.datasetHash, c.rateCardHash, signatures],
+        [1n, 1n, message.root, total, c.receiptsRoot, c.datasetHash, c.rateCardHash, signatures],
         { account: t.proposer.account },
       ),
       t.distributor,
@@ -231,12 +256,12 @@ describe("RewardsDistributor errors", () => {
   it("error: a signature for another chain is rejected", async () => {
     const t = await setup();
     const c = commitments(1n);
-    const message = { epoch: 1n, root: keccak256(toHex("r")), cumulativeTotal: 1n, ...c };
+    const message = { epoch: 1n, attempt: 1n, root: keccak256(toHex("r")), cumulativeTotal: 1n, ...c };
     const good = await signEpochRoot(ORACLE_SIGNERS.slice(0, 3), t.chainId, t.distributor.address, message);
     const foreign = await signEpochRoot(ORACLE_SIGNERS.slice(0, 1), t.chainId + 1, t.distributor.address, message);
     await t.connection.viem.assertions.revertWithCustomError(
       t.distributor.write.proposeRoot(
-        [1n, message.root, 1n, c.receiptsRoot, c.datasetHash, c.rateCardHash, [foreign[0]!, good[1]!, good[2]!]],
+        [1n, 1n, message.root, 1n, c.receiptsRoot, c.datasetHash, c.rateCardHash, [foreign[0]!, good[1]!, good[2]!]],
         { account: t.proposer.account },
       ),
       t.distributor,

@@ -14,6 +14,7 @@ export const DOMAIN_VERSION = "1";
 export const EPOCH_ROOT_TYPES = {
   EpochRoot: [
     { name: "epoch", type: "uint64" },
+    { name: "attempt", type: "uint64" },
     { name: "root", type: "bytes32" },
     { name: "cumulativeTotal", type: "uint256" },
     { name: "receiptsRoot", type: "bytes32" },
@@ -26,6 +27,7 @@ export const CLAIM_AUTHORIZATION_TYPES = {
   ClaimAuthorization: [
     { name: "account", type: "address" },
     { name: "recipient", type: "address" },
+    { name: "relayer", type: "address" },
     { name: "maxRelayerFee", type: "uint256" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
@@ -34,6 +36,8 @@ export const CLAIM_AUTHORIZATION_TYPES = {
 
 export type EpochRootMessage = {
   epoch: bigint;
+  /** 1 for an epoch's first proposal, one more after each veto (`proposalAttempt`). */
+  attempt: bigint;
   root: Hex;
   cumulativeTotal: bigint;
   receiptsRoot: Hex;

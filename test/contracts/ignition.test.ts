@@ -9,10 +9,10 @@ import { ORACLE_SIGNERS } from "./fixture.ts";
 describe("Ignition modules", () => {
   it("default: the dev module deploys MockUSD and a funded distributor with dev signers", async () => {
     const { ignition, viem } = await network.create();
-    const [deployer] = await viem.getWalletClients();
+    const [deployer, devAdmin] = await viem.getWalletClients();
     const { usd, distributor } = await ignition.deploy(DevRewardsDistributorModule);
     expect((await distributor.read.TOKEN()).toLowerCase()).to.equal(usd.address.toLowerCase());
-    expect((await distributor.read.defaultAdmin()).toLowerCase()).to.equal(deployer!.account.address.toLowerCase());
+    expect((await distributor.read.defaultAdmin()).toLowerCase()).to.equal(devAdmin!.account.address.toLowerCase());
     expect(await distributor.read.signerCount()).to.equal(3n);
     for (const s of DEV_SIGNERS) expect(await distributor.read.isSigner([s as `0x${string}`])).to.equal(true);
     expect(await distributor.read.threshold()).to.equal(2n);

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {RewardsDistributor} from "../RewardsDistributor.sol";
+import {IRewardsDistributor} from "../interfaces/IRewardsDistributor.sol";
+import {RewardsDistributorBase, TestMerkle} from "./RewardsDistributorBase.t.sol";
+
+/// @dev An 18-decimal token: not the contract's unit.
+contract EighteenDecimals is ERC20 {
+    constructor() ERC20("Eighteen", "E18") {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+}
+
+/// @notice The security review of issue 15, finding by finding: each attack as it was reproduced, now refused
+/// with the custom error (and arguments) that names why.
+contract RewardsDistributorFindingsTest is RewardsDistributorBase {
+    uint256 internal constant BASE = 100e6;
+
+    event RootVetoed(uint64 indexed epoch, address indexed guardian, string reason);
+
+    /*//////////////////////////////////////////////////////////////
+          HIGH — a vetoed root re-posted with the same signatures
+    //////////////////////////////////////////////////////////////*/
+
+    function _vetoedEpoch1() internal returns (bytes32 root, bytes[] memory sigs) {
+        (root, , , ) = _tree(BASE);
+        sigs = _signatures(1, root, 10 * BASE, THRESHOLD); // attempt 1
+        _proposeWith(1, root, 10 * BASE, sigs);
+        vm.prank(guardian);
+        distributor.veto(1, "bad root");
+    }
+
+    function test_high_vetoedRootReplayedAsTheSameAttempt_revertsAttemptMismatch() public {
+        (bytes32 root, bytes[] memory sigs) = _vetoedEpoch1();
+        assertEq(distributor.proposalAttempt(1), 2);
+        (bytes32 r, bytes32 d, bytes32 c) = _commitments(1);
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.AttemptMismatch.selector, 1, 2, 1));
+        vm.prank(proposer);
+        distributor.proposeRoot(1, 1, root, 10 * BASE, r, d, c, sigs);
+    }
+
+    function test_high_vetoedRootsSignaturesUnderTheNextAttempt_revertUnauthorizedSigner() public {
+        (bytes32 root, bytes[] memory sigs) = _vetoedEpoch1();
+        (bytes32 r, bytes32 d, bytes32 c) = _commitments(1);
+        // The old signatures recover to no signer over the attempt-2 digest.
+        address recovered = ECDSA.recover(distributor.epochRootDigest(1, 2, root, 10 * BASE, r, d, c), sigs[0]);
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.UnauthorizedSigner.selector, recovered));
+        vm.prank(proposer);
+        distributor.proposeRoot(1, 2, root, 10 * BASE, r, d, c, sigs);
+    }
+
+    function test_high_reproposalNeedsFreshSignaturesForTheNextAttempt() public {
+        (bytes32 root, ) = _vetoedEpoch1();
+        _propose(1, root, 10 * BASE); // signs attempt 2
+        IRewardsDistributor.EpochRecord memory rec = distributor.epochRecord(1);
+        assertEq(rec.attempt, 2);
+        assertEq(uint8(rec.status), uint8(IRewardsDistributor.EpochStatus.Pending));
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                MEDIUM — the admin disables every layer
+    //////////////////////////////////////////////////////////////*/
+
+    function test_medium_adminSetsDisputeWindowZero_revertsInvalidDisputeWindow() public {
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.InvalidDisputeWindow.selector, 0, 1 hours, 30 days));
+        vm.prank(admin);
+        distributor.setDisputeWindow(0);
+    }
+
+    function test_medium_adminGrantsItselfProposer_revertsAdminCannotPropose() public {
+        bytes32 role = distributor.PROPOSER_ROLE();
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.AdminCannotPropose.selector, admin));
+        vm.prank(admin);
+        distributor.grantRole(role, admin);
+    }
+
+    function test_medium_proposerCannotBecomeAdmin_revertsAdminCannotPropose() public {
+        vm.prank(admin);
+        distributor.beginDefaultAdminTransfer(proposer);
+        vm.warp(block.timestamp + ADMIN_DELAY + 1);
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.AdminCannotPropose.selector, proposer));
+        vm.prank(proposer);
+        distributor.acceptDefaultAdminTransfer();
+    }
+
+    /*//////////////////////////////////////////////////////////////
+        MEDIUM — a cumulative amount goes down, excess counts it free
+    //////////////////////////////////////////////////////////////*/
+
+    function test_medium_decreasedLeafReported_excessExcludesIt_withdrawRevertsInsufficientExcess() public {
+        // Epoch 1: alice 100, bob 200, carol 300, dave 400 (total 1000); alice claims her 100.
+        (, bytes32[] memory leaves1) = _publish(1, BASE);
+        distributor.claim(alice, BASE, TestMerkle.proof(leaves1, 0));
+        // Epoch 2 (a corrupt quorum): alice lowered to 0, her 100 moved to bob; the total is unchanged.
+        address[] memory accounts = new address[](4);
+        uint256[] memory amounts = new uint256[](4);
+        (accounts[0], accounts[1], accounts[2], accounts[3]) = (alice, bob, carol, dave);
+        (amounts[0], amounts[1], amounts[2], amounts[3]) = (0, 3 * BASE, 3 * BASE, 4 * BASE);
+        bytes32[] memory leaves2 = TestMerkle.leaves(accounts, amounts);
+        _proposeAndFinalize(2, TestMerkle.root(leaves2), 10 * BASE);
+        uint256 excessBefore = distributor.excess();
+        // Anyone proves alice's leaf below what she claimed: the 100 is no longer free.
+        distributor.reportShortfall(alice, 0, TestMerkle.proof(leaves2, 0));
+        assertEq(distributor.knownShortfall(), BASE);
+        assertEq(distributor.excess(), excessBefore - BASE);
+        uint256 available = distributor.excess();
+        vm.expectRevert(
+            abi.encodeWithSelector(IRewardsDistributor.InsufficientExcess.selector, available + 1, available)
+        );
+        vm.prank(admin);
+        distributor.withdrawExcess(admin, available + 1);
+        // Everyone else can still be paid in full from what the admin may not withdraw.
+        vm.prank(admin);
+        distributor.withdrawExcess(admin, available);
+        distributor.claim(bob, 3 * BASE, TestMerkle.proof(leaves2, 1));
+        distributor.claim(carol, 3 * BASE, TestMerkle.proof(leaves2, 2));
+        distributor.claim(dave, 4 * BASE, TestMerkle.proof(leaves2, 3));
+        assertEq(usd.balanceOf(address(distributor)), 0);
+    }
+
+    function test_medium_reportShortfall_revertsInvalidProof() public {
+        (, bytes32[] memory leaves) = _publish(1, BASE);
+        bytes32[] memory proof = TestMerkle.proof(leaves, 0);
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.InvalidProof.selector, alice, 0));
+        distributor.reportShortfall(alice, 0, proof);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+            LOW F5 — a pending root outlives a signer change
+    //////////////////////////////////////////////////////////////*/
+
+    function test_f5_removingASignerVetoesThePendingRoot_finalizeRevertsEpochNotPending() public {
+        (bytes32 root, , , ) = _tree(BASE);
+        _propose(1, root, 10 * BASE);
+        vm.expectEmit(address(distributor));
+        emit RootVetoed(1, admin, "signer removed");
+        vm.prank(admin);
+        distributor.removeSigner(signerAddrs[0]);
+        vm.warp(block.timestamp + DISPUTE_WINDOW);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IRewardsDistributor.EpochNotPending.selector,
+                1,
+                IRewardsDistributor.EpochStatus.Vetoed
+            )
+        );
+        distributor.finalize(1);
+        assertEq(distributor.latestEpoch(), 0);
+        assertEq(distributor.proposalAttempt(1), 2);
+    }
+
+    function test_f5_raisingTheThresholdVetoesThePendingRoot() public {
+        (bytes32 root, , , ) = _tree(BASE);
+        _propose(1, root, 10 * BASE);
+        vm.expectEmit(address(distributor));
+        emit RootVetoed(1, admin, "threshold raised");
+        vm.prank(admin);
+        distributor.setThreshold(4);
+        assertEq(uint8(distributor.epochRecord(1).status), uint8(IRewardsDistributor.EpochStatus.Vetoed));
+    }
+
+    function test_f5_loweringTheThresholdOrAddingASignerKeepsThePendingRoot() public {
+        (bytes32 root, , , ) = _tree(BASE);
+        _propose(1, root, 10 * BASE);
+        vm.startPrank(admin);
+        distributor.setThreshold(2);
+        distributor.addSigner(makeAddr("new-signer"));
+        vm.stopPrank();
+        vm.warp(block.timestamp + DISPUTE_WINDOW);
+        distributor.finalize(1);
+        assertEq(distributor.finalizedEpoch(), 1);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+        LOW F4 — an authorization cannot be revoked or bound
+    //////////////////////////////////////////////////////////////*/
+
+    function _auth(address relayer_) internal view returns (IRewardsDistributor.ClaimAuthorization memory) {
+        return
+            IRewardsDistributor.ClaimAuthorization({
+                account: alice,
+                recipient: carol,
+                relayer: relayer_,
+                maxRelayerFee: 1e6,
+                nonce: 0,
+                deadline: block.timestamp + 1 days
+            });
+    }
+
+    function test_f4_invalidateNonce_revokesTheOutstandingAuthorization_revertsInvalidNonce() public {
+        (, bytes32[] memory leaves) = _publish(1, BASE);
+        IRewardsDistributor.ClaimAuthorization memory a = _auth(address(0));
+        bytes memory sig = _sign(aliceKey, _claimAuthDigest(a));
+        vm.prank(alice);
+        distributor.invalidateNonce();
+        assertEq(distributor.nonces(alice), 1);
+        bytes32[] memory proof = TestMerkle.proof(leaves, 0);
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.InvalidNonce.selector, alice, 1, 0));
+        vm.prank(relayer);
+        distributor.claimWithSig(a, BASE, proof, 0, sig);
+    }
+
+    function test_f4_authorizationBoundToARelayer_revertsUnauthorizedRelayer() public {
+        (, bytes32[] memory leaves) = _publish(1, BASE);
+        IRewardsDistributor.ClaimAuthorization memory a = _auth(relayer);
+        bytes memory sig = _sign(aliceKey, _claimAuthDigest(a));
+        bytes32[] memory proof = TestMerkle.proof(leaves, 0);
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.UnauthorizedRelayer.selector, relayer, stranger));
+        vm.prank(stranger);
+        distributor.claimWithSig(a, BASE, proof, 0, sig);
+        vm.prank(relayer);
+        assertEq(distributor.claimWithSig(a, BASE, proof, 0.5e6, sig), BASE);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                  ALSO NOTED — token decimals, stuck tokens
+    //////////////////////////////////////////////////////////////*/
+
+    function test_token_constructorRefusesAnotherUnit_revertsInvalidTokenDecimals() public {
+        EighteenDecimals e18 = new EighteenDecimals();
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.InvalidTokenDecimals.selector, 18, 6));
+        new RewardsDistributor(IERC20(address(e18)), admin, ADMIN_DELAY, signerAddrs, 3, 1 days, 1, 1);
+    }
+
+    function test_token_sweepsAnotherTokenToARoleHolder() public {
+        EighteenDecimals stray = new EighteenDecimals();
+        stray.mint(address(distributor), 5e18);
+        vm.prank(admin);
+        distributor.sweep(address(stray), guardian, 5e18);
+        assertEq(stray.balanceOf(guardian), 5e18);
+    }
+
+    function test_token_sweep_revertsForThePayoutToken() public {
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.CannotSweepPayoutToken.selector, address(usd)));
+        vm.prank(admin);
+        distributor.sweep(address(usd), admin, 1);
+    }
+
+    function test_token_sweep_revertsForARecipientWithoutARole() public {
+        EighteenDecimals stray = new EighteenDecimals();
+        stray.mint(address(distributor), 1);
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.SweepRecipientNotRoleHolder.selector, stranger));
+        vm.prank(admin);
+        distributor.sweep(address(stray), stranger, 1);
+    }
+}
