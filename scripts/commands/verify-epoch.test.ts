@@ -39,7 +39,16 @@ describe("ledger verify-epoch", () => {
     const signatures = await signEpochRoot(ORACLE_SIGNERS.slice(0, 3), fx.chainId, fx.distributor.address, message);
     await fx.wait(
       await fx.distributor.write.proposeRoot(
-        [1n, 1n, result.root, cumulativeTotal, result.receiptsRoot, result.datasetHash, result.rateCardHash, signatures],
+        [
+          1n,
+          1n,
+          result.root,
+          cumulativeTotal,
+          result.receiptsRoot,
+          result.datasetHash,
+          result.rateCardHash,
+          signatures,
+        ],
         { account: fx.proposer.account },
       ),
     );
