@@ -38,7 +38,7 @@ const EPOCH = 0n;
 const WINDOW = 3_600n;
 const FUNDS = 10n ** 12n;
 /** The oracle's HTTP client gives up on a call after this long (a "hang" past it). */
-const CLIENT_TIMEOUT_MS = 800;
+const CLIENT_TIMEOUT_MS = 3_000;
 
 const EPOCH_RECORD = callTo("epochRecord(uint64)");
 const THRESHOLD = callTo("threshold()");
