@@ -11,6 +11,7 @@ import { deployCommand } from "./commands/deploy.ts";
 import { fundCommand } from "./commands/fund.ts";
 import { guardianCommand } from "./commands/guardian.ts";
 import { statusCommand } from "./commands/status.ts";
+import { verifyChainCommand } from "./commands/verify-chain.ts";
 import { verifyEpochCommand } from "./commands/verify-epoch.ts";
 
 const commands: Command[] = [
@@ -45,6 +46,7 @@ const commands: Command[] = [
     },
   },
   verifyEpochCommand,
+  verifyChainCommand,
   deployCommand,
   fundCommand,
   claimCommand,

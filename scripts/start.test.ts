@@ -100,6 +100,17 @@ describe("npm start (the whole ledger) and ledger verify-epoch against it", () =
     expect(res.status).to.equal(0);
   });
 
+  it("default: ledger verify-chain walks epochs 1 to 3 of the run, each linked to the one before", () => {
+    const res = spawnSync(
+      process.execPath,
+      [path.join(ROOT, "scripts/ledger.ts"), "verify-chain", "--api", apiUrl, "--rpc", rpcUrl, "--to", "3"],
+      { encoding: "utf8" },
+    );
+    expect(res.stdout, res.stderr).to.match(/^chain VERIFIED: epochs 1–3, each linked to the one before\n$/);
+    expect(res.stderr).to.match(/epoch 1: VERIFIED[\s\S]*epoch 2: VERIFIED[\s\S]*epoch 3: VERIFIED/);
+    expect(res.status).to.equal(0);
+  });
+
   it("error: one tampered receipt in the served dataset makes verify-epoch exit 1, naming what differs", () => {
     const dir = path.join(dataDir, "datasets");
     const served = spawnSync("curl", ["-sI", `${apiUrl}/v1/epochs/2/dataset`], { encoding: "utf8" }).stdout;

@@ -2,6 +2,7 @@ import { encodeFunctionData, keccak256 } from "viem";
 import type { EpochRoot, Hex } from "../../core/eip712.ts";
 import { crashPoint } from "../crash.ts";
 import { distributorAbi, mapChainError, nodeErrorOf, revertOf, rpc } from "../chain.ts";
+import { newestLogs as scanNewestLogs } from "../log-scan.ts";
 import type { OracleChain } from "../chain.ts";
 import {
   ConflictingRootError,
@@ -87,21 +88,10 @@ export async function chainTime(chain: OracleChain): Promise<bigint> {
 }
 
 /** Blocks per `eth_getLogs` request unless configured: many L2 RPCs refuse wider ranges. */
-export const DEFAULT_LOG_CHUNK_BLOCKS = 10_000;
 /**
- * A node's refusal of a log query's size (a JSON-RPC error object): "block range too large",
- * "query exceeds max block range 10000", "query returned more than 10000 results", "Log
- * response size exceeded", "too many blocks"…
- */
-const LOG_RANGE_REFUSED = /range|too many|too large|more than \d+|response size/i;
-
-/**
- * The logs of the newest block range in [`floor`, latest] that holds any, scanning backwards
- * from the latest block in chunks of `chain.logChunkBlocks`; a chunk the node refuses as too
- * wide is halved (down to one block) and the smaller size kept for the rest of the scan.
- * Backwards, because the event looked for (a veto, our own proposal) is recent: it is found in
- * the first chunk or so, and `floor` only bounds the scan when there is none. Any other failure
- * is mapped as every RPC call (`mapChainError`); a range refused at one block is retryable.
+ * `newestLogs` (oracle/log-scan.ts) over the oracle's chain: from the latest block down to
+ * `floor` in chunks of `chain.logChunkBlocks`; any failure is mapped as every RPC call
+ * (`mapChainError`); a range refused at one block is retryable.
  */
 async function newestLogs<T>(
   chain: OracleChain,
@@ -109,25 +99,12 @@ async function newestLogs<T>(
   floor: bigint,
   query: (range: { fromBlock: bigint; toBlock: bigint }) => Promise<T[]>,
 ): Promise<T[]> {
-  let size = BigInt(Math.max(1, chain.logChunkBlocks ?? DEFAULT_LOG_CHUNK_BLOCKS));
-  let to = await rpc("getBlockNumber", () => chain.publicClient.getBlockNumber({ cacheTime: 0 }));
-  while (to >= floor) {
-    const from = to - size + 1n > floor ? to - size + 1n : floor;
-    let logs: T[];
-    try {
-      logs = await query({ fromBlock: from, toBlock: to });
-    } catch (err) {
-      const refusal = nodeErrorOf(err);
-      if (refusal && to > from && LOG_RANGE_REFUSED.test(`${refusal.shortMessage} ${refusal.details}`)) {
-        size = (to - from + 1n) / 2n;
-        continue;
-      }
-      throw mapChainError(what, err);
-    }
-    if (logs.length > 0) return logs;
-    to = from - 1n;
+  const latest = await rpc("getBlockNumber", () => chain.publicClient.getBlockNumber({ cacheTime: 0 }));
+  try {
+    return await scanNewestLogs({ floor, latest, chunkBlocks: chain.logChunkBlocks }, query);
+  } catch (err) {
+    throw mapChainError(what, err);
   }
-  return [];
 }
 
 /** The lowest block a log scan looks at: `fromBlock` (what the database knows), never below the deployment block. */

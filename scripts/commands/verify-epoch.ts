@@ -1,14 +1,27 @@
 import { readFileSync } from "node:fs";
-import { createPublicClient, http, parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
+import { createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
+import {
+  acceptedWithInvalidSignature,
+  checkChainLink,
+  describeChainLinkBreak,
+  describeOutputDifference,
+  firstOutputDifference,
+  genesisState,
+  stateFromOutputs,
+  type ChainState,
+} from "../../core/chain-link.ts";
 import { bytesToHex } from "../../core/eip712.ts";
 import { datasetHash as hashDataset, parseDataset, type EpochDataset } from "../../core/dataset.ts";
 import { keccak256Bytes } from "../../core/keccak.ts";
 import { describeDecreasedLeaf, findDecreasedLeaf } from "../../core/monotonic.ts";
-import { auditEpochDataset } from "../../core/recompute-epoch.ts";
+import { auditEpochDataset, ZERO_ROOT } from "../../core/recompute-epoch.ts";
+import { buildTree } from "../../core/tree.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
+import { allLogs, newestLogs } from "../../oracle/log-scan.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, progress, type Command } from "../lib/cli.ts";
 
-const USAGE = "ledger verify-epoch N --rpc URL (--api URL | --dataset FILE) [--distributor ADDRESS] [--json]";
+const USAGE =
+  "ledger verify-epoch N --rpc URL (--api URL | --dataset FILE [--previous-dataset FILE]) [--distributor ADDRESS] [--from-block N] [--json]";
 
 const EPOCH_STATUS = ["None", "Pending", "Finalized", "Vetoed"] as const;
 
@@ -17,24 +30,90 @@ export type Check = { name: string; ok: boolean; expected?: string; actual?: str
 
 export type VerifyEpochReport = { epoch: bigint; ok: boolean; checks: Check[] };
 
-/**
- * The auditor's tool: downloads an epoch's published dataset, re-verifies every signature and
- * re-runs the fraud rules and earnings with core (the oracle's own code), rebuilds both trees,
- * and compares root, receiptsRoot, datasetHash and rateCardHash with what the distributor
- * holds on-chain. Trusts neither the API nor the oracle: only the chain and the math.
- */
-export async function verifyEpoch(options: {
+/** What the chain says about one epoch: its record, and the `RootProposed` of the record's root. */
+export type ChainEpoch = {
   epoch: bigint;
-  client: PublicClient;
-  datasetBytes: Uint8Array;
-  distributor?: Address | undefined;
-}): Promise<VerifyEpochReport> {
-  const checks: Check[] = [];
-  const text = new TextDecoder().decode(options.datasetBytes);
-  const lines = text.split("\n");
+  status: string;
+  record: { root: Hex; cumulativeTotal: bigint; validAt: bigint; status: number };
+  proposal: ProposalArgs | undefined;
+};
 
-  const parsing = progress("parse dataset");
-  const dataset: EpochDataset = parseDataset(
+type ProposalArgs = {
+  root: Hex;
+  receiptsRoot: Hex;
+  datasetHash: Hex;
+  rateCardHash: Hex;
+  cumulativeTotal: bigint;
+  signers: readonly Hex[];
+};
+
+/** Where log scans start and how wide their chunks are (oracle/log-scan.ts). */
+export type ScanOptions = { fromBlock?: bigint | undefined; logChunkBlocks?: number | undefined };
+
+/** The record of `epoch` and the `RootProposed` event of its root, scanned in bounded chunks. */
+export async function readChainEpoch(
+  client: PublicClient,
+  distributor: Address,
+  epoch: bigint,
+  scan: ScanOptions = {},
+): Promise<ChainEpoch> {
+  const abi = distributorAbi();
+  const record: ChainEpoch["record"] = await client.readContract({
+    address: distributor,
+    abi,
+    functionName: "epochRecord",
+    args: [epoch],
+  });
+  const latest = await client.getBlockNumber();
+  const logs = await newestLogs(
+    { floor: scan.fromBlock ?? 0n, latest, chunkBlocks: scan.logChunkBlocks },
+    async (range) =>
+      (
+        await client.getContractEvents({
+          address: distributor,
+          abi,
+          eventName: "RootProposed",
+          args: { epoch },
+          ...range,
+        })
+      ).filter((l) => l.args.root?.toLowerCase() === record.root.toLowerCase()),
+  );
+  const proposal = logs.at(-1)?.args as ProposalArgs | undefined;
+  return { epoch, status: EPOCH_STATUS[record.status] ?? `status ${record.status}`, record, proposal };
+}
+
+/**
+ * Every epoch's `RootProposed` from `fromBlock` to the latest block, in one forward scan of
+ * bounded chunks (for `verify-chain`): by epoch, in the order proposed.
+ */
+export async function readAllProposals(
+  client: PublicClient,
+  distributor: Address,
+  scan: ScanOptions = {},
+  onChunk?: (scannedTo: bigint, latest: bigint) => void,
+): Promise<Map<bigint, ProposalArgs[]>> {
+  const abi = distributorAbi();
+  const latest = await client.getBlockNumber();
+  const logs = await allLogs(
+    { floor: scan.fromBlock ?? 0n, latest, chunkBlocks: scan.logChunkBlocks },
+    (range) => client.getContractEvents({ address: distributor, abi, eventName: "RootProposed", ...range }),
+    (to) => onChunk?.(to, latest),
+  );
+  const byEpoch = new Map<bigint, ProposalArgs[]>();
+  for (const l of logs) {
+    const args = l.args as ProposalArgs & { epoch: bigint };
+    const list = byEpoch.get(args.epoch) ?? [];
+    list.push(args);
+    byEpoch.set(args.epoch, list);
+  }
+  return byEpoch;
+}
+
+/** Parses dataset bytes, with a progress bar (the dataset is held as one string: see issue 16 item 4). */
+export function parseDatasetBytes(bytes: Uint8Array, label = "parse dataset"): EpochDataset {
+  const lines = new TextDecoder().decode(bytes).split("\n");
+  const parsing = progress(label);
+  const dataset = parseDataset(
     (function* () {
       for (let i = 0; i < lines.length; i++) {
         if (i % 5000 === 0) parsing.update(i, lines.length);
@@ -43,6 +122,58 @@ export async function verifyEpoch(options: {
     })(),
   );
   parsing.done(`${dataset.inputs.receipts.length} receipts, ${dataset.outputs.leaves.length} leaves`);
+  return dataset;
+}
+
+/**
+ * The state epoch `epoch − 1` hands on, from its published dataset, checked against the chain:
+ * the bytes are what that epoch's proposal committed (`datasetHash`) and its leaves are the
+ * on-chain root. Pushes those two checks; `undefined` when either fails.
+ */
+export async function predecessorState(
+  checks: Check[],
+  o: { epoch: bigint; client: PublicClient; distributor: Address; datasetBytes: Uint8Array; scan?: ScanOptions },
+): Promise<ChainState | undefined> {
+  const previous = o.epoch - 1n;
+  const chain = await readChainEpoch(o.client, o.distributor, previous, o.scan);
+  const hash = bytesToHex(keccak256Bytes(o.datasetBytes));
+  const hashCheck = eq(
+    `epoch ${previous}'s dataset is the one it committed on-chain`,
+    chain.proposal?.datasetHash ?? "no proposal",
+    hash,
+  );
+  checks.push(hashCheck);
+  const dataset = parseDatasetBytes(o.datasetBytes, `parse epoch ${previous}'s dataset`);
+  const leaves = dataset.outputs.leaves;
+  const root = leaves.length > 0 ? buildTree({ entries: leaves }).root : ZERO_ROOT;
+  const rootCheck = eq(`epoch ${previous}'s leaves are its on-chain root`, chain.record.root, root);
+  checks.push(rootCheck);
+  return hashCheck.ok && rootCheck.ok ? stateFromOutputs(previous, dataset.outputs) : undefined;
+}
+
+/**
+ * The auditor's tool: downloads an epoch's published dataset, re-verifies every signature and
+ * re-runs the fraud rules and earnings with core (the oracle's own code), rebuilds both trees,
+ * and compares root, receiptsRoot, datasetHash and rateCardHash with what the distributor
+ * holds on-chain. It also checks the link to the epoch before (core/chain-link.ts): the previous
+ * leaves and stream checkpoints carried in are what earlier epochs handed on — from `state`
+ * (what `verify-chain` verified so far), else from the predecessor's dataset
+ * (`previousDatasetBytes`, itself checked against the chain); epoch 1 carries nothing in.
+ * Trusts neither the API nor the oracle: only the chain and the math.
+ */
+export async function verifyEpoch(options: {
+  epoch: bigint;
+  client: PublicClient;
+  datasetBytes: Uint8Array;
+  distributor?: Address | undefined;
+  previousDatasetBytes?: Uint8Array | undefined;
+  state?: ChainState | undefined;
+  /** Pre-scanned proposals (verify-chain); otherwise this epoch's are scanned for. */
+  proposals?: Map<bigint, ProposalArgs[]> | undefined;
+  scan?: ScanOptions | undefined;
+}): Promise<VerifyEpochReport & { dataset: EpochDataset }> {
+  const checks: Check[] = [];
+  const dataset = parseDatasetBytes(options.datasetBytes);
   // `epoch` is the contract's numbering (consecutive from 1); the dataset carries the
   // coordinator's clock epoch, which the signed datasetHash binds to this chain epoch.
 
@@ -50,11 +181,15 @@ export async function verifyEpoch(options: {
   const audit = auditEpochDataset(dataset);
   recomputing.done();
   const r = audit.recomputed;
-  const invalidSignatures = r.verdicts.filter((v) => v.reasons.includes("INVALID_SIGNATURE")).length;
+  const difference = audit.ok ? null : firstOutputDifference(r, dataset.outputs);
   checks.push({
     name: "published outputs recompute",
     ok: audit.ok,
-    ...(audit.ok ? {} : { note: `differs in: ${audit.mismatches.join(", ")}` }),
+    ...(audit.ok
+      ? {}
+      : {
+          note: `differs in: ${audit.mismatches.join(", ")}${difference ? `; first: ${describeOutputDifference(difference)}` : ""}`,
+        }),
   });
   const decreased = findDecreasedLeaf(dataset.inputs.previousLeaves, dataset.outputs.leaves);
   checks.push({
@@ -62,12 +197,16 @@ export async function verifyEpoch(options: {
     ok: decreased === null,
     ...(decreased ? { note: describeDecreasedLeaf(decreased) } : {}),
   });
-  if (invalidSignatures > 0)
+  const invalid = r.verdicts.filter((v) => v.reasons.includes("INVALID_SIGNATURE")).length;
+  const accepted = acceptedWithInvalidSignature(r, dataset.outputs);
+  if (accepted.length > 0)
     checks.push({
       name: "receipt signatures",
-      ok: true,
-      note: `${invalidSignatures} invalid, rejected by the fraud rules`,
+      ok: false,
+      note: `${accepted.length} receipt(s) with an invalid signature published as counted, first ${accepted[0]!.id ?? `#${accepted[0]!.index}`}`,
     });
+  else if (invalid > 0)
+    checks.push({ name: "receipt signatures", ok: true, note: `${invalid} invalid, rejected by the fraud rules` });
 
   const publishedHash = bytesToHex(keccak256Bytes(options.datasetBytes));
   const canonicalHash = hashDataset(dataset);
@@ -79,14 +218,59 @@ export async function verifyEpoch(options: {
   const chainId = await client.getChainId();
   checks.push(eq("chain id", dataset.inputs.domain.chainId.toString(), chainId.toString()));
   checks.push(eq("distributor", dataset.inputs.domain.verifyingContract.toLowerCase(), distributor.toLowerCase()));
-  const abi = distributorAbi();
-  const record: { root: Hex; cumulativeTotal: bigint; validAt: bigint; status: number } = await client.readContract({
-    address: distributor,
-    abi,
-    functionName: "epochRecord",
-    args: [options.epoch],
-  });
-  const status = EPOCH_STATUS[record.status] ?? `status ${record.status}`;
+
+  // The link to the epoch before.
+  let state = options.state;
+  if (state === undefined && options.epoch === 1n) state = genesisState();
+  if (state === undefined && options.previousDatasetBytes !== undefined)
+    state = await predecessorState(checks, {
+      epoch: options.epoch,
+      client,
+      distributor,
+      datasetBytes: options.previousDatasetBytes,
+      scan: options.scan,
+    });
+  if (state === undefined) {
+    if (options.previousDatasetBytes === undefined)
+      checks.push({
+        name: `carried over from epoch ${options.epoch - 1n}`,
+        ok: false,
+        note: `not checked: give epoch ${options.epoch - 1n}'s dataset (--previous-dataset FILE, or --api URL)`,
+      });
+  } else {
+    const broken = checkChainLink(state, dataset.inputs);
+    checks.push({
+      name: `carried over from epoch ${options.epoch - 1n}`,
+      ok: broken === null,
+      ...(broken
+        ? { note: describeChainLinkBreak(options.epoch, broken) }
+        : state.completeHistory
+          ? {}
+          : {
+              note: "checkpoints of streams last seen before that epoch are not checked here (verify-chain checks them)",
+            }),
+    });
+  }
+
+  let chain: ChainEpoch;
+  if (options.proposals) {
+    const record: ChainEpoch["record"] = await client.readContract({
+      address: distributor,
+      abi: distributorAbi(),
+      functionName: "epochRecord",
+      args: [options.epoch],
+    });
+    const proposal = (options.proposals.get(options.epoch) ?? [])
+      .filter((p) => p.root.toLowerCase() === record.root.toLowerCase())
+      .at(-1);
+    chain = {
+      epoch: options.epoch,
+      status: EPOCH_STATUS[record.status] ?? `status ${record.status}`,
+      record,
+      proposal,
+    };
+  } else chain = await readChainEpoch(client, distributor, options.epoch, options.scan);
+  const { status, record } = chain;
   checks.push({
     name: "epoch on-chain",
     ok: status === "Pending" || status === "Finalized",
@@ -95,19 +279,11 @@ export async function verifyEpoch(options: {
       ? { note: `disputable until ${new Date(Number(record.validAt) * 1000).toISOString()}` }
       : {}),
   });
-  const logs = await client.getLogs({
-    address: distributor,
-    event: abi.find((e) => e.type === "event" && e.name === "RootProposed") as never,
-    args: { epoch: options.epoch } as never,
-    fromBlock: 0n,
-    toBlock: "latest",
-  });
-  const proposals = parseEventLogs({ abi, logs, eventName: "RootProposed" });
-  const proposal = proposals.filter((p) => p.args.root === record.root).at(-1);
+  const proposal = chain.proposal;
   if (!proposal) {
     checks.push({ name: "RootProposed event", ok: false, note: `no proposal of root ${record.root} found` });
   } else {
-    const a = proposal.args;
+    const a = proposal;
     checks.push(eq("root", a.root, r.root));
     checks.push(eq("receiptsRoot", a.receiptsRoot, r.receiptsRoot));
     checks.push(eq("datasetHash", a.datasetHash, publishedHash));
@@ -116,7 +292,7 @@ export async function verifyEpoch(options: {
     checks.push(eq("cumulativeTotal", a.cumulativeTotal.toString(), total.toString()));
     checks.push({ name: "oracle signers", ok: true, note: a.signers.join(", ") });
   }
-  return { epoch: options.epoch, ok: checks.every((c) => c.ok), checks };
+  return { epoch: options.epoch, ok: checks.every((c) => c.ok), checks, dataset };
 }
 
 function eq(name: string, expected: string, actual: string): Check {
@@ -137,7 +313,8 @@ export function formatReport(report: VerifyEpochReport): string {
   return out.join("\n");
 }
 
-async function fetchDataset(api: string, epoch: bigint): Promise<Uint8Array> {
+/** The published dataset of chain epoch `epoch` from an API (`GET /v1/epochs/:n/dataset`), with a progress bar. */
+export async function fetchDataset(api: string, epoch: bigint): Promise<Uint8Array> {
   const url = `${api.replace(/\/$/, "")}/v1/epochs/${epoch}/dataset`;
   let res: Response;
   try {
@@ -148,7 +325,7 @@ async function fetchDataset(api: string, epoch: bigint): Promise<Uint8Array> {
   if (res.status === 404) throw new UsageError(`the API has no dataset for epoch ${epoch} (${url})`);
   if (!res.ok) throw new UsageError(`the API answered ${res.status} for ${url}`);
   const total = Number(res.headers.get("content-length") ?? 0);
-  const bar = progress("download dataset");
+  const bar = progress(`download epoch ${epoch}'s dataset`);
   const chunks: Uint8Array[] = [];
   let received = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -160,9 +337,32 @@ async function fetchDataset(api: string, epoch: bigint): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
+function readDatasetFile(file: string, option: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch {
+    throw new UsageError(`cannot read the ${option} file ${file}`);
+  }
+}
+
+/** A failure to reach the RPC as one usage line; anything else unchanged. */
+export function rpcUnreachable(err: unknown, rpc: string): unknown {
+  const msg = err instanceof Error ? err.message.split("\n")[0] : String(err);
+  return /fetch failed|ECONNREFUSED|HTTP request failed|took too long/i.test(String(msg))
+    ? new UsageError(`cannot reach the RPC at ${rpc}`)
+    : err;
+}
+
+/** `--from-block N`: where log scans start (the distributor's deployment block; 0 when unknown). */
+export function parseFromBlock(value: string | undefined): bigint | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,19}$/.test(value)) throw new UsageError(`--from-block must be a block number`);
+  return BigInt(value);
+}
+
 export const verifyEpochCommand: Command = {
   name: "verify-epoch",
-  summary: "recompute an epoch from its published dataset and compare it with the chain",
+  summary: "recompute an epoch from its published dataset, check its link to the epoch before, compare with the chain",
   usage: USAGE,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
@@ -171,41 +371,45 @@ export const verifyEpochCommand: Command = {
         api: { type: "string" },
         rpc: { type: "string" },
         dataset: { type: "string" },
+        "previous-dataset": { type: "string" },
         distributor: { type: "string" },
+        "from-block": { type: "string" },
         json: { type: "boolean" },
       },
       USAGE,
     );
-    const [n] = positionals;
+    const [n, ...rest] = positionals;
     if (!n || !/^\d{1,19}$/.test(n)) throw new UsageError(`expected an epoch number\nusage: ${USAGE}`);
+    if (rest.length > 0) throw new UsageError(`unexpected ${rest.join(" ")}\nusage: ${USAGE}`);
     if (!values.rpc) throw new UsageError(`--rpc URL is required\nusage: ${USAGE}`);
     if (!values.api && !values.dataset) throw new UsageError(`give --api URL or --dataset FILE\nusage: ${USAGE}`);
     if (values.distributor && !/^0x[0-9a-fA-F]{40}$/.test(values.distributor))
       throw new UsageError(`--distributor must be a 0x-prefixed 20-byte address`);
+    const fromBlock = parseFromBlock(values["from-block"]);
     const epoch = BigInt(n);
-    let datasetBytes: Uint8Array;
-    if (values.dataset) {
-      try {
-        datasetBytes = readFileSync(values.dataset);
-      } catch {
-        throw new UsageError(`cannot read dataset file ${values.dataset}`);
-      }
-    } else {
-      datasetBytes = await fetchDataset(values.api!, epoch);
+    if (epoch === 0n) throw new UsageError(`chain epochs start at 1`);
+    const datasetBytes = values.dataset
+      ? readDatasetFile(values.dataset, "--dataset")
+      : await fetchDataset(values.api!, epoch);
+    let previousDatasetBytes: Uint8Array | undefined;
+    if (epoch > 1n) {
+      if (values["previous-dataset"])
+        previousDatasetBytes = readDatasetFile(values["previous-dataset"], "--previous-dataset");
+      else if (values.api) previousDatasetBytes = await fetchDataset(values.api, epoch - 1n);
     }
     let report: VerifyEpochReport;
     try {
-      report = await verifyEpoch({
+      const { dataset: _dataset, ...verified } = await verifyEpoch({
         epoch,
         client: createPublicClient({ transport: http(values.rpc, { retryCount: 2, timeout: 15_000 }) }),
         datasetBytes,
+        previousDatasetBytes,
         distributor: values.distributor as Address | undefined,
+        scan: { fromBlock },
       });
+      report = verified;
     } catch (err) {
-      const msg = err instanceof Error ? err.message.split("\n")[0] : String(err);
-      if (/fetch failed|ECONNREFUSED|HTTP request failed/i.test(String(msg)))
-        throw new UsageError(`cannot reach the RPC at ${values.rpc}`);
-      throw err;
+      throw rpcUnreachable(err, values.rpc);
     }
     console.log(
       values.json
