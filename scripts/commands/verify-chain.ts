@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
 import { advanceState, genesisState, type ChainState } from "../../core/chain-link.ts";
-import { bytesToHex } from "../../core/eip712.ts";
-import { keccak256Bytes } from "../../core/keccak.ts";
 import type { StreamCheckpoint } from "../../core/verdict.ts";
+import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
 import {
@@ -72,6 +71,8 @@ export async function verifyChain(o: {
   to?: bigint | undefined;
   checkpointFile?: string | undefined;
   scan?: ScanOptions | undefined;
+  /** Recovers receipt signatures on all cores (see `verifyEpoch`). */
+  pool?: VerifyPool | undefined;
   /** One line per verified epoch (stderr in the CLI). */
   onEpoch?: (e: VerifyChainEpoch) => void;
 }): Promise<VerifyChainReport> {
@@ -137,7 +138,16 @@ export async function verifyChain(o: {
 
   for (let epoch = from; epoch <= to; epoch++) {
     const datasetBytes = await o.datasetOf(epoch);
-    const report = await verifyEpoch({ epoch, client, datasetBytes, distributor, state, proposals, scan: o.scan });
+    const report = await verifyEpoch({
+      epoch,
+      client,
+      datasetBytes,
+      distributor,
+      state,
+      proposals,
+      scan: o.scan,
+      pool: o.pool,
+    });
     const failed = report.checks.filter((c) => !c.ok);
     const summary: VerifyChainEpoch = {
       epoch,
@@ -150,7 +160,8 @@ export async function verifyChain(o: {
     o.onEpoch?.(summary);
     if (!report.ok) return stop(`epoch ${epoch}: ${describeCheck(failed[0]!)}`);
     state = advanceState(state, epoch, report.dataset.outputs);
-    if (o.checkpointFile) writeCheckpoint(o.checkpointFile, { chainId, distributor, epoch, datasetBytes, state });
+    if (o.checkpointFile)
+      writeCheckpoint(o.checkpointFile, { chainId, distributor, epoch, datasetHash: report.datasetHash, state });
   }
   return { ok: true, from, to, epochs, ...(partialHistory ? { partialHistory } : {}) };
 }
@@ -185,14 +196,14 @@ function proposalHash(
 
 function writeCheckpoint(
   file: string,
-  c: { chainId: number; distributor: Address; epoch: bigint; datasetBytes: Uint8Array; state: ChainState },
+  c: { chainId: number; distributor: Address; epoch: bigint; datasetHash: Hex; state: ChainState },
 ): void {
   const body: CheckpointFile = {
     format: CHECKPOINT_FORMAT,
     chainId: c.chainId,
     distributor: c.distributor.toLowerCase(),
     epoch: c.epoch.toString(),
-    datasetHash: bytesToHex(keccak256Bytes(c.datasetBytes)),
+    datasetHash: c.datasetHash.toLowerCase(),
     completeHistory: c.state.completeHistory,
     leaves: [...c.state.leaves].map(([a, v]) => [a, v.toString()]),
     streams: [...c.state.streams.values()].map((s) => ({
@@ -303,6 +314,7 @@ export const verifyChainCommand: Command = {
     const scan = { fromBlock: parseFromBlock(values["from-block"]) };
     const client = createPublicClient({ transport: http(values.rpc, { retryCount: 2, timeout: 15_000 }) });
     let report: VerifyChainReport;
+    const pool = createVerifyPool();
     try {
       const distributor = (values.distributor as Address | undefined) ?? (await distributorFromApi(values.api));
       report = await verifyChain({
@@ -313,6 +325,7 @@ export const verifyChainCommand: Command = {
         to,
         checkpointFile: values.checkpoint,
         scan,
+        pool,
         onEpoch: (e) =>
           process.stderr.write(
             `epoch ${e.epoch}: ${e.ok ? "VERIFIED" : "MISMATCH"} (${e.receipts} receipts, ${e.leaves} leaves)\n`,
@@ -320,6 +333,8 @@ export const verifyChainCommand: Command = {
       });
     } catch (err) {
       throw rpcUnreachable(err, values.rpc);
+    } finally {
+      await pool.close();
     }
     if (values.json)
       console.log(JSON.stringify(report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));

@@ -10,11 +10,10 @@ import {
   stateFromOutputs,
   type ChainState,
 } from "../../core/chain-link.ts";
-import { bytesToHex } from "../../core/eip712.ts";
-import { datasetHash as hashDataset, parseDataset, type EpochDataset } from "../../core/dataset.ts";
-import { keccak256Bytes } from "../../core/keccak.ts";
+import { datasetHash as hashDataset, parseDatasetChunks, type EpochDataset } from "../../core/dataset.ts";
 import { describeDecreasedLeaf, findDecreasedLeaf } from "../../core/monotonic.ts";
-import { auditEpochDataset, ZERO_ROOT } from "../../core/recompute-epoch.ts";
+import { auditEpochDataset, auditEpochDatasetWithPool, ZERO_ROOT } from "../../core/recompute-epoch.ts";
+import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
 import { buildTree } from "../../core/tree.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
 import { allLogs, newestLogs } from "../../oracle/log-scan.ts";
@@ -109,20 +108,28 @@ export async function readAllProposals(
   return byEpoch;
 }
 
-/** Parses dataset bytes, with a progress bar (the dataset is held as one string: see issue 16 item 4). */
-export function parseDatasetBytes(bytes: Uint8Array, label = "parse dataset"): EpochDataset {
-  const lines = new TextDecoder().decode(bytes).split("\n");
+/**
+ * Parses dataset bytes in 1 MiB chunks, hashing them as it goes (`parseDatasetChunks`): the
+ * bytes are never decoded into one string (V8 caps a string near 512 MiB; a 10⁶-receipt
+ * dataset is ~0.8 GB). Returns the dataset and keccak256 of the bytes.
+ */
+export function parseDatasetBytes(
+  bytes: Uint8Array,
+  label = "parse dataset",
+): { dataset: EpochDataset; datasetHash: Hex } {
   const parsing = progress(label);
-  const dataset = parseDataset(
+  const CHUNK = 1 << 20;
+  const parsed = parseDatasetChunks(
     (function* () {
-      for (let i = 0; i < lines.length; i++) {
-        if (i % 5000 === 0) parsing.update(i, lines.length);
-        yield lines[i]!;
+      for (let offset = 0; offset < bytes.length; offset += CHUNK) {
+        parsing.update(offset, bytes.length);
+        yield bytes.subarray(offset, Math.min(bytes.length, offset + CHUNK));
       }
     })(),
   );
+  const { dataset } = parsed;
   parsing.done(`${dataset.inputs.receipts.length} receipts, ${dataset.outputs.leaves.length} leaves`);
-  return dataset;
+  return parsed;
 }
 
 /**
@@ -136,14 +143,13 @@ export async function predecessorState(
 ): Promise<ChainState | undefined> {
   const previous = o.epoch - 1n;
   const chain = await readChainEpoch(o.client, o.distributor, previous, o.scan);
-  const hash = bytesToHex(keccak256Bytes(o.datasetBytes));
+  const { dataset, datasetHash: hash } = parseDatasetBytes(o.datasetBytes, `parse epoch ${previous}'s dataset`);
   const hashCheck = eq(
     `epoch ${previous}'s dataset is the one it committed on-chain`,
     chain.proposal?.datasetHash ?? "no proposal",
     hash,
   );
   checks.push(hashCheck);
-  const dataset = parseDatasetBytes(o.datasetBytes, `parse epoch ${previous}'s dataset`);
   const leaves = dataset.outputs.leaves;
   const root = leaves.length > 0 ? buildTree({ entries: leaves }).root : ZERO_ROOT;
   const rootCheck = eq(`epoch ${previous}'s leaves are its on-chain root`, chain.record.root, root);
@@ -171,14 +177,16 @@ export async function verifyEpoch(options: {
   /** Pre-scanned proposals (verify-chain); otherwise this epoch's are scanned for. */
   proposals?: Map<bigint, ProposalArgs[]> | undefined;
   scan?: ScanOptions | undefined;
-}): Promise<VerifyEpochReport & { dataset: EpochDataset }> {
+  /** Recovers every receipt signature on these worker threads (all cores); else on this thread. */
+  pool?: VerifyPool | undefined;
+}): Promise<VerifyEpochReport & { dataset: EpochDataset; datasetHash: Hex }> {
   const checks: Check[] = [];
-  const dataset = parseDatasetBytes(options.datasetBytes);
+  const { dataset, datasetHash: publishedHash } = parseDatasetBytes(options.datasetBytes);
   // `epoch` is the contract's numbering (consecutive from 1); the dataset carries the
   // coordinator's clock epoch, which the signed datasetHash binds to this chain epoch.
 
   const recomputing = progress("recompute (signatures, fraud rules, earnings, trees)");
-  const audit = auditEpochDataset(dataset);
+  const audit = options.pool ? await auditEpochDatasetWithPool(dataset, options.pool) : auditEpochDataset(dataset);
   recomputing.done();
   const r = audit.recomputed;
   const difference = audit.ok ? null : firstOutputDifference(r, dataset.outputs);
@@ -208,7 +216,6 @@ export async function verifyEpoch(options: {
   else if (invalid > 0)
     checks.push({ name: "receipt signatures", ok: true, note: `${invalid} invalid, rejected by the fraud rules` });
 
-  const publishedHash = bytesToHex(keccak256Bytes(options.datasetBytes));
   const canonicalHash = hashDataset(dataset);
   checks.push(eq("dataset is in canonical form", canonicalHash, publishedHash));
 
@@ -292,7 +299,7 @@ export async function verifyEpoch(options: {
     checks.push(eq("cumulativeTotal", a.cumulativeTotal.toString(), total.toString()));
     checks.push({ name: "oracle signers", ok: true, note: a.signers.join(", ") });
   }
-  return { epoch: options.epoch, ok: checks.every((c) => c.ok), checks, dataset };
+  return { epoch: options.epoch, ok: checks.every((c) => c.ok), checks, dataset, datasetHash: publishedHash };
 }
 
 function eq(name: string, expected: string, actual: string): Check {
@@ -398,18 +405,26 @@ export const verifyEpochCommand: Command = {
       else if (values.api) previousDatasetBytes = await fetchDataset(values.api, epoch - 1n);
     }
     let report: VerifyEpochReport;
+    const pool = createVerifyPool();
     try {
-      const { dataset: _dataset, ...verified } = await verifyEpoch({
+      const {
+        dataset: _dataset,
+        datasetHash: _hash,
+        ...verified
+      } = await verifyEpoch({
         epoch,
         client: createPublicClient({ transport: http(values.rpc, { retryCount: 2, timeout: 15_000 }) }),
         datasetBytes,
         previousDatasetBytes,
         distributor: values.distributor as Address | undefined,
         scan: { fromBlock },
+        pool,
       });
       report = verified;
     } catch (err) {
       throw rpcUnreachable(err, values.rpc);
+    } finally {
+      await pool.close();
     }
     console.log(
       values.json
