@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -7,6 +7,7 @@ import { network } from "hardhat";
 import pino from "pino";
 import type { Hex } from "viem";
 import { custom, parseEventLogs } from "viem";
+import { storedDataset } from "../db/dataset-store.ts";
 import type { Db } from "../db/types.ts";
 import { testBackends } from "../test/helpers/db.ts";
 import { checkDeployment, domainOf } from "./chain.ts";
@@ -241,10 +242,14 @@ for (const backend of testBackends()) {
       }
       const computed = (await getEpoch(db, next))!;
       expect(computed.status).to.equal("COMPUTED");
+      // published with COMPUTED, in the same transaction: the standby needs nothing of the leader's disk
+      const published = await storedDataset(db, computed.datasetHash!);
+      expect((published?.byteLength ?? 0n) > 0n, "published bytes").to.equal(true);
       const standbyDir = mkdtempSync(path.join(tmpdir(), "oracle-standby-"));
       try {
         const standby: OracleContext = { ...ctx, config: { ...ctx.config, dataDir: standbyDir } };
         await runOnce(standby);
+        expect(existsSync(path.join(standbyDir, "datasets", `${computed.datasetHash}.jsonl`))).to.equal(true);
         const posted = (await getEpoch(db, next))!;
         expect(posted.status).to.equal("POSTED");
         expect(posted.datasetHash).to.equal(computed.datasetHash);

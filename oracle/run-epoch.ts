@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import type { Logger } from "pino";
 import { InvalidDatasetError } from "../core/dataset.ts";
 import type { Address, EpochRoot, Hex } from "../core/eip712.ts";
@@ -18,7 +17,8 @@ import { replaceResults } from "./repositories/results.ts";
 import { readSignatures, saveSignature } from "./repositories/signatures.ts";
 import { checkEpoch } from "./signer.ts";
 import { aggregateEpoch } from "./stages/aggregate.ts";
-import { buildEpoch, datasetPath, storedDataset } from "./stages/build.ts";
+import { cachedDataset, publishDataset } from "../db/dataset-store.ts";
+import { buildEpoch, storedDataset } from "./stages/build.ts";
 import { computeEpoch } from "./stages/compute.ts";
 import { planPayouts } from "./stages/payouts.ts";
 import {
@@ -183,6 +183,8 @@ async function compute(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
   const done = await ctx.db.transaction(async (tx) => {
     const current = await epochs.getEpoch(tx, row.epoch, true);
     if (current?.status !== row.status || current.attempt !== row.attempt) return false;
+    // published with the epoch: every API replica and every oracle reads it from the database
+    await publishDataset(tx, built.datasetHash, built.file);
     await replaceResults(tx, row.epoch, {
       statements: computed.statements,
       leaves: computed.leaves,
@@ -257,17 +259,19 @@ function aggregateInputs(ctx: OracleContext, row: EpochRow, chainEpoch: bigint) 
 }
 
 /**
- * The dataset of a computed epoch, from this oracle's data directory — or, on an oracle that did
- * not compute it (a standby with a data directory of its own that took over after COMPUTED),
- * rebuilt from the database: the epoch's inputs are closed, so aggregate → compute → build write
- * the same bytes. A rebuild that hashes differently is refused, naming both hashes.
+ * The dataset of a computed epoch: this oracle's cached file, else the copy published in the
+ * database (db/dataset-store.ts; an oracle with its own data directory that took over after
+ * another computed the epoch). An epoch computed before datasets were published (or whose
+ * rows are gone) is rebuilt from the database's inputs — they are closed, so aggregate →
+ * compute → build write the same bytes — and published; a rebuild that hashes differently is
+ * refused, naming both hashes.
  */
 async function datasetOf(ctx: OracleContext, row: EpochRow, epochRoot: EpochRoot): Promise<string> {
-  if (existsSync(datasetPath(ctx.config.dataDir, epochRoot.datasetHash)))
-    return storedDataset(ctx.config.dataDir, epochRoot.datasetHash);
+  const cached = await cachedDataset(ctx.db, ctx.config.dataDir, epochRoot.datasetHash);
+  if (cached) return cached;
   ctx.log.warn(
     { epoch: row.epoch.toString(), datasetHash: epochRoot.datasetHash, dataDir: ctx.config.dataDir },
-    "dataset not in this oracle's data directory (computed elsewhere): rebuilding it from the database",
+    "dataset neither cached here nor published: rebuilding it from the database",
   );
   const chainEpoch = row.chainEpoch ?? epochRoot.epoch;
   const aggregated = await aggregateEpoch(ctx.db, aggregateInputs(ctx, row, chainEpoch));
@@ -281,6 +285,7 @@ async function datasetOf(ctx: OracleContext, row: EpochRow, epochRoot: EpochRoot
     throw new InvalidDatasetError(
       `epoch ${row.epoch}'s dataset rebuilt from the database hashes to ${built.datasetHash}, not the computed ${epochRoot.datasetHash}: its inputs changed after it was computed`,
     );
+  await ctx.db.transaction((tx) => publishDataset(tx, built.datasetHash, built.file));
   return storedDataset(ctx.config.dataDir, epochRoot.datasetHash);
 }
 

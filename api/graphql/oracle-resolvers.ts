@@ -4,13 +4,14 @@
  * repositories (through the per-request DataLoaders) and core's pure functions only.
  */
 import { open, readFile, stat } from "node:fs/promises";
-import path from "node:path";
 import { datasetHash as hashDataset, parseDataset } from "../../core/dataset.ts";
 import { bytesToHex } from "../../core/eip712.ts";
 import { keccak256Bytes } from "../../core/keccak.ts";
 import { parseRateCard, rateCardHash, type RateCard } from "../../core/ratecard.ts";
 import { auditEpochDataset } from "../../core/recompute-epoch.ts";
 import { buildTree, type BuildTreeReturnType } from "../../core/tree.ts";
+import { cachedDataset } from "../../db/dataset-store.ts";
+import { isDatabaseUnavailable } from "../../db/errors.ts";
 import type { Hex } from "../lib/hex.ts";
 import { isInt8Decimal } from "../lib/wire.ts";
 import type { EpochRow } from "../repositories/graphql-chain.ts";
@@ -75,13 +76,20 @@ const max = (a: bigint, b: bigint) => (a > b ? a : b);
 
 // --- datasets --------------------------------------------------------------------------------------
 
-function datasetFile(dataDir: string, hash: Hex): string | null {
-  return HASH_RE.test(hash) ? path.join(dataDir, "datasets", `${hash}.jsonl`) : null;
+/** The local file of a published dataset (db/dataset-store.ts: cached from the database when missing), or null. */
+async function datasetFile(ctx: GraphqlContext, hash: Hex): Promise<string | null> {
+  if (!HASH_RE.test(hash)) return null;
+  try {
+    return await cachedDataset(ctx.db, ctx.dataDir, hash);
+  } catch (err) {
+    if (isDatabaseUnavailable(err)) throw err;
+    return null; // corrupt rows: no verification from this server
+  }
 }
 
 /** The first line (the header) of a stored dataset, without reading the rest. */
-async function datasetHeader(dataDir: string, hash: Hex): Promise<Record<string, unknown> | null> {
-  const file = datasetFile(dataDir, hash);
+async function datasetHeader(ctx: GraphqlContext, hash: Hex): Promise<Record<string, unknown> | null> {
+  const file = await datasetFile(ctx, hash);
   if (!file) return null;
   let fh;
   try {
@@ -115,7 +123,7 @@ type Check = { name: string; ok: boolean; expected?: string | null; actual?: str
 /** Recomputes the dataset the chain names and compares it with the on-chain proposal. */
 async function verifyEpoch(ctx: GraphqlContext, e: EpochRow) {
   const checks: Check[] = [];
-  const file = datasetFile(ctx.dataDir, e.datasetHash);
+  const file = await datasetFile(ctx, e.datasetHash);
   let bytes: Uint8Array | null = null;
   if (file)
     try {
@@ -306,7 +314,7 @@ export const oracleResolvers = {
       const key = [e.epoch, e.root, e.receiptsRoot, e.datasetHash, e.rateCardHash, e.cumulativeTotalMicroUsd].join(":");
       const cached = verifications.get(key);
       if (cached) return cached;
-      const file = datasetFile(ctx.dataDir, e.datasetHash);
+      const file = await datasetFile(ctx, e.datasetHash);
       if (
         !file ||
         !(await stat(file)
@@ -346,7 +354,7 @@ export const oracleResolvers = {
         : null,
     rateCard: async (o: OracleEpochRow, _: unknown, ctx: GraphqlContext) => {
       if (!o.datasetHash) return null;
-      const header = await datasetHeader(ctx.dataDir, o.datasetHash);
+      const header = await datasetHeader(ctx, o.datasetHash);
       if (!header || typeof header.rateCard !== "string") return null;
       return rateCardOut(parseRateCard(header.rateCard));
     },

@@ -6,6 +6,8 @@
  * the oracle stored for the epoch.
  */
 import DataLoader from "dataloader";
+import { cachedDataset } from "../../db/dataset-store.ts";
+import { isDatabaseUnavailable } from "../../db/errors.ts";
 import { receiptLeafHash } from "../../core/receipts-tree.ts";
 import type { Hex } from "../lib/hex.ts";
 import { isInt8Decimal } from "../lib/wire.ts";
@@ -62,6 +64,12 @@ type ComputedCommitment = EpochCommitmentRow & { datasetHash: Hex; receiptsRoot:
 async function computed(ctx: GraphqlContext, epoch: bigint): Promise<ComputedCommitment | null> {
   const c = await commitments(ctx).load(epoch);
   if (!c || !COMPUTED.has(c.status) || !c.datasetHash || !c.receiptsRoot) return null;
+  // the proof worker reads this server's cached file: fill it from the published dataset
+  try {
+    await cachedDataset(ctx.db, ctx.dataDir, c.datasetHash);
+  } catch (err) {
+    if (isDatabaseUnavailable(err)) throw err; // a corrupt dataset answers "no proof", as a missing one
+  }
   return { ...c, datasetHash: c.datasetHash, receiptsRoot: c.receiptsRoot };
 }
 

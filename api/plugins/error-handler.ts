@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isDatabaseUnavailable } from "../../db/errors.ts";
-import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE } from "../lib/api-error.ts";
+import { ApiError, DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE } from "../lib/api-error.ts";
 
 /** A database outage is logged when it starts; requests failing within this interval of the last are not. */
 const OUTAGE_LOG_INTERVAL_MS = 30_000;
@@ -107,6 +107,11 @@ export default async function errorHandler(app: FastifyInstance): Promise<void> 
       lastOutageLogMs = nowMs;
       reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
       return send(request, reply, 503, "DATABASE_UNAVAILABLE", DATABASE_UNAVAILABLE_MESSAGE);
+    }
+    if (err instanceof ApiError && status === 503) {
+      // a resource not there yet (e.g. DATASET_UNAVAILABLE): a stable code and a retry hint, not a bug
+      reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
+      return send(request, reply, 503, err.code, err.message);
     }
     if (status >= 500) {
       request.log.error({ err }, "request failed");
