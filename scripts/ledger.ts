@@ -7,6 +7,7 @@
 import { ensureContractsBuilt } from "./lib/build.ts";
 import { CheckFailedError, UsageError, oneLine, type Command } from "./lib/cli.ts";
 import { claimCommand } from "./commands/claim.ts";
+import { datasetCommand } from "./commands/dataset.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { fundCommand } from "./commands/fund.ts";
 import { guardianCommand } from "./commands/guardian.ts";
@@ -47,6 +48,7 @@ const commands: Command[] = [
   },
   verifyEpochCommand,
   verifyChainCommand,
+  datasetCommand,
   deployCommand,
   fundCommand,
   claimCommand,

@@ -111,6 +111,26 @@ describe("npm start (the whole ledger) and ledger verify-epoch against it", () =
     expect(res.status).to.equal(0);
   });
 
+  it("default: ledger dataset export mirrors epochs 1 and 2, and verify-epoch checks the files offline", () => {
+    const cli = path.join(ROOT, "scripts/ledger.ts");
+    const files = [1, 2].map((n) => path.join(dataDir, `mirror-${n}.ndjson`));
+    for (const [i, file] of files.entries()) {
+      const res = spawnSync(process.execPath, [cli, "dataset", "export", String(i + 1), file, "--api", apiUrl], {
+        encoding: "utf8",
+      });
+      expect(res.status, res.stderr).to.equal(0);
+      expect(res.stdout).to.match(new RegExp(`^epoch ${i + 1}: \\d+ bytes, datasetHash 0x[0-9a-f]{64} → `));
+    }
+    const res = spawnSync(
+      process.execPath,
+      [cli, "verify-epoch", "2", "--dataset", files[1]!, "--previous-dataset", files[0]!, "--rpc", rpcUrl],
+      { encoding: "utf8" },
+    );
+    expect(res.stdout, res.stderr).to.match(/^epoch 2: VERIFIED/);
+    expect(res.stdout).to.include("ok   carried over from epoch 1");
+    expect(res.status).to.equal(0);
+  });
+
   it("error: one tampered receipt in the served dataset makes verify-epoch exit 1, naming what differs", () => {
     const dir = path.join(dataDir, "datasets");
     const served = spawnSync("curl", ["-sI", `${apiUrl}/v1/epochs/2/dataset`], { encoding: "utf8" }).stdout;
