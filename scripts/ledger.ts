@@ -14,6 +14,7 @@ import { guardianCommand } from "./commands/guardian.ts";
 import { statusCommand } from "./commands/status.ts";
 import { verifyChainCommand } from "./commands/verify-chain.ts";
 import { verifyEpochCommand } from "./commands/verify-epoch.ts";
+import { verifyReceiptCommand } from "./commands/verify-receipt.ts";
 
 const commands: Command[] = [
   {
@@ -49,6 +50,7 @@ const commands: Command[] = [
   verifyEpochCommand,
   verifyChainCommand,
   datasetCommand,
+  verifyReceiptCommand,
   deployCommand,
   fundCommand,
   claimCommand,

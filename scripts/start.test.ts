@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
+import { parseDatasetChunks } from "../core/dataset.ts";
 
 const ROOT = path.join(import.meta.dirname, "..");
 
@@ -129,6 +130,36 @@ describe("npm start (the whole ledger) and ledger verify-epoch against it", () =
     expect(res.stdout, res.stderr).to.match(/^epoch 2: VERIFIED/);
     expect(res.stdout).to.include("ok   carried over from epoch 1");
     expect(res.status).to.equal(0);
+  });
+
+  it("default: ledger verify-receipt proves a counted receipt against the on-chain receiptsRoot; a rejected one is not proven", async () => {
+    const cli = path.join(ROOT, "scripts/ledger.ts");
+    const bytes = new Uint8Array(await (await fetch(`${apiUrl}/v1/epochs/2/dataset`)).arrayBuffer());
+    const { verdicts, receiptsRoot } = parseDatasetChunks([bytes]).dataset.outputs;
+    const counted = verdicts.find((v) => v.id !== null && v.countedBytes > 0n)!;
+    const rejected = verdicts.find((v) => v.id !== null && v.countedBytes === 0n && v.status === "rejected");
+    const run = (id: string) =>
+      spawnSync(
+        process.execPath,
+        [cli, "verify-receipt", "--epoch", "2", "--receipt", id, "--api", apiUrl, "--rpc", rpcUrl],
+        {
+          encoding: "utf8",
+        },
+      );
+    const ok = run(counted.id!);
+    expect(ok.stdout, ok.stderr).to.equal(
+      `receipt ${counted.id}: COUNTED in epoch 2, ${counted.countedBytes} bytes, under the on-chain receiptsRoot ${receiptsRoot}\n`,
+    );
+    expect(ok.status).to.equal(0);
+    for (const id of [rejected?.id ?? `0x${"ab".repeat(32)}`, `0x${"cd".repeat(32)}`]) {
+      const res = run(id);
+      expect(res.status, id).to.equal(1);
+      expect(res.stdout).to.match(/NOT PROVEN in epoch 2: the API has no proof that receipt/);
+      expect(res.stderr.trim().split("\n")).to.have.length(1);
+    }
+    const bad = run("0x1234");
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr).to.match(/--receipt ID must be the receipt's id/);
   });
 
   it("error: one tampered receipt in the served dataset makes verify-epoch exit 1, naming what differs", () => {

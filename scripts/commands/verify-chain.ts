@@ -4,6 +4,7 @@ import { advanceState, genesisState, type ChainState } from "../../core/chain-li
 import type { StreamCheckpoint } from "../../core/verdict.ts";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
+import { graphql, type ApiDeployment } from "../lib/chain.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
 import {
   fetchDataset,
@@ -347,11 +348,15 @@ export const verifyChainCommand: Command = {
   },
 };
 
-/** The distributor the API's deployment uses (GET /v1/deployment or the first dataset's domain). */
+/** The distributor the API's deployment uses (its indexer's), for a walk without --distributor. */
 async function distributorFromApi(api: string): Promise<Address> {
-  const bytes = await fetchDataset(api, 1n);
-  const header = new TextDecoder().decode(bytes.subarray(0, Math.min(bytes.length, 64 * 1024))).split("\n")[0]!;
-  const m = /"verifyingContract":"(0x[0-9a-f]{40})"/.exec(header);
-  if (!m) throw new UsageError(`cannot tell the distributor from epoch 1's dataset: give --distributor ADDRESS`);
-  return m[1] as Address;
+  const { indexer } = await graphql<{ indexer: ApiDeployment }>(
+    api.replace(/\/$/, ""),
+    "{ indexer { chainId contract } }",
+  );
+  if (!indexer)
+    throw new UsageError(
+      `the API does not know its distributor yet (its indexer has not run): give --distributor ADDRESS`,
+    );
+  return indexer.contract;
 }
