@@ -9,6 +9,7 @@ import { CheckFailedError, UsageError, oneLine, type Command } from "./lib/cli.t
 import { claimCommand } from "./commands/claim.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { fundCommand } from "./commands/fund.ts";
+import { governanceCommand } from "./commands/governance.ts";
 import { guardianCommand } from "./commands/guardian.ts";
 import { statusCommand } from "./commands/status.ts";
 import { verifyEpochCommand } from "./commands/verify-epoch.ts";
@@ -49,6 +50,7 @@ const commands: Command[] = [
   fundCommand,
   claimCommand,
   guardianCommand,
+  governanceCommand,
   statusCommand,
 ];
 

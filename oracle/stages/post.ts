@@ -95,24 +95,42 @@ export const DEFAULT_LOG_CHUNK_BLOCKS = 10_000;
  */
 const LOG_RANGE_REFUSED = /range|too many|too large|more than \d+|response size/i;
 
+export type ScanLogsParameters = {
+  publicClient: OracleChain["publicClient"];
+  /** What the scan is for, in a failure's message (e.g. "getContractEvents RootVetoed"). */
+  what: string;
+  /** The lowest block scanned (a deployment block). */
+  floor: bigint;
+  /** The highest block scanned (default: the latest). */
+  to?: bigint | undefined;
+  /** Blocks per request (default `DEFAULT_LOG_CHUNK_BLOCKS`), halved while the node refuses the range. */
+  chunkBlocks?: number | undefined;
+  /**
+   * `newest`: scan backwards from `to` and return the logs of the first (newest) range holding any — for a
+   * recent event looked for, found in the first chunk or so. `all`: every log in [`floor`, `to`], oldest first.
+   */
+  mode: "newest" | "all";
+};
+
 /**
- * The logs of the newest block range in [`floor`, latest] that holds any, scanning backwards
- * from the latest block in chunks of `chain.logChunkBlocks`; a chunk the node refuses as too
- * wide is halved (down to one block) and the smaller size kept for the rest of the scan.
- * Backwards, because the event looked for (a veto, our own proposal) is recent: it is found in
- * the first chunk or so, and `floor` only bounds the scan when there is none. Any other failure
- * is mapped as every RPC call (`mapChainError`); a range refused at one block is retryable.
+ * Event logs in [`floor`, `to`] in bounded block chunks (`chunkBlocks`); a chunk the node refuses as too
+ * wide is halved (down to one block) and the smaller size kept for the rest of the scan. Never one request
+ * from block 0 to the head, which real L2 RPCs refuse. Any other failure is mapped as every RPC call
+ * (`mapChainError`); a range refused at one block is retryable.
  */
-async function newestLogs<T>(
-  chain: OracleChain,
-  what: string,
-  floor: bigint,
+export async function scanLogs<T>(
+  params: ScanLogsParameters,
   query: (range: { fromBlock: bigint; toBlock: bigint }) => Promise<T[]>,
 ): Promise<T[]> {
-  let size = BigInt(Math.max(1, chain.logChunkBlocks ?? DEFAULT_LOG_CHUNK_BLOCKS));
-  let to = await rpc("getBlockNumber", () => chain.publicClient.getBlockNumber({ cacheTime: 0 }));
-  while (to >= floor) {
-    const from = to - size + 1n > floor ? to - size + 1n : floor;
+  const { publicClient, what, floor, mode } = params;
+  let size = BigInt(Math.max(1, params.chunkBlocks ?? DEFAULT_LOG_CHUNK_BLOCKS));
+  const top = params.to ?? (await rpc("getBlockNumber", () => publicClient.getBlockNumber({ cacheTime: 0 })));
+  const found: T[][] = [];
+  // `newest` walks [from, to] down from the top; `all` walks up from the floor.
+  let cursor = mode === "newest" ? top : floor;
+  while (mode === "newest" ? cursor >= floor : cursor <= top) {
+    const from = mode === "newest" ? (cursor - size + 1n > floor ? cursor - size + 1n : floor) : cursor;
+    const to = mode === "newest" ? cursor : cursor + size - 1n < top ? cursor + size - 1n : top;
     let logs: T[];
     try {
       logs = await query({ fromBlock: from, toBlock: to });
@@ -124,10 +142,28 @@ async function newestLogs<T>(
       }
       throw mapChainError(what, err);
     }
-    if (logs.length > 0) return logs;
-    to = from - 1n;
+    if (mode === "newest") {
+      if (logs.length > 0) return logs;
+      cursor = from - 1n;
+    } else {
+      found.push(logs);
+      cursor = to + 1n;
+    }
   }
-  return [];
+  return found.flat();
+}
+
+/** The logs of the newest block range in [`floor`, latest] that holds any (`scanLogs` in `newest` mode). */
+function newestLogs<T>(
+  chain: OracleChain,
+  what: string,
+  floor: bigint,
+  query: (range: { fromBlock: bigint; toBlock: bigint }) => Promise<T[]>,
+): Promise<T[]> {
+  return scanLogs(
+    { publicClient: chain.publicClient, what, floor, chunkBlocks: chain.logChunkBlocks, mode: "newest" },
+    query,
+  );
 }
 
 /** The lowest block a log scan looks at: `fromBlock` (what the database knows), never below the deployment block. */
