@@ -173,7 +173,7 @@ describe("ledger governance", () => {
     expect(roles.timelock!.EXECUTOR_ROLE).to.deep.equal(["0x0000000000000000000000000000000000000000 (anyone)"]);
     expect(JSON.stringify(roles)).to.not.include(addressOf(DEPLOYER));
     const text = await ledger(["roles", ...opts]);
-    expect(text.stdout).to.match(/^distributor 0x[0-9a-f]{40}:\n  DEFAULT_ADMIN_ROLE/);
+    expect(text.stdout).to.match(/^distributor 0x[0-9a-f]{40}:\n {2}DEFAULT_ADMIN_ROLE/);
   });
 
   it("behavior: the guardian cancels a scheduled change; it never executes, even after the delay", async () => {

@@ -157,7 +157,7 @@ function parseSalt(raw: string | undefined): Hex {
   if (raw === undefined) return toHex(crypto.getRandomValues(new Uint8Array(32)));
   if (!/^0x[0-9a-fA-F]{1,64}$/.test(raw))
     throw new UsageError(`--salt must be 0x + 1…64 hex digits, got "${clip(raw)}"`);
-  return `0x${raw.slice(2).padStart(64, "0").toLowerCase()}` as Hex;
+  return `0x${raw.slice(2).padStart(64, "0").toLowerCase()}`;
 }
 
 /** "in 2h 59m 58s" / "ready" from seconds left. */
@@ -170,6 +170,10 @@ function countdown(seconds: bigint): string {
 }
 const iso = (unix: bigint) => new Date(Number(unix) * 1000).toISOString().replace(".000Z", "Z");
 
+/** The ABIs as viem's plain `Abi`, for calls whose function name is chosen at run time. */
+const anyDistributorAbi = (): Abi => distributorAbi();
+const anyTimelockAbi = (): Abi => timelockAbi();
+
 /** The timelock's ABI with the distributor's errors, so a change the distributor refuses on execute is named. */
 function timelockCallAbi(): Abi {
   return [...timelockAbi(), ...distributorAbi().filter((e) => e.type === "error")] as Abi;
@@ -179,9 +183,9 @@ function timelockCallAbi(): Abi {
 function describeCall(target: Address, data: Hex, distributor: Address, timelock: Address): string {
   const abi: Abi | undefined =
     target.toLowerCase() === distributor.toLowerCase()
-      ? (distributorAbi() as Abi)
+      ? anyDistributorAbi()
       : target.toLowerCase() === timelock.toLowerCase()
-        ? (timelockAbi() as Abi)
+        ? anyTimelockAbi()
         : undefined;
   const where = abi ? "" : `${target}.`;
   if (!abi) return `${where}call(${clip(data)})`;
@@ -366,7 +370,7 @@ function commonHint(ctx: Context, signer: Signer, name: string, args: readonly u
 }
 
 async function resolveContext(values: Record<string, string | boolean | undefined>): Promise<Context> {
-  const str = (k: string) => (typeof values[k] === "string" ? (values[k] as string) : undefined);
+  const str = (k: string) => (typeof values[k] === "string" ? values[k] : undefined);
   const rpc = parseHttpUrl(str("rpc"), "--rpc", USAGE);
   const distributor = parseAddress(str("distributor"), "--distributor", USAGE);
   const timelockArg = str("timelock") === undefined ? undefined : parseAddress(str("timelock"), "--timelock", USAGE);
@@ -465,7 +469,7 @@ export const governanceCommand: Command = {
 
 async function schedule(ctx: Context, signer: Signer, call: Call, salt: Hex, delayArg: bigint | undefined) {
   const tl = timelockAbi();
-  const data = encodeFunctionData({ abi: distributorAbi() as Abi, functionName: call.functionName, args: call.args });
+  const data = encodeFunctionData({ abi: anyDistributorAbi(), functionName: call.functionName, args: call.args });
   const described = describeCall(ctx.distributor, data, ctx.distributor, ctx.timelock);
   try {
     const minDelay = await ctx.client.readContract({ address: ctx.timelock, abi: tl, functionName: "getMinDelay" });
@@ -476,7 +480,7 @@ async function schedule(ctx: Context, signer: Signer, call: Call, salt: Hex, del
       await ctx.client.simulateContract({
         account: ctx.timelock,
         address: ctx.distributor,
-        abi: distributorAbi() as Abi,
+        abi: anyDistributorAbi(),
         functionName: call.functionName,
         args: call.args,
       });

@@ -40,7 +40,10 @@ let timelockAbiCache: TimelockAbi | undefined;
 /** The RewardsTimelock (OpenZeppelin TimelockController) ABI from `artifacts/`, never copied. */
 export function timelockAbi(): TimelockAbi {
   if (timelockAbiCache) return timelockAbiCache;
-  const file = new URL("../../artifacts/contracts/governance/RewardsTimelock.sol/RewardsTimelock.json", import.meta.url);
+  const file = new URL(
+    "../../artifacts/contracts/governance/RewardsTimelock.sol/RewardsTimelock.json",
+    import.meta.url,
+  );
   try {
     timelockAbiCache = (JSON.parse(readFileSync(file, "utf8")) as { abi: TimelockAbi }).abi;
   } catch {

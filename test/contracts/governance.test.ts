@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
 import { network } from "hardhat";
-import { encodeFunctionData, keccak256, toHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
+import { encodeFunctionData, type Abi, keccak256, toHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
 import RewardsDistributorModule from "../../ignition/modules/RewardsDistributor.ts";
 import { ORACLE_SIGNERS } from "./fixture.ts";
 
@@ -42,9 +42,9 @@ async function deployProduction(extra: Record<string, unknown> = {}) {
   const asGovernor = await viem.getContractAt("RewardsTimelock", timelock.address, { client: { wallet: governor! } });
   const asGuardian = await viem.getContractAt("RewardsTimelock", timelock.address, { client: { wallet: guardian! } });
   const asAttacker = await viem.getContractAt("RewardsTimelock", timelock.address, { client: { wallet: attacker! } });
-  const distributorAbi = distributor.abi;
+  const distributorAbi: Abi = distributor.abi;
   const call = (functionName: string, args: readonly unknown[]) =>
-    encodeFunctionData({ abi: distributorAbi, functionName, args } as Parameters<typeof encodeFunctionData>[0]);
+    encodeFunctionData({ abi: distributorAbi, functionName, args });
   const salt = (n: number): Hex => toHex(n, { size: 32 });
   const opId = (data: Hex, s: Hex) => timelock.read.hashOperation([distributor.address, 0n, data, zeroHash, s]);
   return {
@@ -86,7 +86,8 @@ describe("governance: the production Ignition module", () => {
     expect(await has(d.timelock, tProposer, d.guardian.account.address)).to.equal(false);
     // Nothing for the deployer nor the setup helper, on either contract; the timelock administers itself only.
     for (const who of [d.deployer.account.address, d.setup.address]) {
-      for (const role of [ADMIN_ROLE, ...DISTRIBUTOR_ROLES]) expect(await has(d.distributor, role, who)).to.equal(false);
+      for (const role of [ADMIN_ROLE, ...DISTRIBUTOR_ROLES])
+        expect(await has(d.distributor, role, who)).to.equal(false);
       for (const role of [ADMIN_ROLE, ...TIMELOCK_ROLES]) expect(await has(d.timelock, role, who)).to.equal(false);
     }
     expect(await has(d.timelock, ADMIN_ROLE, d.timelock.address)).to.equal(true);
