@@ -30,7 +30,7 @@ contract RewardsTimelockSetup {
     error SetupNotADistributor(address distributor);
 
     /// @notice The timelock now governs the distributor with `delay` seconds; this helper holds no role.
-    event GovernanceConfigured(address indexed timelock, address indexed distributor, uint256 delay);
+    event GovernanceConfigured(address indexed timelock, address indexed distributor, uint256 indexed delay);
 
     constructor() {
         OWNER = msg.sender;
