@@ -362,7 +362,7 @@ function commonHint(ctx: Context, signer: Signer, name: string, args: readonly u
           : role === "EXECUTOR_ROLE"
             ? "an executor (the timelock's EXECUTOR_ROLE)"
             : `a holder of ${role}`;
-    return `the key ${signer.account.address.toLowerCase()} is not ${who}: use that key (ledger governance roles lists the holders)`;
+    return `the key ${signer.account.address.toLowerCase()} is not ${who}: send from such a key (ledger governance roles lists them)`;
   }
   if (name === "TimelockInsufficientDelay")
     return `the timelock's minimum delay is ${String(args[1])} s: pass --delay ${String(args[1])} or more`;
