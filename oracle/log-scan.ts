@@ -1,4 +1,4 @@
-import { nodeErrorOf } from "./chain.ts";
+import { mapChainError, nodeErrorOf, rpc } from "./chain.ts";
 
 /**
  * Bounded event-log scans, shared by the oracle (a veto's reason, its own proposal) and the
@@ -90,4 +90,31 @@ export async function allLogs<T>(
     from = to + 1n;
   }
   return out;
+}
+
+export type ScanLogsParameters = {
+  publicClient: { getBlockNumber(args?: { cacheTime?: number }): Promise<bigint> };
+  /** What the scan is for, in a failure's message (e.g. "getContractEvents RootVetoed"). */
+  what: string;
+  /** The lowest block scanned (a deployment block). */
+  floor: bigint;
+  /** The highest block scanned (default: the latest). */
+  to?: bigint | undefined;
+  chunkBlocks?: number | undefined;
+  /** `newest`: the newest range holding any logs (`newestLogs`); `all`: every log, oldest first (`allLogs`). */
+  mode: "newest" | "all";
+};
+
+/** `newestLogs` / `allLogs` up to the latest block (or `to`), failures mapped as every RPC call (`mapChainError`). */
+export async function scanLogs<T>(
+  params: ScanLogsParameters,
+  query: (range: BlockRange) => Promise<T[]>,
+): Promise<T[]> {
+  const latest = params.to ?? (await rpc("getBlockNumber", () => params.publicClient.getBlockNumber({ cacheTime: 0 })));
+  const scan = { floor: params.floor, latest, chunkBlocks: params.chunkBlocks };
+  try {
+    return params.mode === "newest" ? await newestLogs(scan, query) : await allLogs(scan, query);
+  } catch (err) {
+    throw mapChainError(params.what, err);
+  }
 }

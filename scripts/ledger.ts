@@ -10,6 +10,7 @@ import { claimCommand } from "./commands/claim.ts";
 import { datasetCommand } from "./commands/dataset.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { fundCommand } from "./commands/fund.ts";
+import { governanceCommand } from "./commands/governance.ts";
 import { guardianCommand } from "./commands/guardian.ts";
 import { statusCommand } from "./commands/status.ts";
 import { verifyChainCommand } from "./commands/verify-chain.ts";
@@ -55,6 +56,7 @@ const commands: Command[] = [
   fundCommand,
   claimCommand,
   guardianCommand,
+  governanceCommand,
   statusCommand,
 ];
 

@@ -82,6 +82,10 @@ describe("npm start (the whole ledger) and ledger verify-epoch against it", () =
   it("default: prints its URLs and finalizes epochs 1 to 3, with supporters claiming", async () => {
     apiUrl = (await waitFor(/API\s+(http:\/\/127\.0\.0\.1:\d+)/, 120_000))[1]!;
     rpcUrl = (await waitFor(/chain RPC\s+(http:\/\/127\.0\.0\.1:\d+)/, 10_000))[1]!;
+    // The distributor's admin is the dev RewardsTimelock: printed, and recorded in dev.json for other tools.
+    const timelock = (await waitFor(/governance (0x[0-9a-f]{40}) \(the distributor's admin\)/, 10_000))[1]!;
+    const devState = JSON.parse(readFileSync(path.join(dataDir, "dev.json"), "utf8")) as { timelock?: string };
+    expect(devState.timelock).to.equal(timelock);
     await waitFor(/epoch 3 finalized/, 240_000);
     expect(output).to.match(/epoch 1 finalized/);
     expect(output).to.match(/claimed up to \$/);

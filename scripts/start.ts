@@ -62,6 +62,8 @@ type DevState = {
   adminApiKey: string;
   platformApiKey?: string;
   distributor?: Address;
+  /** The distributor's default admin (a RewardsTimelock in the dev deployment): `ledger governance` talks to it. */
+  timelock?: Address;
   token?: Address;
   startBlock?: string;
   actors?: (Omit<Actor, "behaviour"> & { behaviour: Actor["behaviour"] })[];
@@ -212,6 +214,14 @@ try {
   }
   const distributor = state.distributor;
   const domain: RewardsDomain = { chainId, verifyingContract: distributor };
+  // The admin is read from the chain, the source of truth (an external deployment's too).
+  const admin = await publicClient
+    .readContract({ address: distributor, abi: distributorAbi(), functionName: "defaultAdmin" })
+    .catch(() => undefined);
+  if (admin && admin.toLowerCase() !== state.timelock) {
+    state.timelock = admin.toLowerCase() as Address;
+    saveState();
+  }
   say(`chain ${rpcUrl} (chain id ${chainId}), RewardsDistributor ${distributor}`);
 
   // 3. The database.
@@ -329,6 +339,10 @@ try {
   say(`dashboard  ${apiUrl}/dashboard/`);
   say(`API docs   ${apiUrl}/docs`);
   say(`chain RPC  ${rpcUrl}`);
+  if (state.timelock)
+    say(
+      `governance ${state.timelock} (the distributor's admin): npx ledger governance list --rpc ${rpcUrl} --distributor ${distributor}`,
+    );
   say(`epochs of ${state.epochSeconds} s, dispute window ${disputeSeconds} s; Ctrl-C to stop`);
 
   // 8. Progress: every transition once, claims after each finalized epoch.

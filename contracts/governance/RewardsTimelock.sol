@@ -14,8 +14,12 @@ contract RewardsTimelock is TimelockController {
     /// window, so a guardian who watches roots also sees every change in time).
     /// @param proposers May schedule (and, as OpenZeppelin grants them, cancel) changes.
     /// @param executors May execute ready changes (`address(0)` lets anyone execute).
-    /// @param admin Optional setup admin of the timelock's own roles; `address(0)` in production.
-    constructor(uint256 minDelay, address[] memory proposers, address[] memory executors, address admin)
-        TimelockController(minDelay, proposers, executors, admin)
-    {}
+    /// @param admin Optional setup admin of the timelock's own roles: in the Ignition deployments the one-shot
+    /// `RewardsTimelockSetup`, which renounces it in the same transaction that hands the roles over.
+    constructor(
+        uint256 minDelay,
+        address[] memory proposers,
+        address[] memory executors,
+        address admin
+    ) TimelockController(minDelay, proposers, executors, admin) {}
 }

@@ -1,6 +1,8 @@
 /**
- * Development deployment (in-process network or `hardhat node`): MockUSD, the distributor over it (admin:
- * dev account #1; proposer, guardian and pauser: account #0 unless given), and
+ * Development deployment (in-process network or `hardhat node`): MockUSD, the distributor over it, governed
+ * like production by a RewardsTimelock (its default admin) whose delay is the dev dispute window, with dev
+ * account #1 as the timelock's governor (proposer, canceller) and executor and the guardian (account #0, also
+ * the distributor's proposer and pauser unless given) as its canceller, and
  * `initialFunding` µUSD minted to the deployer and funded into the pool. Oracle signers default to Hardhat's
  * well-known dev accounts #5–#7 (2-of-3).
  *
@@ -20,17 +22,19 @@ export const DEV_SIGNERS = [
 
 export default buildModule("DevRewardsDistributor", (m) => {
   const { usd } = m.useModule(MockUSDModule);
-  // The admin is dev account #1, so that account #0 (the dev oracle's proposer key) may propose:
-  // the contract refuses the proposer role to the admin.
+  // Account #0 is the dev oracle's proposer key (and the guardian); account #1 governs through the timelock.
+  // The distributor is deployed from #1 as before, so its dev address does not move.
   const deployer = m.getAccount(0);
-  const distributor = deployDistributor(m, usd, {
+  const governor = m.getAccount(1);
+  const { distributor, timelock } = deployDistributor(m, usd, {
     defaultSigners: DEV_SIGNERS,
-    admin: m.getAccount(1),
     defaultRoles: { proposer: deployer, guardian: deployer, pauser: deployer },
+    fixedGovernance: { governors: [governor], executors: [governor] },
+    distributorFrom: governor,
   });
   const funding = m.getParameter("initialFunding", 1_000_000_000_000n); // 1 000 000 USD
   const mint = m.call(usd, "mint", [m.getAccount(0), funding]);
   const approve = m.call(usd, "approve", [distributor, funding], { after: [mint] });
   m.call(distributor, "fund", [funding], { after: [approve] });
-  return { usd, distributor };
+  return { usd, distributor, timelock };
 });

@@ -1,7 +1,8 @@
 /**
- * Production deployment: the RewardsDistributor over an existing USD stablecoin.
- * Required parameters: `token` (the stablecoin's address) and `signers` (oracle signer addresses); see
- * `ignition/distributor.ts` for the rest and `ignition/parameters.example.json` for a template.
+ * Production deployment: the RewardsDistributor over an existing USD stablecoin, governed by a
+ * RewardsTimelock (its default admin). Required parameters: `token` (the stablecoin's address), `signers`
+ * (oracle signer addresses), `proposer`, `guardian`, `pauser` and `governors`; see `ignition/distributor.ts`
+ * for the rest and `ignition/parameters.example.json` for a template. `ledger deploy` checks the file first.
  *
  *   npx hardhat ignition deploy ignition/modules/RewardsDistributor.ts --network baseSepolia \
  *     --parameters ignition/parameters.json
@@ -10,6 +11,6 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { deployDistributor } from "../distributor.ts";
 
 export default buildModule("RewardsDistributor", (m) => {
-  const distributor = deployDistributor(m, m.getParameter<string>("token"));
-  return { distributor };
+  const { distributor, timelock, setup } = deployDistributor(m, m.getParameter<string>("token"));
+  return { distributor, timelock, setup };
 });

@@ -1,11 +1,14 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
+import type { Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
+import { checkProductionParameters } from "../lib/deploy-parameters.ts";
 
 const ROOT = path.join(import.meta.dirname, "..", "..");
 const USAGE =
-  "ledger deploy --network NAME [--parameters FILE] [--deployment-id ID] [--dev] [--json]   (NAME from hardhat.config.ts; --dev deploys MockUSD + the distributor, funded)";
+  "ledger deploy --network NAME [--parameters FILE] [--deployer ADDRESS] [--deployment-id ID] [--dev] [--json]   (NAME from hardhat.config.ts; --dev deploys MockUSD + the distributor, funded; the production file is checked first)";
 
 export type DeployResult = {
   deploymentId: string | null;
@@ -19,6 +22,9 @@ export type DeployResult = {
  * `hardhat ignition deploy ignition/modules/RewardsDistributor.ts --network NAME --parameters FILE`
  * (or `DevRewardsDistributor.ts` with --dev) as a child process, its output on stderr, then
  * prints the deployed addresses from `ignition/deployments/<id>/deployed_addresses.json`.
+ * A production parameters file is checked first (`checkProductionParameters`): every problem is one
+ * line on stderr and nothing is deployed. The deploying key (from `<NETWORK>_PRIVATE_KEY` in the
+ * environment, or `--deployer`) must hold no role.
  */
 export const deployCommand: Command = {
   name: "deploy",
@@ -31,6 +37,7 @@ export const deployCommand: Command = {
         network: { type: "string" },
         parameters: { type: "string" },
         "deployment-id": { type: "string" },
+        deployer: { type: "string" },
         dev: { type: "boolean" },
         json: { type: "boolean" },
       },
@@ -53,10 +60,20 @@ export const deployCommand: Command = {
       } catch {
         throw new UsageError(`cannot read the parameters file ${values.parameters}`);
       }
+      let parsed: unknown;
       try {
-        JSON.parse(text);
+        parsed = JSON.parse(text);
       } catch {
         throw new UsageError(`the parameters file ${values.parameters} is not JSON`);
+      }
+      if (!values.dev) {
+        const problems = checkProductionParameters(parsed, { deployer: deployerOf(values.network, values.deployer) });
+        if (problems.length > 0) {
+          for (const problem of problems) process.stderr.write(`${values.parameters}: ${problem}\n`);
+          throw new UsageError(
+            `the parameters file ${values.parameters} has ${problems.length} problem${problems.length === 1 ? "" : "s"} (above): nothing was deployed`,
+          );
+        }
       }
       args.push("--parameters", file);
     } else if (!values.dev) {
@@ -88,6 +105,25 @@ export const deployCommand: Command = {
     for (const [k, v] of Object.entries(result.addresses)) console.log(`  ${k.padEnd(width)}  ${v}`);
   },
 };
+
+/**
+ * The deploying key's address: `--deployer`, else derived from `<NETWORK>_PRIVATE_KEY` in the environment
+ * (baseSepolia → BASE_SEPOLIA_PRIVATE_KEY, as hardhat.config.ts reads it; the key is never printed). A key
+ * kept only in the Hardhat keystore is not readable here: pass --deployer to have it checked.
+ */
+function deployerOf(network: string, flag: string | undefined): string | undefined {
+  if (flag !== undefined) {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(flag)) throw new UsageError(`--deployer must be a 0x-prefixed 20-byte address`);
+    return flag;
+  }
+  const key = process.env[`${network.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}_PRIVATE_KEY`]?.trim();
+  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) return undefined;
+  try {
+    return privateKeyToAccount(key as Hex).address;
+  } catch {
+    return undefined;
+  }
+}
 
 function runHardhat(args: string[]): Promise<{ code: number; output: string }> {
   const bin = path.join(ROOT, "node_modules", ".bin", "hardhat");

@@ -11,6 +11,8 @@ import {
   type PublicClient,
 } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { readFileSync } from "node:fs";
+import type { ArtifactMap } from "hardhat/types/artifacts";
 import { formatUsd, parseUsd, type MicroUsd } from "../../core/units.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
 import { CheckFailedError, UsageError } from "./cli.ts";
@@ -31,6 +33,32 @@ export function parseAddress(raw: string | undefined, what: string, usage: strin
   if (!raw) throw new UsageError(`${what} is required\nusage: ${usage}`);
   if (!ADDRESS_RE.test(raw)) throw new UsageError(`${what} must be a 0x-prefixed 20-byte address, got "${clip(raw)}"`);
   return raw.toLowerCase() as Address;
+}
+
+export type TimelockAbi = ArtifactMap["RewardsTimelock"]["abi"];
+let timelockAbiCache: TimelockAbi | undefined;
+/** The RewardsTimelock (OpenZeppelin TimelockController) ABI from `artifacts/`, never copied. */
+export function timelockAbi(): TimelockAbi {
+  if (timelockAbiCache) return timelockAbiCache;
+  const file = new URL(
+    "../../artifacts/contracts/governance/RewardsTimelock.sol/RewardsTimelock.json",
+    import.meta.url,
+  );
+  try {
+    timelockAbiCache = (JSON.parse(readFileSync(file, "utf8")) as { abi: TimelockAbi }).abi;
+  } catch {
+    throw new UsageError("no RewardsTimelock artifact: run `npx hardhat build`");
+  }
+  return timelockAbiCache;
+}
+
+/** A decimal integer within [min, max], as bigint (at most 78 digits: uint256). */
+export function parseBigIntInRange(raw: string | undefined, what: string, min: bigint, max: bigint): bigint {
+  if (raw === undefined) throw new UsageError(`${what} is required`);
+  const v = /^\d{1,78}$/.test(raw) ? BigInt(raw) : undefined;
+  if (v === undefined || v < min || v > max)
+    throw new UsageError(`${what} must be an integer in ${min}…${max}, got "${clip(raw)}"`);
+  return v;
 }
 
 export function parseHttpUrl(raw: string | undefined, what: string, usage: string): string {

@@ -9,10 +9,17 @@ import { ORACLE_SIGNERS } from "./fixture.ts";
 describe("Ignition modules", () => {
   it("default: the dev module deploys MockUSD and a funded distributor with dev signers", async () => {
     const { ignition, viem } = await network.create();
-    const [deployer, devAdmin] = await viem.getWalletClients();
-    const { usd, distributor } = await ignition.deploy(DevRewardsDistributorModule);
+    const [deployer, devGovernor] = await viem.getWalletClients();
+    const { usd, distributor, timelock } = await ignition.deploy(DevRewardsDistributorModule);
     expect((await distributor.read.TOKEN()).toLowerCase()).to.equal(usd.address.toLowerCase());
-    expect((await distributor.read.defaultAdmin()).toLowerCase()).to.equal(devAdmin!.account.address.toLowerCase());
+    // Governed as in production: the timelock is the admin, with the dev dispute window as its delay.
+    expect((await distributor.read.defaultAdmin()).toLowerCase()).to.equal(timelock.address.toLowerCase());
+    expect(await timelock.read.getMinDelay()).to.equal(await distributor.read.disputeWindow());
+    for (const role of ["PROPOSER_ROLE", "EXECUTOR_ROLE", "CANCELLER_ROLE"] as const)
+      expect(await timelock.read.hasRole([await timelock.read[role](), devGovernor!.account.address])).to.equal(true);
+    expect(await timelock.read.hasRole([await timelock.read.CANCELLER_ROLE(), deployer!.account.address])).to.equal(
+      true,
+    );
     expect(await distributor.read.signerCount()).to.equal(3n);
     for (const s of DEV_SIGNERS) expect(await distributor.read.isSigner([s as `0x${string}`])).to.equal(true);
     expect(await distributor.read.threshold()).to.equal(2n);
@@ -24,7 +31,7 @@ describe("Ignition modules", () => {
 
   it("behavior: the production module takes token, signers, roles, windows and breaker from parameters", async () => {
     const { ignition, viem } = await network.create();
-    const [, proposer, guardian, pauser] = await viem.getWalletClients();
+    const [, proposer, guardian, pauser, governor] = await viem.getWalletClients();
     const token = await viem.deployContract("MockUSD");
     const { distributor } = await ignition.deploy(RewardsDistributorModule, {
       parameters: {
@@ -38,6 +45,7 @@ describe("Ignition modules", () => {
           proposer: proposer!.account.address,
           guardian: guardian!.account.address,
           pauser: pauser!.account.address,
+          governors: [governor!.account.address],
         },
       },
     });
