@@ -70,7 +70,7 @@ export function decodeCall(call: { target: Hex; value: bigint; data: Hex }, time
       functionName: null,
       signature: null,
       args: [],
-      description: `Unknown call to ${call.target}${value}: ${bytes} bytes of calldata ${call.data.slice(0, 10)}… that neither the distributor's nor the timelock's ABI decodes.`,
+      description: `Unknown call to ${call.target}${value}: ${bytes} bytes of calldata ${call.data.slice(0, 10)}… that neither the distributor's nor the timelock's ABI decodes`,
     };
   }
   const fn = abi.find(
