@@ -9,7 +9,7 @@
  * can run, and list what ran or was cancelled — each compared with the API's GraphQL answer.
  * Screenshots go to test/browser/screenshots/ (gitignored).
  */
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
    GraphQL answers are untyped JSON; the assertions check their shape. */
 import { mkdirSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
