@@ -133,7 +133,7 @@ export function handleUnpaused(event: Unpaused): void {
   recordPause(event, event.params.account, false);
 }
 
-function recordRoleChange(
+export function recordRoleChange(
   event: ethereum.Event,
   role: Bytes,
   account: Address,
