@@ -1512,6 +1512,8 @@ async function adminView() {
       alerts.push(["warn", `Epoch ${e.epoch}: the dispute window ended ${time(e.validAt)}; it can be finalized.`]);
   for (const v of data.rootVetoes)
     alerts.push(["bad", `Epoch ${v.epoch.epoch} was vetoed by ${short(v.guardian)}: ${v.reason}`]);
+  if (data.governance?.timelock && !data.governance.timelock.isAdmin)
+    alerts.push(["bad", "The distributor's admin is no longer the timelock: admin changes are not delayed."]);
   for (const op of data.governance?.operations ?? [])
     if (op.status === "READY") alerts.push(["warn", `A timelock change is ready to execute: ${op.description}.`]);
   for (const o of oracle)
@@ -1594,7 +1596,7 @@ async function adminView() {
 const GOVERNANCE_FIELDS = `governance {
   distributor chainTime
   roles { role name holders { account grantedAt grantedBy transactionHash } }
-  timelock { address minDelaySeconds roles { role name holders { account grantedAt } } }
+  timelock { address minDelaySeconds isAdmin roles { role name holders { account grantedAt } } }
   operations(first: 50) { id status readyAt delaySeconds scheduledAt scheduledTransactionHash
     executedAt executedTransactionHash cancelledAt cancelledTransactionHash description
     calls { functionName signature target args { name value } description } }
@@ -1683,12 +1685,17 @@ function renderGovernance(g) {
     : "";
   return html` <p class="small">
       ${
-        tl
-          ? html`Every safety change goes through the timelock <code title="${tl.address}">${short(tl.address)}</code>:
-              scheduled, visible here for at least <b>${duration(Number(tl.minDelaySeconds))}</b>, cancellable by a
-              canceller meanwhile, then executable.`
-          : html`<span class="badge bad">no timelock</span> The distributor's admin is an account, not a timelock: its
-              changes take effect at once.`
+        tl && !tl.isAdmin
+          ? html`<span class="badge bad">admin handed over</span> The timelock
+              <code title="${tl.address}">${short(tl.address)}</code> no longer holds the distributor's admin role (see
+              DEFAULT_ADMIN_ROLE below): changes by the new admin are not delayed here. Restart the indexer if the new
+              admin is another timelock.`
+          : tl
+            ? html`Every safety change goes through the timelock
+                <code title="${tl.address}">${short(tl.address)}</code>: scheduled, visible here for at least
+                <b>${duration(Number(tl.minDelaySeconds))}</b>, cancellable by a canceller meanwhile, then executable.`
+            : html`<span class="badge bad">no timelock</span> The distributor's admin is an account, not a timelock: its
+                changes take effect at once.`
       }
     </p>
     ${operations}
@@ -1720,7 +1727,8 @@ function changeCell(o) {
 /**
  * Ticks every countdown once a second. The chain's clock is estimated as the later of the wall
  * clock and the newest indexed block's time advanced by the seconds since the fetch (a dev chain
- * may run ahead of the wall clock); at zero the view refreshes to pick up READY.
+ * may run ahead of the wall clock); at zero it reads "now" (the status turns READY once the indexer
+ * has read a block at or after `readyAt`).
  * @param {any} g
  * @param {number} fetchedAt
  */

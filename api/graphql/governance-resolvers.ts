@@ -88,6 +88,9 @@ export const governanceResolvers = {
             address: g.timelock,
             minDelaySeconds: g.minDelaySeconds,
             readAtBlock: g.timelockReadAtBlock,
+            isAdmin: g.holders.some(
+              (h) => h.contract === g.distributor && h.role === DEFAULT_ADMIN_ROLE && h.account === g.timelock,
+            ),
             roles: grouped(g.holders, g.timelock, TIMELOCK_ROLES),
           }
         : null,

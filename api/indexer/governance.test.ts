@@ -278,6 +278,39 @@ for (const backend of testBackends()) {
       expect(attempts.rows.map((r) => Number(r.attempt))).to.deep.equal([1, 2]);
     });
 
+    it("behavior: when the admin is handed from the timelock to an account, the API says so and the indexer warns", async () => {
+      const newAdmin = g.other.account;
+      const handOver = [g.onDistributor("beginDefaultAdminTransfer", [newAdmin.address])];
+      await g.schedule(handOver);
+      await g.elapse(TIMELOCK_MIN_DELAY + 1n);
+      await g.execute(handOver);
+      await g.elapse(3n * 86_400n + 1n); // the distributor's own admin transfer delay
+      await g.wait(await g.distributor.write.acceptDefaultAdminTransfer({ account: newAdmin }));
+
+      const warnings: { obj: object; msg: string }[] = [];
+      const watching = await createIndexer({
+        db,
+        client: g.publicClient,
+        address: g.distributor.address,
+        startBlock: 0n,
+        confirmations: 0,
+        timelock: g.timelock.address, // as configured: defaultAdmin() is now an account
+        logger: { info() {}, error() {}, warn: (obj, msg) => warnings.push({ obj, msg }) },
+      });
+      await watching.syncToHead();
+      expect(warnings.map((w) => w.msg)).to.include(
+        "the distributor's default admin is not the timelock being indexed: restart the indexer to follow a new timelock",
+      );
+      const { governance } = await data(`{ governance { roles { name holders { account } } timelock { isAdmin } } }`);
+      expect(governance.timelock.isAdmin).to.equal(false);
+      expect(governance.roles.find((r: any) => r.name === "DEFAULT_ADMIN_ROLE").holders).to.deep.equal([
+        { account: newAdmin.address.toLowerCase() },
+      ]);
+      // A fresh indexer finds no timelock behind an account admin.
+      const fresh = await createIndexer({ db, client: g.publicClient, address: g.distributor.address, startBlock: 0n });
+      expect(fresh.timelock).to.equal(undefined);
+    });
+
     it("error: a bad `status` or `account` argument is a 4xx-style user error, not a 500", async () => {
       const bad = await app.inject({
         method: "POST",

@@ -25,6 +25,7 @@ import {
   ContractFunctionZeroDataError,
   decodeEventLog,
   numberToHex,
+  zeroHash,
 } from "viem";
 import type { Db, Queryable } from "../../db/types.ts";
 import {
@@ -273,6 +274,13 @@ export async function createIndexer(options: IndexerOptions): Promise<Indexer> {
     });
     if (logs.length > 0)
       log.info({ chainId, contract: address, fromBlock: from, toBlock: to, logs: logs.length }, "indexed");
+    for (const l of logs)
+      if (l.contract === address && l.eventName === "RoleGranted" && l.args.role === zeroHash)
+        if (timelock && String(l.args.account).toLowerCase() !== timelock)
+          log.warn(
+            { chainId, contract: address, admin: String(l.args.account).toLowerCase(), timelock },
+            "the distributor's default admin is not the timelock being indexed: restart the indexer to follow a new timelock",
+          );
     return { type: "indexed", fromBlock: from, toBlock: to, logs };
   };
 
