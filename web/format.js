@@ -129,6 +129,27 @@ export function time(when) {
 }
 
 /**
+ * Whole seconds as "1 d 2 h", "59 min 58 s", "12 s" (the two largest units).
+ * @param {number} seconds
+ */
+export function duration(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const parts = /** @type {[number, string][]} */ ([
+    [Math.floor(s / 86_400), "d"],
+    [Math.floor((s % 86_400) / 3_600), "h"],
+    [Math.floor((s % 3_600) / 60), "min"],
+    [s % 60, "s"],
+  ]);
+  const first = parts.findIndex(([n]) => n > 0);
+  if (first === -1) return "0 s";
+  return parts
+    .slice(first, first + 2)
+    .filter(([n]) => n > 0)
+    .map(([n, unit]) => `${n} ${unit}`)
+    .join(" ");
+}
+
+/**
  * Escapes text for HTML.
  * @param {unknown} s
  */

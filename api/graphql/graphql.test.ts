@@ -410,6 +410,7 @@ for (const backend of testBackends()) {
           logs: [
             {
               id: "0x00",
+              contract: "0x00",
               blockNumber: 0n,
               logIndex: 0,
               blockHash: "0x00",

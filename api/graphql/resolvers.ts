@@ -27,6 +27,7 @@ import {
 import { adminResolvers } from "./admin-resolvers.ts";
 import { userError } from "./errors.ts";
 import type { LedgerEvents } from "./events.ts";
+import { governanceResolvers } from "./governance-resolvers.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 import { prefetchedStatementsLimit } from "./lookahead.ts";
 import { oracleResolvers } from "./oracle-resolvers.ts";
@@ -319,11 +320,14 @@ const chainResolvers = {
 
 /**
  * The on-chain and coordinator resolvers above, with the oracle's (oracle-resolvers.ts), the
- * admin fields (admin-resolvers.ts) and receipts' proofs and sessions (receipt-resolvers.ts)
- * merged per type.
+ * admin fields (admin-resolvers.ts), receipts' proofs and sessions (receipt-resolvers.ts) and
+ * governance (governance-resolvers.ts) merged per type.
  */
 const merged: Record<string, unknown> = { ...chainResolvers };
-for (const extra of [oracleResolvers, adminResolvers, receiptResolvers] as Record<string, object>[])
+for (const extra of [oracleResolvers, adminResolvers, receiptResolvers, governanceResolvers] as Record<
+  string,
+  object
+>[])
   for (const [type, fields] of Object.entries(extra))
     merged[type] = { ...(merged[type] as object | undefined), ...fields };
 export const resolvers = merged as typeof chainResolvers;

@@ -3,7 +3,9 @@
  *
  *   LEDGER_RPC_URL                  JSON-RPC endpoint of the chain (required)
  *   LEDGER_DISTRIBUTOR_ADDRESS      the RewardsDistributor (required)
- *   LEDGER_INDEXER_START_BLOCK      its deployment block (default 0)
+ *   LEDGER_INDEXER_START_BLOCK      the first deployment block: the timelock's, else the distributor's (default 0)
+ *   LEDGER_TIMELOCK_ADDRESS         the timelock whose operations are indexed (default: the distributor's
+ *                                   defaultAdmin() when it answers getMinDelay(); "none": no timelock)
  *   LEDGER_INDEXER_CONFIRMATIONS    blocks behind the head (default 2)
  *   LEDGER_INDEXER_FINALITY_DEPTH   a change this deep stops the indexer (default 64)
  *   LEDGER_INDEXER_BATCH_SIZE       blocks per eth_getLogs (default 1 000)
@@ -31,6 +33,15 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
   return Number(raw);
 }
 
+function timelockOption(raw: string | undefined): Address | null | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  if (value === "none") return null;
+  if (!/^0x[0-9a-fA-F]{40}$/.test(value))
+    throw new IndexerConfigError('LEDGER_TIMELOCK_ADDRESS must be a 0x-prefixed 20-byte address or "none"');
+  return value as Address;
+}
+
 export async function startIndexer(env: NodeJS.ProcessEnv = process.env) {
   const log = pino({ level: env.LOG_LEVEL ?? "info", name: "indexer" });
   const rpcUrl = env.LEDGER_RPC_URL?.trim();
@@ -45,6 +56,7 @@ export async function startIndexer(env: NodeJS.ProcessEnv = process.env) {
     db,
     client: createPublicClient({ transport: http(rpcUrl) }),
     address: address as Address,
+    timelock: timelockOption(env.LEDGER_TIMELOCK_ADDRESS),
     startBlock: BigInt(env.LEDGER_INDEXER_START_BLOCK?.trim() || "0"),
     confirmations: intEnv(env, "LEDGER_INDEXER_CONFIRMATIONS", 2),
     finalityDepth: intEnv(env, "LEDGER_INDEXER_FINALITY_DEPTH", 64),
@@ -52,7 +64,10 @@ export async function startIndexer(env: NodeJS.ProcessEnv = process.env) {
     pollIntervalMs: intEnv(env, "LEDGER_INDEXER_POLL_MS", 2_000),
     logger: log,
   });
-  log.info({ chainId: indexer.chainId, contract: address, redis: Boolean(env.REDIS_URL) }, "indexer started");
+  log.info(
+    { chainId: indexer.chainId, contract: address, timelock: indexer.timelock ?? null, redis: Boolean(env.REDIS_URL) },
+    "indexer started",
+  );
   indexer.start((step) => events.publishStep(step));
   const stop = async () => {
     await indexer.stop();

@@ -3,6 +3,10 @@
  * ranges up to `head − confirmations`, stores them as immutable rows with the range's last
  * block as checkpoint, and detects reorgs by parent hash.
  *
+ * The distributor's default admin, when it is a contract answering `getMinDelay()` (OpenZeppelin's
+ * TimelockController: contracts/governance/RewardsTimelock.sol), is read in the same ranges: its
+ * schedules, executions, cancellations and role changes are governance of the distributor.
+ *
  * Invariants relied on:
  * - every row above the checkpoint's block is absent; every log at or below it is stored
  *   (one database transaction per range writes the rows and moves the checkpoint together);
@@ -15,7 +19,14 @@
  * stored), `reorg` (rows above `commonBlock` were undone), `idle` (nothing new).
  */
 import type { Abi, Address, Log, PublicClient } from "viem";
-import { decodeEventLog, numberToHex } from "viem";
+import {
+  BaseError as ViemError,
+  ContractFunctionRevertedError,
+  ContractFunctionZeroDataError,
+  decodeEventLog,
+  numberToHex,
+  zeroHash,
+} from "viem";
 import type { Db, Queryable } from "../../db/types.ts";
 import {
   deleteCheckpoint,
@@ -27,12 +38,13 @@ import {
   seenBlocksDesc,
   setCheckpoint,
   setContractBalance,
+  setTimelockState,
   type Checkpoint,
   type IndexedLog,
   type SeenBlock,
 } from "../repositories/indexer-chain.ts";
 import type { Hex } from "../lib/hex.ts";
-import { distributorAbi, ERC20_BALANCE_OF_ABI } from "./abi.ts";
+import { distributorAbi, ERC20_BALANCE_OF_ABI, timelockAbi } from "./abi.ts";
 import { ChainMovedError, IndexerConfigError, ReorgTooDeepError } from "./errors.ts";
 
 export type IndexerStep =
@@ -51,8 +63,16 @@ export type IndexerOptions = {
   client: PublicClient;
   /** The RewardsDistributor. */
   address: Address;
-  /** The block the distributor was deployed in (nothing earlier is read). */
+  /**
+   * The first block read: the distributor's deployment block, or its timelock's when that is earlier
+   * (the timelock's own role grants and delay are emitted when it is deployed).
+   */
   startBlock: bigint;
+  /**
+   * The TimelockController whose logs are read with the distributor's. Default: the distributor's
+   * `defaultAdmin()` at start-up, if it answers `getMinDelay()`; `null`: none.
+   */
+  timelock?: Address | null;
   /** Blocks behind the head the indexer stays (default 2). */
   confirmations?: number;
   /** A change at this depth below the checkpoint or deeper stops the indexer (default 64). */
@@ -73,6 +93,8 @@ export type IndexerOptions = {
 
 export type Indexer = {
   readonly chainId: number;
+  /** The timelock whose logs are read with the distributor's (lowercase), if any. */
+  readonly timelock: Hex | undefined;
   /** One iteration: detect a reorg, else store the next range, else report idle. */
   step(): Promise<IndexerStep>;
   /** Steps until idle; returns every step taken. */
@@ -108,6 +130,8 @@ export async function createIndexer(options: IndexerOptions): Promise<Indexer> {
   if (options.startBlock < 0n) throw new IndexerConfigError("startBlock must be ≥ 0");
   const abi: Abi = distributorAbi();
   const chainId = await client.getChainId();
+  const timelock = await resolveTimelock(client, options.address, abi, options.timelock);
+  const tlAbi = timelock ? timelockAbi() : undefined;
   let token: Address | undefined;
   let lagging = false;
 
@@ -176,7 +200,9 @@ export async function createIndexer(options: IndexerOptions): Promise<Indexer> {
 
     const rawLogs = (await client.request({
       method: "eth_getLogs",
-      params: [{ address, fromBlock: numberToHex(from), toBlock: numberToHex(to) }],
+      params: [
+        { address: timelock ? [address, timelock] : address, fromBlock: numberToHex(from), toBlock: numberToHex(to) },
+      ],
     })) as unknown as Log<string, string>[];
 
     // Block headers for the range's end and every block with a log: timestamps, and proof
@@ -191,9 +217,15 @@ export async function createIndexer(options: IndexerOptions): Promise<Indexer> {
         const h = headers.get(blockNumber)!;
         if (raw.blockHash?.toLowerCase() !== h.blockHash.toLowerCase()) throw new ChainMovedError(blockNumber);
         const logIndex = Number(raw.logIndex);
-        const decoded = decodeEventLog({ abi, data: raw.data, topics: raw.topics });
+        const contract = raw.address.toLowerCase() as Hex;
+        const decoded = decodeEventLog({
+          abi: contract === timelock ? tlAbi! : abi,
+          data: raw.data,
+          topics: raw.topics,
+        });
         return {
           id: eventId(raw.transactionHash as Hex, logIndex),
+          contract,
           blockNumber,
           logIndex,
           blockHash: h.blockHash,
@@ -216,6 +248,12 @@ export async function createIndexer(options: IndexerOptions): Promise<Indexer> {
       args: [address],
       blockNumber: to,
     });
+    // The timelock's delay at `to` (undefined while `to` precedes its deployment).
+    const minDelay = timelock
+      ? ((await client
+          .readContract({ address: timelock, abi: tlAbi!, functionName: "getMinDelay", blockNumber: to })
+          .catch(noAnswer)) as bigint | undefined)
+      : undefined;
 
     await db.transaction(async (tx) => {
       // Re-check under the transaction: another indexer process may have moved the checkpoint.
@@ -229,11 +267,20 @@ export async function createIndexer(options: IndexerOptions): Promise<Indexer> {
       );
       await setCheckpoint(tx, chainId, address, { blockNumber: to, blockHash: end.blockHash });
       await setContractBalance(tx, chainId, address, { blockNumber: to, token: token!.toLowerCase() as Hex, balance });
+      if (timelock && minDelay !== undefined)
+        await setTimelockState(tx, chainId, address, { blockNumber: to, timelock, minDelaySeconds: minDelay });
       await pruneSeenBlocks(tx, chainId, to - BigInt(finalityDepth));
       if (logs.length > 0) await options.onLogsStored?.(tx, logs);
     });
     if (logs.length > 0)
       log.info({ chainId, contract: address, fromBlock: from, toBlock: to, logs: logs.length }, "indexed");
+    for (const l of logs)
+      if (l.contract === address && l.eventName === "RoleGranted" && l.args.role === zeroHash)
+        if (timelock && String(l.args.account).toLowerCase() !== timelock)
+          log.warn(
+            { chainId, contract: address, admin: String(l.args.account).toLowerCase(), timelock },
+            "the distributor's default admin is not the timelock being indexed: restart the indexer to follow a new timelock",
+          );
     return { type: "indexed", fromBlock: from, toBlock: to, logs };
   };
 
@@ -297,6 +344,7 @@ export async function createIndexer(options: IndexerOptions): Promise<Indexer> {
 
   return {
     chainId,
+    timelock,
     step,
     syncToHead,
     start,
@@ -312,4 +360,32 @@ export async function createIndexer(options: IndexerOptions): Promise<Indexer> {
  */
 export function isFatal(err: unknown): boolean {
   return err instanceof ReorgTooDeepError || err instanceof IndexerConfigError;
+}
+
+/**
+ * The distributor's timelock: `configured` when given, else its `defaultAdmin()` if that is a
+ * contract answering `getMinDelay()` (an externally owned admin answers no data: no timelock).
+ */
+async function resolveTimelock(
+  client: PublicClient,
+  distributor: Address,
+  abi: Abi,
+  configured: Address | null | undefined,
+): Promise<Hex | undefined> {
+  if (configured === null) return undefined;
+  if (configured !== undefined) return configured.toLowerCase() as Hex;
+  const admin = (await client.readContract({ address: distributor, abi, functionName: "defaultAdmin" })) as Address;
+  const minDelay = await client
+    .readContract({ address: admin, abi: timelockAbi(), functionName: "getMinDelay" })
+    .catch(noAnswer);
+  return minDelay === undefined ? undefined : (admin.toLowerCase() as Hex);
+}
+
+/** `undefined` when a call found no contract answering it (no code, or a revert); rethrows RPC failures. */
+function noAnswer(err: unknown): undefined {
+  const contractSaidNo =
+    err instanceof ViemError &&
+    Boolean(err.walk((e) => e instanceof ContractFunctionZeroDataError || e instanceof ContractFunctionRevertedError));
+  if (contractSaidNo) return undefined;
+  throw err;
 }

@@ -24,6 +24,8 @@ export type EpochRow = {
   vetoedAt: bigint | null;
   vetoReason: string | null;
   proposalCount: number;
+  /** The current proposal's attempt (1 first, one more after each veto; 0 if indexed before attempts existed). */
+  attempt: number;
 };
 
 type RawEpoch = {
@@ -42,6 +44,7 @@ type RawEpoch = {
   vetoed_at: bigint | null;
   veto_reason: string | null;
   proposal_count: bigint;
+  attempt: bigint;
 };
 
 const EPOCH_SELECT = `
@@ -49,7 +52,7 @@ const EPOCH_SELECT = `
     SELECT DISTINCT ON (epoch) * FROM chain_root_proposals ORDER BY epoch, block_number DESC, log_index DESC
   )
   SELECT p.epoch, p.root, p.cumulative_total, p.receipts_root, p.dataset_hash, p.rate_card_hash, p.valid_at,
-         p.signers, p.block_timestamp AS proposed_at, p.transaction_hash AS proposed_tx,
+         p.signers, p.attempt, p.block_timestamp AS proposed_at, p.transaction_hash AS proposed_tx,
          (SELECT count(*) FROM chain_root_proposals x WHERE x.epoch = p.epoch) AS proposal_count,
          f.block_timestamp AS finalized_at, v.block_timestamp AS vetoed_at, v.reason AS veto_reason,
          CASE WHEN f.id IS NOT NULL THEN 'Finalized'
@@ -77,6 +80,7 @@ const toEpoch = (r: RawEpoch): EpochRow => ({
   vetoedAt: r.vetoed_at,
   vetoReason: r.veto_reason,
   proposalCount: Number(r.proposal_count),
+  attempt: Number(r.attempt),
 });
 
 /** Epochs by number, for a DataLoader. */

@@ -1,6 +1,7 @@
 /**
- * The chain indexer's SQL (tables of db/migrations/0020_indexer.sql): checkpoint, seen blocks,
- * immutable event rows, and the rewind a reorg needs. The indexer is these tables' only writer.
+ * The chain indexer's SQL (tables of db/migrations/0020_indexer.sql and 0026_governance.sql):
+ * checkpoint, seen blocks, immutable event rows of the distributor and of its timelock, and the
+ * rewind a reorg needs. The indexer is these tables' only writer.
  */
 import type { Queryable } from "../../db/types.ts";
 import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
@@ -12,6 +13,8 @@ export type SeenBlock = { blockNumber: bigint; blockHash: Hex; parentHash: Hex; 
 export type IndexedLog = {
   /** Transaction hash ‖ int32 little-endian log index (the subgraph's event id). */
   id: Hex;
+  /** The emitting contract, lowercase: the distributor or its timelock. */
+  contract: Hex;
   blockNumber: bigint;
   logIndex: number;
   blockHash: Hex;
@@ -103,6 +106,13 @@ const EVENT_TABLES = [
   "chain_claims",
   "chain_fundings",
   "chain_withdrawals",
+  "chain_claim_limits",
+  "chain_role_events",
+  "chain_timelock_calls",
+  "chain_timelock_salts",
+  "chain_timelock_executions",
+  "chain_timelock_cancellations",
+  "chain_timelock_delay_changes",
 ] as const;
 
 /** Deletes every row a reorg undid: events and seen blocks above `blockNumber`. Returns the events removed. */
@@ -146,9 +156,15 @@ export async function insertLogs(q: Queryable, logs: IndexedLog[]): Promise<void
       buf(log.transactionHash),
     ];
     await q.query(
-      `INSERT INTO chain_events (id, block_number, log_index, block_timestamp, transaction_hash, block_hash, event_name, args)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-      [...common, buf(log.blockHash), log.eventName, JSON.stringify(log.args, (_k, v: unknown) => jsonSafe(v))],
+      `INSERT INTO chain_events (id, block_number, log_index, block_timestamp, transaction_hash, block_hash, event_name, args, contract)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+      [
+        ...common,
+        buf(log.blockHash),
+        log.eventName,
+        JSON.stringify(log.args, (_k, v: unknown) => jsonSafe(v)),
+        buf(log.contract),
+      ],
     );
     const a = log.args;
     const tail = "$1, $2, $3, $4, $5";
@@ -156,8 +172,8 @@ export async function insertLogs(q: Queryable, logs: IndexedLog[]): Promise<void
       case "RootProposed":
         await q.query(
           `INSERT INTO chain_root_proposals (id, block_number, log_index, block_timestamp, transaction_hash,
-             epoch, root, cumulative_total, receipts_root, dataset_hash, rate_card_hash, valid_at, signers)
-           VALUES (${tail}, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING`,
+             epoch, root, cumulative_total, receipts_root, dataset_hash, rate_card_hash, valid_at, signers, attempt)
+           VALUES (${tail}, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING`,
           [
             ...common,
             str(a.epoch),
@@ -168,6 +184,7 @@ export async function insertLogs(q: Queryable, logs: IndexedLog[]): Promise<void
             hex(a.rateCardHash),
             str(a.validAt),
             (a.signers as string[]).map(buf),
+            str(a.attempt),
           ],
         );
         break;
@@ -218,8 +235,73 @@ export async function insertLogs(q: Queryable, logs: IndexedLog[]): Promise<void
           [...common, hex(a.to), str(a.amount), str(a.netFunded)],
         );
         break;
+      case "ClaimLimited":
+        await q.query(
+          `INSERT INTO chain_claim_limits (id, block_number, log_index, block_timestamp, transaction_hash, account, due, paid)
+           VALUES (${tail}, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+          [...common, hex(a.account), str(a.due), str(a.paid)],
+        );
+        break;
+      case "RoleGranted":
+      case "RoleRevoked":
+        await q.query(
+          `INSERT INTO chain_role_events (id, block_number, log_index, block_timestamp, transaction_hash,
+             contract, role, account, sender, granted)
+           VALUES (${tail}, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+          [...common, buf(log.contract), hex(a.role), hex(a.account), hex(a.sender), log.eventName === "RoleGranted"],
+        );
+        break;
+      case "CallScheduled":
+        await q.query(
+          `INSERT INTO chain_timelock_calls (id, block_number, log_index, block_timestamp, transaction_hash,
+             timelock, operation_id, call_index, target, value, data, predecessor, delay_seconds, ready_at)
+           VALUES (${tail}, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING`,
+          [
+            ...common,
+            buf(log.contract),
+            hex(a.id),
+            str(a.index),
+            hex(a.target),
+            str(a.value),
+            hex(a.data),
+            hex(a.predecessor),
+            str(a.delay),
+            (log.blockTimestamp + (a.delay as bigint)).toString(),
+          ],
+        );
+        break;
+      case "CallSalt":
+        await q.query(
+          `INSERT INTO chain_timelock_salts (id, block_number, log_index, block_timestamp, transaction_hash, timelock, operation_id, salt)
+           VALUES (${tail}, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+          [...common, buf(log.contract), hex(a.id), hex(a.salt)],
+        );
+        break;
+      case "CallExecuted":
+        await q.query(
+          `INSERT INTO chain_timelock_executions (id, block_number, log_index, block_timestamp, transaction_hash,
+             timelock, operation_id, call_index, target, value, data)
+           VALUES (${tail}, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
+          [...common, buf(log.contract), hex(a.id), str(a.index), hex(a.target), str(a.value), hex(a.data)],
+        );
+        break;
+      case "Cancelled":
+        await q.query(
+          `INSERT INTO chain_timelock_cancellations (id, block_number, log_index, block_timestamp, transaction_hash, timelock, operation_id)
+           VALUES (${tail}, $6, $7) ON CONFLICT (id) DO NOTHING`,
+          [...common, buf(log.contract), hex(a.id)],
+        );
+        break;
+      case "MinDelayChange":
+        await q.query(
+          `INSERT INTO chain_timelock_delay_changes (id, block_number, log_index, block_timestamp, transaction_hash,
+             timelock, old_delay_seconds, new_delay_seconds)
+           VALUES (${tail}, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+          [...common, buf(log.contract), str(a.oldDuration), str(a.newDuration)],
+        );
+        break;
       default:
-        break; // governance events: kept in chain_events only
+        break; // other configuration events: kept in chain_events only
     }
   }
 }
@@ -242,6 +324,21 @@ export async function setContractBalance(
      ON CONFLICT (chain_id, contract) DO UPDATE
        SET block_number = EXCLUDED.block_number, token = EXCLUDED.token, balance = EXCLUDED.balance`,
     [chainId, buf(contract), row.blockNumber.toString(), buf(row.token), row.balance.toString()],
+  );
+}
+
+/** The distributor's timelock and its `getMinDelay()` as read at the range's last block. */
+export async function setTimelockState(
+  q: Queryable,
+  chainId: number,
+  contract: Hex,
+  row: { blockNumber: bigint; timelock: Hex; minDelaySeconds: bigint },
+): Promise<void> {
+  await q.query(
+    `INSERT INTO chain_timelocks (chain_id, contract, timelock, min_delay_seconds, block_number) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (chain_id, contract) DO UPDATE
+       SET timelock = EXCLUDED.timelock, min_delay_seconds = EXCLUDED.min_delay_seconds, block_number = EXCLUDED.block_number`,
+    [chainId, buf(contract), buf(row.timelock), row.minDelaySeconds.toString(), row.blockNumber.toString()],
   );
 }
 

@@ -18,11 +18,16 @@ export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CONTRACT_OUTPUTS = [
   "artifacts/contracts/RewardsDistributor.sol/RewardsDistributor.json",
   "artifacts/contracts/mocks/MockUSD.sol/MockUSD.json",
+  "artifacts/contracts/governance/RewardsTimelock.sol/RewardsTimelock.json",
   "artifacts/artifacts.d.ts",
 ];
 const CONTRACT_INPUTS = ["contracts/**/*.sol", "hardhat.config.ts", "remappings.txt", "package-lock.json"];
 
-const SUBGRAPH_OUTPUTS = ["subgraph/build/subgraph.yaml", "subgraph/build/RewardsDistributor/RewardsDistributor.wasm"];
+const SUBGRAPH_OUTPUTS = [
+  "subgraph/build/subgraph.yaml",
+  "subgraph/build/RewardsDistributor/RewardsDistributor.wasm",
+  "subgraph/build/RewardsTimelock/RewardsTimelock.wasm",
+];
 const SUBGRAPH_INPUTS = [
   "subgraph/src/**/*.ts",
   "subgraph/schema.graphql",
@@ -31,6 +36,7 @@ const SUBGRAPH_INPUTS = [
   "subgraph/scripts/*.mjs",
   "subgraph/package-lock.json",
   "artifacts/contracts/RewardsDistributor.sol/RewardsDistributor.json",
+  "artifacts/contracts/governance/RewardsTimelock.sol/RewardsTimelock.json",
 ];
 
 export type StalenessParameters = { root?: string; outputs: string[]; inputs: string[] };

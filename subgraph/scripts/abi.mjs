@@ -1,9 +1,9 @@
 /**
- * Writes the RewardsDistributor ABI for the subgraph from the Hardhat artifact — never a
+ * Writes the RewardsDistributor and RewardsTimelock ABIs for the subgraph from the Hardhat artifact — never a
  * hand-copied ABI. Runs `hardhat build --quiet` at the repository root first (a no-op when the
  * contracts are unchanged), so a changed event always reaches `graph codegen`.
  *
- *   node scripts/abi.mjs            → generated/abis/RewardsDistributor.json
+ *   node scripts/abi.mjs            → generated/abis/RewardsDistributor.json, RewardsTimelock.json
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,7 +12,8 @@ import { fileURLToPath } from "node:url";
 
 const SUBGRAPH = fileURLToPath(new URL("../", import.meta.url));
 const ROOT = path.resolve(SUBGRAPH, "..");
-const CONTRACTS = ["RewardsDistributor"];
+/** Contract name → its source under contracts/ (the artifact's folder). */
+const CONTRACTS = { RewardsDistributor: "RewardsDistributor.sol", RewardsTimelock: "governance/RewardsTimelock.sol" };
 const OUT_DIR = path.join(SUBGRAPH, "generated/abis");
 
 const hardhat = path.join(ROOT, "node_modules/.bin/hardhat");
@@ -27,8 +28,8 @@ if (build.status !== 0) {
 }
 
 mkdirSync(OUT_DIR, { recursive: true });
-for (const name of CONTRACTS) {
-  const artifact = path.join(ROOT, `artifacts/contracts/${name}.sol/${name}.json`);
+for (const [name, source] of Object.entries(CONTRACTS)) {
+  const artifact = path.join(ROOT, `artifacts/contracts/${source}/${name}.json`);
   if (!existsSync(artifact)) {
     console.error(`abi: ${path.relative(ROOT, artifact)} not found after \`hardhat build\``);
     process.exit(1);

@@ -3,9 +3,11 @@
  *
  *   node scripts/render.mjs [network]     network: argv, else $SUBGRAPH_NETWORK, else localhost
  *
- * A config may name an Ignition deployment (`ignition: { deployment, futureId }`); when that
- * deployment exists in ../ignition/deployments, its address wins over `address`, so local
- * addresses are never copied by hand. Rendering for a network whose address is still the zero
+ * A config names the distributor (`address`, `startBlock`) and its timelock, the distributor's
+ * admin (`timelock`, `timelockStartBlock`). It may name an Ignition deployment
+ * (`ignition: { deployment, futureId, timelockFutureId }`); when that deployment exists in
+ * ../ignition/deployments, its addresses win over the config's, so local addresses are never
+ * copied by hand. Rendering for a network whose address is still the zero
  * address fails: deploy the contract first and record its address and start block.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -29,11 +31,14 @@ const config = JSON.parse(readFileSync(path.join(SUBGRAPH, "config", `${network}
 let source = `config/${network}.json`;
 if (config.ignition) {
   const file = path.join(ROOT, "ignition/deployments", config.ignition.deployment, "deployed_addresses.json");
-  const address = existsSync(file) ? JSON.parse(readFileSync(file, "utf8"))[config.ignition.futureId] : undefined;
+  const deployed = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  const address = deployed[config.ignition.futureId];
   if (address) {
     config.address = address;
     source = path.relative(SUBGRAPH, file);
   }
+  const timelock = config.ignition.timelockFutureId ? deployed[config.ignition.timelockFutureId] : undefined;
+  if (timelock) config.timelock = timelock;
 }
 if (!/^0x[0-9a-fA-F]{40}$/.test(config.address ?? "")) {
   console.error(`render: config/${network}.json: "address" must be a 0x-prefixed 20-byte hex address`);
@@ -49,17 +54,39 @@ if (!Number.isSafeInteger(config.startBlock) || config.startBlock < 0) {
   console.error(`render: config/${network}.json: "startBlock" must be a non-negative integer`);
   process.exit(1);
 }
-
-const abiFile = path.join(SUBGRAPH, "generated/abis/RewardsDistributor.json");
-if (!existsSync(abiFile)) {
-  console.error("render: generated/abis/RewardsDistributor.json is missing: run `node scripts/abi.mjs` first");
+if (!/^0x[0-9a-fA-F]{40}$/.test(config.timelock ?? "")) {
+  console.error(
+    `render: config/${network}.json: "timelock" (the distributor's TimelockController admin) must be a 0x-prefixed 20-byte hex address`,
+  );
   process.exit(1);
 }
-const events = new Map(
-  JSON.parse(readFileSync(abiFile, "utf8"))
-    .filter((item) => item.type === "event")
-    .map((item) => [item.name, eventSignature(item)]),
-);
+if (config.timelock === ZERO && !config.allowZeroAddress) {
+  console.error(`render: ${network}: RewardsTimelock is not deployed yet (timelock is zero in config/${network}.json)`);
+  process.exit(1);
+}
+config.timelockStartBlock ??= config.startBlock;
+if (!Number.isSafeInteger(config.timelockStartBlock) || config.timelockStartBlock < 0) {
+  console.error(`render: config/${network}.json: "timelockStartBlock" must be a non-negative integer`);
+  process.exit(1);
+}
+
+/** Event name → manifest signature, from the ABI scripts/abi.mjs wrote. */
+function eventsOf(contract) {
+  const abiFile = path.join(SUBGRAPH, `generated/abis/${contract}.json`);
+  if (!existsSync(abiFile)) {
+    console.error(`render: generated/abis/${contract}.json is missing: run \`node scripts/abi.mjs\` first`);
+    process.exit(1);
+  }
+  return new Map(
+    JSON.parse(readFileSync(abiFile, "utf8"))
+      .filter((item) => item.type === "event")
+      .map((item) => [item.name, eventSignature(item)]),
+  );
+}
+const events = {
+  event: ["RewardsDistributor", eventsOf("RewardsDistributor")],
+  timelockEvent: ["RewardsTimelock", eventsOf("RewardsTimelock")],
+};
 
 // Placeholders are whole quoted YAML scalars ("{{key}}"), so the template stays valid YAML;
 // strings are re-quoted with JSON.stringify, numbers are written bare.
@@ -67,13 +94,16 @@ const values = {
   network: JSON.stringify(config.network),
   address: JSON.stringify(config.address),
   startBlock: String(config.startBlock),
+  timelock: JSON.stringify(config.timelock),
+  timelockStartBlock: String(config.timelockStartBlock),
 };
 const template = readFileSync(path.join(SUBGRAPH, "subgraph.template.yaml"), "utf8");
 const manifest = template.replace(/"\{\{\s*(\w+)(?::(\w+))?\s*\}\}"/g, (_, key, arg) => {
-  if (key === "event") {
-    const signature = events.get(arg);
+  if (key in events) {
+    const [contract, signatures] = events[key];
+    const signature = signatures.get(arg);
     if (!signature) {
-      console.error(`render: subgraph.template.yaml handles event ${arg}, which the RewardsDistributor ABI lacks`);
+      console.error(`render: subgraph.template.yaml handles event ${arg}, which the ${contract} ABI lacks`);
       process.exit(1);
     }
     return JSON.stringify(signature);
@@ -90,7 +120,7 @@ if (manifest.includes("{{")) {
 }
 writeFileSync(path.join(SUBGRAPH, "subgraph.yaml"), manifest);
 console.log(
-  `render: subgraph.yaml for ${network} (${config.network}, ${config.address} from ${source}, block ${config.startBlock})`,
+  `render: subgraph.yaml for ${network} (${config.network}, ${config.address} from ${source}, block ${config.startBlock}; timelock ${config.timelock}, block ${config.timelockStartBlock})`,
 );
 
 /** The manifest's event signature: `Name(indexed uint64,bytes32,address[])`, tuples as `(t1,t2)`. */

@@ -1,9 +1,12 @@
 /**
- * Configuration: oracle signers, threshold, dispute window, circuit breaker, pause.
+ * Configuration: oracle signers, threshold, dispute window, circuit breaker, pause, and who
+ * holds which role (`RoleGranted` / `RoleRevoked`).
  */
-import { Address, ethereum } from "@graphprotocol/graph-ts";
+import { Address, Bytes, ethereum } from "@graphprotocol/graph-ts";
 import {
   DisputeWindowChanged,
+  RoleGranted,
+  RoleRevoked,
   OutflowLimitChanged,
   Paused,
   SignerAdded,
@@ -15,6 +18,8 @@ import {
   DisputeWindowChange,
   OutflowLimitChange,
   PauseChange,
+  RoleChange,
+  RoleHolder,
   SignerChange,
   ThresholdChange,
 } from "../generated/schema";
@@ -126,4 +131,55 @@ export function handlePaused(event: Paused): void {
 
 export function handleUnpaused(event: Unpaused): void {
   recordPause(event, event.params.account, false);
+}
+
+export function recordRoleChange(
+  event: ethereum.Event,
+  role: Bytes,
+  account: Address,
+  sender: Address,
+  granted: boolean,
+): void {
+  const change = new RoleChange(eventId(event));
+  change.contract = event.address;
+  change.role = role;
+  change.account = account;
+  change.sender = sender;
+  change.granted = granted;
+  change.blockNumber = event.block.number;
+  change.blockTimestamp = event.block.timestamp;
+  change.transactionHash = event.transaction.hash;
+  change.logIndex = event.logIndex;
+  change.save();
+
+  const id = event.address.concat(role).concat(account);
+  let holder = RoleHolder.load(id);
+  if (holder == null) {
+    holder = new RoleHolder(id);
+    holder.contract = event.address;
+    holder.role = role;
+    holder.account = account;
+    // A revocation seen first (indexing started after the grant): the grant's details are unknown.
+    holder.grantedAt = event.block.timestamp;
+    holder.grantedBy = sender;
+    holder.transactionHash = event.transaction.hash;
+  }
+  holder.active = granted;
+  if (granted) {
+    holder.grantedAt = event.block.timestamp;
+    holder.grantedBy = sender;
+    holder.transactionHash = event.transaction.hash;
+    holder.revokedAt = null;
+  } else {
+    holder.revokedAt = event.block.timestamp;
+  }
+  holder.save();
+}
+
+export function handleRoleGranted(event: RoleGranted): void {
+  recordRoleChange(event, event.params.role, event.params.account, event.params.sender, true);
+}
+
+export function handleRoleRevoked(event: RoleRevoked): void {
+  recordRoleChange(event, event.params.role, event.params.account, event.params.sender, false);
 }

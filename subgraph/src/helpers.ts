@@ -86,6 +86,7 @@ export function loadOrInitEpoch(distributor: Distributor, epoch: BigInt, status:
     entity.proposedAt = ZERO;
     entity.proposedTransactionHash = ZERO_HASH;
     entity.proposalCount = 0;
+    entity.attempt = ZERO;
   }
   return entity;
 }

@@ -6,6 +6,8 @@ export {
   handleDisputeWindowChanged,
   handleOutflowLimitChanged,
   handlePaused,
+  handleRoleGranted,
+  handleRoleRevoked,
   handleSignerAdded,
   handleSignerRemoved,
   handleThresholdChanged,

@@ -32,11 +32,13 @@ export function handleRootProposed(event: RootProposed): void {
   epoch.proposedTransactionHash = event.transaction.hash;
   epoch.finalizedAt = null;
   epoch.proposalCount = epoch.proposalCount + 1;
+  epoch.attempt = p.attempt;
   epoch.save();
 
   const proposal = new RootProposal(eventId(event));
   proposal.distributor = distributor.id;
   proposal.epoch = epoch.id;
+  proposal.attempt = p.attempt;
   proposal.root = p.root;
   proposal.cumulativeTotalMicroUsd = p.cumulativeTotal;
   proposal.receiptsRoot = p.receiptsRoot;

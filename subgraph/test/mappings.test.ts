@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Abi, AbiEvent, Hex } from "viem";
-import { toEventSignature } from "viem";
+import { keccak256, toEventSignature, toHex } from "viem";
 import { parse as parseYaml } from "yaml";
 import {
   ALICE,
@@ -42,8 +42,6 @@ const ARTIFACT = `${ROOT}artifacts/contracts/RewardsDistributor.sol/RewardsDistr
 
 /** Contract events the subgraph deliberately does not index (OpenZeppelin role and admin plumbing). */
 const NOT_INDEXED = new Set([
-  "RoleGranted",
-  "RoleRevoked",
   "RoleAdminChanged",
   "DefaultAdminTransferScheduled",
   "DefaultAdminTransferCanceled",
@@ -229,6 +227,11 @@ describe("mappings over a real RewardsDistributor history", () => {
     assert.ok(vetoed, "the vetoed proposal is kept");
     assert.equal(vetoed.datasetHash, commitments(2n, "-bad").datasetHash);
     assert.equal(vetoed.cumulativeTotalMicroUsd, totalOf(EPOCH2_VETOED));
+    // The re-proposal needed fresh signatures over the next attempt.
+    assert.equal(vetoed.attempt, 1n);
+    assert.equal(proposals.find((p) => p !== vetoed)!.attempt, 2n);
+    assert.equal(e.attempt, 2n);
+    assert.equal(one("Epoch", "1").attempt, 1n);
 
     const [veto] = all("RootVeto");
     assert.equal(all("RootVeto").length, 1);
@@ -244,6 +247,26 @@ describe("mappings over a real RewardsDistributor history", () => {
       ],
       "a finalization carries the epoch's latest proposed root, never the vetoed one",
     );
+  });
+
+  it("RoleHolder: who holds which role of the distributor, from RoleGranted (every grant also a RoleChange)", () => {
+    const { admin, proposer, guardian, pauser } = scenario.accounts;
+    const role = (name: string) => (name === "DEFAULT_ADMIN_ROLE" ? `0x${"00".repeat(32)}` : keccak256(toHex(name)));
+    const holders = [...h.entities("RoleHolder").values()].filter((r) => r.active === true);
+    const held = (name: string) => holders.filter((r) => r.role === role(name)).map((r) => r.account);
+    assert.deepEqual(held("DEFAULT_ADMIN_ROLE"), [lower(admin.account.address)]);
+    assert.deepEqual(held("PROPOSER_ROLE"), [lower(proposer.account.address)]);
+    assert.deepEqual(held("GUARDIAN_ROLE"), [lower(guardian.account.address)]);
+    assert.deepEqual(held("PAUSER_ROLE"), [lower(pauser.account.address)]);
+    for (const r of holders) {
+      assert.equal(r.contract, distributorId);
+      assert.equal(r.id, `${distributorId}${(r.role as string).slice(2)}${(r.account as string).slice(2)}`);
+    }
+    const grants = all("RoleChange");
+    assert.equal(grants.length, handled.filter((n) => n === "RoleGranted" || n === "RoleRevoked").length);
+    const proposerGrant = grants.find((c) => c.role === role("PROPOSER_ROLE"))!;
+    assert.equal(proposerGrant.granted, true);
+    assert.equal(proposerGrant.sender, lower(admin.account.address));
   });
 
   it("event entity ids are the transaction hash followed by the log index, and carry block data", () => {
@@ -367,7 +390,9 @@ describe("mappings over a real RewardsDistributor history", () => {
       for (const [id] of entities) {
         const e = h.entity(type, id)!;
         for (const [field, target] of refs) {
-          if (typeof e[field] === "string" && type !== target && !(type === "PauseChange" && field === "account")) {
+          // `account` of a pause or role entity is any role holder, not a claiming Account.
+          const anyAccount = ["PauseChange", "RoleChange", "RoleHolder"].includes(type) && field === "account";
+          if (typeof e[field] === "string" && type !== target && !anyAccount) {
             assert.ok(h.entity(target, e[field]), `${type} ${id}.${field} → missing ${target} ${e[field]}`);
           }
         }
