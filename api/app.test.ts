@@ -30,7 +30,12 @@ for (const backend of testBackends()) {
     it("default: GET /readyz is ready once migrations are applied", async () => {
       const res = await fetch(`${base}/readyz`);
       expect(res.status).to.equal(200);
-      expect(await res.json()).to.deep.equal({ status: "ready", pendingMigrations: [] });
+      expect(await res.json()).to.deep.equal({
+        status: "ready",
+        pendingMigrations: [],
+        dependencies: { database: "up" },
+        down: [],
+      });
     });
 
     it("error: an unknown route answers 404 with a stable code", async () => {

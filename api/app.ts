@@ -8,6 +8,7 @@ import { BOOTSTRAP_KEY_ID, hashApiKey } from "./lib/api-keys.ts";
 import type { EpochClock } from "./lib/epoch-clock.ts";
 import auth from "./plugins/auth.ts";
 import coordinator from "./plugins/coordinator.ts";
+import dependencies from "./plugins/dependencies.ts";
 import errorHandler, { frameworkErrors } from "./plugins/error-handler.ts";
 import jsonBody from "./plugins/json-body.ts";
 import metrics from "./plugins/metrics.ts";
@@ -100,6 +101,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(jsonBody);
   await app.register(security, { rateLimitPerMinute, corsOrigins: options.corsOrigins ?? [] });
   await app.register(swagger);
+  await app.register(dependencies, { rpcUrl: options.dashboardRpcUrl });
   await app.register(metrics);
   await app.register(auth, { perKeyPerMinute: rateLimitPerMinute });
   await app.register(coordinator, {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -17,7 +17,7 @@ import { getEpoch } from "./repositories/epochs.ts";
 import { epochBalances, payableBalances } from "./repositories/ledger.ts";
 import { buf } from "./repositories/sql.ts";
 import { proofFor } from "./proofs.ts";
-import { runOnce } from "./run-epoch.ts";
+import { advanceEpoch, runOnce } from "./run-epoch.ts";
 import type { OracleContext } from "./run-epoch.ts";
 import { readEpochRecord } from "./stages/post.ts";
 import { deployTestChain, SIGNER_KEYS } from "./testing/chain.ts";
@@ -262,6 +262,44 @@ for (const backend of testBackends()) {
         rmSync(standbyDir, { recursive: true, force: true });
       }
     });
+
+    for (const at of ["SIGNED", "POSTED"] as const) {
+      it(`behavior: failover at ${at} — the first oracle (its own data directory) reaches ${at} and stops, its disk gone; a standby with an empty data directory carries the epoch to FINALIZED, same root, one proposal`, async () => {
+        const { rows } = await db.query<{ n: bigint }>("SELECT max(number) AS n FROM epochs");
+        const next = rows[0]!.n + 1n;
+        const { c, ctx } = await setup([next]);
+        await db.query("UPDATE epoch_state SET chain_epoch = NULL WHERE epoch < $1", [next.toString()]);
+        const firstDir = mkdtempSync(path.join(tmpdir(), "oracle-first-"));
+        const standbyDir = mkdtempSync(path.join(tmpdir(), "oracle-standby-"));
+        try {
+          const first: OracleContext = { ...ctx, config: { ...ctx.config, dataDir: firstDir } };
+          for (let i = 0; (await getEpoch(db, next))!.status !== at; i++) {
+            expect(i, `the first oracle reaches ${at}`).to.be.lessThan(6);
+            expect((await advanceEpoch(first, next)).moved).to.equal(true);
+          }
+          const before = (await getEpoch(db, next))!;
+          expect(readdirSync(path.join(firstDir, "datasets")), "the first oracle wrote the dataset").to.have.length(1);
+          rmSync(firstDir, { recursive: true, force: true }); // the first machine is gone, with its disk
+          const standby: OracleContext = { ...ctx, config: { ...ctx.config, dataDir: standbyDir } };
+          await runOnce(standby);
+          if (at === "SIGNED") expect((await getEpoch(db, next))!.status).to.equal("POSTED");
+          await increaseTime(c, WINDOW + 1n);
+          await runOnce(standby);
+          const done = (await getEpoch(db, next))!;
+          expect(done.status).to.equal("FINALIZED");
+          expect(done.root).to.equal(before.root);
+          expect(done.datasetHash).to.equal(before.datasetHash);
+          const onChain = await proposals(c);
+          expect(onChain, "one proposal").to.have.length(1);
+          expect(onChain[0]!.root).to.equal(before.root);
+          expect((await readEpochRecord(c.chain, done.chainEpoch!)).status).to.equal("Finalized");
+          for (const b of await epochBalances(db)) expect(b.balanced, `ledger of epoch ${b.epoch}`).to.equal(true);
+        } finally {
+          rmSync(firstDir, { recursive: true, force: true });
+          rmSync(standbyDir, { recursive: true, force: true });
+        }
+      });
+    }
 
     it("behavior: an under-funded distributor keeps the epoch SIGNED with an alert until funded", async () => {
       const { rows } = await db.query<{ n: bigint }>("SELECT max(number) AS n FROM epochs");

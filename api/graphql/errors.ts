@@ -4,8 +4,14 @@
  */
 import { GraphQLError } from "graphql";
 import { maskError } from "graphql-yoga";
+import { isChainUnavailable } from "../../core/chain-unavailable.ts";
 import { isDatabaseUnavailable } from "../../db/errors.ts";
-import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE } from "../lib/api-error.ts";
+import {
+  CHAIN_RETRY_AFTER_SECONDS,
+  CHAIN_UNAVAILABLE_MESSAGE,
+  DATABASE_RETRY_AFTER_SECONDS,
+  DATABASE_UNAVAILABLE_MESSAGE,
+} from "../lib/api-error.ts";
 
 export type GraphqlErrorCode =
   | "BAD_USER_INPUT"
@@ -14,16 +20,18 @@ export type GraphqlErrorCode =
   | "INVALID_CURSOR"
   | "QUERY_TOO_DEEP"
   | "QUERY_TOO_COMPLEX"
-  | "DATABASE_UNAVAILABLE";
+  | "DATABASE_UNAVAILABLE"
+  | "CHAIN_UNAVAILABLE";
 
 export function userError(code: GraphqlErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extra } });
 }
 
 /**
- * yoga's error masking, plus one honest exception: a resolver that failed because the database
- * is unreachable answers `DATABASE_UNAVAILABLE` with HTTP 503 and `Retry-After`, so clients
- * and load balancers wait and retry instead of reporting a bug.
+ * yoga's error masking, plus honest exceptions: a resolver that failed because the database
+ * (or the chain's RPC) is unreachable answers `DATABASE_UNAVAILABLE` (`CHAIN_UNAVAILABLE`)
+ * with HTTP 503 and `Retry-After`, so clients and load balancers wait and retry instead of
+ * reporting a bug.
  */
 export const maskGraphqlError: typeof maskError = (error, message, isDev) => {
   const original = error instanceof GraphQLError ? error.originalError : error;
@@ -33,6 +41,14 @@ export const maskGraphqlError: typeof maskError = (error, message, isDev) => {
       extensions: {
         code: "DATABASE_UNAVAILABLE",
         http: { status: 503, headers: { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS) } },
+      },
+    });
+  if (isChainUnavailable(original))
+    return new GraphQLError(CHAIN_UNAVAILABLE_MESSAGE, {
+      ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+      extensions: {
+        code: "CHAIN_UNAVAILABLE",
+        http: { status: 503, headers: { "retry-after": String(CHAIN_RETRY_AFTER_SECONDS) } },
       },
     });
   return maskError(error, message, isDev);

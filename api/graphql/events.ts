@@ -21,6 +21,8 @@ export type LedgerEvents = {
   pubsub: PubSub<LedgerTopics>;
   /** Publishes what an indexer step changed: epochs, claims and the claiming supporters. */
   publishStep(step: IndexerStep): void;
+  /** With Redis: whether both connections are ready now; without: undefined (nothing to be down). */
+  redisUp(): boolean | undefined;
   close(): Promise<void>;
 };
 
@@ -50,7 +52,9 @@ function redisEventTarget(publisher: Redis, subscriber: Redis): EventTarget {
       if (!set) {
         set = new Set();
         listeners.set(type, set);
-        void subscriber.subscribe(CHANNEL_PREFIX + type);
+        // While Redis is away the command fails (the connection's 'error' handler has logged
+        // the outage); ioredis re-subscribes every channel when it reconnects.
+        subscriber.subscribe(CHANNEL_PREFIX + type).catch(() => {});
       }
       set.add(listener);
     },
@@ -60,29 +64,62 @@ function redisEventTarget(publisher: Redis, subscriber: Redis): EventTarget {
       set.delete(listener);
       if (set.size === 0) {
         listeners.delete(type);
-        void subscriber.unsubscribe(CHANNEL_PREFIX + type);
+        subscriber.unsubscribe(CHANNEL_PREFIX + type).catch(() => {});
       }
     },
     dispatchEvent(event: Event) {
-      void publisher.publish(CHANNEL_PREFIX + event.type, JSON.stringify((event as CustomEvent).detail));
+      // A live event lost while Redis is away is only a missed push: subscribers reload rows on
+      // the next one. An unawaited rejection here would end the process.
+      publisher.publish(CHANNEL_PREFIX + event.type, JSON.stringify((event as CustomEvent).detail)).catch(() => {});
       return true;
     },
   };
 }
 
-export type LedgerEventsOptions = { redisUrl?: string | undefined };
+export type LedgerEventsLogger = { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+
+export type LedgerEventsOptions = { redisUrl?: string | undefined; log?: LedgerEventsLogger | undefined };
+
+/** ioredis reconnects after `min(attempt · 100 ms, 2 s)`: capped backoff, forever. */
+const reconnectDelayMs = (attempt: number) => Math.min(attempt * 100, 2_000);
 
 /** Creates the event bus; with `redisUrl`, resolves once both Redis connections are ready. */
 export async function createLedgerEvents(options: LedgerEventsOptions = {}): Promise<LedgerEvents> {
   let close = async () => {};
+  let redisUp = (): boolean | undefined => undefined;
   let pubsub: PubSub<LedgerTopics>;
   if (options.redisUrl) {
-    const publisher = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
-    const subscriber = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    const connect = () =>
+      new Redis(options.redisUrl!, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 3,
+        retryStrategy: reconnectDelayMs,
+      });
+    const publisher = connect();
+    const subscriber = connect();
+    // Every connection has an 'error' listener (without one ioredis prints each failed
+    // reconnect); an outage is logged once when it starts and once when it ends.
+    let down = false;
+    let connected = false; // the first connect is awaited below; changes count from then on
+    const update = (err?: unknown) => {
+      if (!connected) return;
+      const nowDown = publisher.status !== "ready" || subscriber.status !== "ready";
+      if (nowDown === down) return;
+      down = nowDown;
+      if (down) options.log?.warn({ err, dependency: "redis" }, "redis unreachable; reconnecting");
+      else options.log?.info({ dependency: "redis" }, "redis reachable again");
+    };
+    for (const client of [publisher, subscriber]) {
+      client.on("error", (err: unknown) => update(err));
+      client.on("close", () => update());
+      client.on("ready", () => update());
+    }
     await Promise.all([publisher.connect(), subscriber.connect()]);
+    connected = true;
     pubsub = createPubSub<LedgerTopics>({
       eventTarget: redisEventTarget(publisher, subscriber),
     });
+    redisUp = () => publisher.status === "ready" && subscriber.status === "ready";
     close = async () => {
       subscriber.disconnect();
       publisher.disconnect();
@@ -108,5 +145,5 @@ export async function createLedgerEvents(options: LedgerEventsOptions = {}): Pro
     }
     for (const epoch of epochs) pubsub.publish("epochUpdated", { epoch });
   };
-  return { pubsub, publishStep, close: () => close() };
+  return { pubsub, publishStep, redisUp: () => redisUp(), close: () => close() };
 }

@@ -75,8 +75,10 @@ export function introspectionFromEnv(env: NodeJS.ProcessEnv = process.env): bool
 export default definePlugin(
   "graphql",
   async (app: FastifyInstance, options: GraphqlOptions) => {
-    const events = await createLedgerEvents({ redisUrl: options.redisUrl });
+    const events = await createLedgerEvents({ redisUrl: options.redisUrl, log: app.log });
     app.decorate("ledgerEvents", events);
+    if (options.redisUrl)
+      app.dependencies.register("redis", () => Promise.resolve(events.redisUp() === true), { selfLogging: true });
     app.addHook("onClose", async () => events.close());
 
     const yoga = createYoga<{ req: FastifyRequest; reply: FastifyReply }, GraphqlContext>({
@@ -173,5 +175,5 @@ export default definePlugin(
       scope.route({ method: ["POST", "OPTIONS"], url: "/graphql", handler: handle });
     });
   },
-  [],
+  ["dependencies"],
 );

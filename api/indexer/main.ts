@@ -51,7 +51,7 @@ export async function startIndexer(env: NodeJS.ProcessEnv = process.env) {
     throw new IndexerConfigError("LEDGER_DISTRIBUTOR_ADDRESS must be a 0x-prefixed 20-byte address");
   const db = await connectDb({ url: env.DATABASE_URL, dataDir: env.LEDGER_DATA_DIR });
   await migrate(db);
-  const events = await createLedgerEvents({ redisUrl: env.REDIS_URL?.trim() || undefined });
+  const events = await createLedgerEvents({ redisUrl: env.REDIS_URL?.trim() || undefined, log });
   const indexer = await createIndexer({
     db,
     client: createPublicClient({ transport: http(rpcUrl) }),

@@ -82,6 +82,11 @@ export type IndexerOptions = {
   /** Poll interval of `start()` in ms (default 2 000). */
   pollIntervalMs?: number;
   /**
+   * Failed steps are retried after `pollIntervalMs · 2^failures`, at most this long (ms, default
+   * 10 000): after an outage of any length the indexer resumes within this of the RPC's return.
+   */
+  maxBackoffMs?: number;
+  /**
    * Runs inside the range's transaction after its rows are stored, e.g. to book payout
    * ledger entries for the claims: they commit (or roll back) with the events.
    */
@@ -124,6 +129,7 @@ export async function createIndexer(options: IndexerOptions): Promise<Indexer> {
   const finalityDepth = options.finalityDepth ?? 64;
   const batchSize = BigInt(options.batchSize ?? 1_000);
   const pollIntervalMs = options.pollIntervalMs ?? 2_000;
+  const maxBackoffMs = Math.max(options.maxBackoffMs ?? 10_000, pollIntervalMs);
   const log = options.logger ?? NULL_LOGGER;
   if (finalityDepth < 1 || batchSize < 1n || confirmations < 0n)
     throw new IndexerConfigError("finalityDepth and batchSize must be ≥ 1, confirmations ≥ 0");
@@ -328,7 +334,7 @@ export async function createIndexer(options: IndexerOptions): Promise<Indexer> {
           // One line when an outage starts and one when it ends, not one per attempt.
           if (failures === 1)
             log.warn({ err, chainId, contract: address }, "chain indexer step failed; retrying with backoff");
-          if (running) timer = setTimeout(tick, Math.min(pollIntervalMs * 2 ** failures, 60_000));
+          if (running) timer = setTimeout(tick, Math.min(pollIntervalMs * 2 ** Math.min(failures, 30), maxBackoffMs));
         },
       );
     };

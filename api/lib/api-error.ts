@@ -8,10 +8,13 @@ export class ApiError extends BaseError {
   override name = "ApiError";
   readonly statusCode: number;
   readonly code: string;
-  constructor(statusCode: number, code: string, message: string) {
+  /** For a 503: the `Retry-After` header, seconds. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(statusCode: number, code: string, message: string, options: { retryAfterSeconds?: number } = {}) {
     super(message);
     this.statusCode = statusCode;
     this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -27,3 +30,10 @@ export const DATABASE_UNAVAILABLE_MESSAGE =
   "The ledger's database is unreachable right now; nothing was stored. Retry in a few seconds.";
 /** The `Retry-After` of a 503 `DATABASE_UNAVAILABLE` answer. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** What a client is told while the chain's RPC is unreachable (REST and GraphQL alike). */
+export const CHAIN_UNAVAILABLE_MESSAGE = "The chain's RPC is unreachable right now. Retry in a few seconds.";
+/** The `Retry-After` of a 503 `CHAIN_UNAVAILABLE` answer. */
+export const CHAIN_RETRY_AFTER_SECONDS = 5;
+export const chainUnavailable = () =>
+  new ApiError(503, "CHAIN_UNAVAILABLE", CHAIN_UNAVAILABLE_MESSAGE, { retryAfterSeconds: CHAIN_RETRY_AFTER_SECONDS });

@@ -1,6 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isChainUnavailable } from "../../core/chain-unavailable.ts";
 import { isDatabaseUnavailable } from "../../db/errors.ts";
-import { ApiError, DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE } from "../lib/api-error.ts";
+import {
+  ApiError,
+  chainUnavailable,
+  DATABASE_RETRY_AFTER_SECONDS,
+  DATABASE_UNAVAILABLE_MESSAGE,
+} from "../lib/api-error.ts";
 
 /** A database outage is logged when it starts; requests failing within this interval of the last are not. */
 const OUTAGE_LOG_INTERVAL_MS = 30_000;
@@ -108,10 +114,17 @@ export default async function errorHandler(app: FastifyInstance): Promise<void> 
       reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
       return send(request, reply, 503, "DATABASE_UNAVAILABLE", DATABASE_UNAVAILABLE_MESSAGE);
     }
-    if (err instanceof ApiError && status === 503) {
-      // a resource not there yet (e.g. DATASET_UNAVAILABLE): a stable code and a retry hint, not a bug
-      reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
-      return send(request, reply, 503, err.code, err.message);
+    // A dependency other than the database is away (the chain's RPC): 503 with its code and Retry-After.
+    const unavailable =
+      err instanceof ApiError && err.retryAfterSeconds !== undefined
+        ? err
+        : status >= 500 && isChainUnavailable(err)
+          ? chainUnavailable()
+          : undefined;
+    if (unavailable) {
+      if (unavailable.code === "CHAIN_UNAVAILABLE") app.dependencies.report("chain", "down");
+      reply.header("retry-after", String(unavailable.retryAfterSeconds));
+      return send(request, reply, unavailable.statusCode, unavailable.code, unavailable.message);
     }
     if (status >= 500) {
       request.log.error({ err }, "request failed");

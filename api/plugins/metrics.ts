@@ -14,62 +14,80 @@ declare module "fastify" {
  * The epoch gauges are read from the database at scrape time, so an alert the oracle (another
  * process) recorded — an epoch waiting in SIGNED on an under-funded distributor — is visible here.
  */
-export default definePlugin("metrics", async (app: FastifyInstance) => {
-  const metrics = new ApiMetrics();
-  app.decorate("metrics", metrics);
-  app.addHook("onResponse", async (request, reply) => {
-    const route = request.routeOptions.url ?? "unmatched";
-    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-  });
-  app.get(
-    "/metrics",
-    {
-      schema: {
-        tags: ["ops"],
-        summary: "Prometheus metrics",
-        response: { 200: { type: "string" } },
+export default definePlugin(
+  "metrics",
+  async (app: FastifyInstance) => {
+    const metrics = new ApiMetrics();
+    app.decorate("metrics", metrics);
+    app.addHook("onResponse", async (request, reply) => {
+      const route = request.routeOptions.url ?? "unmatched";
+      metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+      metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    });
+    app.get(
+      "/metrics",
+      {
+        schema: {
+          tags: ["ops"],
+          summary: "Prometheus metrics",
+          response: { 200: { type: "string" } },
+        },
       },
-    },
-    async (request, reply) => {
-      let epochGauges: string;
-      try {
-        const rows = await epochHealth(app.db);
-        epochGauges = [
-          renderGauge(
+      async (request, reply) => {
+        let epochGauges: string;
+        let databaseUp = true;
+        try {
+          const rows = await epochHealth(app.db);
+          epochGauges = [
+            renderGauge(
+              "ledger_database_up",
+              "1 when the database answered this scrape.",
+              [],
+              [{ labels: [], value: 1 }],
+            ),
+            renderGauge(
+              "ledger_epochs",
+              "Epochs by status.",
+              ["status"],
+              rows.map((r) => ({ labels: [r.status], value: r.epochs })),
+            ),
+            renderGauge(
+              "ledger_epochs_alerting",
+              "Epochs with an oracle alert (e.g. insufficient funding: waiting in SIGNED), by status.",
+              ["status"],
+              rows.map((r) => ({ labels: [r.status], value: r.alerting })),
+            ),
+          ].join("\n");
+        } catch (err) {
+          request.log.debug({ err }, "metrics: database unavailable");
+          databaseUp = false;
+          epochGauges = renderGauge(
             "ledger_database_up",
             "1 when the database answered this scrape.",
             [],
-            [{ labels: [], value: 1 }],
-          ),
-          renderGauge(
-            "ledger_epochs",
-            "Epochs by status.",
-            ["status"],
-            rows.map((r) => ({ labels: [r.status], value: r.epochs })),
-          ),
-          renderGauge(
-            "ledger_epochs_alerting",
-            "Epochs with an oracle alert (e.g. insufficient funding: waiting in SIGNED), by status.",
-            ["status"],
-            rows.map((r) => ({ labels: [r.status], value: r.alerting })),
-          ),
-        ].join("\n");
-      } catch (err) {
-        request.log.warn({ err }, "metrics: database unavailable");
-        epochGauges = renderGauge(
-          "ledger_database_up",
-          "1 when the database answered this scrape.",
-          [],
-          [{ labels: [], value: 0 }],
+            [{ labels: [], value: 0 }],
+          );
+        }
+        app.dependencies.report("database", databaseUp ? "up" : "down");
+        const others = app.dependencies.names().filter((n) => n !== "database");
+        const states = await Promise.all(others.map((n) => app.dependencies.check(n)));
+        const dependencyGauge = renderGauge(
+          "ledger_dependency_up",
+          "1 when the dependency (database; chain, redis where configured) answered at this scrape.",
+          ["dependency"],
+          [
+            { labels: ["database"], value: databaseUp ? 1 : 0 },
+            ...others.map((n, i) => ({ labels: [n], value: states[i] === "up" ? 1 : 0 })),
+          ],
         );
-      }
-      return reply
-        .type("text/plain; version=0.0.4; charset=utf-8")
-        .send(`${metrics.render()}${epochGauges}\n${responseCacheMetrics(app)}`);
-    },
-  );
-});
+        return reply
+          .type("text/plain; version=0.0.4; charset=utf-8")
+          .send(`${metrics.render()}${epochGauges}\n${dependencyGauge}\n${responseCacheMetrics(app)}`);
+      },
+    );
+  },
+  ["dependencies"],
+);
 
 /** The GraphQL response cache's state and tallies (api/graphql/response-cache.ts), when it is on. */
 function responseCacheMetrics(app: FastifyInstance): string {

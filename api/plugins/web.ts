@@ -13,6 +13,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { chainUnavailable } from "../lib/api-error.ts";
 import { definePlugin } from "./define.ts";
 
 export type WebOptions = {
@@ -40,6 +41,19 @@ const CONTENT_TYPES: Record<string, string> = {
 /** What the page may ask the proxied RPC: reads only, nothing that signs or sends. */
 const READ_METHODS = new Set(["eth_chainId", "eth_call", "eth_blockNumber", "eth_getTransactionReceipt"]);
 
+/** The proxy gives up on the upstream RPC after this long (ms). */
+const RPC_TIMEOUT_MS = 10_000;
+
+/** A body that is a JSON-RPC response object (`result` or `error`), not an HTML error page or garbage. */
+function isJsonRpcResponse(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as unknown;
+    return typeof body === "object" && body !== null && ("result" in body || "error" in body);
+  } catch {
+    return false;
+  }
+}
+
 const DEFAULT_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
 
 /** The bundled viem subset, built once per process (esbuild takes ~100 ms). */
@@ -59,93 +73,106 @@ async function buildViemBundle(dir: string): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-export default definePlugin("web", async (app: FastifyInstance, options: WebOptions) => {
-  const dir = options.dir ?? DEFAULT_DIR;
-  let names: string[];
-  try {
-    names = readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isFile() && path.extname(e.name) in CONTENT_TYPES)
-      .map((e) => e.name);
-  } catch {
-    app.log.warn({ dir }, "dashboard directory not found: /dashboard/ is not served");
-    return;
-  }
-  const files = new Map(names.map((n) => [n, path.join(dir, n)]));
-  const config = JSON.stringify({
-    chainId: options.chainId,
-    distributor: options.distributorAddress.toLowerCase(),
-    rpcUrl: options.rpcUrl ? "/dashboard/rpc" : null,
-    graphql: "/graphql",
-  });
-
-  app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/dashboard/"));
-  app.get("/dashboard", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/dashboard/"));
-  app.get("/dashboard/config.json", { schema: { hide: true } }, async (_request, reply) =>
-    reply.type("application/json; charset=utf-8").header("cache-control", "no-cache").send(config),
-  );
-  app.get("/dashboard/vendor/viem.js", { schema: { hide: true } }, async (_request, reply) => {
-    viemBundle ??= buildViemBundle(dir);
+export default definePlugin(
+  "web",
+  async (app: FastifyInstance, options: WebOptions) => {
+    const dir = options.dir ?? DEFAULT_DIR;
+    let names: string[];
     try {
-      const js = await viemBundle;
-      return reply.type(CONTENT_TYPES[".js"]!).header("cache-control", "public, max-age=3600").send(js);
-    } catch (err) {
-      viemBundle = undefined;
-      app.log.error({ err }, "could not bundle viem for the dashboard");
-      return reply.status(503).type(CONTENT_TYPES[".js"]!).send(
-        // A module that fails with one readable line where the page imports it.
-        'throw new Error("The dashboard\'s crypto bundle is unavailable on this server (esbuild missing?).");',
-      );
+      names = readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isFile() && path.extname(e.name) in CONTENT_TYPES)
+        .map((e) => e.name);
+    } catch {
+      app.log.warn({ dir }, "dashboard directory not found: /dashboard/ is not served");
+      return;
     }
-  });
-  if (options.rpcUrl) {
-    const upstream = options.rpcUrl;
-    app.post<{ Body: { id?: unknown; method: string; params?: unknown[] } }>(
-      "/dashboard/rpc",
-      {
-        schema: {
-          hide: true,
-          body: {
-            type: "object",
-            required: ["method"],
-            properties: {
-              jsonrpc: { const: "2.0" },
-              id: { type: ["integer", "string", "null"] },
-              method: { type: "string", maxLength: 64 },
-              params: { type: "array", maxItems: 4 },
+    const files = new Map(names.map((n) => [n, path.join(dir, n)]));
+    const config = JSON.stringify({
+      chainId: options.chainId,
+      distributor: options.distributorAddress.toLowerCase(),
+      rpcUrl: options.rpcUrl ? "/dashboard/rpc" : null,
+      graphql: "/graphql",
+    });
+
+    app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/dashboard/"));
+    app.get("/dashboard", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/dashboard/"));
+    app.get("/dashboard/config.json", { schema: { hide: true } }, async (_request, reply) =>
+      reply.type("application/json; charset=utf-8").header("cache-control", "no-cache").send(config),
+    );
+    app.get("/dashboard/vendor/viem.js", { schema: { hide: true } }, async (_request, reply) => {
+      viemBundle ??= buildViemBundle(dir);
+      try {
+        const js = await viemBundle;
+        return reply.type(CONTENT_TYPES[".js"]!).header("cache-control", "public, max-age=3600").send(js);
+      } catch (err) {
+        viemBundle = undefined;
+        app.log.error({ err }, "could not bundle viem for the dashboard");
+        return reply.status(503).type(CONTENT_TYPES[".js"]!).send(
+          // A module that fails with one readable line where the page imports it.
+          'throw new Error("The dashboard\'s crypto bundle is unavailable on this server (esbuild missing?).");',
+        );
+      }
+    });
+    if (options.rpcUrl) {
+      const upstream = options.rpcUrl;
+      app.post<{ Body: { id?: unknown; method: string; params?: unknown[] } }>(
+        "/dashboard/rpc",
+        {
+          schema: {
+            hide: true,
+            body: {
+              type: "object",
+              required: ["method"],
+              properties: {
+                jsonrpc: { const: "2.0" },
+                id: { type: ["integer", "string", "null"] },
+                method: { type: "string", maxLength: 64 },
+                params: { type: "array", maxItems: 4 },
+              },
             },
           },
         },
-      },
-      async (request, reply) => {
-        const { id = null, method, params = [] } = request.body;
-        if (!READ_METHODS.has(method))
-          return { jsonrpc: "2.0", id, error: { code: -32601, message: `${method} is not available here.` } };
-        try {
-          const res = await fetch(upstream, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
-            signal: AbortSignal.timeout(10_000),
-          });
-          return reply.type("application/json").send(await res.text());
-        } catch {
-          return reply
-            .status(502)
-            .send({ jsonrpc: "2.0", id, error: { code: -32603, message: "The chain's RPC is unreachable." } });
-        }
-      },
-    );
-  }
+        async (request, reply) => {
+          const { id = null, method, params = [] } = request.body;
+          if (!READ_METHODS.has(method))
+            return { jsonrpc: "2.0", id, error: { code: -32601, message: `${method} is not available here.` } };
+          // While the RPC is unreachable (refused, timing out, an HTTP error status, garbage) the
+          // answer is an honest 503 CHAIN_UNAVAILABLE with Retry-After; a JSON-RPC error object
+          // from a node that answered is passed through as it is.
+          let text: string;
+          try {
+            const res = await fetch(upstream, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
+              signal: AbortSignal.timeout(RPC_TIMEOUT_MS),
+            });
+            text = await res.text();
+            if (!res.ok || !isJsonRpcResponse(text)) throw new Error(`the RPC answered HTTP ${res.status}`);
+          } catch (err) {
+            request.log.debug({ err }, "dashboard RPC proxy: upstream failed");
+            throw chainUnavailable();
+          }
+          app.dependencies.report("chain", "up");
+          return reply.type("application/json").send(text);
+        },
+      );
+    }
 
-  const serve = async (name: string, reply: FastifyReply) => {
-    const file = files.get(name);
-    if (!file) return reply.status(404).send({ code: "NOT_FOUND", message: `No dashboard file ${name}.` });
-    return reply.type(CONTENT_TYPES[path.extname(name)]!).header("cache-control", "no-cache").send(readFileSync(file));
-  };
-  app.get("/dashboard/", { schema: { hide: true } }, async (_request, reply) => serve("index.html", reply));
-  app.get<{ Params: { file: string } }>(
-    "/dashboard/:file",
-    { schema: { hide: true, params: { type: "object", properties: { file: { type: "string", maxLength: 64 } } } } },
-    async (request, reply) => serve(request.params.file, reply),
-  );
-});
+    const serve = async (name: string, reply: FastifyReply) => {
+      const file = files.get(name);
+      if (!file) return reply.status(404).send({ code: "NOT_FOUND", message: `No dashboard file ${name}.` });
+      return reply
+        .type(CONTENT_TYPES[path.extname(name)]!)
+        .header("cache-control", "no-cache")
+        .send(readFileSync(file));
+    };
+    app.get("/dashboard/", { schema: { hide: true } }, async (_request, reply) => serve("index.html", reply));
+    app.get<{ Params: { file: string } }>(
+      "/dashboard/:file",
+      { schema: { hide: true, params: { type: "object", properties: { file: { type: "string", maxLength: 64 } } } } },
+      async (request, reply) => serve(request.params.file, reply),
+    );
+  },
+  ["dependencies"],
+);

@@ -45,7 +45,7 @@ export type Fault =
   | { kind: "rangeLimit"; maxBlocks: number; code?: number; message?: string };
 
 export type FaultRule = {
-  /** The JSON-RPC method, e.g. `eth_call`, `eth_sendRawTransaction`. */
+  /** The JSON-RPC method, e.g. `eth_call`, `eth_sendRawTransaction`; `*` matches every method (an outage). */
   method: string;
   /** Narrows the match (e.g. an `eth_call` to one function, see `callTo`). */
   when?: (request: JsonRpcRequest) => boolean;
@@ -124,7 +124,9 @@ export async function startFaultyRpc(options: { upstream: string }): Promise<Fau
       return reply(res, up.status, up.text);
     }
     const request = parsed as JsonRpcRequest;
-    let rule = rules.find((r) => r.left > 0 && r.method === request.method && (r.when?.(request) ?? true));
+    let rule = rules.find(
+      (r) => r.left > 0 && (r.method === "*" || r.method === request.method) && (r.when?.(request) ?? true),
+    );
     if (rule?.fault.kind === "rangeLimit" && (await logRange(request)) <= BigInt(rule.fault.maxBlocks))
       rule = undefined;
     calls.push({ method: request.method, params: request.params ?? [], fault: rule?.fault.kind });

@@ -12,6 +12,9 @@ export type DatasetRoutesOptions = {
 };
 
 /** The largest epoch number accepted (18 digits: below 2^63, the int8 column's range). */
+/** A computed epoch's dataset is published within the oracle's compute transaction: seconds, not minutes. */
+const DATASET_RETRY_AFTER_SECONDS = 5;
+
 const EPOCH_PATTERN = "^(0|[1-9][0-9]{0,17})$";
 
 /**
@@ -70,6 +73,7 @@ export default async function datasetRoutes(app: FastifyInstance, options: Datas
           503,
           "DATASET_UNAVAILABLE",
           `The dataset ${found.datasetHash} of epoch ${epoch} is not published yet: try again once the oracle has stored it.`,
+          { retryAfterSeconds: DATASET_RETRY_AFTER_SECONDS },
         );
       }
       const etag = `"${found.datasetHash}"`;

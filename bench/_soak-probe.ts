@@ -1,0 +1,39 @@
+/**
+ * Preloaded into the process the soak benchmark runs (`node --import ./bench/_soak-probe.ts …`):
+ * answers each `"sample"` message on the IPC channel with the process's memory and its event
+ * loop's delay since the previous sample (perf_hooks' histogram, 10 ms resolution; its samples
+ * include the resolution itself, which is subtracted: an idle loop reads ≈ 0). Inert without an
+ * IPC channel; never keeps the process alive.
+ */
+import { monitorEventLoopDelay } from "node:perf_hooks";
+
+export type SoakSample = {
+  rssBytes: number;
+  heapUsedBytes: number;
+  externalBytes: number;
+  lagMeanMs: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
+};
+
+if (process.send) {
+  const RESOLUTION_MS = 10;
+  const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  const lag = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
+  delay.enable();
+  process.on("message", (m: unknown) => {
+    if (m !== "sample") return;
+    const mem = process.memoryUsage();
+    const sample: SoakSample = {
+      rssBytes: mem.rss,
+      heapUsedBytes: mem.heapUsed,
+      externalBytes: mem.external,
+      lagMeanMs: lag(delay.mean),
+      lagP99Ms: lag(delay.percentile(99)),
+      lagMaxMs: lag(delay.max),
+    };
+    delay.reset();
+    process.send!(sample);
+  });
+  process.channel?.unref();
+}
