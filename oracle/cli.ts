@@ -30,6 +30,7 @@ import { saveSignature } from "./repositories/signatures.ts";
 import { driveEpoch, epochRootOf, runDaemon, runOnce } from "./run-epoch.ts";
 import type { OracleContext } from "./run-epoch.ts";
 import { createVerifyPool } from "../core/verify-pool.ts";
+import { carriedInState } from "./predecessor.ts";
 import { checkEpochWithPool } from "./signer.ts";
 import { storedDataset } from "./stages/build.ts";
 import { signEpochRoot } from "./stages/sign.ts";
@@ -94,9 +95,16 @@ async function main(argv: string[]): Promise<number> {
       const domain = domainOf(config.chainId, config.distributor);
       // The independent signer recovers every signature of the dataset, on all cores; one
       // full check serves every key of this signer.
+      // what epoch N−1 handed on, checked against its root on-chain: an edit of past figures is refused
+      const carriedIn = await carriedInState({
+        db,
+        chain: makeChain(config, false),
+        dataDir: config.dataDir,
+        chainEpoch: expected.epoch,
+      });
       const pool = createVerifyPool();
       try {
-        const check = await checkEpochWithPool({ dataset, expected, domain, pool });
+        const check = await checkEpochWithPool({ dataset, expected, domain, pool, carriedIn });
         if (!check.ok) throw new SignerRefusedError(expected.epoch, check.report);
         for (const privateKey of config.signerKeys) {
           const { signer, signature } = signEpochRoot({ domain, epochRoot: expected, privateKey });

@@ -1,4 +1,5 @@
 import type { Address, EpochRoot, Hex, RewardsDomain } from "../core/eip712.ts";
+import { checkChainLink, describeChainLinkBreak, type ChainState } from "../core/chain-link.ts";
 import { canonicalEqual, canonicalJson, parseDatasetChunks } from "../core/dataset.ts";
 import type { EpochDataset } from "../core/dataset.ts";
 import { describeDecreasedLeaf, findDecreasedLeaf } from "../core/monotonic.ts";
@@ -39,6 +40,11 @@ export type CheckEpochParameters = {
   domain: RewardsDomain;
   /** Default `verify` (every signature recovered on this thread); see `EpochSignatureMode`. */
   signatures?: EpochSignatureMode;
+  /**
+   * What the epochs before handed on (oracle/predecessor.ts `carriedInState`): when given, previous
+   * leaves and stream checkpoints the dataset carries in must be exactly these (core/chain-link.ts).
+   */
+  carriedIn?: ChainState | undefined;
 };
 
 export type CheckEpochReturnType = { ok: true } | { ok: false; report: string };
@@ -65,6 +71,10 @@ function load(p: CheckEpochParameters): CheckEpochReturnType | EpochDataset {
     return refuse(
       `the dataset names another deployment (chain ${inputs.domain.chainId}, ${inputs.domain.verifyingContract})`,
     );
+  if (p.carriedIn) {
+    const broken = checkChainLink(p.carriedIn, parsed.dataset.inputs);
+    if (broken) return refuse(describeChainLinkBreak(expected.epoch, broken));
+  }
   return parsed.dataset;
 }
 

@@ -114,6 +114,14 @@ export async function getPreviousEpoch(q: Queryable, epoch: bigint): Promise<Epo
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
+/** The coordinator epoch that chain epoch `chainEpoch` was assigned to, if any. */
+export async function getEpochByChainEpoch(q: Queryable, chainEpoch: bigint): Promise<EpochRow | undefined> {
+  const { rows } = await q.query<Raw>(`${SELECT} WHERE s.chain_epoch = $1 ORDER BY e.number DESC LIMIT 1`, [
+    chainEpoch.toString(),
+  ]);
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
 /** The highest chain epoch assigned so far (0 when none). */
 export async function maxChainEpoch(q: Queryable): Promise<bigint> {
   const { rows } = await q.query<{ m: bigint | null }>("SELECT max(chain_epoch) AS m FROM epoch_state");
