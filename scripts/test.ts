@@ -117,7 +117,7 @@ if (only !== "solidity") {
       [
         "--test",
         "--test-concurrency=2",
-        "--test-timeout=300000",
+        "--test-timeout=600000", // per file as well as per test: the fault suites run both backends for minutes on a loaded 2-core machine
         "--test-reporter=spec",
         "--test-reporter-destination=stdout",
         `--test-reporter=${path.join(ROOT, "test/helpers/count-reporter.ts")}`,
