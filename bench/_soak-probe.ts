@@ -7,10 +7,11 @@
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 
+/** Memory figures are bytes, as `process.memoryUsage()` gives them (a measurement, not an amount). */
 export type SoakSample = {
-  rssBytes: number;
-  heapUsedBytes: number;
-  externalBytes: number;
+  rss: number;
+  heapUsed: number;
+  external: number;
   lagMeanMs: number;
   lagP99Ms: number;
   lagMaxMs: number;
@@ -25,9 +26,9 @@ if (process.send) {
     if (m !== "sample") return;
     const mem = process.memoryUsage();
     const sample: SoakSample = {
-      rssBytes: mem.rss,
-      heapUsedBytes: mem.heapUsed,
-      externalBytes: mem.external,
+      rss: mem.rss,
+      heapUsed: mem.heapUsed,
+      external: mem.external,
       lagMeanMs: lag(delay.mean),
       lagP99Ms: lag(delay.percentile(99)),
       lagMaxMs: lag(delay.max),

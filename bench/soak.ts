@@ -149,12 +149,12 @@ export default async function soak(args: string[]): Promise<void> {
       report({
         bench: "soak",
         metric: "rss",
-        value: MiB(s.rssBytes),
+        value: MiB(s.rss),
         unit: "MiB",
         atSeconds: s.atSeconds,
         process: PROCESS,
       });
-      report({ bench: "soak", metric: "heap_used", value: MiB(s.heapUsedBytes), unit: "MiB", atSeconds: s.atSeconds });
+      report({ bench: "soak", metric: "heap_used", value: MiB(s.heapUsed), unit: "MiB", atSeconds: s.atSeconds });
       report({
         bench: "soak",
         metric: "event_loop_lag_p99",
@@ -175,12 +175,12 @@ export default async function soak(args: string[]): Promise<void> {
     report({
       bench: "soak",
       metric: "rss_growth_after_warmup",
-      value: growth(base.rssBytes, end.rssBytes),
+      value: growth(base.rss, end.rss),
       unit: "%",
       process: PROCESS,
-      fromMiB: Math.round(MiB(base.rssBytes)),
-      toMiB: Math.round(MiB(end.rssBytes)),
-      maxMiB: Math.round(MiB(Math.max(...afterWarmup.map((s) => s.rssBytes)))),
+      fromMiB: Math.round(MiB(base.rss)),
+      toMiB: Math.round(MiB(end.rss)),
+      maxMiB: Math.round(MiB(Math.max(...afterWarmup.map((s) => s.rss)))),
       fromSeconds: base.atSeconds,
       toSeconds: end.atSeconds,
       target: "< 10 %",
@@ -190,17 +190,17 @@ export default async function soak(args: string[]): Promise<void> {
     report({
       bench: "soak",
       metric: "rss_trend_after_warmup",
-      value: slopePerMinute(afterWarmup.map((s) => [s.atSeconds, MiB(s.rssBytes)])),
+      value: slopePerMinute(afterWarmup.map((s) => [s.atSeconds, MiB(s.rss)])),
       unit: "MiB/min",
       samples: afterWarmup.length,
     });
     report({
       bench: "soak",
       metric: "heap_growth_after_warmup",
-      value: growth(base.heapUsedBytes, end.heapUsedBytes),
+      value: growth(base.heapUsed, end.heapUsed),
       unit: "%",
-      fromMiB: Math.round(MiB(base.heapUsedBytes)),
-      toMiB: Math.round(MiB(end.heapUsedBytes)),
+      fromMiB: Math.round(MiB(base.heapUsed)),
+      toMiB: Math.round(MiB(end.heapUsed)),
     });
     report({
       bench: "soak",

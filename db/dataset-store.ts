@@ -32,7 +32,13 @@ export function datasetCachePath(dataDir: string, hash: string): string {
 const hashBytes = (hash: string) => Buffer.from(hash.slice(2), "hex");
 
 /** A published dataset's size and chunking, or null when it is not published. */
-export type StoredDataset = { datasetHash: string; byteLength: bigint; chunkBytes: number; chunkCount: number };
+export type StoredDataset = {
+  datasetHash: string;
+  byteLength: bigint;
+  /** Bytes per chunk (`DATASET_CHUNK_BYTES` when it was published). */
+  chunkSize: number;
+  chunkCount: number;
+};
 
 export async function storedDataset(q: Queryable, hash: string): Promise<StoredDataset | null> {
   const h = hash.toLowerCase();
@@ -43,7 +49,7 @@ export async function storedDataset(q: Queryable, hash: string): Promise<StoredD
   );
   const r = rows[0];
   return r
-    ? { datasetHash: h, byteLength: BigInt(r.byte_length), chunkBytes: r.chunk_bytes, chunkCount: r.chunk_count }
+    ? { datasetHash: h, byteLength: BigInt(r.byte_length), chunkSize: r.chunk_bytes, chunkCount: r.chunk_count }
     : null;
 }
 
@@ -67,7 +73,7 @@ export async function* readDatasetRange(
   start = 0n,
   end = d.byteLength - 1n,
 ): AsyncGenerator<Uint8Array> {
-  const size = BigInt(d.chunkBytes);
+  const size = BigInt(d.chunkSize);
   for (let n = start / size; n * size <= end && n < BigInt(d.chunkCount); n++) {
     const chunk = await readDatasetChunk(q, d.datasetHash, Number(n));
     const from = n * size;
@@ -115,7 +121,7 @@ export async function publishDataset(tx: Queryable, hash: string, file: string):
      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
     [hashBytes(h), byteLength.toString(), DATASET_CHUNK_BYTES, chunkCount],
   );
-  return { datasetHash: h, byteLength, chunkBytes: DATASET_CHUNK_BYTES, chunkCount };
+  return { datasetHash: h, byteLength, chunkSize: DATASET_CHUNK_BYTES, chunkCount };
 }
 
 /** The published bytes did not hash to their name: the database rows are corrupt. */
