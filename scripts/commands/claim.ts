@@ -4,7 +4,7 @@ import type { ClaimAuthorization } from "../../core/eip712.ts";
 import { signTypedMessage } from "../../core/sign.ts";
 import { verifyPayoutProof } from "../../core/tree.ts";
 import { formatUsd } from "../../core/units.ts";
-import { distributorAbi } from "../../oracle/chain.ts";
+import { distributorAbi, revertOf } from "../../oracle/chain.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
 import {
   DEFAULT_KEY_ENV,
@@ -140,23 +140,41 @@ export const claimCommand: Command = {
         await new Promise((r) => setTimeout(r, 2_500));
         p = proofOf(await graphql<ClaimData>(api, QUERY, { address }), address);
       }
-      const cumulative = BigInt(p.cumulativeMicroUsd);
-      if (!verifyPayoutProof({ root: p.root, account: p.account, amount: cumulative, proof: p.proof }))
-        throw new CheckFailedError(`the API's proof for ${p.account} does not lead to root ${p.root}`);
-      const claimed = await client.readContract({
-        address: distributor,
-        abi,
-        functionName: "claimed",
-        args: [p.account],
-      });
-      const claimable = cumulative > claimed ? cumulative - claimed : 0n;
-      const ctx = { client, rpc, distributor, token, chainId, proof: p, cumulative, claimable };
-      if (signOnly) {
-        await signAuthorization(ctx, signer, recipient ?? p.account, maxFee, deadlineSeconds);
-        return;
+      const at: Address = distributor; // (narrowed: a const the closure below keeps)
+      // A root finalized between the check above and the send makes the proof stale (InvalidProof,
+      // RootMismatch): fetch the new root's proof and go again, at most twice.
+      for (let round = 1; ; round++) {
+        try {
+          await claimWith(p);
+          break;
+        } catch (err) {
+          const revert = revertOf(err)?.name;
+          if (round === 3 || (revert !== "InvalidProof" && revert !== "RootMismatch")) throw err;
+          const now = await client.readContract({ address: distributor, abi, functionName: "finalizedRoot" });
+          if (now.toLowerCase() === p.root.toLowerCase()) throw err;
+          await new Promise((r) => setTimeout(r, 2_500));
+          p = proofOf(await graphql<ClaimData>(api, QUERY, { address }), address);
+        }
       }
-      if (auth) await relay({ ...ctx, auth, fee }, signer);
-      else await claimDirect(ctx, signer);
+      async function claimWith(p: Proof) {
+        const cumulative = BigInt(p.cumulativeMicroUsd);
+        if (!verifyPayoutProof({ root: p.root, account: p.account, amount: cumulative, proof: p.proof }))
+          throw new CheckFailedError(`the API's proof for ${p.account} does not lead to root ${p.root}`);
+        const claimed = await client.readContract({
+          address: at,
+          abi,
+          functionName: "claimed",
+          args: [p.account],
+        });
+        const claimable = cumulative > claimed ? cumulative - claimed : 0n;
+        const ctx = { client, rpc, distributor: at, token, chainId, proof: p, cumulative, claimable };
+        if (signOnly) {
+          await signAuthorization(ctx, signer, recipient ?? p.account, maxFee, deadlineSeconds);
+          return;
+        }
+        if (auth) await relay({ ...ctx, auth, fee }, signer);
+        else await claimDirect(ctx, signer);
+      }
     } catch (err) {
       if (err instanceof CheckFailedError) throw err;
       throw chainError(err, rpc);
