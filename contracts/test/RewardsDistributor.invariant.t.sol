@@ -52,6 +52,12 @@ contract DistributorHandler is Test {
     bool public pendingSurvivedSignerChange;
     uint256 public replaysTried;
     uint256 public signerChangesWhilePending;
+    bool public replayNotAttemptMismatch;
+    uint256 public thresholdRaisesWhilePending;
+    uint256 public reassignedRoots;
+    uint256 public partialClaims;
+    bool public breakerMisPaid;
+    mapping(uint256 index => uint256 leaf) internal maxLeaf;
 
     constructor(
         RewardsDistributor distributor_,
@@ -84,11 +90,34 @@ contract DistributorHandler is Test {
     function propose(uint256 seed) external {
         if (hasPending) return;
         uint256[] memory amounts = new uint256[](ACTORS);
-        uint256 total;
         for (uint256 i; i < ACTORS; ++i) {
             amounts[i] = finalizedAmounts[i] + (uint256(keccak256(abi.encode(seed, i))) % 100_000e6);
-            total += amounts[i];
         }
+        _propose(seed, amounts);
+    }
+
+    /// @dev The attack of issue 15: a root that lowers one account below what it already claimed and gives the
+    /// difference (and more) to another, so the total does not go down. The contract cannot refuse it; anyone
+    /// proves the over-claim with `reportShortfall` once it is final (the handler's `finalize` does), and the
+    /// admin must never be able to withdraw the other accounts' entitlement.
+    function proposeReassigned(uint256 seed) external {
+        if (hasPending) return;
+        uint256 victim = seed % ACTORS;
+        uint256 taker = (victim + 1 + ((seed >> 8) % (ACTORS - 1))) % ACTORS;
+        uint256 claimedByVictim = distributor.claimed(actors[victim]);
+        if (claimedByVictim == 0) return;
+        uint256[] memory amounts = new uint256[](ACTORS);
+        for (uint256 i; i < ACTORS; ++i) amounts[i] = finalizedAmounts[i];
+        uint256 lowered = (claimedByVictim * ((seed >> 16) % 100)) / 100; // below what it claimed
+        amounts[taker] += amounts[victim] - lowered + ((seed >> 24) % 1_000e6);
+        amounts[victim] = lowered;
+        ++reassignedRoots;
+        _propose(seed, amounts);
+    }
+
+    function _propose(uint256 seed, uint256[] memory amounts) internal {
+        uint256 total;
+        for (uint256 i; i < ACTORS; ++i) total += amounts[i];
         uint256 netFunded = distributor.netFunded();
         if (total > netFunded) fund(total - netFunded);
         bytes32[] memory leaves = TestMerkle.leaves(actors, amounts);
@@ -141,12 +170,26 @@ contract DistributorHandler is Test {
     function replayVetoed() external {
         if (hasPending || vetoedSigs.length == 0 || distributor.latestEpoch() + 1 != vetoedEpoch) return;
         ++replaysTried;
+        // Funded enough that only the attempt (and then the signatures) can refuse it.
+        uint256 netFunded = distributor.netFunded();
+        if (vetoedTotal > netFunded) fund(vetoedTotal - netFunded);
         bytes[] memory sigs = vetoedSigs;
         for (uint64 attempt = vetoedAttempt; attempt <= vetoedAttempt + 1; ++attempt) {
             vm.prank(proposer);
             try distributor.proposeRoot(vetoedEpoch, attempt, vetoedRoot, vetoedTotal, vetoedRoot, 0, 0, sigs) {
                 vetoedRootReplayed = true;
-            } catch {}
+            } catch (bytes memory reason) {
+                // The same attempt is refused before any signature is looked at.
+                bytes memory mismatch = abi.encodeWithSelector(
+                    IRewardsDistributor.AttemptMismatch.selector,
+                    vetoedEpoch,
+                    vetoedAttempt + 1,
+                    vetoedAttempt
+                );
+                if (attempt == vetoedAttempt && keccak256(reason) != keccak256(mismatch)) {
+                    replayNotAttemptMismatch = true;
+                }
+            }
         }
     }
 
@@ -177,6 +220,27 @@ contract DistributorHandler is Test {
         finalizedAmounts = pendingAmounts;
         finalizedLeaves = pendingLeaves;
         finalizedRoot = pendingRoot;
+        // Anyone proves every account's leaf: over-claims (a lowered leaf) are recorded, others cleared.
+        for (uint256 i; i < ACTORS; ++i) {
+            if (finalizedAmounts[i] > maxLeaf[i]) maxLeaf[i] = finalizedAmounts[i];
+            distributor.reportShortfall(actors[i], finalizedAmounts[i], TestMerkle.proof(finalizedLeaves, i));
+        }
+    }
+
+    /// @dev The admin raises the threshold while a root is pending (and lowers it back so the handler can keep
+    /// proposing with three signatures): the pending root must not survive.
+    function raiseThresholdWhilePending() external {
+        if (!hasPending) return;
+        ++thresholdRaisesWhilePending;
+        uint64 epoch = distributor.latestEpoch();
+        vm.startPrank(admin);
+        distributor.setThreshold(4);
+        distributor.setThreshold(3);
+        vm.stopPrank();
+        if (distributor.epochRecord(epoch).status == IRewardsDistributor.EpochStatus.Pending) {
+            pendingSurvivedSignerChange = true;
+        }
+        _pendingToVetoed(epoch);
     }
 
     function claim(uint256 actorSeed, bool many) external {
@@ -195,7 +259,15 @@ contract DistributorHandler is Test {
             proofs[0] = proof;
             try distributor.claimMany(accounts, amounts, proofs) {} catch {}
         } else if (amount > distributor.claimed(account)) {
-            try distributor.claim(account, amount, proof) {} catch {}
+            uint256 due = amount - distributor.claimed(account);
+            uint256 available = distributor.availableOutflow();
+            try distributor.claim(account, amount, proof) returns (uint256 paid) {
+                // The breaker pays what it lets out, the rest stays claimable (ClaimLimited).
+                if (paid != (due < available ? due : available)) breakerMisPaid = true;
+                if (paid < due) ++partialClaims;
+            } catch {
+                if (available != 0) breakerMisPaid = true;
+            }
         }
         _record(account, usd.balanceOf(account) - before);
     }
@@ -247,6 +319,15 @@ contract DistributorHandler is Test {
     function finalizedAmount(uint256 i) external view returns (uint256) {
         return finalizedAmounts[i];
     }
+
+    /// @dev The highest leaf account `i` ever had in a finalized root (what it may have claimed up to).
+    function maxFinalizedAmount(uint256 i) external view returns (uint256) {
+        return maxLeaf[i];
+    }
+
+    function hasPendingRoot() external view returns (bool) {
+        return hasPending;
+    }
 }
 
 contract RewardsDistributorInvariantTest is Test {
@@ -281,7 +362,7 @@ contract RewardsDistributorInvariantTest is Test {
         vm.stopPrank();
         handler = new DistributorHandler(distributor, usd, admin, proposer, guardian, keys);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](9);
+        bytes4[] memory selectors = new bytes4[](11);
         selectors[0] = DistributorHandler.fund.selector;
         selectors[1] = DistributorHandler.propose.selector;
         selectors[2] = DistributorHandler.veto.selector;
@@ -291,6 +372,8 @@ contract RewardsDistributorInvariantTest is Test {
         selectors[6] = DistributorHandler.withdraw.selector;
         selectors[7] = DistributorHandler.replayVetoed.selector;
         selectors[8] = DistributorHandler.changeSignersWhilePending.selector;
+        selectors[9] = DistributorHandler.proposeReassigned.selector;
+        selectors[10] = DistributorHandler.raiseThresholdWhilePending.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -312,6 +395,27 @@ contract RewardsDistributorInvariantTest is Test {
         handler.propose(3);
         handler.changeSignersWhilePending(4);
         assertEq(handler.signerChangesWhilePending(), 1);
+        handler.propose(5);
+        handler.raiseThresholdWhilePending();
+        assertEq(handler.thresholdRaisesWhilePending(), 1);
+        // Reassignment: actor 0 claimed; lower it to half of that and give the rest to actor 1.
+        handler.proposeReassigned((uint256(50) << 16) + 4); // victim 0 (≡ 0 mod 6), taker 1, half
+        assertEq(handler.reassignedRoots(), 1);
+        handler.finalize();
+        assertGt(distributor.knownShortfall(), 0);
+        invariant_knownShortfallAndExcessConsistent();
+        handler.withdraw(type(uint256).max);
+        handler.claim(1, false);
+        invariant_solventPerAccount();
+        // The breaker: a claim above what is left in the window is paid in part.
+        handler.propose(6);
+        handler.finalize();
+        for (uint256 k; k < 6; ++k) {
+            if (k != 2) handler.claim(k, false); // actor 2 stays unclaimed (checked below)
+        }
+        assertGt(handler.partialClaims(), 0);
+        invariant_breakerPaysWhatItLetsOut();
+        invariant_vetoedReplayRevertsAttemptMismatch();
         invariant_vetoedRootNeverReplayed();
         invariant_pendingRootFollowsTheSignerSet();
         invariant_solventPerAccount();
@@ -332,12 +436,12 @@ contract RewardsDistributorInvariantTest is Test {
         assertEq(distributor.netFunded(), handler.ghostFunded() - handler.ghostWithdrawn());
     }
 
-    /// @dev No account ever receives more than its cumulative amount in the latest finalized root, and the
-    /// contract's `claimed` is exactly what it received.
+    /// @dev No account ever receives more than the highest cumulative amount it had in a finalized root (the
+    /// latest one, unless a reassigning root lowered it), and the contract's `claimed` is exactly what it received.
     function invariant_accountNeverExceedsFinalizedEntitlement() public view {
         for (uint256 i; i < handler.actorCount(); ++i) {
             address a = handler.actors(i);
-            assertLe(handler.ghostPaidTo(a), handler.finalizedAmount(i));
+            assertLe(handler.ghostPaidTo(a), handler.maxFinalizedAmount(i));
             assertEq(distributor.claimed(a), handler.ghostPaidTo(a));
         }
     }
@@ -378,6 +482,32 @@ contract RewardsDistributorInvariantTest is Test {
             if (leaf > c) owed += leaf - c;
         }
         assertGe(usd.balanceOf(address(distributor)), owed);
+    }
+
+    /// @dev Item 4: `knownShortfall` is exactly the over-claims of the finalized root (every leaf is reported
+    /// when it becomes final, and an over-claimed account cannot claim), and `excess()` is what funding leaves
+    /// after the committed total and those over-claims: so a withdrawal never takes another account's unclaimed
+    /// entitlement (`invariant_solventPerAccount`).
+    function invariant_knownShortfallAndExcessConsistent() public view {
+        uint256 over;
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            uint256 leaf = handler.finalizedAmount(i);
+            uint256 c = distributor.claimed(handler.actors(i));
+            if (c > leaf) over += c - leaf;
+        }
+        assertEq(distributor.knownShortfall(), over);
+        uint256 free = distributor.netFunded() - distributor.committedTotal();
+        assertEq(distributor.excess(), free > over ? free - over : 0);
+    }
+
+    /// @dev The breaker pays min(due, what it lets out) and never refuses a claim while it has headroom.
+    function invariant_breakerPaysWhatItLetsOut() public view {
+        assertFalse(handler.breakerMisPaid());
+    }
+
+    /// @dev A vetoed root re-posted with its own attempt reverts `AttemptMismatch`.
+    function invariant_vetoedReplayRevertsAttemptMismatch() public view {
+        assertFalse(handler.replayNotAttemptMismatch());
     }
 
     /// @dev `claimed` never decreases.
