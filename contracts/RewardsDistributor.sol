@@ -35,7 +35,10 @@ import {IRewardsDistributor} from "./interfaces/IRewardsDistributor.sol";
 /// leaves only when they are proven, so it cannot refuse a root that lowers an account below what it already
 /// claimed and gives the difference to others (the total unchanged): the oracle, every independent signer and
 /// `ledger verify-epoch` refuse such a root off-chain. On-chain, anyone may prove such a leaf with
-/// `reportShortfall`; reported shortfalls are kept out of `excess()`, so the admin cannot withdraw them.
+/// `reportShortfall`; reported shortfalls are kept out of `excess()`, so the admin cannot withdraw them, and out of
+/// the funding a later proposal may commit (`cumulativeTotal + knownShortfall ≤ netFunded`), so a later root cannot
+/// give them to other accounts either. What the contract cannot know (an over-claim nobody reported) it cannot
+/// reserve: a root that reassigns claimed money when funding is exact leaves the last claimer short.
 ///
 /// A signed root is good for one proposal: `EpochRoot` commits to an attempt, and a veto moves the epoch to the
 /// next attempt, so a vetoed root's signatures can never be proposed again.
@@ -91,6 +94,7 @@ contract RewardsDistributor is
     uint256 private constant _NET_FUNDED_SHIFT = 128;
     uint256 private constant _DISPUTE_WINDOW_SHIFT = 192;
     uint256 private constant _THRESHOLD_SHIFT = 224;
+    uint256 private constant _SHORTFALL_KNOWN_SHIFT = 240;
     /// @dev Clears `outflowInWindow` and `outflowUpdatedAt` (bits 136..231): ~(((1 << 96) - 1) << 136).
     uint256 private constant _ACCUMULATOR_CLEAR_MASK =
         0xffffff000000000000000000000000ffffffffffffffffffffffffffffffffff;
@@ -115,7 +119,7 @@ contract RewardsDistributor is
         uint24 outflowWindowSeconds;
     }
 
-    /// @dev What `proposeRoot`, `fund` and `withdrawExcess` read and write, in one slot: 64·3+32+8+8 = 240 bits.
+    /// @dev What `proposeRoot`, `fund` and `withdrawExcess` read and write, in one slot: 64·3+32+8+8+8 = 248 bits.
     /// Money is uint64 µUSD here (up to $18.4 trillion, above any stablecoin's supply; casts are checked).
     /// @param latestEpoch The latest proposed, not vetoed, epoch (pending or finalized).
     /// @param committedTotal The cumulative total of `latestEpoch` (pending included).
@@ -123,6 +127,8 @@ contract RewardsDistributor is
     /// @param disputeWindow Seconds between proposal and `validAt`.
     /// @param threshold Distinct signatures a root needs.
     /// @param signerCount Authorized oracle signers (at most 255).
+    /// @param shortfallKnown Whether `knownShortfall` is non-zero: a proposal reads it only then (one cold slot
+    /// saved on every normal proposal).
     struct Config {
         uint64 latestEpoch;
         uint64 committedTotal;
@@ -130,6 +136,7 @@ contract RewardsDistributor is
         uint32 disputeWindow;
         uint8 threshold;
         uint8 signerCount;
+        bool shortfallKnown;
     }
 
     /// @dev Per account, one slot: what a claim writes and what `claimWithSig` also bumps.
@@ -212,7 +219,8 @@ contract RewardsDistributor is
 
     /// @inheritdoc IRewardsDistributor
     /// @dev Requires, in order: the proposer role; not paused; `epoch == latestEpoch + 1`; no pending root;
-    /// `cumulativeTotal ≥ committedTotal`; `cumulativeTotal ≤ netFunded`; `attempt == proposalAttempt(epoch)`;
+    /// `cumulativeTotal ≥ committedTotal`; `cumulativeTotal + knownShortfall ≤ netFunded`;
+    /// `attempt == proposalAttempt(epoch)`;
     /// at least `threshold` signatures, each from a distinct authorized signer over `epochRootDigest(...)`.
     /// High-s signatures are rejected.
     function proposeRoot(
@@ -377,6 +385,7 @@ contract RewardsDistributor is
         uint256 known = _knownShortfall - _shortfalls[account] + shortfall;
         _shortfalls[account] = shortfall;
         _knownShortfall = known;
+        _config.shortfallKnown = known != 0;
         emit ShortfallReported(account, cumulativeAmount, claimed_, shortfall, known);
     }
 
@@ -894,6 +903,11 @@ contract RewardsDistributor is
         uint256 committed = uint64(config >> _COMMITTED_TOTAL_SHIFT);
         if (cumulativeTotal < committed) revert CumulativeTotalDecreased(committed, cumulativeTotal);
         uint256 available = uint64(config >> _NET_FUNDED_SHIFT);
+        if (uint8(config >> _SHORTFALL_KNOWN_SHIFT) != 0) {
+            // Reported over-claims are money already paid beyond the roots' totals: not fundable again.
+            uint256 known = _knownShortfall;
+            available = available > known ? available - known : 0;
+        }
         if (cumulativeTotal > available) revert InsufficientFunding(cumulativeTotal, available);
         // The epoch is `latestEpoch + 1`: never proposed (attempt 0 stored, status None) or vetoed.
         EpochRecord storage record = _epochs[epoch];

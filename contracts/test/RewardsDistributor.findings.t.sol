@@ -124,6 +124,36 @@ contract RewardsDistributorFindingsTest is RewardsDistributorBase {
         assertEq(usd.balanceOf(address(distributor)), 0);
     }
 
+    /// @dev Item 4: a reported over-claim is money paid beyond the roots' totals. The admin cannot withdraw it
+    /// (above), and a later root cannot commit it to other accounts either: the proposal must be funded for its
+    /// total plus `knownShortfall`, or the last claimer would be short without any withdrawal.
+    function test_medium_reportedShortfall_laterRootCannotCommitIt_revertsInsufficientFunding() public {
+        (, bytes32[] memory leaves1) = _publish(1, BASE);
+        distributor.claim(alice, BASE, TestMerkle.proof(leaves1, 0));
+        address[] memory accounts = new address[](4);
+        uint256[] memory amounts = new uint256[](4);
+        (accounts[0], accounts[1], accounts[2], accounts[3]) = (alice, bob, carol, dave);
+        (amounts[0], amounts[1], amounts[2], amounts[3]) = (0, 3 * BASE, 3 * BASE, 4 * BASE);
+        bytes32[] memory leaves2 = TestMerkle.leaves(accounts, amounts);
+        _proposeAndFinalize(2, TestMerkle.root(leaves2), 10 * BASE);
+        distributor.reportShortfall(alice, 0, TestMerkle.proof(leaves2, 0));
+        // Epoch 3 asks for every unit of funding: the reported 100 is not available to it.
+        uint256 funded = distributor.netFunded();
+        (bytes32 root3, bytes32[] memory leaves3, , ) = _tree(BASE);
+        bytes[] memory sigs = _signatures(3, root3, funded, THRESHOLD);
+        (bytes32 r, bytes32 d, bytes32 c) = _commitments(3);
+        vm.expectRevert(
+            abi.encodeWithSelector(IRewardsDistributor.InsufficientFunding.selector, funded, funded - BASE)
+        );
+        vm.prank(proposer);
+        distributor.proposeRoot(3, 1, root3, funded, r, d, c, sigs);
+        // A root that raises alice back to what she claimed clears the report once final: the reserve is freed.
+        _proposeAndFinalize(3, root3, funded - BASE);
+        distributor.reportShortfall(alice, BASE, TestMerkle.proof(leaves3, 0));
+        assertEq(distributor.knownShortfall(), 0);
+        _proposeAndFinalize(4, root3, funded);
+    }
+
     function test_medium_reportShortfall_revertsInvalidProof() public {
         (, bytes32[] memory leaves) = _publish(1, BASE);
         bytes32[] memory proof = TestMerkle.proof(leaves, 0);

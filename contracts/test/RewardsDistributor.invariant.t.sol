@@ -112,14 +112,19 @@ contract DistributorHandler is Test {
         amounts[taker] += amounts[victim] - lowered + ((seed >> 24) % 1_000e6);
         amounts[victim] = lowered;
         ++reassignedRoots;
+        // The contract cannot see leaves, so it cannot reserve for an over-claim before anyone reports it: with
+        // funding exactly at the total the last claimer would be short (the limit the NatSpec WARNING states).
+        // The deployment keeps that much spare; what the contract must guarantee is that neither a withdrawal
+        // nor a later root takes it once the over-claim is reported.
+        uint256 overClaim = claimedByVictim - lowered;
+        fund(overClaim == 0 ? 1 : overClaim);
         _propose(seed, amounts);
     }
 
     function _propose(uint256 seed, uint256[] memory amounts) internal {
         uint256 total;
         for (uint256 i; i < ACTORS; ++i) total += amounts[i];
-        uint256 netFunded = distributor.netFunded();
-        if (total > netFunded) fund(total - netFunded);
+        _fundFor(total);
         bytes32[] memory leaves = TestMerkle.leaves(actors, amounts);
         bytes32 root = TestMerkle.root(leaves);
         uint64 epoch = distributor.latestEpoch() + 1;
@@ -135,6 +140,13 @@ contract DistributorHandler is Test {
         pendingAmounts = amounts;
         pendingLeaves = leaves;
         pendingRoot = root;
+    }
+
+    /// @dev Funds what a proposal of `total` needs: the total plus the reported over-claims.
+    function _fundFor(uint256 total) internal {
+        uint256 needed = total + distributor.knownShortfall();
+        uint256 netFunded = distributor.netFunded();
+        if (needed > netFunded) fund(needed - netFunded);
     }
 
     function _sign(uint256 seed, bytes32 digest) internal view returns (bytes[] memory sigs) {
@@ -171,8 +183,7 @@ contract DistributorHandler is Test {
         if (hasPending || vetoedSigs.length == 0 || distributor.latestEpoch() + 1 != vetoedEpoch) return;
         ++replaysTried;
         // Funded enough that only the attempt (and then the signatures) can refuse it.
-        uint256 netFunded = distributor.netFunded();
-        if (vetoedTotal > netFunded) fund(vetoedTotal - netFunded);
+        _fundFor(vetoedTotal);
         bytes[] memory sigs = vetoedSigs;
         for (uint64 attempt = vetoedAttempt; attempt <= vetoedAttempt + 1; ++attempt) {
             vm.prank(proposer);
@@ -265,8 +276,10 @@ contract DistributorHandler is Test {
                 // The breaker pays what it lets out, the rest stays claimable (ClaimLimited).
                 if (paid != (due < available ? due : available)) breakerMisPaid = true;
                 if (paid < due) ++partialClaims;
-            } catch {
-                if (available != 0) breakerMisPaid = true;
+            } catch (bytes memory reason) {
+                if (available != 0 && bytes4(reason) == IRewardsDistributor.OutflowLimitExceeded.selector) {
+                    breakerMisPaid = true;
+                }
             }
         }
         _record(account, usd.balanceOf(account) - before);
