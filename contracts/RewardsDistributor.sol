@@ -375,14 +375,25 @@ contract RewardsDistributor is
     }
 
     /// @inheritdoc IRewardsDistributor
-    /// @dev Anyone may report; a report with the leaf at or above the claimed amount clears the account's entry.
+    /// @dev Anyone may report, against the latest root (`committedTotal`'s, pending included) or, while a root is
+    /// pending, the finalized one; a report with the leaf at or above the claimed amount clears the account's
+    /// entry, but only when no root is pending: a pending root may still be vetoed, so against it (or beside it) a
+    /// report only raises the entry. Reverts `NoFinalizedRoot` before any proposal.
     function reportShortfall(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external {
-        Hot memory hot = _hot;
-        if (hot.finalizedEpoch == 0) revert NoFinalizedRoot();
-        _verify(account, cumulativeAmount, proof, _epochs[hot.finalizedEpoch].root);
+        uint64 latest = _config.latestEpoch;
+        if (latest == 0) revert NoFinalizedRoot();
+        uint64 finalized = _hot.finalizedEpoch;
+        bool pending = latest != finalized;
+        bytes32 root = _epochs[latest].root;
+        if (pending && finalized != 0 && !_isLeaf(account, cumulativeAmount, proof, root)) {
+            root = _epochs[finalized].root;
+        }
+        _verify(account, cumulativeAmount, proof, root);
         uint256 claimed_ = _accounts[account].claimed;
         uint256 shortfall = claimed_ > cumulativeAmount ? claimed_ - cumulativeAmount : 0;
-        uint256 known = _knownShortfall - _shortfalls[account] + shortfall;
+        uint256 previous = _shortfalls[account];
+        if (pending && shortfall < previous) shortfall = previous;
+        uint256 known = _knownShortfall - previous + shortfall;
         _shortfalls[account] = shortfall;
         _knownShortfall = known;
         _config.shortfallKnown = known != 0;
@@ -691,7 +702,16 @@ contract RewardsDistributor is
     /// leaf (`keccak256(bytes.concat(keccak256(abi.encode(account, cumulativeAmount))))`) and sorted-pair
     /// hashing (`MerkleProof.verifyCalldata`), as one loop over the calldata proof in scratch space.
     function _verify(address account, uint256 cumulativeAmount, bytes32[] calldata proof, bytes32 root) private pure {
-        bool valid;
+        if (!_isLeaf(account, cumulativeAmount, proof, root)) revert InvalidProof(account, cumulativeAmount);
+    }
+
+    /// @dev Whether `(account, cumulativeAmount)` is a leaf of `root` (see `_verify`).
+    function _isLeaf(
+        address account,
+        uint256 cumulativeAmount,
+        bytes32[] calldata proof,
+        bytes32 root
+    ) private pure returns (bool valid) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(0x00, and(account, 0xffffffffffffffffffffffffffffffffffffffff))
@@ -713,7 +733,6 @@ contract RewardsDistributor is
             }
             valid := eq(node, root)
         }
-        if (!valid) revert InvalidProof(account, cumulativeAmount);
     }
 
     /// @dev Verifies the leaf, charges the circuit breaker with what is due (or with all it still lets out: the
