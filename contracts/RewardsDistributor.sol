@@ -388,7 +388,7 @@ contract RewardsDistributor is
         if (pending && finalized != 0 && !_isLeaf(account, cumulativeAmount, proof, root)) {
             root = _epochs[finalized].root;
         }
-        _verify(account, cumulativeAmount, proof, root);
+        if (!_isLeaf(account, cumulativeAmount, proof, root)) revert InvalidProof(account, cumulativeAmount);
         uint256 claimed_ = _accounts[account].claimed;
         uint256 shortfall = claimed_ > cumulativeAmount ? claimed_ - cumulativeAmount : 0;
         uint256 previous = _shortfalls[account];
@@ -698,14 +698,9 @@ contract RewardsDistributor is
         }
     }
 
-    /// @dev Reverts unless `(account, cumulativeAmount)` is a leaf of `root`: OpenZeppelin's `StandardMerkleTree`
-    /// leaf (`keccak256(bytes.concat(keccak256(abi.encode(account, cumulativeAmount))))`) and sorted-pair
-    /// hashing (`MerkleProof.verifyCalldata`), as one loop over the calldata proof in scratch space.
-    function _verify(address account, uint256 cumulativeAmount, bytes32[] calldata proof, bytes32 root) private pure {
-        if (!_isLeaf(account, cumulativeAmount, proof, root)) revert InvalidProof(account, cumulativeAmount);
-    }
-
-    /// @dev Whether `(account, cumulativeAmount)` is a leaf of `root` (see `_verify`).
+    /// @dev Whether `(account, cumulativeAmount)` is a leaf of `root`: OpenZeppelin's `StandardMerkleTree` leaf
+    /// (`keccak256(bytes.concat(keccak256(abi.encode(account, cumulativeAmount))))`) and sorted-pair hashing
+    /// (`MerkleProof.verifyCalldata`), as one loop over the calldata proof in scratch space.
     function _isLeaf(
         address account,
         uint256 cumulativeAmount,
@@ -745,7 +740,7 @@ contract RewardsDistributor is
         bytes32 root,
         uint256 hot
     ) private returns (uint256 amount, uint256 claimedAfter) {
-        _verify(account, cumulativeAmount, proof, root);
+        if (!_isLeaf(account, cumulativeAmount, proof, root)) revert InvalidProof(account, cumulativeAmount);
         Account storage state = _accounts[account];
         uint256 word;
         // solhint-disable-next-line no-inline-assembly
@@ -810,7 +805,7 @@ contract RewardsDistributor is
         uint256 left,
         uint64 epoch
     ) private returns (uint256 paid) {
-        _verify(account, cumulativeAmount, proof, root);
+        if (!_isLeaf(account, cumulativeAmount, proof, root)) revert InvalidProof(account, cumulativeAmount);
         Account storage state = _accounts[account];
         uint256 already = state.claimed;
         // Equal means nothing left to claim.
