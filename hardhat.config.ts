@@ -51,7 +51,10 @@ export default defineConfig({
   test: {
     solidity: {
       fuzz: { runs: ciProfile ? 2_000 : 256 },
-      invariant: { runs: ciProfile ? 1_000 : 64, depth: ciProfile ? 50 : 25, failOnRevert: false },
+      // One invariant campaign (`invariant_everyProperty`) checks every property. Measured on a loaded 2-core
+      // machine, `CI=true npx hardhat test solidity`: 2 min 58 s before (nine campaigns of 1 000 × 50), 3 min 54 s
+      // with 10 000 sequences of 35 calls (6 min 52 s with 50 calls, 3 min 00 s with 25).
+      invariant: { runs: ciProfile ? 10_000 : 64, depth: ciProfile ? 35 : 25, failOnRevert: false },
     },
   },
   networks: {

@@ -1,7 +1,10 @@
 /**
- * `npm run bench -- gas [LEAVES…]`: gas of the RewardsDistributor's hot paths on Hardhat's in-process
- * network, for trees of 100 000 leaves (proof length 17) and 1 000 leaves by default, with the pause and the
- * circuit breaker enabled. One JSON line per figure; figures with a target carry `target` and `meetsTarget`.
+ * `npm run bench -- gas [--breakdown] [LEAVES…]`: gas of the RewardsDistributor's hot paths on Hardhat's
+ * in-process network, for trees of 100 000 leaves (proof length 17) and 1 000 leaves by default, with the pause
+ * and the circuit breaker enabled. One JSON line per figure; figures with a target carry `target` and
+ * `meetsTarget`. `--breakdown` adds, per figure, where the gas went (from `debug_traceTransaction`): the
+ * intrinsic cost (21 000 + calldata), storage reads and writes, events, hashing (the Merkle proof, the leaf and
+ * mapping slots), the token call, the transient reentrancy guard, and all other computation.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { network } from "hardhat";
@@ -28,11 +31,45 @@ const TARGETS: Record<string, number> = {
 type Leaf = [Address, bigint];
 
 export default async function gasBench(args: string[]): Promise<void> {
-  const sizes = args.length > 0 ? args.map((a) => Number.parseInt(a, 10)) : [100_000, 1_000];
-  for (const leaves of sizes) await benchSize(leaves);
+  const breakdown = args.includes("--breakdown");
+  const rest = args.filter((a) => a !== "--breakdown");
+  const sizes = rest.length > 0 ? rest.map((a) => Number.parseInt(a, 10)) : [100_000, 1_000];
+  for (const leaves of sizes) {
+    if (!Number.isSafeInteger(leaves) || leaves < 400 || leaves > 1_000_000) {
+      throw new Error(`gas bench: LEAVES must be an integer in [400, 1000000], got ${String(leaves)}`);
+    }
+    await benchSize(leaves, breakdown);
+  }
 }
 
-async function benchSize(leafCount: number): Promise<void> {
+type StructLog = { op: string; gas: number; gasCost: number; depth: number };
+
+/** Gas per category of one transaction, from its opcode trace (top-level frame; a CALL counts its callee). */
+function categorize(logs: StructLog[], gasUsed: bigint): Record<string, number> {
+  const out: Record<string, number> = {};
+  const add = (k: string, v: number) => (out[k] = (out[k] ?? 0) + v);
+  const top = logs.filter((l) => l.depth === 1);
+  let executed = 0;
+  for (let i = 0; i < top.length; i++) {
+    const l = top[i]!;
+    const next = top[i + 1];
+    const cost = next ? l.gas - next.gas : l.gasCost;
+    executed += cost;
+    const op = l.op;
+    if (op === "SLOAD") add(cost >= 2_100 ? "sload.cold" : "sload.warm", cost);
+    else if (op === "SSTORE") add("sstore", cost);
+    else if (op.startsWith("LOG")) add("events", cost);
+    else if (op === "KECCAK256" || op === "SHA3") add("keccak", cost);
+    else if (op === "CALL" || op === "STATICCALL") add("tokenCall", cost);
+    else if (op === "TLOAD" || op === "TSTORE") add("reentrancyGuard.tOps", cost);
+    else add("otherOps", cost);
+  }
+  // What the trace does not show: 21 000, calldata, and refunds.
+  out.intrinsicAndRefunds = Number(gasUsed) - executed;
+  return out;
+}
+
+async function benchSize(leafCount: number, breakdown: boolean): Promise<void> {
   const connection = await network.create();
   const { networkHelpers } = connection;
   const f = await deployFixture(connection, { fundAmount: 10n ** 16n });
@@ -48,8 +85,19 @@ async function benchSize(leafCount: number): Promise<void> {
   const valuesFor = (epoch: bigint): Leaf[] =>
     accounts.map((a, i) => [a, epoch * (1_000_000n + BigInt(i % 997) * 12_345n)]);
 
-  const record = (metric: string, gas: bigint, extra: Record<string, unknown> = {}) => {
+  let lastHash: Hex | undefined;
+  /** Reports `gas`; with `--breakdown`, also the categories of transaction `hash` (the latest one measured). */
+  const record = async (metric: string, gas: bigint, extra: Record<string, unknown> = {}, hash = lastHash) => {
     const target = leafCount === 100_000 ? TARGETS[metric] : undefined;
+    let parts: Record<string, number> | undefined;
+    if (breakdown && hash !== undefined) {
+      const trace = (await connection.provider.request({
+        method: "debug_traceTransaction",
+        params: [hash, { disableStorage: true, disableMemory: true, disableStack: true }],
+      })) as { structLogs: StructLog[]; gas: number };
+      const txGas = (await publicClient.getTransactionReceipt({ hash })).gasUsed;
+      parts = categorize(trace.structLogs, txGas);
+    }
     report({
       bench: "gas",
       metric,
@@ -58,9 +106,13 @@ async function benchSize(leafCount: number): Promise<void> {
       leaves: leafCount,
       ...extra,
       ...(target !== undefined ? { target, meetsTarget: Number(gas) <= target } : {}),
+      ...(parts ? { breakdown: parts } : {}),
     });
   };
-  const gasOf = async (hash: Hex) => (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
+  const gasOf = async (hash: Hex) => {
+    lastHash = hash;
+    return (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
+  };
 
   const trees: StandardMerkleTree<Leaf>[] = [];
   const publish = async (epoch: bigint) => {
@@ -86,9 +138,10 @@ async function benchSize(leafCount: number): Promise<void> {
         { account: proposer.account },
       ),
     );
+    const proposeHash = lastHash;
     await networkHelpers.time.increase(ONE_DAY);
     const finalizeGas = await gasOf(await distributor.write.finalize([epoch]));
-    return { tree, values, proposeGas, finalizeGas };
+    return { tree, values, proposeGas, finalizeGas, proposeHash, finalizeHash: lastHash };
   };
   const proofOf = (epoch: number, i: number) => trees[epoch]!.getProof(i) as Hex[];
   const depth = (epoch: number, i: number) => proofOf(epoch, i).length;
@@ -101,12 +154,12 @@ async function benchSize(leafCount: number): Promise<void> {
   const [claimer, collector, ...batch] = deep;
   if (claimer === undefined || collector === undefined || batch.length < 10) throw new Error("tree too small");
 
-  record("proposeRoot.3of5", e1.proposeGas, { epoch: 1, note: "first root" });
-  record("finalize", e1.finalizeGas, { epoch: 1, note: "first root" });
+  await record("proposeRoot.3of5", e1.proposeGas, { epoch: 1, note: "first root" }, e1.proposeHash);
+  await record("finalize", e1.finalizeGas, { epoch: 1, note: "first root" }, e1.finalizeHash);
 
   const claimArgs = (epoch: number, i: number) =>
     [accounts[i]!, e1.values[i]![1] * BigInt(epoch), proofOf(epoch, i)] as const;
-  record("claim.first", await gasOf(await distributor.write.claim([...claimArgs(1, claimer)])), {
+  await record("claim.first", await gasOf(await distributor.write.claim([...claimArgs(1, claimer)])), {
     proofLength: depth(1, claimer),
   });
 
@@ -136,7 +189,7 @@ async function benchSize(leafCount: number): Promise<void> {
     primaryType: "ClaimAuthorization",
     message: authorization,
   });
-  record(
+  await record(
     "claimWithSig.first",
     await gasOf(
       await distributor.write.claimWithSig([authorization, e1.values[1]![1], proofOf(1, 1), 50_000n, signature], {
@@ -154,12 +207,12 @@ async function benchSize(leafCount: number): Promise<void> {
       ten.map((i) => proofOf(1, i)),
     ]),
   );
-  record("claimMany.perAccount", manyGas / 10n, { batch: 10, total: Number(manyGas), note: "first claims" });
+  await record("claimMany.perAccount", manyGas / 10n, { batch: 10, total: Number(manyGas), note: "first claims" });
 
   const e2 = await publish(2n);
-  record("proposeRoot.3of5.second", e2.proposeGas, { epoch: 2 });
-  record("finalize.second", e2.finalizeGas, { epoch: 2 });
-  record("claim.cumulative", await gasOf(await distributor.write.claim([...claimArgs(2, claimer)])), {
+  await record("proposeRoot.3of5.second", e2.proposeGas, { epoch: 2 }, e2.proposeHash);
+  await record("finalize.second", e2.finalizeGas, { epoch: 2 }, e2.finalizeHash);
+  await record("claim.cumulative", await gasOf(await distributor.write.claim([...claimArgs(2, claimer)])), {
     proofLength: depth(2, claimer),
     note: "second root, account claimed before",
   });
@@ -167,7 +220,7 @@ async function benchSize(leafCount: number): Promise<void> {
   await publish(3n);
   await publish(4n);
   const collectGas = await gasOf(await distributor.write.claim([...claimArgs(4, collector)]));
-  record("collect4Epochs", collectGas, {
+  await record("collect4Epochs", collectGas, {
     claims: 1,
     proofLength: depth(4, collector),
     note: "one cumulative claim collects epochs 1-4 (Uniswap's distributor: 4 claims and 4 contracts)",
@@ -177,12 +230,12 @@ async function benchSize(leafCount: number): Promise<void> {
   await f.wait(await distributor.write.setOutflowLimit([0n, 0n]));
   const fresh = batch[10];
   if (fresh !== undefined) {
-    record("claim.first.breakerOff", await gasOf(await distributor.write.claim([...claimArgs(4, fresh)])), {
+    await record("claim.first.breakerOff", await gasOf(await distributor.write.claim([...claimArgs(4, fresh)])), {
       proofLength: depth(4, fresh),
       note: "context only: breaker disabled",
     });
   }
-  record("claim.cumulative.breakerOff", await gasOf(await distributor.write.claim([...claimArgs(4, claimer)])), {
+  await record("claim.cumulative.breakerOff", await gasOf(await distributor.write.claim([...claimArgs(4, claimer)])), {
     proofLength: depth(4, claimer),
     note: "context only: breaker disabled",
   });

@@ -7,7 +7,6 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
@@ -36,7 +35,10 @@ import {IRewardsDistributor} from "./interfaces/IRewardsDistributor.sol";
 /// leaves only when they are proven, so it cannot refuse a root that lowers an account below what it already
 /// claimed and gives the difference to others (the total unchanged): the oracle, every independent signer and
 /// `ledger verify-epoch` refuse such a root off-chain. On-chain, anyone may prove such a leaf with
-/// `reportShortfall`; reported shortfalls are kept out of `excess()`, so the admin cannot withdraw them.
+/// `reportShortfall`; reported shortfalls are kept out of `excess()`, so the admin cannot withdraw them, and out of
+/// the funding a later proposal may commit (`cumulativeTotal + knownShortfall ≤ netFunded`), so a later root cannot
+/// give them to other accounts either. What the contract cannot know (an over-claim nobody reported) it cannot
+/// reserve: a root that reassigns claimed money when funding is exact leaves the last claimer short.
 ///
 /// A signed root is good for one proposal: `EpochRoot` commits to an attempt, and a veto moves the epoch to the
 /// next attempt, so a vetoed root's signatures can never be proposed again.
@@ -81,6 +83,22 @@ contract RewardsDistributor is
     /// @notice The payout token's decimals: amounts are µUSD.
     uint8 public constant TOKEN_DECIMALS = 6;
 
+    /// @dev Bit offsets of the {Hot} fields in its slot (Solidity packs struct fields from the low bits).
+    uint256 private constant _FINALIZED_EPOCH_SHIFT = 8;
+    uint256 private constant _MAX_OUTFLOW_SHIFT = 72;
+    uint256 private constant _IN_WINDOW_SHIFT = 136;
+    uint256 private constant _UPDATED_AT_SHIFT = 200;
+    uint256 private constant _WINDOW_SHIFT = 232;
+    /// @dev Bit offsets of the {Config} fields in its slot.
+    uint256 private constant _COMMITTED_TOTAL_SHIFT = 64;
+    uint256 private constant _NET_FUNDED_SHIFT = 128;
+    uint256 private constant _DISPUTE_WINDOW_SHIFT = 192;
+    uint256 private constant _THRESHOLD_SHIFT = 224;
+    uint256 private constant _SHORTFALL_KNOWN_SHIFT = 240;
+    /// @dev Clears `outflowInWindow` and `outflowUpdatedAt` (bits 136..231): ~(((1 << 96) - 1) << 136).
+    uint256 private constant _ACCUMULATOR_CLEAR_MASK =
+        0xffffff000000000000000000000000ffffffffffffffffffffffffffffffffff;
+
     /*//////////////////////////////////////////////////////////////
                                 STORAGE
     //////////////////////////////////////////////////////////////*/
@@ -101,7 +119,7 @@ contract RewardsDistributor is
         uint24 outflowWindowSeconds;
     }
 
-    /// @dev What `proposeRoot`, `fund` and `withdrawExcess` read and write, in one slot: 64·3+32+8+8 = 240 bits.
+    /// @dev What `proposeRoot`, `fund` and `withdrawExcess` read and write, in one slot: 64·3+32+8+8+8 = 248 bits.
     /// Money is uint64 µUSD here (up to $18.4 trillion, above any stablecoin's supply; casts are checked).
     /// @param latestEpoch The latest proposed, not vetoed, epoch (pending or finalized).
     /// @param committedTotal The cumulative total of `latestEpoch` (pending included).
@@ -109,6 +127,8 @@ contract RewardsDistributor is
     /// @param disputeWindow Seconds between proposal and `validAt`.
     /// @param threshold Distinct signatures a root needs.
     /// @param signerCount Authorized oracle signers (at most 255).
+    /// @param shortfallKnown Whether `knownShortfall` is non-zero: a proposal reads it only then (one cold slot
+    /// saved on every normal proposal).
     struct Config {
         uint64 latestEpoch;
         uint64 committedTotal;
@@ -116,6 +136,7 @@ contract RewardsDistributor is
         uint32 disputeWindow;
         uint8 threshold;
         uint8 signerCount;
+        bool shortfallKnown;
     }
 
     /// @dev Per account, one slot: what a claim writes and what `claimWithSig` also bumps.
@@ -198,7 +219,8 @@ contract RewardsDistributor is
 
     /// @inheritdoc IRewardsDistributor
     /// @dev Requires, in order: the proposer role; not paused; `epoch == latestEpoch + 1`; no pending root;
-    /// `cumulativeTotal ≥ committedTotal`; `cumulativeTotal ≤ netFunded`; `attempt == proposalAttempt(epoch)`;
+    /// `cumulativeTotal ≥ committedTotal`; `cumulativeTotal + knownShortfall ≤ netFunded`;
+    /// `attempt == proposalAttempt(epoch)`;
     /// at least `threshold` signatures, each from a distinct authorized signer over `epochRootDigest(...)`.
     /// High-s signatures are rejected.
     function proposeRoot(
@@ -211,11 +233,11 @@ contract RewardsDistributor is
         bytes32 rateCardHash,
         bytes[] calldata signatures
     ) external onlyRole(PROPOSER_ROLE) {
-        Config memory config = _checkProposal(epoch, attempt, cumulativeTotal);
+        uint256 config = _checkProposal(epoch, attempt, cumulativeTotal);
         address[] memory signers = _recoverSigners(
             _hashEpochRoot(epoch, attempt, root, cumulativeTotal, receiptsRoot, datasetHash, rateCardHash),
             signatures,
-            config.threshold
+            uint8(config >> _THRESHOLD_SHIFT)
         );
         uint64 validAt = _recordProposal(epoch, attempt, root, cumulativeTotal, config);
         emit RootProposed(
@@ -269,11 +291,10 @@ contract RewardsDistributor is
         uint256 cumulativeAmount,
         bytes32[] calldata proof
     ) external nonReentrant returns (uint256 amount) {
-        Hot memory hot = _hot;
-        bytes32 root = _claimableRoot(hot);
+        (uint256 hot, uint64 epoch, bytes32 root) = _claimable();
         uint256 claimedAfter;
         (amount, claimedAfter) = _settle(account, cumulativeAmount, proof, root, hot);
-        emit Claimed(account, account, amount, claimedAfter, hot.finalizedEpoch);
+        _emitClaimed(account, account, amount, claimedAfter, epoch);
         _TOKEN.safeTransfer(account, amount);
     }
 
@@ -284,12 +305,11 @@ contract RewardsDistributor is
         bytes32[] calldata proof,
         bytes32 expectedRoot
     ) external nonReentrant returns (uint256 amount) {
-        Hot memory hot = _hot;
-        bytes32 root = _claimableRoot(hot);
+        (uint256 hot, uint64 epoch, bytes32 root) = _claimable();
         if (root != expectedRoot) revert RootMismatch(expectedRoot, root);
         uint256 claimedAfter;
         (amount, claimedAfter) = _settle(account, cumulativeAmount, proof, root, hot);
-        emit Claimed(account, account, amount, claimedAfter, hot.finalizedEpoch);
+        _emitClaimed(account, account, amount, claimedAfter, epoch);
         _TOKEN.safeTransfer(account, amount);
     }
 
@@ -308,21 +328,12 @@ contract RewardsDistributor is
             revert ArrayLengthMismatch(n, cumulativeAmounts.length, proofs.length);
         }
         if (n == 0) return 0;
-        Hot memory hot = _hot;
-        bytes32 root = _claimableRoot(hot);
+        (uint256 hot, uint64 epoch, bytes32 root) = _claimable();
         (uint256 decayed, uint256 headroom) = _outflowHeadroom(hot);
-        uint256[] memory amounts = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
-            uint256 paid;
-            unchecked {
-                // total ≤ headroom
-                paid = _claimInBatch(accounts[i], cumulativeAmounts[i], proofs[i], root, headroom - total, hot);
-                total += paid;
-            }
-            amounts[i] = paid;
-        }
+        uint256[] memory amounts;
+        (amounts, total) = _claimBatch(accounts, cumulativeAmounts, proofs, root, headroom, epoch);
         if (total == 0) return 0;
-        _chargeOutflow(hot, decayed, total);
+        if (hot >> _WINDOW_SHIFT != 0) _writeOutflow(hot, decayed + total);
         for (uint256 i; i < n; ++i) {
             if (amounts[i] != 0) _TOKEN.safeTransfer(accounts[i], amounts[i]);
         }
@@ -339,27 +350,13 @@ contract RewardsDistributor is
         bytes calldata signature
     ) external nonReentrant returns (uint256 amount) {
         address account = authorization.account;
-        address recipient = authorization.recipient;
-        address relayer = authorization.relayer;
-        if (relayer != address(0) && relayer != msg.sender) revert UnauthorizedRelayer(relayer, msg.sender);
-        if (block.timestamp > authorization.deadline) revert ClaimAuthorizationExpired(authorization.deadline);
-        if (relayerFee > authorization.maxRelayerFee) revert RelayerFeeTooHigh(relayerFee, authorization.maxRelayerFee);
-        if (recipient == address(0)) revert ZeroAddress();
-        uint256 nonce = _accounts[account].nonce;
-        if (authorization.nonce != nonce) revert InvalidNonce(account, nonce, authorization.nonce);
-        if (!SignatureChecker.isValidSignatureNowCalldata(account, _hashClaimAuthorization(authorization), signature)) {
-            revert InvalidClaimSignature(account);
-        }
-        unchecked {
-            _accounts[account].nonce = uint64(nonce + 1); // a 64-bit nonce never wraps
-        }
-
-        Hot memory hot = _hot;
-        bytes32 root = _claimableRoot(hot);
+        uint256 nonce = _useAuthorization(authorization, relayerFee, signature);
+        (uint256 hot, uint64 epoch, bytes32 root) = _claimable();
         uint256 claimedAfter;
         (amount, claimedAfter) = _settle(account, cumulativeAmount, proof, root, hot);
         if (relayerFee > amount) revert RelayerFeeExceedsAmount(relayerFee, amount);
-        emit Claimed(account, recipient, amount, claimedAfter, hot.finalizedEpoch);
+        address recipient = authorization.recipient;
+        _emitClaimed(account, recipient, amount, claimedAfter, epoch);
         emit ClaimAuthorizationUsed(account, nonce, msg.sender, relayerFee);
         unchecked {
             _TOKEN.safeTransfer(recipient, amount - relayerFee);
@@ -378,16 +375,28 @@ contract RewardsDistributor is
     }
 
     /// @inheritdoc IRewardsDistributor
-    /// @dev Anyone may report; a report with the leaf at or above the claimed amount clears the account's entry.
+    /// @dev Anyone may report, against the latest root (`committedTotal`'s, pending included) or, while a root is
+    /// pending, the finalized one; a report with the leaf at or above the claimed amount clears the account's
+    /// entry, but only when no root is pending: a pending root may still be vetoed, so against it (or beside it) a
+    /// report only raises the entry. Reverts `NoFinalizedRoot` before any proposal.
     function reportShortfall(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external {
-        Hot memory hot = _hot;
-        if (hot.finalizedEpoch == 0) revert NoFinalizedRoot();
-        _verify(account, cumulativeAmount, proof, _epochs[hot.finalizedEpoch].root);
+        uint64 latest = _config.latestEpoch;
+        if (latest == 0) revert NoFinalizedRoot();
+        uint64 finalized = _hot.finalizedEpoch;
+        bool pending = latest != finalized;
+        bytes32 root = _epochs[latest].root;
+        if (pending && finalized != 0 && !_isLeaf(account, cumulativeAmount, proof, root)) {
+            root = _epochs[finalized].root;
+        }
+        if (!_isLeaf(account, cumulativeAmount, proof, root)) revert InvalidProof(account, cumulativeAmount);
         uint256 claimed_ = _accounts[account].claimed;
         uint256 shortfall = claimed_ > cumulativeAmount ? claimed_ - cumulativeAmount : 0;
-        uint256 known = _knownShortfall - _shortfalls[account] + shortfall;
+        uint256 previous = _shortfalls[account];
+        if (pending && shortfall < previous) shortfall = previous;
+        uint256 known = _knownShortfall - previous + shortfall;
         _shortfalls[account] = shortfall;
         _knownShortfall = known;
+        _config.shortfallKnown = known != 0;
         emit ShortfallReported(account, cumulativeAmount, claimed_, shortfall, known);
     }
 
@@ -591,7 +600,7 @@ contract RewardsDistributor is
 
     /// @inheritdoc IRewardsDistributor
     function availableOutflow() external view returns (uint256 available) {
-        (, available) = _outflowHeadroom(_hot);
+        (, available) = _outflowHeadroom(_hotWord());
     }
 
     /// @inheritdoc IRewardsDistributor
@@ -648,71 +657,141 @@ contract RewardsDistributor is
         emit Unpaused(_msgSender());
     }
 
-    /// @dev The latest finalized root, after the pause check.
-    function _claimableRoot(Hot memory hot) private view returns (bytes32) {
-        if (hot.paused) revert EnforcedPause();
-        if (hot.finalizedEpoch == 0) revert NoFinalizedRoot();
-        return _epochs[hot.finalizedEpoch].root;
-    }
-
-    /// @dev Reverts unless `(account, cumulativeAmount)` is a leaf of `root`.
-    function _verify(address account, uint256 cumulativeAmount, bytes32[] calldata proof, bytes32 root) private pure {
-        bytes32 leaf;
-        // keccak256(bytes.concat(keccak256(abi.encode(account, cumulativeAmount)))), in scratch space.
-        // The leaf hash in scratch space, no allocation.
+    /// @dev The hot slot as one word (see {Hot} for the layout, low bits first): the claim path reads it once,
+    /// decodes only what it needs and writes the breaker's two fields back with one SSTORE.
+    function _hotWord() private view returns (uint256 word) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            mstore(0x00, account)
+            word := sload(_hot.slot)
+        }
+    }
+
+    /// @dev The hot slot, its finalized epoch and that epoch's root, after the pause check.
+    function _claimable() private view returns (uint256 hot, uint64 epoch, bytes32 root) {
+        hot = _hotWord();
+        if (hot & 0xff != 0) revert EnforcedPause();
+        epoch = uint64(hot >> _FINALIZED_EPOCH_SHIFT);
+        if (epoch == 0) revert NoFinalizedRoot();
+        root = _epochs[epoch].root;
+    }
+
+    /// @dev `claimWithSig`'s checks of the authorization (relayer, deadline, fee, recipient, nonce, signature);
+    /// consumes its nonce and returns it.
+    function _useAuthorization(
+        ClaimAuthorization calldata authorization,
+        uint256 relayerFee,
+        bytes calldata signature
+    ) private returns (uint256 nonce) {
+        address account = authorization.account;
+        address relayer = authorization.relayer;
+        if (relayer != address(0) && relayer != msg.sender) revert UnauthorizedRelayer(relayer, msg.sender);
+        if (block.timestamp > authorization.deadline) revert ClaimAuthorizationExpired(authorization.deadline);
+        if (relayerFee > authorization.maxRelayerFee) revert RelayerFeeTooHigh(relayerFee, authorization.maxRelayerFee);
+        if (authorization.recipient == address(0)) revert ZeroAddress();
+        nonce = _accounts[account].nonce;
+        if (authorization.nonce != nonce) revert InvalidNonce(account, nonce, authorization.nonce);
+        if (!SignatureChecker.isValidSignatureNowCalldata(account, _hashClaimAuthorization(authorization), signature)) {
+            revert InvalidClaimSignature(account);
+        }
+        unchecked {
+            _accounts[account].nonce = uint64(nonce + 1); // a 64-bit nonce never wraps
+        }
+    }
+
+    /// @dev Whether `(account, cumulativeAmount)` is a leaf of `root`: OpenZeppelin's `StandardMerkleTree` leaf
+    /// (`keccak256(bytes.concat(keccak256(abi.encode(account, cumulativeAmount))))`) and sorted-pair hashing
+    /// (`MerkleProof.verifyCalldata`), as one loop over the calldata proof in scratch space.
+    function _isLeaf(
+        address account,
+        uint256 cumulativeAmount,
+        bytes32[] calldata proof,
+        bytes32 root
+    ) private pure returns (bool valid) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0x00, and(account, 0xffffffffffffffffffffffffffffffffffffffff))
             mstore(0x20, cumulativeAmount)
             mstore(0x00, keccak256(0x00, 0x40))
-            leaf := keccak256(0x00, 0x20)
+            let node := keccak256(0x00, 0x20)
+            let end := add(proof.offset, shl(5, proof.length))
+            for {
+                let p := proof.offset
+            } lt(p, end) {
+                p := add(p, 0x20)
+            } {
+                let sibling := calldataload(p)
+                // The smaller word first: node at 0x20 when it is the larger one.
+                let at := shl(5, gt(node, sibling))
+                mstore(at, node)
+                mstore(xor(at, 0x20), sibling)
+                node := keccak256(0x00, 0x40)
+            }
+            valid := eq(node, root)
         }
-        if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert InvalidProof(account, cumulativeAmount);
     }
 
     /// @dev Verifies the leaf, charges the circuit breaker with what is due (or with all it still lets out: the
-    /// rest stays claimable, `ClaimLimited`), and adds what is paid to the account's claimed amount.
+    /// rest stays claimable, `ClaimLimited`), and adds what is paid to the account's claimed amount. `hot` is the
+    /// hot slot as read by `_claimable` (this transaction has not written it: `nonReentrant`).
     function _settle(
         address account,
         uint256 cumulativeAmount,
         bytes32[] calldata proof,
         bytes32 root,
-        Hot memory hot
+        uint256 hot
     ) private returns (uint256 amount, uint256 claimedAfter) {
-        _verify(account, cumulativeAmount, proof, root);
+        if (!_isLeaf(account, cumulativeAmount, proof, root)) revert InvalidProof(account, cumulativeAmount);
         Account storage state = _accounts[account];
-        uint256 already = state.claimed;
+        uint256 word;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            word := sload(state.slot)
+        }
+        uint256 already = uint128(word);
         // Equal means nothing left to claim.
         // solhint-disable-next-line gas-strict-inequalities
         if (cumulativeAmount <= already) revert NothingToClaim(account, cumulativeAmount, already);
         unchecked {
             uint256 due = cumulativeAmount - already;
             amount = due;
-            if (hot.outflowWindowSeconds != 0) {
+            if (hot >> _WINDOW_SHIFT != 0) {
                 (uint256 decayed, uint256 headroom) = _outflowHeadroom(hot);
                 if (headroom == 0) revert OutflowLimitExceeded(due, 0);
                 if (due > headroom) {
                     amount = headroom;
                     emit ClaimLimited(account, due, amount);
                 }
-                _chargeOutflow(hot, decayed, amount);
+                _writeOutflow(hot, decayed + amount);
             }
             claimedAfter = already + amount;
         }
-        state.claimed = claimedAfter.toUint128();
+        if (claimedAfter > type(uint128).max) revert SafeCast.SafeCastOverflowedUintDowncast(128, claimedAfter);
+        // The claimed amount is the slot's low 128 bits; the nonce above it is kept.
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(state.slot, or(and(word, not(0xffffffffffffffffffffffffffffffff)), claimedAfter))
+        }
     }
 
-    /// @dev The breaker's accumulator now: linearly decayed over the window (Helium's rolling window),
-    /// rounded up so the decay never lets more out than the limit.
-    function _decayedOutflow(Hot memory hot) private view returns (uint256) {
-        uint256 window = hot.outflowWindowSeconds;
-        uint256 elapsed = block.timestamp - hot.outflowUpdatedAt;
-        // A full window has elapsed at exactly `window`.
-        // solhint-disable-next-line gas-strict-inequalities
-        if (elapsed >= window) return 0;
-        unchecked {
-            // ≤ 2^64 · 2^24: no overflow.
-            return (uint256(hot.outflowInWindow) * (window - elapsed) + window - 1) / window;
+    /// @dev `claimMany`'s accounts in order, sharing `headroom`: what each is paid, and the sum.
+    function _claimBatch(
+        address[] calldata accounts,
+        uint256[] calldata cumulativeAmounts,
+        bytes32[][] calldata proofs,
+        bytes32 root,
+        uint256 headroom,
+        uint64 epoch
+    ) private returns (uint256[] memory amounts, uint256 total) {
+        uint256 n = accounts.length;
+        amounts = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            uint256 paid;
+            unchecked {
+                // total ≤ headroom
+                paid = _claimInBatch(accounts[i], cumulativeAmounts[i], proofs[i], root, headroom - total, epoch);
+                total += paid;
+            }
+            amounts[i] = paid;
         }
     }
 
@@ -724,9 +803,9 @@ contract RewardsDistributor is
         bytes32[] calldata proof,
         bytes32 root,
         uint256 left,
-        Hot memory hot
+        uint64 epoch
     ) private returns (uint256 paid) {
-        _verify(account, cumulativeAmount, proof, root);
+        if (!_isLeaf(account, cumulativeAmount, proof, root)) revert InvalidProof(account, cumulativeAmount);
         Account storage state = _accounts[account];
         uint256 already = state.claimed;
         // Equal means nothing left to claim.
@@ -738,26 +817,62 @@ contract RewardsDistributor is
             if (paid != due) emit ClaimLimited(account, due, paid);
             if (paid == 0) return 0;
             state.claimed = (already + paid).toUint128();
-            emit Claimed(account, account, paid, already + paid, hot.finalizedEpoch);
+            _emitClaimed(account, account, paid, already + paid, epoch);
         }
     }
 
-    /// @dev The breaker's decayed accumulator and what it still lets out now (everything when it is off).
-    function _outflowHeadroom(Hot memory hot) private view returns (uint256 decayed, uint256 headroom) {
-        if (hot.outflowWindowSeconds == 0) return (0, type(uint256).max);
-        decayed = _decayedOutflow(hot);
-        uint256 limit = hot.maxOutflowPerWindow;
-        unchecked {
-            headroom = limit > decayed ? limit - decayed : 0;
+    /// @dev The breaker's decayed accumulator and what it still lets out now (everything when it is off). The
+    /// accumulator decays linearly over the window (Helium's rolling window), rounded up so the decay never lets
+    /// more out than the limit; a full window has elapsed at exactly `outflowWindowSeconds`.
+    function _outflowHeadroom(uint256 hot) private view returns (uint256 decayed, uint256 headroom) {
+        if (hot >> _WINDOW_SHIFT == 0) return (0, type(uint256).max);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let window := shr(_WINDOW_SHIFT, hot)
+            // `outflowUpdatedAt` is a past block's timestamp: no underflow.
+            let elapsed := sub(timestamp(), and(shr(_UPDATED_AT_SHIFT, hot), 0xffffffff))
+            if lt(elapsed, window) {
+                // ≤ 2^64 · 2^24: no overflow.
+                let inWindow := and(shr(_IN_WINDOW_SHIFT, hot), 0xffffffffffffffff)
+                decayed := div(add(mul(inWindow, sub(window, elapsed)), sub(window, 1)), window)
+            }
+            let limit := and(shr(_MAX_OUTFLOW_SHIFT, hot), 0xffffffffffffffff)
+            if gt(limit, decayed) {
+                headroom := sub(limit, decayed)
+            }
         }
     }
 
-    /// @dev Charges `amount` (≤ the headroom) to the circuit breaker, if enabled, and writes the hot slot.
-    function _chargeOutflow(Hot memory hot, uint256 decayed, uint256 amount) private {
-        if (hot.outflowWindowSeconds == 0) return;
-        Hot storage stored = _hot;
-        stored.outflowInWindow = uint64(decayed + amount); // ≤ limit < 2^64
-        stored.outflowUpdatedAt = uint32(block.timestamp);
+    /// @dev Sets the breaker's accumulator to `inWindow` (≤ the limit < 2^64) as of now, in the hot slot `hot`
+    /// was read from, with one SSTORE. Only with the breaker on.
+    function _writeOutflow(uint256 hot, uint256 inWindow) private {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // block.timestamp fits 32 bits until 2106.
+            let stamp := shl(_UPDATED_AT_SHIFT, and(timestamp(), 0xffffffff))
+            sstore(_hot.slot, or(or(and(hot, _ACCUMULATOR_CLEAR_MASK), shl(_IN_WINDOW_SHIFT, inWindow)), stamp))
+        }
+    }
+
+    /// @dev `emit Claimed(account, recipient, amount, cumulativeClaimed, epoch)`, encoded in assembly (the same log).
+    function _emitClaimed(
+        address account,
+        address recipient,
+        uint256 amount,
+        uint256 cumulativeClaimed,
+        uint64 epoch
+    ) private {
+        bytes32 topic = Claimed.selector;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            // Narrow types may carry dirty high bits in assembly: clean them as the ABI encoder would.
+            mstore(m, and(recipient, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(m, 0x20), amount)
+            mstore(add(m, 0x40), cumulativeClaimed)
+            mstore(add(m, 0x60), and(epoch, 0xffffffffffffffff))
+            log2(m, 0x80, topic, and(account, 0xffffffffffffffffffffffffffffffffffffffff))
+        }
     }
 
     /// @dev Marks the pending `epoch` vetoed and rolls `latestEpoch` and `committedTotal` back to the finalized
@@ -781,24 +896,32 @@ contract RewardsDistributor is
     }
 
     /// @dev `proposeRoot`'s checks that need no signature: pause, consecutive epoch, no pending root,
-    /// non-decreasing total, solvency, the attempt.
+    /// non-decreasing total, solvency, the attempt. Returns the config slot as one word (see {Config}).
     function _checkProposal(
         uint64 epoch,
         uint64 attempt,
         uint256 cumulativeTotal
-    ) private view returns (Config memory config) {
-        Hot memory hot = _hot;
-        if (hot.paused) revert EnforcedPause();
-        config = _config;
+    ) private view returns (uint256 config) {
+        uint256 hot = _hotWord();
+        if (hot & 0xff != 0) revert EnforcedPause();
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            config := sload(_config.slot)
+        }
+        uint64 latest = uint64(config);
         unchecked {
             // latestEpoch + 1 cannot overflow: epochs are consecutive from 1.
-            if (epoch != config.latestEpoch + 1) revert NonConsecutiveEpoch(config.latestEpoch + 1, epoch);
+            if (epoch != latest + 1) revert NonConsecutiveEpoch(latest + 1, epoch);
         }
-        if (hot.finalizedEpoch != config.latestEpoch) revert PendingRootExists(config.latestEpoch);
-        if (cumulativeTotal < config.committedTotal) {
-            revert CumulativeTotalDecreased(config.committedTotal, cumulativeTotal);
+        if (uint64(hot >> _FINALIZED_EPOCH_SHIFT) != latest) revert PendingRootExists(latest);
+        uint256 committed = uint64(config >> _COMMITTED_TOTAL_SHIFT);
+        if (cumulativeTotal < committed) revert CumulativeTotalDecreased(committed, cumulativeTotal);
+        uint256 available = uint64(config >> _NET_FUNDED_SHIFT);
+        if (uint8(config >> _SHORTFALL_KNOWN_SHIFT) != 0) {
+            // Reported over-claims are money already paid beyond the roots' totals: not fundable again.
+            uint256 known = _knownShortfall;
+            available = available > known ? available - known : 0;
         }
-        uint256 available = config.netFunded;
         if (cumulativeTotal > available) revert InsufficientFunding(cumulativeTotal, available);
         // The epoch is `latestEpoch + 1`: never proposed (attempt 0 stored, status None) or vetoed.
         EpochRecord storage record = _epochs[epoch];
@@ -807,26 +930,33 @@ contract RewardsDistributor is
         if (attempt != expected) revert AttemptMismatch(epoch, expected, attempt);
     }
 
-    /// @dev Stores the pending epoch record and advances `latestEpoch` and `committedTotal`.
+    /// @dev Stores the pending epoch record and advances `latestEpoch` and `committedTotal`, one SSTORE per slot.
     function _recordProposal(
         uint64 epoch,
         uint64 attempt,
         bytes32 root,
         uint256 cumulativeTotal,
-        Config memory config
+        uint256 config
     ) private returns (uint64 validAt) {
-        validAt = uint64(block.timestamp) + config.disputeWindow;
-        uint64 total = uint64(cumulativeTotal); // checked by _checkProposal: cumulativeTotal ≤ netFunded < 2^64
-        _epochs[epoch] = EpochRecord({
-            root: root,
-            cumulativeTotal: total,
-            validAt: validAt,
-            status: EpochStatus.Pending,
-            attempt: uint32(attempt) // == stored attempt + 1 ≤ 2^32 in practice: a veto per epoch attempt
-        });
-        config.latestEpoch = epoch;
-        config.committedTotal = total;
-        _config = config;
+        unchecked {
+            // block.timestamp + a uint32 window fits 64 bits for the next 584 billion years.
+            validAt = uint64(block.timestamp) + uint32(config >> _DISPUTE_WINDOW_SHIFT);
+        }
+        // cumulativeTotal ≤ netFunded < 2^64 (checked by _checkProposal); the attempt is the stored one + 1, far
+        // below 2^32 (one veto per attempt).
+        uint256 packed =
+            cumulativeTotal |
+                (uint256(validAt) << 128) |
+                (uint256(uint8(EpochStatus.Pending)) << 192) |
+                (uint256(uint32(attempt)) << 200);
+        uint256 updated = (config & ~uint256(type(uint128).max)) | epoch | (cumulativeTotal << _COMMITTED_TOTAL_SHIFT);
+        EpochRecord storage record = _epochs[epoch];
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(record.slot, root)
+            sstore(add(record.slot, 1), packed)
+            sstore(_config.slot, updated)
+        }
     }
 
     /// @dev Recovers each signature's signer and checks it is authorized and distinct from the earlier ones.

@@ -319,7 +319,8 @@ interface IRewardsDistributor {
     /// @notice Revokes the caller's outstanding claim authorization (bumps its nonce).
     function invalidateNonce() external;
 
-    /// @notice Records, with a proof against the finalized root, that `account`'s leaf is below what it claimed.
+    /// @notice Records, with a proof against the finalized root, that `account`'s leaf is below what it claimed:
+    /// the difference (`knownShortfall`) is kept out of `excess()` and out of what later proposals may commit.
     function reportShortfall(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external;
 
     /// @notice Sends `amount` of `token` (not the payout token) to `to`, an admin or guardian (admin only).

@@ -124,6 +124,36 @@ contract RewardsDistributorFindingsTest is RewardsDistributorBase {
         assertEq(usd.balanceOf(address(distributor)), 0);
     }
 
+    /// @dev Item 4: a reported over-claim is money paid beyond the roots' totals. The admin cannot withdraw it
+    /// (above), and a later root cannot commit it to other accounts either: the proposal must be funded for its
+    /// total plus `knownShortfall`, or the last claimer would be short without any withdrawal.
+    function test_medium_reportedShortfall_laterRootCannotCommitIt_revertsInsufficientFunding() public {
+        (, bytes32[] memory leaves1) = _publish(1, BASE);
+        distributor.claim(alice, BASE, TestMerkle.proof(leaves1, 0));
+        address[] memory accounts = new address[](4);
+        uint256[] memory amounts = new uint256[](4);
+        (accounts[0], accounts[1], accounts[2], accounts[3]) = (alice, bob, carol, dave);
+        (amounts[0], amounts[1], amounts[2], amounts[3]) = (0, 3 * BASE, 3 * BASE, 4 * BASE);
+        bytes32[] memory leaves2 = TestMerkle.leaves(accounts, amounts);
+        _proposeAndFinalize(2, TestMerkle.root(leaves2), 10 * BASE);
+        distributor.reportShortfall(alice, 0, TestMerkle.proof(leaves2, 0));
+        // Epoch 3 asks for every unit of funding: the reported 100 is not available to it.
+        uint256 funded = distributor.netFunded();
+        (bytes32 root3, bytes32[] memory leaves3, , ) = _tree(BASE);
+        bytes[] memory sigs = _signatures(3, root3, funded, THRESHOLD);
+        (bytes32 r, bytes32 d, bytes32 c) = _commitments(3);
+        vm.expectRevert(
+            abi.encodeWithSelector(IRewardsDistributor.InsufficientFunding.selector, funded, funded - BASE)
+        );
+        vm.prank(proposer);
+        distributor.proposeRoot(3, 1, root3, funded, r, d, c, sigs);
+        // A root that raises alice back to what she claimed clears the report once final: the reserve is freed.
+        _proposeAndFinalize(3, root3, funded - BASE);
+        distributor.reportShortfall(alice, BASE, TestMerkle.proof(leaves3, 0));
+        assertEq(distributor.knownShortfall(), 0);
+        _proposeAndFinalize(4, root3, funded);
+    }
+
     function test_medium_reportShortfall_revertsInvalidProof() public {
         (, bytes32[] memory leaves) = _publish(1, BASE);
         bytes32[] memory proof = TestMerkle.proof(leaves, 0);
@@ -248,5 +278,104 @@ contract RewardsDistributorFindingsTest is RewardsDistributorBase {
         vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.SweepRecipientNotRoleHolder.selector, stranger));
         vm.prank(admin);
         distributor.sweep(address(stray), stranger, 1);
+    }
+
+    function test_token_sweep_revertsForZeroAmount() public {
+        EighteenDecimals stray = new EighteenDecimals();
+        stray.mint(address(distributor), 5e18);
+        vm.expectRevert(IRewardsDistributor.ZeroAmount.selector);
+        vm.prank(admin);
+        distributor.sweep(address(stray), guardian, 0);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                  COVERAGE — the rarer refusals of the claim path
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Before any proposal there is no root to prove a shortfall against.
+    function test_reportShortfall_beforeAnyRoot_revertsNoFinalizedRoot() public {
+        vm.expectRevert(IRewardsDistributor.NoFinalizedRoot.selector);
+        distributor.reportShortfall(alice, 0, new bytes32[](0));
+    }
+
+    /// @dev While a root is pending, a proof against the finalized root still reports (the pending one may be
+    /// vetoed), and a report beside a pending root never clears an entry.
+    function test_reportShortfall_whilePending_provesAgainstEitherRoot_andOnlyRaises() public {
+        (, bytes32[] memory leaves1) = _publish(1, BASE);
+        distributor.claim(alice, BASE, TestMerkle.proof(leaves1, 0));
+        address[] memory accounts = new address[](4);
+        uint256[] memory amounts = new uint256[](4);
+        (accounts[0], accounts[1], accounts[2], accounts[3]) = (alice, bob, carol, dave);
+        (amounts[0], amounts[1], amounts[2], amounts[3]) = (BASE / 4, 3 * BASE, 3 * BASE, 4 * BASE);
+        bytes32[] memory leaves2 = TestMerkle.leaves(accounts, amounts);
+        _propose(2, TestMerkle.root(leaves2), 10 * BASE);
+        // Against the pending root: alice is 3/4 BASE over.
+        distributor.reportShortfall(alice, BASE / 4, TestMerkle.proof(leaves2, 0));
+        assertEq(distributor.knownShortfall(), (3 * BASE) / 4);
+        // Against the finalized root (alice's leaf there is what she claimed): the entry is kept, not cleared.
+        distributor.reportShortfall(alice, BASE, TestMerkle.proof(leaves1, 0));
+        assertEq(distributor.knownShortfall(), (3 * BASE) / 4);
+        // The guardian vetoes: nothing is pending, the finalized root's proof now clears the entry.
+        vm.prank(guardian);
+        distributor.veto(2, "lowers alice below her claim");
+        distributor.reportShortfall(alice, BASE, TestMerkle.proof(leaves1, 0));
+        assertEq(distributor.knownShortfall(), 0);
+    }
+
+    /// @dev Reported over-claims as large as the whole funding leave nothing a proposal may commit.
+    function test_reportedShortfallEqualToFunding_proposalRevertsInsufficientFundingZero() public {
+        vm.prank(admin);
+        distributor.setOutflowLimit(0, 0);
+        uint256 funded = distributor.netFunded();
+        // A corrupt quorum gives alice everything; she claims it; the next root lowers her to 0.
+        address[] memory accounts = new address[](2);
+        uint256[] memory amounts = new uint256[](2);
+        (accounts[0], accounts[1]) = (alice, bob);
+        (amounts[0], amounts[1]) = (funded, 0);
+        bytes32[] memory leaves1 = TestMerkle.leaves(accounts, amounts);
+        _proposeAndFinalize(1, TestMerkle.root(leaves1), funded);
+        distributor.claim(alice, funded, TestMerkle.proof(leaves1, 0));
+        amounts[0] = 0;
+        bytes32[] memory leaves2 = TestMerkle.leaves(accounts, amounts);
+        _proposeAndFinalize(2, TestMerkle.root(leaves2), funded);
+        distributor.reportShortfall(alice, 0, TestMerkle.proof(leaves2, 0));
+        assertEq(distributor.knownShortfall(), funded);
+        assertEq(distributor.excess(), 0);
+        (bytes32 root3, , , ) = _tree(BASE);
+        bytes[] memory sigs = _signatures(3, root3, funded, THRESHOLD);
+        (bytes32 r, bytes32 d, bytes32 c) = _commitments(3);
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.InsufficientFunding.selector, funded, 0));
+        vm.prank(proposer);
+        distributor.proposeRoot(3, 1, root3, funded, r, d, c, sigs);
+    }
+
+    /// @dev A corrupt root with a leaf above 2^128 and the breaker off: the claimed amount cannot wrap.
+    function test_claim_leafAbove128Bits_revertsSafeCastOverflow() public {
+        vm.prank(admin);
+        distributor.setOutflowLimit(0, 0);
+        address[] memory accounts = new address[](2);
+        uint256[] memory amounts = new uint256[](2);
+        (accounts[0], accounts[1]) = (alice, bob);
+        (amounts[0], amounts[1]) = (uint256(type(uint128).max) + 1, BASE);
+        bytes32[] memory leaves = TestMerkle.leaves(accounts, amounts);
+        _proposeAndFinalize(1, TestMerkle.root(leaves), BASE);
+        vm.expectRevert(abi.encodeWithSignature("SafeCastOverflowedUintDowncast(uint8,uint256)", 128, amounts[0]));
+        distributor.claim(alice, amounts[0], TestMerkle.proof(leaves, 0));
+    }
+
+    /// @dev A batch whose every account has nothing left returns 0 without writing the breaker.
+    function test_claimMany_nothingLeftToPay_returnsZeroWithoutWriting() public {
+        (, bytes32[] memory leaves) = _publish(1, BASE);
+        distributor.claim(alice, BASE, TestMerkle.proof(leaves, 0));
+        (, , uint256 inWindowBefore, uint256 updatedAtBefore) = distributor.outflowState();
+        vm.warp(block.timestamp + 1 hours);
+        address[] memory accounts = new address[](1);
+        uint256[] memory amounts = new uint256[](1);
+        bytes32[][] memory proofs = new bytes32[][](1);
+        (accounts[0], amounts[0], proofs[0]) = (alice, BASE, TestMerkle.proof(leaves, 0));
+        assertEq(distributor.claimMany(accounts, amounts, proofs), 0);
+        (, , uint256 inWindowAfter, uint256 updatedAtAfter) = distributor.outflowState();
+        assertEq(inWindowAfter, inWindowBefore);
+        assertEq(updatedAtAfter, updatedAtBefore);
     }
 }
