@@ -484,6 +484,15 @@ contract RewardsDistributor is
     }
 
     /// @inheritdoc IRewardsDistributor
+    function lowerOutflowLimit(uint256 maxOutflowPerWindow) external onlyRole(GUARDIAN_ROLE) {
+        Hot memory hot = _hot;
+        if (hot.outflowWindowSeconds == 0 || maxOutflowPerWindow >= hot.maxOutflowPerWindow) {
+            revert OutflowLimitNotLowered(hot.maxOutflowPerWindow, maxOutflowPerWindow, hot.outflowWindowSeconds);
+        }
+        _setOutflowLimit(maxOutflowPerWindow, hot.outflowWindowSeconds);
+    }
+
+    /// @inheritdoc IRewardsDistributor
     function pause() external onlyRole(PAUSER_ROLE) {
         _pause();
     }

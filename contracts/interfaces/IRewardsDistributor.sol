@@ -240,6 +240,9 @@ interface IRewardsDistributor {
     /// @notice Paying `amount` would exceed the circuit breaker; only `available` may be paid in this window.
     error OutflowLimitExceeded(uint256 amount, uint256 available);
 
+    /// @notice `lowerOutflowLimit` may only lower an active breaker's limit (`current`; 0 window = breaker off).
+    error OutflowLimitNotLowered(uint256 current, uint256 requested, uint256 windowSeconds);
+
     /// @notice Batch arrays differ in length.
     error ArrayLengthMismatch(uint256 accounts, uint256 amounts, uint256 proofs);
 
@@ -346,6 +349,11 @@ interface IRewardsDistributor {
 
     /// @notice Sets the circuit breaker (admin only); `windowSeconds == 0` disables it.
     function setOutflowLimit(uint256 maxOutflowPerWindow, uint256 windowSeconds) external;
+
+    /// @notice Lowers the breaker's outflow per window at once (guardian role): an emergency action that only
+    /// reduces risk, so it is not delayed like `setOutflowLimit`. Reverts `OutflowLimitNotLowered` unless the
+    /// breaker is on and `maxOutflowPerWindow` is below the current limit; the window is unchanged.
+    function lowerOutflowLimit(uint256 maxOutflowPerWindow) external;
 
     /// @notice Pauses claims, proposals and finalization (pauser role).
     function pause() external;

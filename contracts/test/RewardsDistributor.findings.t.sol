@@ -378,4 +378,69 @@ contract RewardsDistributorFindingsTest is RewardsDistributorBase {
         assertEq(inWindowAfter, inWindowBefore);
         assertEq(updatedAtAfter, updatedAtBefore);
     }
+
+    /*//////////////////////////////////////////////////////////////
+      EMERGENCY — lowering the breaker is immediate, and only lowers
+    //////////////////////////////////////////////////////////////*/
+
+    event OutflowLimitChanged(uint256 maxOutflowPerWindow, uint256 windowSeconds);
+    event ClaimLimited(address indexed account, uint256 due, uint256 paid);
+
+    /// @dev The guardian cuts the breaker to $100 at once (no timelock): the next claim pays $100, the rest stays due.
+    function test_emergency_guardianLowersTheBreaker_atOnce_nextClaimIsLimited() public {
+        (, bytes32[] memory leaves) = _publish(1, BASE);
+        vm.expectEmit(address(distributor));
+        emit OutflowLimitChanged(BASE, OUTFLOW_WINDOW);
+        vm.prank(guardian);
+        distributor.lowerOutflowLimit(BASE);
+        (uint256 maxOutflow, uint256 window, , ) = distributor.outflowState();
+        assertEq(maxOutflow, BASE);
+        assertEq(window, OUTFLOW_WINDOW);
+        vm.expectEmit(address(distributor));
+        emit ClaimLimited(bob, 2 * BASE, BASE);
+        distributor.claim(bob, 2 * BASE, TestMerkle.proof(leaves, 1));
+        assertEq(distributor.claimed(bob), BASE);
+    }
+
+    /// @dev Raising, keeping, or (breaker off) setting a limit is the admin's delayed path, never the guardian's.
+    function test_emergency_guardianCannotRaiseOrKeepTheLimit_revertsOutflowLimitNotLowered() public {
+        vm.startPrank(guardian);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IRewardsDistributor.OutflowLimitNotLowered.selector,
+                OUTFLOW_LIMIT,
+                OUTFLOW_LIMIT + 1,
+                OUTFLOW_WINDOW
+            )
+        );
+        distributor.lowerOutflowLimit(OUTFLOW_LIMIT + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IRewardsDistributor.OutflowLimitNotLowered.selector,
+                OUTFLOW_LIMIT,
+                OUTFLOW_LIMIT,
+                OUTFLOW_WINDOW
+            )
+        );
+        distributor.lowerOutflowLimit(OUTFLOW_LIMIT);
+        vm.stopPrank();
+        vm.prank(admin);
+        distributor.setOutflowLimit(0, 0);
+        vm.prank(guardian);
+        vm.expectRevert(abi.encodeWithSelector(IRewardsDistributor.OutflowLimitNotLowered.selector, 0, 0, 0));
+        distributor.lowerOutflowLimit(0);
+    }
+
+    /// @dev Only the guardian: not the proposer, the pauser, the admin or a stranger.
+    function test_emergency_lowerOutflowLimitByAnotherKey_revertsAccessControlUnauthorizedAccount() public {
+        address[4] memory others = [proposer, pauser, admin, stranger];
+        bytes32 role = distributor.GUARDIAN_ROLE();
+        for (uint256 i; i < others.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSignature("AccessControlUnauthorizedAccount(address,bytes32)", others[i], role)
+            );
+            vm.prank(others[i]);
+            distributor.lowerOutflowLimit(1);
+        }
+    }
 }

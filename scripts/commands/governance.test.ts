@@ -25,9 +25,9 @@ const [DEPLOYER, PROPOSER, GUARDIAN, PAUSER, GOVERNOR, ATTACKER] = [0, 1, 2, 3, 
 const DELAY = 3_600;
 
 type Run = { status: number | null; stdout: string; stderr: string };
-function ledger(args: string[], key?: number): Promise<Run> {
+function ledger(args: string[], key?: number, command = "governance"): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, "governance", ...args], {
+    const child = spawn(process.execPath, [CLI, command, ...args], {
       cwd: ROOT,
       env: { ...process.env, LEDGER_PRIVATE_KEY: key === undefined ? "" : devKey(key) },
       stdio: ["ignore", "pipe", "pipe"],
@@ -202,6 +202,28 @@ describe("ledger governance", () => {
       1,
       /TimelockUnexpectedOperationState\(.*\): operation 0x[0-9a-f]{64} is cancelled, not pending/,
     );
+  });
+
+  it("default: the guardian lowers the breaker at once (no timelock); raising it that way, or another key, is refused in one line", async () => {
+    const outflow = async () =>
+      (await client.readContract({ address: distributor, abi: distributorAbi(), functionName: "outflowState" }))[0];
+    const before = await outflow();
+    const lowered = await ledger(["lower-limit", "100.00", ...opts], GUARDIAN, "guardian");
+    expect(lowered.status, lowered.stderr).to.equal(0);
+    expect(lowered.stdout).to.match(/^lowered the outflow limit of 0x[0-9a-fA-F]{40} to \$100\.000000 per window/);
+    expect(await outflow()).to.equal(100_000_000n);
+    expectOneLine(
+      await ledger(["lower-limit", "1000000.00", ...opts], GUARDIAN, "guardian"),
+      1,
+      /OutflowLimitNotLowered\(100000000, 1000000000000, 86400\)/,
+    );
+    expectOneLine(
+      await ledger(["lower-limit", "50.00", ...opts], GOVERNOR, "guardian"),
+      1,
+      /AccessControlUnauthorizedAccount/,
+    );
+    expect(await outflow()).to.equal(100_000_000n);
+    expect(before > 100_000_000n).to.equal(true);
   });
 
   it("error: bad input, the wrong key, an unknown ID and a change the distributor would refuse are one line each", async () => {

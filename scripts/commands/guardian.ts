@@ -1,4 +1,5 @@
 import type { Hex } from "viem";
+import { formatUsd } from "../../core/units.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
 import { UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
 import {
@@ -10,10 +11,11 @@ import {
   parseAddress,
   parseHttpUrl,
   parseIntInRange,
+  parseUsdAmount,
   walletFor,
 } from "../lib/chain.ts";
 
-const USAGE = `ledger guardian (veto N --reason TEXT | pause) --rpc URL --distributor ADDRESS [--chain-id N] [--key-env VAR]   (the guardian's or pauser's key in $${DEFAULT_KEY_ENV} or VAR)`;
+const USAGE = `ledger guardian (veto N --reason TEXT | pause | lower-limit USD) --rpc URL --distributor ADDRESS [--chain-id N] [--key-env VAR]   (the guardian's or pauser's key in $${DEFAULT_KEY_ENV} or VAR)`;
 
 /**
  * The guardian's and pauser's actions, the ones that only reduce risk and so take effect at once:
@@ -25,7 +27,8 @@ const USAGE = `ledger guardian (veto N --reason TEXT | pause) --rpc URL --distri
  */
 export const guardianCommand: Command = {
   name: "guardian",
-  summary: "veto N --reason TEXT (a pending root) | pause — the guardian's immediate, risk-reducing actions",
+  summary:
+    "veto N --reason TEXT (a pending root) | pause | lower-limit USD — the guardian's immediate, risk-reducing actions",
   usage: USAGE,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
@@ -41,7 +44,10 @@ export const guardianCommand: Command = {
     );
     const [action, epochArg, ...rest] = positionals;
     if (rest.length > 0) throw new UsageError(`unexpected ${rest.join(" ")}\nusage: ${USAGE}`);
-    let call: { functionName: "veto"; args: readonly [bigint, string] } | { functionName: "pause"; args: readonly [] };
+    let call:
+      | { functionName: "veto"; args: readonly [bigint, string] }
+      | { functionName: "pause"; args: readonly [] }
+      | { functionName: "lowerOutflowLimit"; args: readonly [bigint] };
     if (action === "veto") {
       if (epochArg === undefined) throw new UsageError(`veto needs the epoch N\nusage: ${USAGE}`);
       const epoch = BigInt(parseIntInRange(epochArg, "N", 0, 1, Number.MAX_SAFE_INTEGER));
@@ -51,7 +57,11 @@ export const guardianCommand: Command = {
     } else if (action === "pause") {
       if (epochArg !== undefined) throw new UsageError(`pause takes no argument\nusage: ${USAGE}`);
       call = { functionName: "pause", args: [] };
-    } else throw new UsageError(`expected veto or pause\nusage: ${USAGE}`);
+    } else if (action === "lower-limit") {
+      if (epochArg === undefined)
+        throw new UsageError(`lower-limit needs the new limit in USD per window\nusage: ${USAGE}`);
+      call = { functionName: "lowerOutflowLimit", args: [parseUsdAmount(epochArg, "USD", 0n)] };
+    } else throw new UsageError(`expected veto, pause or lower-limit\nusage: ${USAGE}`);
     const rpc = parseHttpUrl(values.rpc, "--rpc", USAGE);
     const distributor = parseAddress(values.distributor, "--distributor", USAGE);
     const expectedChainId =
@@ -72,7 +82,9 @@ export const guardianCommand: Command = {
       console.log(
         call.functionName === "veto"
           ? `vetoed epoch ${call.args[0]} on ${distributor} (chain ${chainId}, tx ${hash}): "${call.args[1]}"; its next proposal needs fresh signatures for the next attempt`
-          : `paused ${distributor} (chain ${chainId}, tx ${hash}): claims, proposals and finalization stop until the admin unpauses`,
+          : call.functionName === "pause"
+            ? `paused ${distributor} (chain ${chainId}, tx ${hash}): claims, proposals and finalization stop until the admin unpauses`
+            : `lowered the outflow limit of ${distributor} to $${formatUsd(call.args[0])} per window (chain ${chainId}, tx ${hash}); raising it again goes through the admin's timelock`,
       );
     } catch (err) {
       throw chainError(err, rpc);
