@@ -486,6 +486,8 @@ contract RewardsDistributor is
     /// @inheritdoc IRewardsDistributor
     function lowerOutflowLimit(uint256 maxOutflowPerWindow) external onlyRole(GUARDIAN_ROLE) {
         Hot memory hot = _hot;
+        // an emergency path, off the claim path: the plain comparison reads as the rule it enforces
+        // solhint-disable-next-line gas-strict-inequalities
         if (hot.outflowWindowSeconds == 0 || maxOutflowPerWindow >= hot.maxOutflowPerWindow) {
             revert OutflowLimitNotLowered(hot.maxOutflowPerWindow, maxOutflowPerWindow, hot.outflowWindowSeconds);
         }

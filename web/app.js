@@ -1608,7 +1608,7 @@ const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 const ROLE_MEANING = /** @type {Record<string, string>} */ ({
   "distributor:DEFAULT_ADMIN_ROLE": "changes signers, threshold, dispute window, breaker and roles; unpauses",
   "distributor:PROPOSER_ROLE": "posts epoch roots signed by the oracle quorum",
-  "distributor:GUARDIAN_ROLE": "vetoes a pending root during its dispute window",
+  "distributor:GUARDIAN_ROLE": "vetoes a pending root during its dispute window; lowers the breaker at once",
   "distributor:PAUSER_ROLE": "pauses claims and proposals at once",
   "timelock:PROPOSER_ROLE": "schedules changes (after the min delay they can run)",
   "timelock:CANCELLER_ROLE": "cancels a scheduled change before it runs",
