@@ -130,7 +130,7 @@ describe("ledger governance", () => {
     expect(Number(ours.secondsLeft)).to.be.within(DELAY - 10, DELAY);
     const text = await ledger(["list", ...opts]);
     expect(text.stdout).to.match(
-      new RegExp(`${scheduledId}  pending +ready at \\S+ \\(in \\d+m \\d+s\\)  setThreshold\\(2\\)`),
+      new RegExp(`${scheduledId}  pending +ready at \\S+ \\(in (\\d+h )?\\d+m \\d+s\\)  setThreshold\\(2\\)`),
     );
 
     expectOneLine(
