@@ -131,6 +131,53 @@ export type ClaimAuthorization = {
   deadline: bigint;
 };
 
+// ---------------------------------------------------------------------------------------------
+// Policy messages: the discretionary inputs of an epoch, signed by a key holding the
+// distributor's POLICY_ROLE (core/policy.ts). Few per epoch: strings are allowed (EIP-712 hashes
+// them), so a wallet shows the reason and the note as text.
+// ---------------------------------------------------------------------------------------------
+
+/** The policy key approves a rate card: the oracle prices with no other card. */
+export type RateCardApproval = {
+  version: bigint;
+  effectiveEpoch: bigint;
+  /** `rateCardHash` of the canonical card (core/ratecard.ts). */
+  rateCardHash: Hex;
+};
+
+/** Grants (`founder: true`) or revokes founder status of a node from an epoch on. */
+export type FounderStatus = {
+  node: Address;
+  founder: boolean;
+  effectiveEpoch: bigint;
+  /** Unix seconds: of two statuses for the same node and epoch, the later wins. */
+  issuedAt: bigint;
+  reason: string;
+};
+
+/**
+ * An admin's decision on flagged receipts of one node in one epoch: count them in full
+ * (`include`) or not at all. `sessionId` zero means every session of the node.
+ */
+export type FlagDecision = {
+  epoch: bigint;
+  node: Address;
+  sessionId: Hex;
+  reasonCode: string;
+  include: boolean;
+  note: string;
+  /** Unix seconds. */
+  issuedAt: bigint;
+};
+
+/** The funded budget of every epoch from `fromEpoch` on, until a later statement replaces it. */
+export type EpochBudget = {
+  fromEpoch: bigint;
+  budgetMicroUsd: bigint;
+  /** Unix seconds: of two budgets from the same epoch, the later wins. */
+  issuedAt: bigint;
+};
+
 /** Every message, by primary type name. */
 export type Messages = {
   SessionGrant: SessionGrant;
@@ -139,6 +186,10 @@ export type Messages = {
   SupporterRegistration: SupporterRegistration;
   EpochRoot: EpochRoot;
   ClaimAuthorization: ClaimAuthorization;
+  RateCardApproval: RateCardApproval;
+  FounderStatus: FounderStatus;
+  FlagDecision: FlagDecision;
+  EpochBudget: EpochBudget;
 };
 export type PrimaryType = keyof Messages;
 
@@ -150,6 +201,10 @@ export type SignedHeartbeat = Signed<Heartbeat>;
 export type SignedSupporterRegistration = Signed<SupporterRegistration>;
 export type SignedEpochRoot = Signed<EpochRoot>;
 export type SignedClaimAuthorization = Signed<ClaimAuthorization>;
+export type SignedRateCardApproval = Signed<RateCardApproval>;
+export type SignedFounderStatus = Signed<FounderStatus>;
+export type SignedFlagDecision = Signed<FlagDecision>;
+export type SignedEpochBudget = Signed<EpochBudget>;
 
 // ---------------------------------------------------------------------------------------------
 // viem/ethers `types` objects (one definition each)
@@ -216,6 +271,44 @@ export const claimAuthorizationTypes = {
   ],
 } as const;
 
+export const rateCardApprovalTypes = {
+  RateCardApproval: [
+    { name: "version", type: "uint64" },
+    { name: "effectiveEpoch", type: "uint64" },
+    { name: "rateCardHash", type: "bytes32" },
+  ],
+} as const;
+
+export const founderStatusTypes = {
+  FounderStatus: [
+    { name: "node", type: "address" },
+    { name: "founder", type: "bool" },
+    { name: "effectiveEpoch", type: "uint64" },
+    { name: "issuedAt", type: "uint64" },
+    { name: "reason", type: "string" },
+  ],
+} as const;
+
+export const flagDecisionTypes = {
+  FlagDecision: [
+    { name: "epoch", type: "uint64" },
+    { name: "node", type: "address" },
+    { name: "sessionId", type: "bytes32" },
+    { name: "reasonCode", type: "string" },
+    { name: "include", type: "bool" },
+    { name: "note", type: "string" },
+    { name: "issuedAt", type: "uint64" },
+  ],
+} as const;
+
+export const epochBudgetTypes = {
+  EpochBudget: [
+    { name: "fromEpoch", type: "uint64" },
+    { name: "budgetMicroUsd", type: "uint256" },
+    { name: "issuedAt", type: "uint64" },
+  ],
+} as const;
+
 /**
  * The `types` object for one primary type, as viem (`types`, `primaryType`) and ethers
  * (`TypedDataEncoder.hash(domain, types, message)`) take it.
@@ -231,9 +324,13 @@ export const eip712Types = {
   SupporterRegistration: supporterRegistrationTypes,
   EpochRoot: epochRootTypes,
   ClaimAuthorization: claimAuthorizationTypes,
+  RateCardApproval: rateCardApprovalTypes,
+  FounderStatus: founderStatusTypes,
+  FlagDecision: flagDecisionTypes,
+  EpochBudget: epochBudgetTypes,
 } as const;
 
-type FieldType = "bytes32" | "address" | "uint64" | "uint256";
+type FieldType = "bytes32" | "address" | "uint64" | "uint256" | "bool" | "string";
 type Field = { readonly name: string; readonly type: FieldType };
 
 function fieldsOf(primaryType: PrimaryType): readonly Field[] {
@@ -295,8 +392,21 @@ const MASK64 = (1n << 64n) - 1n;
 const scratch = Buffer.from(keccakScratch.buffer, keccakScratch.byteOffset, 32 * 8);
 const scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.byteLength);
 
+/** Longest string field accepted (UTF-16 code units): a note or reason, never a document. */
+export const MAX_STRING_FIELD_LENGTH = 1_000;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function writeField(primaryType: string, field: Field, value: unknown, offset: number): void {
   switch (field.type) {
+    case "bool":
+      if (typeof value !== "boolean") throw new InvalidMessageError(primaryType, field.name, "expected a boolean");
+      scratch.fill(0, offset, offset + 32);
+      scratch[offset + 31] = value ? 1 : 0;
+      return;
+    case "string":
+      // hashed before the layout began (see encodeStructInScratch): here only copied
+      scratch.set(value as Uint8Array, offset);
+      return;
     case "bytes32":
       // Node's hex decoder stops at the first non-hex digit: 32 bytes written from 66
       // characters means 64 valid hex digits.
@@ -357,8 +467,25 @@ function encodeStructInScratch<T extends PrimaryType>(primaryType: T, message: M
   if (fields === undefined) throw new InvalidMessageError(String(primaryType), "-", "unknown primary type");
   if (message === null || typeof message !== "object") throw new InvalidMessageError(primaryType, "-", "not an object");
   const record = message as unknown as Record<string, unknown>;
+  // Strings are hashed first (keccak256 of their UTF-8): that hashing must not run while the
+  // struct is being laid out in the shared scratch.
+  let strings: Map<string, Uint8Array> | undefined;
+  for (const f of fields)
+    if (f.type === "string") {
+      const v = record[f.name];
+      if (typeof v !== "string" || v.length > MAX_STRING_FIELD_LENGTH || v.includes("\u0000") || LONE_SURROGATE.test(v))
+        throw new InvalidMessageError(
+          primaryType,
+          f.name,
+          `expected text of at most ${MAX_STRING_FIELD_LENGTH} characters, without NUL or lone surrogates`,
+        );
+      (strings ??= new Map()).set(f.name, keccak256Utf8(v));
+    }
   // Write the fields first, the type hash last: a throw leaves nothing half-hashed.
-  for (let i = 0; i < fields.length; i++) writeField(primaryType, fields[i]!, record[fields[i]!.name], 32 * (i + 1));
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    writeField(primaryType, f, f.type === "string" ? strings!.get(f.name) : record[f.name], 32 * (i + 1));
+  }
   scratch.set(TYPE_HASH_BYTES[primaryType], 0);
   keccakInPlace(32 * (fields.length + 1));
 }

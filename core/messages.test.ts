@@ -27,6 +27,8 @@ const address = hex(20);
 const bytes32 = hex(32);
 const u64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
 const u256 = fc.bigInt({ min: 0n, max: 2n ** 256n - 1n });
+// any well-formed text without NUL (emoji, accents and CJK included), as a policy note would be
+const text = fc.string({ unit: "grapheme", maxLength: 40 }).filter((t) => !t.includes("\u0000"));
 const domainArb: fc.Arbitrary<RewardsDomain> = fc.record({
   chainId: fc.integer({ min: 1, max: 2 ** 40 }),
   verifyingContract: address,
@@ -70,6 +72,18 @@ const messageArbs: { [T in PrimaryType]: fc.Arbitrary<Messages[T]> } = {
     nonce: u256,
     deadline: u256,
   }),
+  RateCardApproval: fc.record({ version: u64, effectiveEpoch: u64, rateCardHash: bytes32 }),
+  FounderStatus: fc.record({ node: address, founder: fc.boolean(), effectiveEpoch: u64, issuedAt: u64, reason: text }),
+  FlagDecision: fc.record({
+    epoch: u64,
+    node: address,
+    sessionId: bytes32,
+    reasonCode: text,
+    include: fc.boolean(),
+    note: text,
+    issuedAt: u64,
+  }),
+  EpochBudget: fc.record({ fromEpoch: u64, budgetMicroUsd: u256, issuedAt: u64 }),
 };
 const primaryTypes = Object.keys(eip712Types) as PrimaryType[];
 
@@ -109,6 +123,21 @@ describe("eip712: digests", () => {
     expect(
       hashTypedMessage({ ...d, verifyingContract: "0x0000000000000000000000000000000000000003" }, "Heartbeat", m),
     ).to.not.equal(a);
+  });
+
+  it("error: a policy message's text with NUL, a lone surrogate or over 1 000 characters is refused", () => {
+    const d = { chainId: 1, verifyingContract: "0x0000000000000000000000000000000000000002" } as const;
+    const status = {
+      node: "0x0000000000000000000000000000000000000001",
+      founder: true,
+      effectiveEpoch: 1n,
+      issuedAt: 1n,
+    } as const;
+    for (const reason of ["a\u0000b", "\ud800", "x".repeat(1_001)])
+      expect(() => hashTypedMessage(d, "FounderStatus", { ...status, reason })).to.throw(InvalidMessageError, /reason/);
+    expect(() =>
+      hashTypedMessage(d, "FounderStatus", { ...status, founder: 1 as unknown as boolean, reason: "ok" }),
+    ).to.throw(InvalidMessageError, /founder/);
   });
 
   it("error: out-of-range and malformed fields throw InvalidMessageError", () => {

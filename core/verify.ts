@@ -34,7 +34,8 @@ export type VerifyResult = {
 
 /**
  * Who must have signed a message of each type: the field named here, or — for `SessionGrant`
- * (the coordinator) and `EpochRoot` (any oracle signer) — the `expectedSigner` parameter.
+ * (the coordinator), `EpochRoot` (any oracle signer) and the policy messages (a POLICY_ROLE
+ * holder, core/policy.ts) — the `expectedSigner` parameter.
  */
 export const SIGNER_FIELD = {
   SessionGrant: undefined,
@@ -43,6 +44,10 @@ export const SIGNER_FIELD = {
   SupporterRegistration: "node",
   EpochRoot: undefined,
   ClaimAuthorization: "account",
+  RateCardApproval: undefined,
+  FounderStatus: undefined,
+  FlagDecision: undefined,
+  EpochBudget: undefined,
 } as const satisfies Record<PrimaryType, string | undefined>;
 
 export type VerifyTypedMessagesParameters<T extends PrimaryType> = {
