@@ -5,7 +5,11 @@ import type {
   Address,
   Hex,
   RewardsDomain,
+  SignedEpochBudget,
+  SignedFlagDecision,
+  SignedFounderStatus,
   SignedHeartbeat,
+  SignedRateCardApproval,
   SignedSessionGrant,
   SignedSupporterRegistration,
 } from "./eip712.ts";
@@ -15,7 +19,7 @@ import type { RateCard } from "./ratecard.ts";
 import type { TreeEntry } from "./tree.ts";
 import type { MicroUsd } from "./units.ts";
 import { REASONS } from "./verdict.ts";
-import type { Override, ReceiptVerdict, StreamCheckpoint } from "./verdict.ts";
+import type { ReceiptVerdict, StreamCheckpoint } from "./verdict.ts";
 import {
   GRANT_SHAPE,
   HEARTBEAT_SHAPE,
@@ -41,23 +45,40 @@ const SIGNED_SHAPES: Record<string, Shape> = {
  * The epoch dataset: everything an epoch's payout depends on, in one canonical, streaming-
  * friendly serialization, and its `datasetHash` (the `EpochRoot` field).
  *
- * Format `streamr-epoch-dataset/1`: NDJSON (UTF-8, `\n` after every line). Every line is a
+ * Format `streamr-epoch-dataset/2`: NDJSON (UTF-8, `\n` after every line). Every line is a
  * JSON object whose key `t` names its section; keys sorted alphabetically at every
  * level; `bigint`s as decimal strings; hex (addresses, hashes, signatures) lower-case. Lines:
  *
- * 1. one `header` (epoch, window, domain, coordinator, budget, heartbeat slot, fraud rules,
- *    the canonical rate card and the number of lines of each section that follows);
- * 2. input sections, each sorted by the line's bytes: `founder`, `registration`, `grant`,
- *    `receipt` (with its verdict), `heartbeat`, `checkpointIn`, `override`, `previousLeaf`;
+ * 1. one `header` (epoch, window, domain, coordinator, the predecessor — chain epoch N−1's
+ *    datasetHash and root —, the budget and its signed `EpochBudget`, heartbeat slot, fraud
+ *    rules, the canonical rate card and its signed `RateCardApproval`, and the number of lines
+ *    of each section that follows);
+ * 2. input sections, each sorted by the line's bytes: `founder` (signed `FounderStatus` per
+ *    node), `registration`, `grant`, `receipt` (with its verdict), `heartbeat`, `checkpointIn`,
+ *    `flagDecision` (signed), `previousLeaf`;
  * 3. output sections, sorted by key: `uptime` (by node), `statement` (by account),
  *    `checkpointOut`, `leaf` (by account);
  * 4. one `result` (summary, root, receiptsRoot, rateCardHash, registry).
  *
  * `datasetHash` = keccak256 of those bytes. `recomputeEpoch` (recompute-epoch.ts) derives
  * every output from the inputs, so anyone holding the file can check the root.
+ *
+ * Version 2 (from version 1): the predecessor link; every discretionary input signed by a
+ * `POLICY_ROLE` key (core/policy.ts) — the budget, the rate card, founder status (now per node,
+ * not per payout address) and flag decisions (which replace the resolved per-receipt overrides:
+ * recompute resolves them itself); statements carry `founderCountedBytes`.
  */
 
-export const DATASET_FORMAT = "streamr-epoch-dataset/1";
+export const DATASET_FORMAT = "streamr-epoch-dataset/2";
+
+/** Chain epoch N−1 as epoch N's dataset names it: its leaves are N's previous leaves. */
+export type EpochPredecessor = {
+  chainEpoch: bigint;
+  /** The predecessor's datasetHash, as committed on-chain. */
+  datasetHash: Hex;
+  /** The predecessor's payout root, as finalized on-chain. */
+  root: Hex;
+};
 
 /** Everything the payout of an epoch is computed from. */
 export type EpochInputs = {
@@ -69,22 +90,29 @@ export type EpochInputs = {
   domain: RewardsDomain;
   /** The coordinator key that signs session grants. */
   coordinator: Address;
+  /** Chain epoch N−1 (null for the first chain epoch). */
+  predecessor: EpochPredecessor | null;
   /** The epoch's funded budget, µUSD. */
   budgetMicroUsd: MicroUsd;
+  /** The policy key's `EpochBudget` in force (core/policy.ts); null only in an unsigned draft. */
+  budgetApproval: SignedEpochBudget | null;
   /** Uptime is measured in slots of this many seconds: a slot with a valid heartbeat is up. */
   heartbeatIntervalSeconds: bigint;
   rules: FraudRules;
   /** The rate card version in force at this epoch. */
   rateCard: RateCard;
-  /** Payout addresses with founder status (the founder multiplier). */
-  founders: Address[];
+  /** The policy key's approval of `rateCard` (null for core's built-in default card). */
+  rateCardApproval: SignedRateCardApproval | null;
+  /** The founder status in force of nodes of the epoch, signed (the multiplier follows the node). */
+  founders: SignedFounderStatus[];
   registrations: SignedSupporterRegistration[];
   grants: SignedSessionGrant[];
   receipts: ReceiptSubmission[];
   heartbeats: SignedHeartbeat[];
   /** Stream checkpoints carried in from the previous epoch. */
   checkpoints: StreamCheckpoint[];
-  overrides: Override[];
+  /** The epoch's signed flag decisions; recompute resolves them to per-receipt overrides. */
+  flagDecisions: SignedFlagDecision[];
   /** The previous epoch's leaves (cumulative entitlements). */
   previousLeaves: TreeEntry[];
 };
@@ -199,6 +227,11 @@ const BIGINT_FIELDS = new Set([
   "claimedBytes",
   "timestamp",
   "effectiveEpoch",
+  "issuedAt",
+  "fromEpoch",
+  "version",
+  "chainEpoch",
+  "founderCountedBytes",
   "nonce",
   "amount",
   "slotsUp",
@@ -238,7 +271,7 @@ const INPUT_SECTIONS = [
   "receipt",
   "heartbeat",
   "checkpointIn",
-  "override",
+  "flagDecision",
   "previousLeaf",
 ] as const;
 const OUTPUT_SECTIONS = ["uptime", "statement", "checkpointOut", "leaf"] as const;
@@ -290,13 +323,13 @@ function inputLines(dataset: EpochDataset): Record<(typeof INPUT_SECTIONS)[numbe
     throw new InvalidDatasetError("one verdict per receipt is required");
   const sorted = (lines: string[]) => lines.sort();
   return {
-    founder: sorted(inputs.founders.map((account) => line("founder", { account }))),
+    founder: sorted(inputs.founders.map((f) => line("founder", f))),
     registration: signedLines(inputs.registrations, REGISTRATION_SHAPE, "registration"),
     grant: signedLines(inputs.grants, GRANT_SHAPE, "grant"),
     receipt: receiptLines(inputs, outputs.verdicts),
     heartbeat: signedLines(inputs.heartbeats, HEARTBEAT_SHAPE, "heartbeat"),
     checkpointIn: sorted(inputs.checkpoints.map((c) => line("checkpointIn", c))),
-    override: sorted(inputs.overrides.map((o) => line("override", o))),
+    flagDecision: sorted(inputs.flagDecisions.map((d) => line("flagDecision", d))),
     previousLeaf: sorted(inputs.previousLeaves.map((l) => line("previousLeaf", l))),
   };
 }
@@ -324,7 +357,7 @@ export function* serializeDataset(dataset: EpochDataset): Generator<string> {
     receipt: inputs.receipts.length,
     heartbeat: inputs.heartbeats.length,
     checkpointIn: inputs.checkpoints.length,
-    override: inputs.overrides.length,
+    flagDecision: inputs.flagDecisions.length,
     previousLeaf: inputs.previousLeaves.length,
   };
   for (const s of OUTPUT_SECTIONS) counts[s] = out[s].length;
@@ -335,10 +368,13 @@ export function* serializeDataset(dataset: EpochDataset): Generator<string> {
     epochEnd: inputs.epochEnd,
     domain: inputs.domain,
     coordinator: inputs.coordinator,
+    predecessor: inputs.predecessor,
     budgetMicroUsd: inputs.budgetMicroUsd,
+    budgetApproval: inputs.budgetApproval,
     heartbeatIntervalSeconds: inputs.heartbeatIntervalSeconds,
     rules: inputs.rules,
     rateCard: canonicalRateCard(inputs.rateCard),
+    rateCardApproval: inputs.rateCardApproval,
     counts,
   });
   for (const s of INPUT_SECTIONS) yield* sections[s];
@@ -505,6 +541,8 @@ export function parseDataset(lines: Iterable<string>): EpochDataset {
   for (const s of [...INPUT_SECTIONS, ...OUTPUT_SECTIONS])
     if ((rows[s]?.length ?? 0) !== counts[s])
       throw new InvalidDatasetError(`section ${s} has ${rows[s]?.length ?? 0} lines, header says ${counts[s]}`);
+  for (const key of ["predecessor", "budgetApproval", "rateCardApproval"])
+    if (header[key] === undefined) throw new InvalidDatasetError(`header has no ${key} (null when there is none)`);
   const get = <T>(s: Section) => (rows[s] ?? []) as T[];
   const domain = header.domain as RewardsDomain;
   const inputs: EpochInputs = {
@@ -513,17 +551,20 @@ export function parseDataset(lines: Iterable<string>): EpochDataset {
     epochEnd: header.epochEnd as bigint,
     domain,
     coordinator: header.coordinator as Address,
+    predecessor: header.predecessor as EpochPredecessor | null,
     budgetMicroUsd: header.budgetMicroUsd as bigint,
+    budgetApproval: header.budgetApproval as SignedEpochBudget | null,
     heartbeatIntervalSeconds: header.heartbeatIntervalSeconds as bigint,
     rules: header.rules as FraudRules,
     rateCard: parseRateCard(header.rateCard as string),
-    founders: get<{ account: Address }>("founder").map((f) => f.account),
+    rateCardApproval: header.rateCardApproval as SignedRateCardApproval | null,
+    founders: get("founder"),
     registrations: get("registration"),
     grants: get("grant"),
     receipts,
     heartbeats: get("heartbeat"),
     checkpoints: get("checkpointIn"),
-    overrides: get("override"),
+    flagDecisions: get("flagDecision"),
     previousLeaves: get("previousLeaf"),
   };
   const outputs: EpochOutputs = {
@@ -565,17 +606,21 @@ export function canonicalizeInputs(inputs: EpochInputs, options: { form?: "check
     canonicalArrays.add(out);
     return out;
   };
+  const canon = <T>(value: T): T => (value === null ? value : (JSON.parse(canonicalJson(value), revive) as T));
   return {
     ...inputs,
     domain: { ...inputs.domain, verifyingContract: inputs.domain.verifyingContract.toLowerCase() as Address },
     coordinator: inputs.coordinator.toLowerCase() as Address,
-    founders: inputs.founders.map((a) => a.toLowerCase() as Address).sort(),
+    predecessor: canon(inputs.predecessor),
+    budgetApproval: canon(inputs.budgetApproval),
+    rateCardApproval: canon(inputs.rateCardApproval),
+    founders: sortCanon(inputs.founders),
     registrations: sortSigned(inputs.registrations, REGISTRATION_SHAPE),
     grants: sortSigned(inputs.grants, GRANT_SHAPE),
     receipts: sortSigned(inputs.receipts, RECEIPT_SHAPE),
     heartbeats: sortSigned(inputs.heartbeats, HEARTBEAT_SHAPE),
     checkpoints: sortCanon(inputs.checkpoints),
-    overrides: sortCanon(inputs.overrides),
+    flagDecisions: sortCanon(inputs.flagDecisions),
     previousLeaves: sortCanon(inputs.previousLeaves),
   };
 }

@@ -13,6 +13,10 @@ import type { ReasonCode, VerdictStatus } from "./verdict.ts";
  *
  *     exact  = countedBytes × ratePerGbMicroUsd / 10⁹            (base, µUSD)
  *              × multiplierBps / 10 000                           (founders: the card's, else 10 000)
+ *
+ * where the founder multiplier applies to the bytes of founder nodes only
+ * (`founderCountedBytes`): with `f` of them, the multiplied base is
+ * (f × multiplierBps + (countedBytes − f) × 10 000) × rate / 10⁹ / 10 000.
  *              × (10 000 + uptimeBonusBps) / 10 000               (the highest uptime tier reached)
  *     earned = ⌊exact⌋
  *
@@ -47,6 +51,11 @@ export type SupporterEpochInput = {
   /** Receipts counted (accepted or clipped). */
   receipts?: number | undefined;
   founder: boolean;
+  /**
+   * Of `countedBytes`, those served by founder nodes (the multiplier applies to these only).
+   * Defaults to all of them when `founder`, else none.
+   */
+  founderCountedBytes?: Bytes | undefined;
   /** Uptime over the epoch, 0 … 10 000. */
   uptimeBps: Bps;
   /** Claimed bytes that did not count, by status and reason. */
@@ -70,8 +79,11 @@ export type Statement = {
   ratePerGbMicroUsd: MicroUsd;
   /** countedBytes × rate / 10⁹, exact decimal (µUSD). */
   baseMicroUsd: string;
+  /** True when any counted byte came from a founder node. */
   founder: boolean;
-  /** 10 000 unless founder. */
+  /** Of countedBytes, those from founder nodes: the multiplier applies to these. */
+  founderCountedBytes: Bytes;
+  /** The card's founder multiplier when founder, else 10 000. */
   multiplierBps: Bps;
   uptimeBps: Bps;
   /** Index of the uptime tier reached in the rate card, or null. */
@@ -165,13 +177,18 @@ export function computeEarnings(parameters: ComputeEarningsParameters): ComputeE
       throw new InvalidEarningsInputError(`countedBytes of ${s.account} must be a bigint ≥ 0`);
     if (typeof s.uptimeBps !== "bigint" || s.uptimeBps < 0n || s.uptimeBps > BPS_DENOMINATOR)
       throw new InvalidEarningsInputError(`uptimeBps of ${s.account} must be a bigint in 0 … 10 000`);
-    const multiplierBps = s.founder ? rateCard.founderMultiplierBps : BPS_DENOMINATOR;
+    const founderBytes = s.founderCountedBytes ?? (s.founder ? s.countedBytes : 0n);
+    if (typeof founderBytes !== "bigint" || founderBytes < 0n || founderBytes > s.countedBytes)
+      throw new InvalidEarningsInputError(`founderCountedBytes of ${s.account} must be a bigint in 0 … countedBytes`);
+    const founder = founderBytes > 0n || (s.founder && s.countedBytes === 0n);
+    const multiplierBps = founder ? rateCard.founderMultiplierBps : BPS_DENOMINATOR;
     const { tier, bonusBps } = uptimeBonusBps(rateCard, s.uptimeBps);
-    const exactNumerator = s.countedBytes * rateCard.ratePerGbMicroUsd * multiplierBps * (BPS_DENOMINATOR + bonusBps);
+    const weightedBytes = founderBytes * rateCard.founderMultiplierBps + (s.countedBytes - founderBytes) * BPS_DENOMINATOR;
+    const exactNumerator = weightedBytes * rateCard.ratePerGbMicroUsd * (BPS_DENOMINATOR + bonusBps);
     const earned = exactNumerator / EXACT_DENOMINATOR;
     earnedTotal += earned;
     dustNumerator += exactNumerator % EXACT_DENOMINATOR;
-    return { s, multiplierBps, tier, bonusBps, exactNumerator, earned };
+    return { s, founder, founderBytes, multiplierBps, tier, bonusBps, exactNumerator, earned };
   });
 
   // pro rata, largest remainder
@@ -208,7 +225,8 @@ export function computeEarnings(parameters: ComputeEarningsParameters): ComputeE
       countedBytes: r.s.countedBytes,
       ratePerGbMicroUsd: rateCard.ratePerGbMicroUsd,
       baseMicroUsd: decimal(r.s.countedBytes * rateCard.ratePerGbMicroUsd, 9),
-      founder: r.s.founder,
+      founder: r.founder,
+      founderCountedBytes: r.founderBytes,
       multiplierBps: r.multiplierBps,
       uptimeBps: r.s.uptimeBps,
       uptimeTier: r.tier,

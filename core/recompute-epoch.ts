@@ -5,6 +5,8 @@ import type { SupporterEpochInput, WithheldLine } from "./earnings.ts";
 import type { Address, Hex } from "./eip712.ts";
 import { evaluateEpoch } from "./fraud.ts";
 import { NoRateCardError, rateCardHash, validateRateCard } from "./ratecard.ts";
+import { checkPolicyInputs, foundersInForce, resolveFlagDecisions } from "./policy.ts";
+import type { PolicySignature } from "./policy.ts";
 import { buildReceiptsTree } from "./receipts-tree.ts";
 import { toLower } from "./lower.ts";
 import { buildTree } from "./tree.ts";
@@ -55,6 +57,11 @@ export type RecomputeEpochParameters = {
 export type RecomputeEpochDatasetReturnType = EpochOutputs & {
   /** The complete dataset: canonical inputs and the outputs above. */
   dataset: EpochDataset;
+  /**
+   * Every discretionary input's recovered policy signer (core/policy.ts): the caller checks
+   * on-chain that each holds the distributor's `POLICY_ROLE`.
+   */
+  policySignatures: PolicySignature[];
 };
 
 export type RecomputeEpochReturnType = RecomputeEpochDatasetReturnType & {
@@ -142,8 +149,10 @@ function computeCanonical(inputs: EpochInputs, verified: EpochVerifiedSignatures
   const { epoch, epochStart, epochEnd, domain, rateCard } = inputs;
   validateRateCard(rateCard);
   if (rateCard.effectiveFromEpoch > epoch) throw new NoRateCardError(epoch);
+  // every discretionary input signed (throws PolicyInputError naming the first that is not)
+  const policySignatures = checkPolicyInputs(inputs);
 
-  const fraud = evaluateEpoch({
+  const rules = {
     domain,
     epoch,
     epochStart,
@@ -154,10 +163,16 @@ function computeCanonical(inputs: EpochInputs, verified: EpochVerifiedSignatures
     registrations: inputs.registrations,
     heartbeats: inputs.heartbeats,
     checkpoints: inputs.checkpoints,
-    overrides: inputs.overrides,
     rules: inputs.rules,
     verified,
-  });
+  };
+  // flag decisions apply to the receipts whose first-pass verdict names their reason
+  let fraud = evaluateEpoch(rules);
+  if (inputs.flagDecisions.length > 0) {
+    const signers = policySignatures.filter((p) => p.section === "flagDecision").map((p) => p.signer);
+    const decisions = inputs.flagDecisions.map((d, i) => ({ decision: d.message, signer: signers[i]! }));
+    fraud = evaluateEpoch({ ...rules, overrides: resolveFlagDecisions(inputs.receipts, fraud.verdicts, decisions) });
+  }
   const payoutOf = new Map(fraud.registry.map((r) => [toLower(r.node), toLower(r.payout) as Address]));
 
   // uptime per registered node
@@ -216,7 +231,7 @@ function computeCanonical(inputs: EpochInputs, verified: EpochVerifiedSignatures
     }
   });
 
-  const founders = new Set(inputs.founders);
+  const founderNodes = foundersInForce(inputs.founders);
   const previous = new Map(inputs.previousLeaves.map((l) => [toLower(l.account), l.amount]));
   // best uptime of each account's nodes (for accounts without counted bytes), in one pass
   const bestUptime = new Map<Address, bigint>();
@@ -224,14 +239,19 @@ function computeCanonical(inputs: EpochInputs, verified: EpochVerifiedSignatures
     bestUptime.set(payout, max(bestUptime.get(payout) ?? 0n, uptimeOf.get(node) ?? 0n));
   const supporters: SupporterEpochInput[] = [...accounts].map(([account, acc]) => {
     let weighted = 0n;
+    let founderCountedBytes = 0n;
     const best = bestUptime.get(account) ?? 0n;
-    for (const [node, bytes] of acc.byNode) weighted += bytes * (uptimeOf.get(node) ?? 0n);
+    for (const [node, bytes] of acc.byNode) {
+      weighted += bytes * (uptimeOf.get(node) ?? 0n);
+      if (founderNodes.has(node)) founderCountedBytes += bytes;
+    }
     return {
       account,
       countedBytes: acc.countedBytes,
       claimedBytes: acc.claimedBytes,
       receipts: acc.receipts,
-      founder: founders.has(account),
+      founder: founderCountedBytes > 0n,
+      founderCountedBytes,
       uptimeBps: acc.countedBytes > 0n ? weighted / acc.countedBytes : best,
       withheld: [...acc.withheld.values()].sort((a, b) =>
         a.status < b.status ? -1 : a.status > b.status ? 1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0,
@@ -271,7 +291,7 @@ function computeCanonical(inputs: EpochInputs, verified: EpochVerifiedSignatures
     rateCardHash: rateCardHash(rateCard),
   };
   const dataset: EpochDataset = { inputs, outputs };
-  return { ...outputs, dataset };
+  return { ...outputs, dataset, policySignatures };
 }
 
 const max = (a: bigint, b: bigint) => (a > b ? a : b);

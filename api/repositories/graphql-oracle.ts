@@ -222,6 +222,9 @@ export function parseStatement(json: Record<string, unknown>): Statement {
     ratePerGbMicroUsd: big("ratePerGbMicroUsd"),
     baseMicroUsd: String(json.baseMicroUsd),
     founder: json.founder === true,
+    // statements of dataset format 1 (before founder status followed the node) have none: all or nothing
+    founderCountedBytes:
+      json.founderCountedBytes === undefined ? (json.founder === true ? big("countedBytes") : 0n) : big("founderCountedBytes"),
     multiplierBps: big("multiplierBps"),
     uptimeBps: big("uptimeBps"),
     uptimeTier: json.uptimeTier === null || json.uptimeTier === undefined ? null : Number(json.uptimeTier),
