@@ -183,7 +183,8 @@ export function computeEarnings(parameters: ComputeEarningsParameters): ComputeE
     const founder = founderBytes > 0n || (s.founder && s.countedBytes === 0n);
     const multiplierBps = founder ? rateCard.founderMultiplierBps : BPS_DENOMINATOR;
     const { tier, bonusBps } = uptimeBonusBps(rateCard, s.uptimeBps);
-    const weightedBytes = founderBytes * rateCard.founderMultiplierBps + (s.countedBytes - founderBytes) * BPS_DENOMINATOR;
+    const weightedBytes =
+      founderBytes * rateCard.founderMultiplierBps + (s.countedBytes - founderBytes) * BPS_DENOMINATOR;
     const exactNumerator = weightedBytes * rateCard.ratePerGbMicroUsd * (BPS_DENOMINATOR + bonusBps);
     const earned = exactNumerator / EXACT_DENOMINATOR;
     earnedTotal += earned;

@@ -191,10 +191,7 @@ export function foundersInForce(founders: readonly SignedFounderStatus[]): Set<s
  * Of many statuses, the one in force at `epoch` for each node: the latest `effectiveEpoch ≤
  * epoch`, then the latest `issuedAt` (what the oracle puts in the dataset).
  */
-export function latestFounderStatuses(
-  statuses: readonly SignedFounderStatus[],
-  epoch: bigint,
-): SignedFounderStatus[] {
+export function latestFounderStatuses(statuses: readonly SignedFounderStatus[], epoch: bigint): SignedFounderStatus[] {
   const best = new Map<string, SignedFounderStatus>();
   for (const s of statuses) {
     if (s.message.effectiveEpoch > epoch) continue;

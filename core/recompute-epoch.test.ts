@@ -12,7 +12,7 @@ import { epochWorld, keys, P9 } from "./fixtures/epoch-world.ts";
 const GOLDEN = {
   root: "0xc3b72a2eb11362461d9dc106ba2a0e8e23238cd038480599c137465dd0abdcbe",
   receiptsRoot: "0x6332759f2a3adc58511717d758e00e5ea2ecfdaa0b3172cefbb5ccd199b2d389",
-  datasetHash: "0x1d1b7fd0eebeed7ec133d50d9b14247757fb405a21eedae4ff48200607ebd537",
+  datasetHash: "0xe845195b184671f30aa2297a8d40618bd1f8268927d27c221ac3760fb10546c3",
   rateCardHash: "0x9e1638090661f535b4419cfc3b34332b21f7be7bb90c220e624c2ccb6f76657a",
 };
 const fixture = readFileSync(new URL("./fixtures/epoch-7.ndjson", import.meta.url), "utf8");
