@@ -20,7 +20,7 @@ import type { StreamCheckpoint } from "./verdict.ts";
 
 /** The first thing that differs: a section, the item in it, and both values as text. */
 export type ChainLinkBreak = {
-  section: "previousLeaf" | "checkpointIn";
+  section: "predecessor" | "previousLeaf" | "checkpointIn";
   /** An account (previous leaves) or `session/supporter` (checkpoints). */
   key: string;
   expected: string;
@@ -31,6 +31,8 @@ export type ChainLinkBreak = {
 export type ChainState = {
   /** The chain epoch whose outputs these are (0 before the first). */
   chainEpoch: bigint;
+  /** What that epoch committed on-chain: the next dataset must name exactly this predecessor. */
+  commitment: EpochCommitment | null;
   /** Its leaves, by lower-case account. */
   leaves: Map<string, bigint>;
   /** The latest checkpoint of every stream seen so far, by `session/supporter` (lower case). */
@@ -43,18 +45,28 @@ export type ChainState = {
   completeHistory: boolean;
 };
 
+/** A chain epoch's datasetHash and root as the distributor holds them. */
+export type EpochCommitment = { datasetHash: Hex; root: Hex };
+
 /** The state before chain epoch 1: nothing owed, no stream seen. */
 export function genesisState(): ChainState {
-  return { chainEpoch: 0n, leaves: new Map(), streams: new Map(), completeHistory: true };
+  return { chainEpoch: 0n, commitment: null, leaves: new Map(), streams: new Map(), completeHistory: true };
 }
 
 /** A state seeded from one epoch's published outputs (a walk that starts later than epoch 1). */
 export function stateFromOutputs(
   chainEpoch: bigint,
   outputs: Pick<EpochOutputs, "leaves" | "checkpoints">,
+  commitment: EpochCommitment,
 ): ChainState {
-  const state: ChainState = { chainEpoch, leaves: new Map(), streams: new Map(), completeHistory: false };
-  return advanceState(state, chainEpoch, outputs);
+  const state: ChainState = {
+    chainEpoch,
+    commitment,
+    leaves: new Map(),
+    streams: new Map(),
+    completeHistory: false,
+  };
+  return advanceState(state, chainEpoch, outputs, commitment);
 }
 
 const streamKey = (c: Pick<StreamCheckpoint, "sessionId" | "supporter">) =>
@@ -75,8 +87,19 @@ const describeCheckpoint = (c: StreamCheckpoint | undefined) =>
  */
 export function checkChainLink(
   state: ChainState,
-  inputs: Pick<EpochInputs, "previousLeaves" | "checkpoints" | "receipts">,
+  inputs: Pick<EpochInputs, "predecessor" | "previousLeaves" | "checkpoints" | "receipts">,
 ): ChainLinkBreak | null {
+  const want =
+    state.commitment === null
+      ? "none"
+      : `chain epoch ${state.chainEpoch}, datasetHash ${state.commitment.datasetHash.toLowerCase()}, root ${state.commitment.root.toLowerCase()}`;
+  const p = inputs.predecessor;
+  const got =
+    p === null
+      ? "none"
+      : `chain epoch ${p.chainEpoch}, datasetHash ${p.datasetHash.toLowerCase()}, root ${p.root.toLowerCase()}`;
+  if (want !== got)
+    return { section: "predecessor", key: `chain epoch ${state.chainEpoch}`, expected: want, found: got };
   const carried = new Map<string, bigint>();
   for (const l of inputs.previousLeaves) {
     const account = l.account.toLowerCase();
@@ -117,12 +140,13 @@ export function advanceState(
   state: ChainState,
   chainEpoch: bigint,
   outputs: Pick<EpochOutputs, "leaves" | "checkpoints">,
+  commitment: EpochCommitment,
 ): ChainState {
   const leaves = new Map<string, bigint>();
   for (const l of outputs.leaves) leaves.set(l.account.toLowerCase(), l.amount);
   const streams = new Map(state.streams);
   for (const c of outputs.checkpoints) streams.set(streamKey(c), normalized(c));
-  return { chainEpoch, leaves, streams, completeHistory: state.completeHistory };
+  return { chainEpoch, commitment, leaves, streams, completeHistory: state.completeHistory };
 }
 
 function normalized(c: StreamCheckpoint): StreamCheckpoint {
@@ -138,6 +162,8 @@ function normalized(c: StreamCheckpoint): StreamCheckpoint {
 
 /** One line naming the epoch, the section and the account or stream, expected vs found. */
 export function describeChainLinkBreak(chainEpoch: bigint, b: ChainLinkBreak): string {
+  if (b.section === "predecessor")
+    return `epoch ${chainEpoch}: the dataset names its predecessor as ${b.found}, but ${b.key} committed ${b.expected}`;
   const what = b.section === "previousLeaf" ? `previous leaf of account ${b.key}` : `checkpoint of stream ${b.key}`;
   return `epoch ${chainEpoch}: the ${what} is not what epoch ${chainEpoch - 1n} handed on: expected ${b.expected}, found ${b.found}`;
 }

@@ -23,7 +23,7 @@ export type DeployDistributorOptions = {
    * Dev only: role holders when their parameters are absent. Production passes none, so `proposer`,
    * `guardian`, `pauser` and `governors` are required parameters: no role silently lands on the deployer.
    */
-  defaultRoles?: { proposer: AddressArg; guardian: AddressArg; pauser: AddressArg };
+  defaultRoles?: { proposer: AddressArg; guardian: AddressArg; pauser: AddressArg; policy: AddressArg };
   /**
    * Dev only: the timelock's governors and executors, fixed (Ignition parameters cannot default to a list of
    * accounts); production takes them from the `governors` and `executors` parameters.
@@ -74,7 +74,7 @@ export function deployDistributor(m: IgnitionModuleBuilder, token: TokenArg, opt
     { from: options.distributorFrom ?? deployer },
   );
   const roles = options.defaultRoles;
-  const holder = (name: "proposer" | "guardian" | "pauser") =>
+  const holder = (name: "proposer" | "guardian" | "pauser" | "policy") =>
     roles === undefined ? m.getParameter<string>(name) : m.getParameter(name, roles[name]);
   const fixed = options.fixedGovernance;
   const configure = m.call(
@@ -86,6 +86,7 @@ export function deployDistributor(m: IgnitionModuleBuilder, token: TokenArg, opt
       holder("proposer"),
       holder("guardian"),
       holder("pauser"),
+      holder("policy"),
       m.getParameter("governanceDelaySeconds", 0),
       fixed?.governors ?? m.getParameter<string[]>("governors"),
       fixed?.executors ?? m.getParameter("executors", [ANYONE]),

@@ -30,6 +30,7 @@ import { saveSignature } from "./repositories/signatures.ts";
 import { driveEpoch, epochRootOf, runDaemon, runOnce } from "./run-epoch.ts";
 import type { OracleContext } from "./run-epoch.ts";
 import { createVerifyPool } from "../core/verify-pool.ts";
+import { assertPolicyRoles, policyRoleReader } from "./policy-roles.ts";
 import { carriedInState } from "./predecessor.ts";
 import { checkEpochWithPool } from "./signer.ts";
 import { storedDataset } from "./stages/build.ts";
@@ -106,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         const check = await checkEpochWithPool({ dataset, expected, domain, pool, carriedIn });
         if (!check.ok) throw new SignerRefusedError(expected.epoch, check.report);
+        await assertPolicyRoles(expected.epoch, check.policySignatures, policyRoleReader(makeChain(config, false)));
         for (const privateKey of config.signerKeys) {
           const { signer, signature } = signEpochRoot({ domain, epochRoot: expected, privateKey });
           await saveSignature(db, {

@@ -85,3 +85,32 @@ export class RpcError extends BaseError {
     });
   }
 }
+
+/**
+ * A discretionary input (budget, rate card, founder status, flag decision) has no policy
+ * signature: the epoch waits until one is recorded, and the close says which (issue 16).
+ */
+export class UnsignedPolicyInputError extends BaseError {
+  override name = "UnsignedPolicyInputError";
+  readonly input: string;
+  constructor(input: string, remedy: string) {
+    super(`The ${input} has no policy signature: the epoch waits until a POLICY_ROLE key signs it (${remedy}).`, {
+      retryable: true,
+    });
+    this.input = input;
+  }
+}
+
+/** A policy input was signed by a key that does not hold the distributor's POLICY_ROLE. */
+export class PolicySignerNotAuthorizedError extends BaseError {
+  override name = "PolicySignerNotAuthorizedError";
+  readonly signer: string;
+  readonly input: string;
+  constructor(input: string, signer: string) {
+    super(
+      `The ${input} is signed by ${signer}, which does not hold POLICY_ROLE on the distributor: sign it with a policy key, or grant the role through governance.`,
+    );
+    this.signer = signer;
+    this.input = input;
+  }
+}

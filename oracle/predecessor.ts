@@ -43,5 +43,5 @@ export async function carriedInState(p: {
     throw refuse(
       `chain epoch ${previous}'s published leaves have root ${root}, but its root on-chain is ${record.root}: its figures changed after it was proposed`,
     );
-  return stateFromOutputs(previous, dataset.outputs);
+  return stateFromOutputs(previous, dataset.outputs, { datasetHash, root: record.root });
 }

@@ -17,6 +17,7 @@ import { accrualLines, bookEpoch, bookJournals, payoutDiff } from "./repositorie
 import { replaceResults } from "./repositories/results.ts";
 import { readSignatures, saveSignature } from "./repositories/signatures.ts";
 import { checkEpoch } from "./signer.ts";
+import { assertPolicyRoles, policyRoleReader } from "./policy-roles.ts";
 import { aggregateEpoch } from "./stages/aggregate.ts";
 import { cachedDataset, publishDataset } from "../db/dataset-store.ts";
 import { buildEpoch, storedDataset } from "./stages/build.ts";
@@ -254,7 +255,6 @@ function aggregateInputs(ctx: OracleContext, row: EpochRow, chainEpoch: bigint) 
     endsAt: row.endsAt,
     domain: domainOf(ctx.config.chainId, ctx.config.distributor),
     coordinator: ctx.config.coordinator,
-    budgetMicroUsd: ctx.config.budgetMicroUsd,
     heartbeatSlotSeconds: ctx.config.heartbeatSlotSeconds,
   };
 }
@@ -321,6 +321,7 @@ async function sign(ctx: OracleContext, row: EpochRow): Promise<StepResult> {
     const dataset = await datasetOf(ctx, row, epochRoot);
     const check = checkEpoch({ dataset, expected: epochRoot, domain, signatures: "trusted" });
     if (!check.ok) throw new SignerRefusedError(epochRoot.epoch, check.report);
+    await assertPolicyRoles(epochRoot.epoch, check.policySignatures, policyRoleReader(ctx.chain));
     let first = true;
     for (const privateKey of ctx.config.signerKeys) {
       const { signer, signature } = signEpochRoot({ domain, epochRoot, privateKey });

@@ -6,7 +6,9 @@ import { describeDecreasedLeaf, findDecreasedLeaf } from "../core/monotonic.ts";
 import { auditEpochDataset, auditEpochDatasetWithPool, auditEpochOutputs } from "../core/recompute-epoch.ts";
 import type { AuditEpochOutputsReturnType, EpochSignatureMode } from "../core/recompute-epoch.ts";
 import type { VerifyPool } from "../core/verify-pool.ts";
+import type { PolicySignature } from "../core/policy.ts";
 import { SignerRefusedError } from "./errors.ts";
+import { assertPolicyRoles } from "./policy-roles.ts";
 import { readDatasetChunks } from "./stages/build.ts";
 import { signEpochRoot } from "./stages/sign.ts";
 
@@ -47,7 +49,11 @@ export type CheckEpochParameters = {
   carriedIn?: ChainState | undefined;
 };
 
-export type CheckEpochReturnType = { ok: true } | { ok: false; report: string };
+/**
+ * On success, every policy input's recovered signer: the caller checks on-chain that each holds
+ * POLICY_ROLE (`assertPolicyRoles`, oracle/policy-roles.ts) before it signs.
+ */
+export type CheckEpochReturnType = { ok: true; policySignatures: PolicySignature[] } | { ok: false; report: string };
 
 const refuse = (report: string): CheckEpochReturnType => ({ ok: false, report });
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -117,7 +123,7 @@ function judge(
   for (const [what, again, asked] of checks)
     if (again.toLowerCase() !== asked.toLowerCase())
       return refuse(`${what} differs: asked to sign ${asked}, recomputed ${again}`);
-  return { ok: true };
+  return { ok: true, policySignatures: recomputed.policySignatures };
 }
 
 /** The check on the calling thread (`signatures`: `verify` by default, `trusted` for the leader's local keys). */
@@ -164,7 +170,12 @@ function describeStatementDiff(index: number, recorded: string | undefined, reco
     .join("; ")}`;
 }
 
-export type SignCheckedEpochParameters = CheckEpochParameters & { privateKey: Hex; pool?: VerifyPool };
+export type SignCheckedEpochParameters = CheckEpochParameters & {
+  privateKey: Hex;
+  pool?: VerifyPool;
+  /** Whether an address holds POLICY_ROLE on the distributor (oracle/policy-roles.ts `policyRoleReader`). */
+  hasPolicyRole: (signer: Address) => Promise<boolean>;
+};
 
 /**
  * Checks (on `pool` when given, else on this thread), then signs. Rejects with
@@ -173,5 +184,6 @@ export type SignCheckedEpochParameters = CheckEpochParameters & { privateKey: He
 export async function signCheckedEpoch(p: SignCheckedEpochParameters): Promise<{ signer: Address; signature: Hex }> {
   const result = p.pool ? await checkEpochWithPool({ ...p, pool: p.pool }) : checkEpoch(p);
   if (!result.ok) throw new SignerRefusedError(p.expected.epoch, result.report);
+  await assertPolicyRoles(p.expected.epoch, result.policySignatures, p.hasPolicyRole);
   return signEpochRoot({ domain: p.domain, epochRoot: p.expected, privateKey: p.privateKey });
 }

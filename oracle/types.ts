@@ -18,12 +18,10 @@ export type FlagOverride = {
 /**
  * The output of the aggregate stage: core's `EpochInputs` (everything the payout depends on,
  * what the dataset serializes; `inputs.epoch` is the coordinator's epoch number) plus what only
- * the oracle needs: the contract's epoch number and the admin's flag overrides, which the
- * compute stage resolves into core's per-receipt overrides.
+ * the oracle needs: the contract's epoch number.
  */
 export type AggregatedEpoch = {
   /** The contract's epoch number (consecutive from 1). */
   chainEpoch: bigint;
   inputs: EpochInputs;
-  flagOverrides: FlagOverride[];
 };

@@ -10,11 +10,14 @@ import {TimelockController} from "@openzeppelin/contracts/governance/TimelockCon
 /// after deployment and no governor can act during a zero-delay setup window.
 /// @dev The deployment (Ignition) is: this contract; `RewardsTimelock(0, [this], [this], this)`; the distributor with
 /// the timelock as its default admin; then `configure` by the deployer. `configure` schedules and executes (delay 0)
-/// the distributor's PROPOSER/GUARDIAN/PAUSER grants and the timelock's `updateDelay(delay)` as one batch, grants the
+/// the distributor's PROPOSER/GUARDIAN/PAUSER/POLICY grants and the timelock's `updateDelay(delay)` as one batch, grants the
 /// timelock's PROPOSER and CANCELLER to every governor, CANCELLER to the guardian and EXECUTOR to every executor
 /// (`address(0)` lets anyone execute), then renounces every timelock role it holds. Afterwards it holds nothing and
 /// `configure` can never succeed again (it is no longer the timelock's admin).
 contract RewardsTimelockSetup {
+    /// @notice The distributor's role whose holders sign an epoch's discretionary inputs (core/policy.ts).
+    bytes32 public constant POLICY_ROLE = keccak256("POLICY_ROLE");
+
     /// @notice The account allowed to call `configure` (the deployer).
     address public immutable OWNER;
 
@@ -41,6 +44,8 @@ contract RewardsTimelockSetup {
     /// @param proposer Receives the distributor's PROPOSER_ROLE (the oracle's poster).
     /// @param guardian Receives the distributor's GUARDIAN_ROLE and the timelock's CANCELLER_ROLE.
     /// @param pauser Receives the distributor's PAUSER_ROLE.
+    /// @param policy Receives the distributor's POLICY_ROLE (`keccak256("POLICY_ROLE")`): the key that signs an epoch's
+    /// discretionary inputs (budget, rate cards, founder status, flag decisions), checked by every oracle signer.
     /// @param delay The timelock's minimum delay from now on, in seconds; 0 means the distributor's dispute window.
     /// At least the dispute window (`SetupDelayBelowDisputeWindow`): a guardian who watches roots sees every change.
     /// @param governors Receive the timelock's PROPOSER_ROLE and CANCELLER_ROLE (multisigs of people).
@@ -51,6 +56,7 @@ contract RewardsTimelockSetup {
         address proposer,
         address guardian,
         address pauser,
+        address policy,
         uint256 delay,
         address[] calldata governors,
         address[] calldata executors
@@ -61,10 +67,11 @@ contract RewardsTimelockSetup {
         if (proposer == address(0)) revert SetupZeroAddress("proposer");
         if (guardian == address(0)) revert SetupZeroAddress("guardian");
         if (pauser == address(0)) revert SetupZeroAddress("pauser");
+        if (policy == address(0)) revert SetupZeroAddress("policy");
         uint256 disputeWindow = uint256(_read(distributor, "disputeWindow()"));
         if (delay == 0) delay = disputeWindow;
         if (delay < disputeWindow) revert SetupDelayBelowDisputeWindow(delay, disputeWindow);
-        _grantThroughTimelock(timelock, distributor, proposer, guardian, pauser, delay);
+        _grantThroughTimelock(timelock, distributor, [proposer, guardian, pauser, policy], delay);
         _handOverTimelock(timelock, guardian, governors, executors);
         emit GovernanceConfigured(address(timelock), distributor, delay);
     }
@@ -73,23 +80,23 @@ contract RewardsTimelockSetup {
     function _grantThroughTimelock(
         TimelockController timelock,
         address distributor,
-        address proposer,
-        address guardian,
-        address pauser,
+        address[4] memory holders,
         uint256 delay
     ) private {
         IAccessControl access = IAccessControl(distributor);
-        address[] memory targets = new address[](4);
-        uint256[] memory values = new uint256[](4);
-        bytes[] memory payloads = new bytes[](4);
+        address[] memory targets = new address[](5);
+        uint256[] memory values = new uint256[](5);
+        bytes[] memory payloads = new bytes[](5);
         targets[0] = distributor;
         targets[1] = distributor;
         targets[2] = distributor;
-        targets[3] = address(timelock);
-        payloads[0] = abi.encodeCall(access.grantRole, (_read(distributor, "PROPOSER_ROLE()"), proposer));
-        payloads[1] = abi.encodeCall(access.grantRole, (_read(distributor, "GUARDIAN_ROLE()"), guardian));
-        payloads[2] = abi.encodeCall(access.grantRole, (_read(distributor, "PAUSER_ROLE()"), pauser));
-        payloads[3] = abi.encodeCall(timelock.updateDelay, (delay));
+        targets[3] = distributor;
+        targets[4] = address(timelock);
+        payloads[0] = abi.encodeCall(access.grantRole, (_read(distributor, "PROPOSER_ROLE()"), holders[0]));
+        payloads[1] = abi.encodeCall(access.grantRole, (_read(distributor, "GUARDIAN_ROLE()"), holders[1]));
+        payloads[2] = abi.encodeCall(access.grantRole, (_read(distributor, "PAUSER_ROLE()"), holders[2]));
+        payloads[3] = abi.encodeCall(access.grantRole, (POLICY_ROLE, holders[3]));
+        payloads[4] = abi.encodeCall(timelock.updateDelay, (delay));
         timelock.scheduleBatch(targets, values, payloads, bytes32(0), bytes32(0), 0);
         timelock.executeBatch(targets, values, payloads, bytes32(0), bytes32(0));
     }

@@ -28,7 +28,8 @@ export default buildModule("DevRewardsDistributor", (m) => {
   const governor = m.getAccount(1);
   const { distributor, timelock } = deployDistributor(m, usd, {
     defaultSigners: DEV_SIGNERS,
-    defaultRoles: { proposer: deployer, guardian: deployer, pauser: deployer },
+    // account #8 signs the dev policy inputs (budget, rate cards, founders, flag decisions)
+    defaultRoles: { proposer: deployer, guardian: deployer, pauser: deployer, policy: m.getAccount(8) },
     fixedGovernance: { governors: [governor], executors: [governor] },
     distributorFrom: governor,
   });

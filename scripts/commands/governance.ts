@@ -36,7 +36,7 @@ import {
 const ACTIONS =
   "add-signer ADDR | remove-signer ADDR | set-threshold N | set-dispute-window SECONDS | set-outflow-limit MAX_MICRO_USD WINDOW_SECONDS | grant-role ROLE ADDR | revoke-role ROLE ADDR | unpause | withdraw-excess TO AMOUNT_USD | sweep TOKEN TO AMOUNT_UNITS";
 const USAGE = `ledger governance (schedule ACTION ARGS… [--salt HEX] [--delay SECONDS] | execute ID | cancel ID | list [--json] | roles [--json]) --rpc URL --distributor ADDRESS [--timelock ADDRESS] [--from-block N] [--chain-id N] [--key-env VAR]
-  ACTION: ${ACTIONS}   (ROLE: proposer | guardian | pauser)
+  ACTION: ${ACTIONS}   (ROLE: proposer | guardian | pauser | policy)
   schedule: a governor's key; execute: an executor's (anyone's if the timelock is open); cancel: the guardian's or a governor's — in $${DEFAULT_KEY_ENV} or VAR`;
 
 /** The distributor's roles a change may grant or revoke (the default admin moves only by the two-step transfer). */
@@ -55,6 +55,7 @@ const ROLE_NAMES = new Map<string, string>([
   [DISTRIBUTOR_ROLES.proposer, "PROPOSER_ROLE"],
   [DISTRIBUTOR_ROLES.guardian, "GUARDIAN_ROLE"],
   [DISTRIBUTOR_ROLES.pauser, "PAUSER_ROLE"],
+  [DISTRIBUTOR_ROLES.policy, "POLICY_ROLE"],
   [TIMELOCK_ROLES.executor, "EXECUTOR_ROLE"],
   [TIMELOCK_ROLES.canceller, "CANCELLER_ROLE"],
 ]);

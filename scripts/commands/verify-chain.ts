@@ -21,7 +21,7 @@ const USAGE =
   "ledger verify-chain --rpc URL --api URL [--from A] [--to B] [--checkpoint FILE] [--distributor ADDRESS] [--from-block N] [--json]";
 
 /** The resumable walk's state on disk: the last epoch verified and what it hands on. */
-const CHECKPOINT_FORMAT = "streamr-verify-chain/1";
+const CHECKPOINT_FORMAT = "streamr-verify-chain/2";
 
 type CheckpointFile = {
   format: typeof CHECKPOINT_FORMAT;
@@ -29,6 +29,8 @@ type CheckpointFile = {
   distributor: string;
   epoch: string;
   datasetHash: string;
+  /** The epoch's root (its leaves' root, equal to the one on-chain when it was verified). */
+  root: string;
   completeHistory: boolean;
   leaves: [string, string][];
   streams: {
@@ -160,7 +162,10 @@ export async function verifyChain(o: {
     epochs.push(summary);
     o.onEpoch?.(summary);
     if (!report.ok) return stop(`epoch ${epoch}: ${describeCheck(failed[0]!)}`);
-    state = advanceState(state, epoch, report.dataset.outputs);
+    state = advanceState(state, epoch, report.dataset.outputs, {
+      datasetHash: report.datasetHash,
+      root: report.dataset.outputs.root,
+    });
     if (o.checkpointFile)
       writeCheckpoint(o.checkpointFile, { chainId, distributor, epoch, datasetHash: report.datasetHash, state });
   }
@@ -205,6 +210,7 @@ function writeCheckpoint(
     distributor: c.distributor.toLowerCase(),
     epoch: c.epoch.toString(),
     datasetHash: c.datasetHash.toLowerCase(),
+    root: c.state.commitment?.root.toLowerCase() ?? "",
     completeHistory: c.state.completeHistory,
     leaves: [...c.state.leaves].map(([a, v]) => [a, v.toString()]),
     streams: [...c.state.streams.values()].map((s) => ({
@@ -239,6 +245,7 @@ function readCheckpoint(file: string): CheckpointFile {
     hex(c.distributor, 20) &&
     dec(c.epoch) &&
     hex(c.datasetHash, 32) &&
+    hex(c.root, 32) &&
     typeof c.completeHistory === "boolean" &&
     Array.isArray(c.leaves) &&
     c.leaves.every((l) => Array.isArray(l) && hex(l[0], 20) && dec(l[1])) &&
@@ -272,6 +279,7 @@ function checkpointState(c: CheckpointFile): ChainState {
     });
   return {
     chainEpoch: BigInt(c.epoch),
+    commitment: { datasetHash: c.datasetHash as Hex, root: c.root as Hex },
     leaves: new Map(c.leaves.map(([a, v]) => [a, BigInt(v)])),
     streams,
     completeHistory: c.completeHistory,

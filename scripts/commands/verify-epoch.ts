@@ -154,7 +154,9 @@ export async function predecessorState(
   const root = leaves.length > 0 ? buildTree({ entries: leaves }).root : ZERO_ROOT;
   const rootCheck = eq(`epoch ${previous}'s leaves are its on-chain root`, chain.record.root, root);
   checks.push(rootCheck);
-  return hashCheck.ok && rootCheck.ok ? stateFromOutputs(previous, dataset.outputs) : undefined;
+  return hashCheck.ok && rootCheck.ok
+    ? stateFromOutputs(previous, dataset.outputs, { datasetHash: hash, root: chain.record.root })
+    : undefined;
 }
 
 /**

@@ -23,6 +23,7 @@ const KNOWN = new Set([
   "proposer",
   "guardian",
   "pauser",
+  "policy",
   "governors",
   "governanceDelaySeconds",
   "executors",
@@ -136,12 +137,17 @@ export function checkProductionParameters(file: unknown, options: CheckParameter
   const proposer = address("proposer", true);
   const guardian = address("guardian", true);
   const pauser = address("pauser", true);
+  const policy = address("policy", true);
   const governors = addresses("governors", true, false);
   const executors = addresses("executors", false, true);
   if (proposer && governors?.includes(proposer))
     problems.push(`"proposer" ${proposer} is also a governor: the oracle's poster must not schedule admin changes`);
   if (proposer && guardian === proposer)
     problems.push(`"proposer" and "guardian" are the same address: the guardian must be able to veto the proposer`);
+  if (policy && (policy === proposer || policy === guardian))
+    problems.push(
+      `"policy" ${policy} is also the ${policy === proposer ? "proposer" : "guardian"}: the key that signs budgets and overrides must not also propose or veto roots`,
+    );
   if (guardian && governors?.includes(guardian))
     problems.push(
       `"guardian" ${guardian} is also a governor: the guardian must be someone other than those who schedule changes`,
@@ -152,6 +158,7 @@ export function checkProductionParameters(file: unknown, options: CheckParameter
       ["proposer", proposer],
       ["guardian", guardian],
       ["pauser", pauser],
+      ["policy", policy],
       ...(governors ?? []).map((g, i) => [`governors[${i}]`, g] as [string, string]),
       ...(executors ?? []).map((e, i) => [`executors[${i}]`, e] as [string, string]),
     ];

@@ -13,7 +13,9 @@ import { ORACLE_SIGNERS } from "./fixture.ts";
 const DISPUTE_WINDOW = 7_200n;
 const DELAY = 10_800n;
 const ADMIN_ROLE = zeroHash;
-const DISTRIBUTOR_ROLES = ["PROPOSER_ROLE", "GUARDIAN_ROLE", "PAUSER_ROLE"].map((r) => keccak256(toHex(r)));
+const DISTRIBUTOR_ROLES = ["PROPOSER_ROLE", "GUARDIAN_ROLE", "PAUSER_ROLE", "POLICY_ROLE"].map((r) => keccak256(toHex(r)));
+/** The policy key (signs budgets, rate cards, founder status, flag decisions): any address but the deployer's. */
+const POLICY: Address = "0x8888888888888888888888888888888888888888";
 const TIMELOCK_ROLES = ["PROPOSER_ROLE", "EXECUTOR_ROLE", "CANCELLER_ROLE"].map((r) => keccak256(toHex(r)));
 
 /** The production module, every role holder a different Hardhat account: deployer #0, never named. */
@@ -33,6 +35,7 @@ async function deployProduction(extra: Record<string, unknown> = {}) {
         proposer: proposer!.account.address,
         guardian: guardian!.account.address,
         pauser: pauser!.account.address,
+        policy: POLICY,
         governors: [governor!.account.address],
         ...extra,
       },
@@ -79,6 +82,8 @@ describe("governance: the production Ignition module", () => {
     expect(await has(d.distributor, proposerRole, d.proposer.account.address)).to.equal(true);
     expect(await has(d.distributor, guardianRole, d.guardian.account.address)).to.equal(true);
     expect(await has(d.distributor, pauserRole, d.pauser.account.address)).to.equal(true);
+    expect(await has(d.distributor, DISTRIBUTOR_ROLES[3]!, POLICY)).to.equal(true);
+    expect(await d.setup.read.POLICY_ROLE()).to.equal(DISTRIBUTOR_ROLES[3]);
     expect(await has(d.timelock, tProposer, d.governor.account.address)).to.equal(true);
     expect(await has(d.timelock, tCanceller, d.governor.account.address)).to.equal(true);
     expect(await has(d.timelock, tCanceller, d.guardian.account.address)).to.equal(true);
@@ -107,6 +112,7 @@ describe("governance: the production Ignition module", () => {
           proposer: proposer!.account.address,
           guardian: guardian!.account.address,
           pauser: pauser!.account.address,
+          policy: POLICY,
           governors: [governor!.account.address],
           executors: [executor!.account.address],
         },
@@ -233,6 +239,7 @@ describe("governance: what a stolen governors key cannot do within the delay", (
     const args = [
       d.timelock.address,
       d.distributor.address,
+      d.attacker.account.address,
       d.attacker.account.address,
       d.attacker.account.address,
       d.attacker.account.address,

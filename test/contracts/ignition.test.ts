@@ -45,6 +45,7 @@ describe("Ignition modules", () => {
           proposer: proposer!.account.address,
           guardian: guardian!.account.address,
           pauser: pauser!.account.address,
+          policy: "0x8888888888888888888888888888888888888888",
           governors: [governor!.account.address],
         },
       },
