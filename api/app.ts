@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { policyKeyOf, type PolicyKey } from "./services/policy.ts";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Address, Hex } from "../core/eip712.ts";
 import type { VerifyPool } from "../core/verify-pool.ts";
@@ -35,6 +37,10 @@ export type BuildAppOptions = {
   distributorAddress?: Address;
   /** Signs session grants; unset: a throw-away key (development and tests). */
   coordinatorPrivateKey?: Hex | undefined;
+  /** Signs the admin's policy inputs (api/services/policy.ts); unset: `policyAddress` or a throw-away key. */
+  policyPrivateKey?: Hex | undefined;
+  /** The policy key's address when the key lives elsewhere (admins submit signatures). */
+  policyAddress?: Address | undefined;
   /** Bootstrap admin key (scope `*`), stored hashed. */
   adminApiKey?: string | undefined;
   /** Epoch length and start; default one day from the unix epoch. */
@@ -61,6 +67,8 @@ export type BuildAppOptions = {
 declare module "fastify" {
   interface FastifyInstance {
     db: Db;
+    /** The policy key that signs admin inputs (or the address submitted signatures must recover to). */
+    policyKey: PolicyKey;
     /** Epochs of notice a new rate card needs (`BuildAppOptions.rateCardNoticeEpochs`). */
     rateCardNoticeEpochs: number;
   }
@@ -94,6 +102,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Keys and signatures never appear in logs: fastify logs only method, url, status, ids.
   });
   app.decorate("db", options.db);
+  const domain = {
+    chainId: options.chainId ?? 31_337,
+    verifyingContract: (options.distributorAddress ?? DEV_DISTRIBUTOR_ADDRESS).toLowerCase() as Address,
+  };
+  app.decorate(
+    "policyKey",
+    policyKeyOf(
+      domain,
+      options.policyPrivateKey ?? (options.policyAddress ? undefined : (`0x${randomBytes(32).toString("hex")}` as Hex)),
+      options.policyAddress,
+    ),
+  );
   app.decorate("rateCardNoticeEpochs", options.rateCardNoticeEpochs ?? DEFAULT_RATE_CARD_NOTICE_EPOCHS);
   const rateLimitPerMinute = options.rateLimitPerMinute ?? 1_200;
 
@@ -105,10 +125,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(metrics);
   await app.register(auth, { perKeyPerMinute: rateLimitPerMinute });
   await app.register(coordinator, {
-    domain: {
-      chainId: options.chainId ?? 31_337,
-      verifyingContract: (options.distributorAddress ?? DEV_DISTRIBUTOR_ADDRESS).toLowerCase() as Address,
-    },
+    domain,
     clock: options.epochClock ?? { epochSeconds: 86_400, genesis: 0 },
     privateKey: options.coordinatorPrivateKey,
     pool: options.verifyPool,

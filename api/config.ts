@@ -23,6 +23,14 @@ export type ApiConfig = {
    * a throw-away key is generated at start (development only). Never logged.
    */
   coordinatorPrivateKey: `0x${string}` | undefined;
+  /**
+   * `LEDGER_POLICY_PRIVATE_KEY`: signs the admin's discretionary inputs (budgets, rate cards,
+   * founder status, flag decisions); its address must hold the distributor's POLICY_ROLE. Unset:
+   * `LEDGER_POLICY_ADDRESS` names the key, and admins submit signatures made elsewhere; both
+   * unset: a throw-away key (development and tests: the oracle refuses what it signs).
+   */
+  policyPrivateKey: `0x${string}` | undefined;
+  policyAddress: `0x${string}` | undefined;
   /** `LEDGER_EPOCH_SECONDS` (default 86 400) and `LEDGER_EPOCH_GENESIS` (unix seconds, default 0). */
   epochSeconds: number;
   epochGenesis: number;
@@ -94,6 +102,13 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (coordinatorKey !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(coordinatorKey))
     throw new InvalidConfigError("LEDGER_COORDINATOR_PRIVATE_KEY", "expected 0x + 64 hex digits (value not shown)");
 
+  const policyKey = env.LEDGER_POLICY_PRIVATE_KEY?.trim() || undefined;
+  if (policyKey !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(policyKey))
+    throw new InvalidConfigError("LEDGER_POLICY_PRIVATE_KEY", "expected 0x + 64 hex digits (value not shown)");
+  const policyAddress = env.LEDGER_POLICY_ADDRESS?.trim() || undefined;
+  if (policyAddress !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(policyAddress))
+    throw new InvalidConfigError("LEDGER_POLICY_ADDRESS", "expected a 0x-prefixed 20-byte hex address");
+
   const workersRaw = env.LEDGER_VERIFY_WORKERS?.trim();
   return {
     host: env.HOST ?? "127.0.0.1",
@@ -105,6 +120,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     distributorAddress: distributor as `0x${string}`,
     adminApiKey,
     coordinatorPrivateKey: coordinatorKey as `0x${string}` | undefined,
+    policyPrivateKey: policyKey as `0x${string}` | undefined,
+    policyAddress: policyAddress as `0x${string}` | undefined,
     epochSeconds: intVar(env, "LEDGER_EPOCH_SECONDS", 86_400, 1, 31_536_000),
     epochGenesis: intVar(env, "LEDGER_EPOCH_GENESIS", 0, 0, 2 ** 40),
     rateLimitPerMinute: intVar(env, "LEDGER_RATE_LIMIT_PER_MINUTE", 1_200, 1, 100_000_000),

@@ -18,6 +18,8 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env) {
     chainId: config.chainId,
     distributorAddress: config.distributorAddress,
     coordinatorPrivateKey: config.coordinatorPrivateKey,
+    policyPrivateKey: config.policyPrivateKey,
+    policyAddress: config.policyAddress,
     adminApiKey: config.adminApiKey,
     epochClock: { epochSeconds: config.epochSeconds, genesis: config.epochGenesis },
     rateLimitPerMinute: config.rateLimitPerMinute,

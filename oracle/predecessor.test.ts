@@ -96,7 +96,7 @@ for (const backend of testBackends()) {
     it("default: an honest next epoch carries in exactly what the previous one handed on, and is signed", async () => {
       const { check, next } = await twoEpochs(0n);
       expect(next.chainEpoch).to.equal(2n);
-      expect(await check()).to.deep.equal({ ok: true });
+      expect(await check()).to.include({ ok: true });
     });
 
     it("error: a previous leaf raised by $5 000 in the database before the next epoch is computed is refused, naming the account", async () => {

@@ -138,7 +138,7 @@ export const adminResolvers = {
       const effectiveEpoch = epochArg(i.effectiveEpoch, "effectiveEpoch");
       const tiers = i.uptimeTiers ?? null;
       return service(() =>
-        createRateCard(db, actor, {
+        createRateCard(db, actor, ctx.req!.server.policyKey, {
           effectiveEpoch,
           rateMicroUsdPerGb: i.ratePerGbMicroUsd,
           founderMultiplierBps: i.founderMultiplierBps,
@@ -161,14 +161,25 @@ export const adminResolvers = {
     },
     setFounder: async (_: unknown, args: { node: Hex; founder: boolean }, ctx: AdminContext) => {
       const { actor, db } = await authorize(ctx, "admin:supporters", "setFounder");
-      const { node } = await service(() => setFounderStatus(db, actor, { node: args.node, founder: args.founder }));
+      const server = ctx.req!.server;
+      const { node } = await service(() =>
+        setFounderStatus(db, actor, server.policyKey, {
+          node: args.node,
+          founder: args.founder,
+          currentEpoch: currentEpoch(server.coordinator.clock, server.coordinator.now()),
+        }),
+      );
       return (await nodesOfSupporter(ctx.db, node)).find((n) => n.address === node);
     },
     overrideFlag: async (_: unknown, args: { input: FlagOverrideInput }, ctx: AdminContext) => {
       const { actor, db } = await authorize(ctx, "admin:flags", "overrideFlag");
       const i = args.input;
       return service(() =>
-        createFlagOverride(db, actor, { ...i, epoch: epochArg(i.epoch, "epoch"), sessionId: i.sessionId ?? null }),
+        createFlagOverride(db, actor, ctx.req!.server.policyKey, {
+          ...i,
+          epoch: epochArg(i.epoch, "epoch"),
+          sessionId: i.sessionId ?? null,
+        }),
       );
     },
   },

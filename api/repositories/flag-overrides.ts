@@ -40,10 +40,13 @@ const COLUMNS = "id, epoch, node_address, session_id, reason_code, decision, not
 export async function insertFlagOverride(
   q: Queryable,
   o: Omit<FlagOverride, "id" | "createdAt">,
+  /** The policy key's `FlagDecision` signature (migration 0029) and its `issuedAt`. */
+  policy: { signature: string; issuedAt: bigint },
 ): Promise<FlagOverride> {
   const { rows } = await q.query<Raw>(
-    `INSERT INTO flag_overrides (epoch, node_address, session_id, reason_code, decision, note, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+    `INSERT INTO flag_overrides (epoch, node_address, session_id, reason_code, decision, note, created_by,
+                                 policy_signature, issued_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
     [
       o.epoch,
       hexToBuffer(o.node),
@@ -52,6 +55,8 @@ export async function insertFlagOverride(
       o.decision,
       o.note,
       o.createdBy,
+      hexToBuffer(policy.signature),
+      policy.issuedAt.toString(),
     ],
   );
   return toRow(rows[0]!);

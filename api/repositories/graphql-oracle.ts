@@ -224,7 +224,11 @@ export function parseStatement(json: Record<string, unknown>): Statement {
     founder: json.founder === true,
     // statements of dataset format 1 (before founder status followed the node) have none: all or nothing
     founderCountedBytes:
-      json.founderCountedBytes === undefined ? (json.founder === true ? big("countedBytes") : 0n) : big("founderCountedBytes"),
+      json.founderCountedBytes === undefined
+        ? json.founder === true
+          ? big("countedBytes")
+          : 0n
+        : big("founderCountedBytes"),
     multiplierBps: big("multiplierBps"),
     uptimeBps: big("uptimeBps"),
     uptimeTier: json.uptimeTier === null || json.uptimeTier === undefined ? null : Number(json.uptimeTier),

@@ -50,11 +50,16 @@ export async function lockRateCardsForInsert(
 }
 
 /** Stores a rate card version (after `lockRateCardsForInsert` in the same transaction). */
-export async function insertRateCard(q: Queryable, card: Omit<RateCard, "createdAt">): Promise<RateCard> {
+export async function insertRateCard(
+  q: Queryable,
+  card: Omit<RateCard, "createdAt">,
+  /** The policy key's `RateCardApproval` signature (migration 0029). */
+  approvalSignature: string,
+): Promise<RateCard> {
   const { rows } = await q.query<Raw>(
     `INSERT INTO rate_cards (version, effective_epoch, rate_micro_usd_per_gb, founder_multiplier_bps, uptime_bonus_bps,
-                             details, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+                             details, created_by, approval_signature)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
      RETURNING ${COLUMNS}`,
     [
       card.version,
@@ -64,6 +69,7 @@ export async function insertRateCard(q: Queryable, card: Omit<RateCard, "created
       card.uptimeBonusBps,
       JSON.stringify(card.details),
       card.createdBy,
+      Buffer.from(approvalSignature.slice(2), "hex"),
     ],
   );
   return toRow(rows[0]!);

@@ -19,6 +19,25 @@ import { insertFlagOverride, type FlagOverride } from "../repositories/flag-over
 import { setFounder } from "../repositories/nodes.ts";
 import { insertRateCard, lockRateCardsForInsert, type RateCard } from "../repositories/rate-cards.ts";
 import { auditedTransaction, type AdminActor } from "./audited.ts";
+import { rateCardHash } from "../../core/ratecard.ts";
+import { ALL_SESSIONS } from "../../core/policy.ts";
+import { hasBudget, insertBudget, insertFounderStatus } from "../repositories/policy.ts";
+import { policySignature, type PolicyKey } from "./policy.ts";
+
+/** A submitted policy signature (made elsewhere) and the `issuedAt` it signed; unset: the API's key signs now. */
+export type SubmittedPolicySignature = { policySignature?: string | undefined; issuedAt?: number | bigint | undefined };
+
+const nowSeconds = () => BigInt(Math.floor(Date.now() / 1000));
+function issuedAtOf(p: SubmittedPolicySignature): bigint {
+  if (p.issuedAt === undefined) {
+    if (p.policySignature !== undefined)
+      throw invalid("issuedAt is required with policySignature (the unix seconds signed).");
+    return nowSeconds();
+  }
+  const v = BigInt(p.issuedAt);
+  if (v < 0n || v > 2n ** 40n) throw invalid("issuedAt must be unix seconds.");
+  return v;
+}
 
 /** The largest epoch number any admin input accepts (as the REST schemas' `epochNumber`). */
 export const MAX_EPOCH = 2 ** 40;
@@ -78,7 +97,12 @@ export const earliestRateCardEpoch = (currentEpoch: number, noticeEpochs: number
  * allowed epoch) and after every earlier card (409 RATE_CARD_EPOCH_NOT_INCREASING). Audited as
  * `rate_card.create`.
  */
-export async function createRateCard(db: Db, actor: AdminActor, p: CreateRateCardParameters): Promise<RateCard> {
+export async function createRateCard(
+  db: Db,
+  actor: AdminActor,
+  policy: PolicyKey,
+  p: CreateRateCardParameters & { policySignature?: string | undefined },
+): Promise<RateCard> {
   const names = p.inputNames ?? { rate: "rateMicroUsdPerGb", tiers: "details.uptimeTiers" };
   const effectiveEpoch = epochOf(p.effectiveEpoch, "effectiveEpoch");
   const founderMultiplierBps = integerOf(p.founderMultiplierBps, "founderMultiplierBps");
@@ -127,16 +151,26 @@ export async function createRateCard(db: Db, actor: AdminActor, p: CreateRateCar
           "RATE_CARD_EPOCH_NOT_INCREASING",
           `effectiveEpoch must be after the latest rate card's (${latestEffectiveEpoch}).`,
         );
-      cardAt(nextVersion);
-      return insertRateCard(tx, {
-        version: nextVersion,
-        effectiveEpoch,
-        rateMicroUsdPerGb: p.rateMicroUsdPerGb,
-        founderMultiplierBps,
-        uptimeBonusBps,
-        details,
-        createdBy: actor.apiKeyId,
-      });
+      const card = cardAt(nextVersion);
+      const { signature } = policySignature(
+        policy,
+        "RateCardApproval",
+        { version: card.version, effectiveEpoch: card.effectiveFromEpoch, rateCardHash: rateCardHash(card) },
+        p.policySignature,
+      );
+      return insertRateCard(
+        tx,
+        {
+          version: nextVersion,
+          effectiveEpoch,
+          rateMicroUsdPerGb: p.rateMicroUsdPerGb,
+          founderMultiplierBps,
+          uptimeBonusBps,
+          details,
+          createdBy: actor.apiKeyId,
+        },
+        signature,
+      );
     },
     (c) => ({ subject: `v${c.version}`, details: { ...c, rateMicroUsdPerGb: c.rateMicroUsdPerGb.toString() } }),
   );
@@ -149,13 +183,28 @@ function integerOf(value: number, name: string): number {
 
 // --- founder status --------------------------------------------------------------------------------
 
-/** Sets or clears a node's founder status (404 NOT_FOUND for an unknown node). Audited as `supporter.founder.set`. */
+/**
+ * Sets or clears a node's founder status from the current epoch on, as a `FounderStatus` signed by
+ * the policy key (404 NOT_FOUND for an unknown node). The multiplier follows the node, never its
+ * payout address. Audited as `supporter.founder.set`.
+ */
 export async function setFounderStatus(
   db: Db,
   actor: AdminActor,
-  p: { node: string; founder: boolean },
+  policy: PolicyKey,
+  p: { node: string; founder: boolean; currentEpoch: number; reason?: string | undefined } & SubmittedPolicySignature,
 ): Promise<{ node: Address; founder: boolean }> {
   const node = addressOf(p.node, "node");
+  const reason = p.reason ?? "";
+  if (reason.length > MAX_NOTE_LENGTH) throw invalid(`reason must be at most ${MAX_NOTE_LENGTH} characters.`);
+  const message = {
+    node,
+    founder: p.founder,
+    effectiveEpoch: BigInt(Math.max(0, p.currentEpoch)),
+    issuedAt: issuedAtOf(p),
+    reason,
+  };
+  const { signature, signer } = policySignature(policy, "FounderStatus", message, p.policySignature);
   const row = await auditedTransaction(
     db,
     actor,
@@ -163,6 +212,7 @@ export async function setFounderStatus(
     async (tx) => {
       const updated = await setFounder(tx, node, p.founder);
       if (!updated) throw notFound(`Supporter ${node}`);
+      await insertFounderStatus(tx, { ...message, signer, signature, createdBy: actor.apiKeyId });
       return updated;
     },
     (r) => ({ subject: node, details: { founder: r.founder } }),
@@ -190,7 +240,8 @@ export type CreateFlagOverrideParameters = {
 export async function createFlagOverride(
   db: Db,
   actor: AdminActor,
-  p: CreateFlagOverrideParameters,
+  policy: PolicyKey,
+  p: CreateFlagOverrideParameters & SubmittedPolicySignature,
 ): Promise<FlagOverride> {
   const epoch = epochOf(p.epoch, "epoch");
   const node = addressOf(p.node, "node");
@@ -201,23 +252,79 @@ export async function createFlagOverride(
   if (p.decision !== "include" && p.decision !== "exclude") throw invalid("decision must be include or exclude.");
   if (p.note.trim().length === 0 || p.note.length > MAX_NOTE_LENGTH)
     throw invalid(`note (the reason) must be 1 to ${MAX_NOTE_LENGTH} characters.`);
+  const issuedAt = issuedAtOf(p);
+  const { signature } = policySignature(
+    policy,
+    "FlagDecision",
+    {
+      epoch: BigInt(epoch),
+      node,
+      sessionId: sessionId ?? ALL_SESSIONS,
+      reasonCode: p.reasonCode,
+      include: p.decision === "include",
+      note: p.note,
+      issuedAt,
+    },
+    p.policySignature,
+  );
   return auditedTransaction(
     db,
     actor,
     "flag_override.create",
     (tx) =>
-      insertFlagOverride(tx, {
-        epoch,
-        node,
-        sessionId,
-        reasonCode: p.reasonCode,
-        decision: p.decision,
-        note: p.note,
-        createdBy: actor.apiKeyId,
-      }),
+      insertFlagOverride(
+        tx,
+        {
+          epoch,
+          node,
+          sessionId,
+          reasonCode: p.reasonCode,
+          decision: p.decision,
+          note: p.note,
+          createdBy: actor.apiKeyId,
+        },
+        { signature, issuedAt },
+      ),
     (o) => ({ subject: `${o.epoch}:${o.node}`, details: { ...o, id: o.id.toString() } }),
   );
 }
+
+// --- the epoch budget --------------------------------------------------------------------------
+
+/** The largest budget accepted: $10¹² a epoch, far above any real one, far below int overflow. */
+export const MAX_BUDGET_MICRO_USD = 10n ** 18n;
+
+/**
+ * Records the funded budget of every epoch from `fromEpoch` on (until a later statement), as an
+ * `EpochBudget` signed by the policy key. The oracle closes no epoch without one. Audited as
+ * `budget.set`.
+ */
+export async function recordBudget(
+  db: Db,
+  actor: AdminActor,
+  policy: PolicyKey,
+  p: { fromEpoch: number | bigint; budgetMicroUsd: bigint } & SubmittedPolicySignature,
+): Promise<{ fromEpoch: bigint; budgetMicroUsd: bigint; signer: Address }> {
+  const fromEpoch = BigInt(epochOf(p.fromEpoch, "fromEpoch"));
+  if (typeof p.budgetMicroUsd !== "bigint" || p.budgetMicroUsd < 0n || p.budgetMicroUsd > MAX_BUDGET_MICRO_USD)
+    throw invalid(`budgetMicroUsd must be from 0 to ${MAX_BUDGET_MICRO_USD} µUSD.`);
+  const message = { fromEpoch, budgetMicroUsd: p.budgetMicroUsd, issuedAt: issuedAtOf(p) };
+  const { signature, signer } = policySignature(policy, "EpochBudget", message, p.policySignature);
+  await auditedTransaction(
+    db,
+    actor,
+    "budget.set",
+    (tx) => insertBudget(tx, { ...message, signer, signature, createdBy: actor.apiKeyId }),
+    () => ({
+      subject: `from ${fromEpoch}`,
+      details: { budgetMicroUsd: p.budgetMicroUsd.toString(), signer, issuedAt: message.issuedAt.toString() },
+    }),
+  );
+  return { fromEpoch, budgetMicroUsd: p.budgetMicroUsd, signer };
+}
+
+/** Whether a budget statement exists (npm start records the configured budget once when none does). */
+export const budgetRecorded = (db: Db) => hasBudget(db);
 
 // --- closing an epoch ------------------------------------------------------------------------------
 

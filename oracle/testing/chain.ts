@@ -9,7 +9,8 @@ import type { Abi, Address, Hex, Transport } from "viem";
 import { createPublicClient, createWalletClient, defineChain } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { OracleChain } from "../chain.ts";
-import { testKey } from "./seed.ts";
+import { POLICY_KEY, testKey } from "./seed.ts";
+import { POLICY_ROLE } from "../../core/policy.ts";
 
 const artifact = (path: string) =>
   JSON.parse(readFileSync(fileURLToPath(new URL(`../../artifacts/contracts/${path}`, import.meta.url)), "utf8")) as {
@@ -107,6 +108,14 @@ export async function deployTestChain(
       abi: distArt.abi,
       functionName: "grantRole",
       args: [await role("GUARDIAN_ROLE"), guardian.account.address],
+    }),
+  );
+  await wait(
+    await admin.writeContract({
+      address: distributor,
+      abi: distArt.abi,
+      functionName: "grantRole",
+      args: [POLICY_ROLE, privateKeyToAccount(POLICY_KEY).address],
     }),
   );
   const fund = async (amount: bigint) => {

@@ -17,6 +17,9 @@ export function testKey(label: string): Hex {
 
 export const COORDINATOR_KEY = testKey("coordinator");
 export const COORDINATOR = privateKeyToAddress(COORDINATOR_KEY);
+/** Holds POLICY_ROLE on the test chain (oracle/testing/chain.ts): signs the budget and founder status. */
+export const POLICY_KEY = testKey("policy");
+export const POLICY = privateKeyToAddress(POLICY_KEY);
 
 const b = (hex: string) => Buffer.from(hex.slice(2), "hex");
 
@@ -31,7 +34,43 @@ export type SeedOptions = {
   stepBytes?: bigint;
   /** Node indexes that are founders. */
   founders?: number[];
+  /** The signed budget recorded from the first epoch on; default 10¹² µUSD (unless one is already recorded). */
+  budgetMicroUsd?: bigint;
 };
+
+/** Records an `EpochBudget` from `fromEpoch` on, signed by the test policy key (as the admin API would). */
+export async function recordTestBudget(
+  db: Queryable,
+  domain: RewardsDomain,
+  fromEpoch: bigint,
+  budgetMicroUsd: bigint,
+  issuedAt: bigint = BigInt(Math.floor(Date.now() / 1000)),
+): Promise<void> {
+  const message = { fromEpoch, budgetMicroUsd, issuedAt };
+  const signature = signTypedMessage({ domain, primaryType: "EpochBudget", message, privateKey: POLICY_KEY });
+  await db.query(
+    `INSERT INTO epoch_budgets (from_epoch, budget_micro_usd, issued_at, signer, signature, created_by)
+     VALUES ($1, $2, $3, $4, $5, 'test')`,
+    [fromEpoch.toString(), budgetMicroUsd.toString(), issuedAt.toString(), b(POLICY), b(signature)],
+  );
+}
+
+/** Records a node's `FounderStatus` from `effectiveEpoch` on, signed by the test policy key. */
+export async function recordTestFounder(
+  db: Queryable,
+  domain: RewardsDomain,
+  node: Address,
+  founder: boolean,
+  effectiveEpoch: bigint,
+): Promise<void> {
+  const message = { node, founder, effectiveEpoch, issuedAt: BigInt(Math.floor(Date.now() / 1000)), reason: "test" };
+  const signature = signTypedMessage({ domain, primaryType: "FounderStatus", message, privateKey: POLICY_KEY });
+  await db.query(
+    `INSERT INTO founder_statuses (node_address, founder, effective_epoch, issued_at, reason, signer, signature, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'test')`,
+    [b(node), founder, effectiveEpoch.toString(), message.issuedAt.toString(), message.reason, b(POLICY), b(signature)],
+  );
+}
 
 export function epochBounds(epoch: bigint): { start: bigint; end: bigint } {
   const start = GENESIS + epoch * EPOCH_SECONDS;
@@ -48,12 +87,15 @@ export async function seedEpochs(db: Queryable, o: SeedOptions): Promise<{ nodes
   const nodes = nodeKeys.map((k) => privateKeyToAddress(k));
   const payouts = nodes.map((_, i) => privateKeyToAddress(testKey(`payout-${i}`)));
   const first = o.epochs.reduce((a, c) => (c < a ? c : a), o.epochs[0] ?? 0n);
+  const { rows: budgets } = await db.query<{ n: number }>("SELECT 1 AS n FROM epoch_budgets LIMIT 1");
+  if (budgets.length === 0) await recordTestBudget(db, o.domain, 0n, o.budgetMicroUsd ?? 10n ** 12n);
 
   for (let i = 0; i < nodeCount; i++) {
     await db.query(
       "INSERT INTO nodes (address, founder, registration_nonce) VALUES ($1, $2, 0) ON CONFLICT (address) DO NOTHING",
       [b(nodes[i]!), (o.founders ?? [0]).includes(i)],
     );
+    if ((o.founders ?? [0]).includes(i)) await recordTestFounder(db, o.domain, nodes[i]!, true, first);
     const reg = { node: nodes[i]!, payout: payouts[i]!, effectiveEpoch: first, nonce: 0n };
     const sig = signTypedMessage({
       domain: o.domain,

@@ -44,6 +44,7 @@ const DISTRIBUTOR_ROLES = {
   proposer: keccak256(toHex("PROPOSER_ROLE")),
   guardian: keccak256(toHex("GUARDIAN_ROLE")),
   pauser: keccak256(toHex("PAUSER_ROLE")),
+  policy: keccak256(toHex("POLICY_ROLE")),
 } as const;
 const TIMELOCK_ROLES = {
   proposer: keccak256(toHex("PROPOSER_ROLE")),

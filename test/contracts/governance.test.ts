@@ -13,7 +13,9 @@ import { ORACLE_SIGNERS } from "./fixture.ts";
 const DISPUTE_WINDOW = 7_200n;
 const DELAY = 10_800n;
 const ADMIN_ROLE = zeroHash;
-const DISTRIBUTOR_ROLES = ["PROPOSER_ROLE", "GUARDIAN_ROLE", "PAUSER_ROLE", "POLICY_ROLE"].map((r) => keccak256(toHex(r)));
+const DISTRIBUTOR_ROLES = ["PROPOSER_ROLE", "GUARDIAN_ROLE", "PAUSER_ROLE", "POLICY_ROLE"].map((r) =>
+  keccak256(toHex(r)),
+);
 /** The policy key (signs budgets, rate cards, founder status, flag decisions): any address but the deployer's. */
 const POLICY: Address = "0x8888888888888888888888888888888888888888";
 const TIMELOCK_ROLES = ["PROPOSER_ROLE", "EXECUTOR_ROLE", "CANCELLER_ROLE"].map((r) => keccak256(toHex(r)));

@@ -24,12 +24,28 @@ import {
   errorResponse,
   errorResponses,
   int8String,
+  signature,
   uint256String,
 } from "../schemas.ts";
-import { closeEpoch, createFlagOverride, createRateCard, setFounderStatus } from "../../../services/admin.ts";
+import {
+  closeEpoch,
+  createFlagOverride,
+  createRateCard,
+  MAX_BUDGET_MICRO_USD,
+  recordBudget,
+  setFounderStatus,
+} from "../../../services/admin.ts";
 import { actorOf, audited } from "./audited.ts";
 
 const security = [{ apiKey: [] }];
+/** A policy signature made elsewhere (the API's own policy key signs when it is absent), and what it signed. */
+const policyFields = {
+  policySignature: {
+    ...signature,
+    description: "the policy key's EIP-712 signature, made elsewhere; absent: the API's policy key signs",
+  },
+  issuedAt: { type: "integer", minimum: 0, maximum: 2 ** 40, description: "unix seconds the signature covers" },
+} as const;
 /** A feature flag's key (as `PUT` creates it), in a path. */
 const flagKey = { type: "string", pattern: "^[a-z0-9][a-z0-9_.-]{0,63}$" } as const;
 /** An API key's public id, in a path. */
@@ -110,6 +126,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
       founderMultiplierBps: number;
       uptimeBonusBps: number;
       details?: Record<string, unknown>;
+      policySignature?: string;
     };
   }>(
     "/v1/admin/rate-cards",
@@ -139,6 +156,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
               description: "0 … 10 000: one tier from 95 % uptime, unless details.uptimeTiers lists them",
             },
             details: { type: "object", additionalProperties: true, maxProperties: 64 },
+            policySignature: policyFields.policySignature,
           },
         },
         response: { 201: rateCardSchema, ...errorResponses(true) },
@@ -146,7 +164,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const b = request.body;
-      const card = await createRateCard(app.db, actorOf(request), {
+      const card = await createRateCard(app.db, actorOf(request), app.policyKey, {
         effectiveEpoch: b.effectiveEpoch,
         rateMicroUsdPerGb: BigInt(b.rateMicroUsdPerGb),
         founderMultiplierBps: b.founderMultiplierBps,
@@ -154,6 +172,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
         details: b.details,
         currentEpoch: currentEpoch(app.coordinator.clock, app.coordinator.now()),
         noticeEpochs: app.rateCardNoticeEpochs,
+        policySignature: b.policySignature,
       });
       return reply.status(201).send(rateCardOut(card));
     },
@@ -174,20 +193,28 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
   );
 
   // ---- founder status ------------------------------------------------------------------
-  app.put<{ Params: { address: Address }; Body: { founder: boolean } }>(
+  app.put<{
+    Params: { address: Address };
+    Body: { founder: boolean; reason?: string; policySignature?: string; issuedAt?: number };
+  }>(
     "/v1/admin/supporters/:address/founder",
     {
       onRequest: app.requireScope("admin:supporters"),
       schema: {
         tags: ["admin"],
-        summary: "Set or clear a supporter's founder status",
+        summary:
+          "Set or clear a node's founder status from the current epoch on (a FounderStatus signed by the policy key; the multiplier follows the node)",
         security,
         params: textParams({ address }),
         body: {
           type: "object",
           required: ["founder"],
           additionalProperties: false,
-          properties: { founder: { type: "boolean" } },
+          properties: {
+            founder: { type: "boolean" },
+            reason: { type: "string", maxLength: 2000 },
+            ...policyFields,
+          },
         },
         response: {
           200: { type: "object", properties: { node: address, founder: { type: "boolean" } } },
@@ -197,7 +224,46 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) =>
-      setFounderStatus(app.db, actorOf(request), { node: request.params.address, founder: request.body.founder }),
+      setFounderStatus(app.db, actorOf(request), app.policyKey, {
+        ...request.body,
+        node: request.params.address,
+        currentEpoch: currentEpoch(app.coordinator.clock, app.coordinator.now()),
+      }),
+  );
+
+  // ---- the epoch budget ------------------------------------------------------------------
+  app.put<{ Body: { fromEpoch: number; budgetMicroUsd: string; policySignature?: string; issuedAt?: number } }>(
+    "/v1/admin/budget",
+    {
+      onRequest: app.requireScope("admin:rate-cards"),
+      schema: {
+        tags: ["admin"],
+        summary:
+          "Set the funded budget of every epoch from fromEpoch on (an EpochBudget signed by the policy key); the oracle closes no epoch without one",
+        security,
+        body: {
+          type: "object",
+          required: ["fromEpoch", "budgetMicroUsd"],
+          additionalProperties: false,
+          properties: { fromEpoch: epochNumber, budgetMicroUsd: uint256String, ...policyFields },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: { fromEpoch: { type: "string" }, budgetMicroUsd: { type: "string" }, signer: address },
+          },
+          ...errorResponses(true),
+        },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const budget = BigInt(b.budgetMicroUsd);
+      if (budget > MAX_BUDGET_MICRO_USD)
+        throw new ApiError(400, "VALIDATION_FAILED", `budgetMicroUsd must be at most ${MAX_BUDGET_MICRO_USD} µUSD.`);
+      const r = await recordBudget(app.db, actorOf(request), app.policyKey, { ...b, budgetMicroUsd: budget });
+      return { fromEpoch: r.fromEpoch.toString(), budgetMicroUsd: r.budgetMicroUsd.toString(), signer: r.signer };
+    },
   );
 
   // ---- closing an epoch ----------------------------------------------------------------
@@ -244,6 +310,8 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
       reasonCode: string;
       decision: "include" | "exclude";
       note: string;
+      policySignature?: string;
+      issuedAt?: number;
     };
   }>(
     "/v1/admin/flag-overrides",
@@ -264,13 +332,14 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
             reasonCode: { type: "string", pattern: "^[A-Z][A-Z0-9_]{1,63}$" },
             decision: { enum: ["include", "exclude"] },
             note: { type: "string", minLength: 1, maxLength: 2000 },
+            ...policyFields,
           },
         },
         response: { 201: overrideSchema, ...errorResponses(true) },
       },
     },
     async (request, reply) => {
-      const row = await createFlagOverride(app.db, actorOf(request), request.body);
+      const row = await createFlagOverride(app.db, actorOf(request), app.policyKey, request.body);
       return reply.status(201).send(overrideOut(row));
     },
   );
