@@ -110,7 +110,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     "policyKey",
     policyKeyOf(
       domain,
-      options.policyPrivateKey ?? (options.policyAddress ? undefined : (`0x${randomBytes(32).toString("hex")}` as Hex)),
+      options.policyPrivateKey ?? (options.policyAddress ? undefined : `0x${randomBytes(32).toString("hex")}`),
       options.policyAddress,
     ),
   );

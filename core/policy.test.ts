@@ -134,7 +134,7 @@ describe("policy: every discretionary input is signed", () => {
     };
     const inputs = epochWorld(10_000_000n, { flagDecisions: [decision] });
     const r = recomputeEpoch({ inputs });
-    const v = r.verdicts.find((x) => x.reasons.includes("ADMIN_REJECTED" as never));
+    const v = r.verdicts.find((x) => x.reasons.includes("ADMIN_REJECTED"));
     expect(v, "the flagged receipt is now rejected by the admin").to.not.equal(undefined);
     expect(r.policySignatures.map((p) => p.section)).to.include("flagDecision");
     // the dataset round-trips with the decision and recomputes to the same hash

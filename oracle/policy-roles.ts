@@ -12,14 +12,14 @@ import { SignerRefusedError } from "./errors.ts";
 /** `hasRole(POLICY_ROLE, signer)` on the distributor, at the latest block. */
 export function policyRoleReader(chain: OracleChain): (signer: Address) => Promise<boolean> {
   return (signer) =>
-    rpc("hasRole(POLICY_ROLE)", () =>
+    rpc<boolean>("hasRole(POLICY_ROLE)", () =>
       chain.publicClient.readContract({
         address: chain.distributor,
         abi: distributorAbi(),
         functionName: "hasRole",
         args: [POLICY_ROLE, signer],
       }),
-    ) as Promise<boolean>;
+    );
 }
 
 /**

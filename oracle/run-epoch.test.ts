@@ -15,14 +15,13 @@ import { setCrashHook } from "./crash.ts";
 import { OracleConfigError } from "./errors.ts";
 import { getEpoch } from "./repositories/epochs.ts";
 import { epochBalances, payableBalances } from "./repositories/ledger.ts";
-import { buf } from "./repositories/sql.ts";
 import { proofFor } from "./proofs.ts";
 import { advanceEpoch, runOnce } from "./run-epoch.ts";
 import type { OracleContext } from "./run-epoch.ts";
 import { readEpochRecord } from "./stages/post.ts";
 import { deployTestChain, SIGNER_KEYS } from "./testing/chain.ts";
 import type { DeployedChain } from "./testing/chain.ts";
-import { COORDINATOR, epochBounds, seedEpochs } from "./testing/seed.ts";
+import { COORDINATOR, epochBounds, recordTestFlagDecision, seedEpochs } from "./testing/seed.ts";
 
 const log = pino({ level: "silent" });
 const WINDOW = 3_600n;
@@ -181,11 +180,13 @@ for (const backend of testBackends()) {
         "SELECT DISTINCT supporter FROM epoch_verdicts WHERE epoch = $1 AND 'NODE_OFFLINE' = ANY(reasons)",
         [next.toString()],
       );
-      await db.query(
-        `INSERT INTO flag_overrides (epoch, node_address, reason_code, decision, note, created_by)
-         VALUES ($1, $2, 'NODE_OFFLINE', 'include', 'heartbeats were delayed', 'admin')`,
-        [next.toString(), buf(`0x${Buffer.from(n2[0]!.supporter).toString("hex")}`)],
-      );
+      await recordTestFlagDecision(db, domainOf(ctx.config.chainId, ctx.config.distributor), {
+        epoch: next,
+        node: `0x${Buffer.from(n2[0]!.supporter).toString("hex")}`,
+        reasonCode: "NODE_OFFLINE",
+        include: true,
+        note: "heartbeats were delayed",
+      });
       await runOnce(ctx);
       const second = (await getEpoch(db, next))!;
       expect(second.status).to.equal("POSTED");

@@ -4,10 +4,7 @@ import type { Address, Hex } from "../core/eip712.ts";
 /** The epoch lifecycle (DESIGN.md "Epoch lifecycle"); the same values as `epochs.status`. */
 export type EpochStatus = "OPEN" | "CLOSED" | "COMPUTED" | "SIGNED" | "POSTED" | "FINALIZED" | "VETOED";
 
-/** An admin's decision on fraud flags (`flag_overrides`): all flags with `reasonCode` of a node (and session). */
-export type FlagOverride = {
-  node: Address;
-  /** null: every session of the node in the epoch. */
+/** null: every session of the node in the epoch. */
   sessionId: Hex | null;
   reasonCode: string;
   decision: "include" | "exclude";

@@ -31,6 +31,7 @@ import {
   type Hex,
 } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { budgetRecorded, recordBudget } from "../api/services/admin.ts";
 import { buildApp } from "../api/app.ts";
 import { graphqlCacheMiBOf } from "../api/config.ts";
 import { createIndexer } from "../api/indexer/sync.ts";
@@ -238,6 +239,8 @@ try {
     chainId,
     distributorAddress: distributor,
     coordinatorPrivateKey: state.coordinatorKey,
+    // Hardhat's account #8 holds POLICY_ROLE on the dev deployment (ignition/modules/DevRewardsDistributor.ts)
+    policyPrivateKey: (env.LEDGER_POLICY_PRIVATE_KEY as Hex | undefined) ?? devKey(8),
     adminApiKey: state.adminApiKey,
     epochClock,
     rateLimitPerMinute: 100_000,
@@ -250,6 +253,18 @@ try {
   });
   const apiUrl = await app.listen({ host: env.HOST ?? "127.0.0.1", port });
   stops.push(() => app.close());
+  // The oracle closes no epoch without a signed budget: the dev policy key records one at the first start.
+  if (!(await budgetRecorded(db))) {
+    const raw = env.LEDGER_EPOCH_BUDGET_MICRO_USD ?? "1000000000";
+    if (!/^\d{1,18}$/.test(raw))
+      throw new Error(`LEDGER_EPOCH_BUDGET_MICRO_USD must be a whole number of µUSD (got ${JSON.stringify(raw)}).`);
+    const budget = BigInt(raw);
+    await recordBudget(db, { apiKeyId: "npm-start", requestId: "start" }, app.policyKey, {
+      fromEpoch: 0,
+      budgetMicroUsd: budget,
+    });
+    say(`budget ${budget} µUSD per epoch, signed by the dev policy key ${app.policyKey.address}`);
+  }
 
   // 5. The indexer.
   const indexer = await createIndexer({

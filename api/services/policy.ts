@@ -36,14 +36,14 @@ export function policySignature<T extends "EpochBudget" | "FounderStatus" | "Fla
   key: PolicyKey,
   primaryType: T,
   message: Messages[T],
-  submitted?: string | undefined,
+  submitted?: string,
 ): { signature: Hex; signer: Address } {
   if (submitted !== undefined) {
     if (!SIGNATURE_RE.test(submitted))
       throw new ApiError(400, "POLICY_SIGNATURE_INVALID", "policySignature must be 65 bytes of 0x hex (r ‖ s ‖ v).");
     let signer: Address;
     try {
-      signer = recoverDigestSigner(hashTypedMessageBytes(key.domain, primaryType, message), submitted as Hex);
+      signer = recoverDigestSigner(hashTypedMessageBytes(key.domain, primaryType, message), submitted);
     } catch (err) {
       if (!(err instanceof InvalidSignatureError)) throw err;
       throw new ApiError(400, "POLICY_SIGNATURE_INVALID", `policySignature is not a valid signature (${err.code}).`);

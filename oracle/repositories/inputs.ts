@@ -10,7 +10,6 @@ import { rateCardFromRecord, type RateCard } from "../../core/ratecard.ts";
 import type { TreeEntry } from "../../core/tree.ts";
 import type { StreamCheckpoint } from "../../core/verdict.ts";
 import type { Queryable } from "../../db/types.ts";
-import type { FlagOverride } from "../types.ts";
 import { buf, hex } from "./sql.ts";
 
 /**
@@ -162,24 +161,6 @@ export async function readHeartbeats(q: Queryable, epoch: bigint): Promise<Signe
 }
 
 /**
- * Founder status is per payout account (core's dataset): the payout addresses in force at the
- * epoch of founder nodes with receipts in it.
- */
-export async function readFounders(q: Queryable, epoch: bigint, scope: EpochScope): Promise<Address[]> {
-  const { rows } = await q.query<{ payout_address: Uint8Array }>(
-    `SELECT DISTINCT ON (p.payout_address) p.payout_address
-       FROM nodes n
-       JOIN LATERAL (SELECT payout_address FROM payout_addresses
-                      WHERE node_address = n.address AND effective_epoch <= $1
-                      ORDER BY effective_epoch DESC LIMIT 1) p ON true
-      WHERE n.founder AND n.address = ANY($2::bytea[])
-      ORDER BY p.payout_address`,
-    [epoch.toString(), scope.supporters],
-  );
-  return rows.map((r) => hex(r.payout_address));
-}
-
-/**
  * Where every stream of the epoch's sessions stood before it: the latest checkpoint of each
  * (session, supporter) of those sessions from an earlier epoch.
  */
@@ -211,29 +192,6 @@ export async function readCheckpointsBefore(
     countedBytes: r.counted_bytes,
     seq: r.seq,
     timestamp: r.timestamp,
-  }));
-}
-
-export async function readOverrides(q: Queryable, epoch: bigint): Promise<FlagOverride[]> {
-  const { rows } = await q.query<{
-    node_address: Uint8Array;
-    session_id: Uint8Array | null;
-    reason_code: string;
-    decision: "include" | "exclude";
-    created_by: string;
-    note: string;
-  }>(
-    `SELECT node_address, session_id, reason_code, decision, created_by, note
-       FROM flag_overrides WHERE epoch = $1 ORDER BY id`,
-    [epoch.toString()],
-  );
-  return rows.map((r) => ({
-    node: hex(r.node_address),
-    sessionId: r.session_id ? hex(r.session_id) : null,
-    reasonCode: r.reason_code,
-    decision: r.decision,
-    by: r.created_by,
-    note: r.note,
   }));
 }
 

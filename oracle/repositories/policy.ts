@@ -1,6 +1,4 @@
 import type {
-  Address,
-  Hex,
   SignedEpochBudget,
   SignedFlagDecision,
   SignedFounderStatus,
@@ -28,7 +26,7 @@ export async function readBudgets(q: Queryable, epoch: bigint): Promise<SignedEp
   }>(
     `SELECT from_epoch, budget_micro_usd::text, issued_at, signature
        FROM epoch_budgets WHERE from_epoch <= $1
-      ORDER BY from_epoch DESC, issued_at DESC LIMIT 1`,
+      ORDER BY from_epoch DESC, issued_at DESC, id DESC LIMIT 1`,
     [epoch.toString()],
   );
   return rows.map((r) => ({
@@ -114,8 +112,8 @@ export async function readFlagDecisions(q: Queryable, epoch: bigint): Promise<Si
     return {
       message: {
         epoch,
-        node: hex(r.node_address) as Address,
-        sessionId: r.session_id ? hex(r.session_id) : (ALL_SESSIONS as Hex),
+        node: hex(r.node_address),
+        sessionId: r.session_id ? hex(r.session_id) : ALL_SESSIONS,
         reasonCode: r.reason_code,
         include: r.decision === "include",
         note: r.note,

@@ -1,9 +1,7 @@
 import type { EpochInputs } from "../../core/dataset.ts";
-import { evaluateEpoch } from "../../core/fraud.ts";
-import type { Override, ReceiptVerdict } from "../../core/fraud.ts";
-import { epochSignatures, recomputeEpochDataset } from "../../core/recompute-epoch.ts";
+import { recomputeEpochDataset } from "../../core/recompute-epoch.ts";
 import type { RecomputeEpochDatasetReturnType } from "../../core/recompute-epoch.ts";
-import type { AggregatedEpoch, FlagOverride } from "../types.ts";
+import type { AggregatedEpoch } from "../types.ts";
 
 /**
  * Stage 2 — compute: core's `recomputeEpoch` (fraud verdicts, uptime, earnings and statements,

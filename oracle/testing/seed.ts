@@ -5,6 +5,7 @@
  */
 import type { Address, Hex, RewardsDomain, SessionGrant } from "../../core/eip712.ts";
 import { keccak256Utf8 } from "../../core/keccak.ts";
+import { ALL_SESSIONS } from "../../core/policy.ts";
 import { privateKeyToAddress, signTypedMessage } from "../../core/sign.ts";
 import type { Queryable } from "../../db/types.ts";
 
@@ -34,7 +35,7 @@ export type SeedOptions = {
   stepBytes?: bigint;
   /** Node indexes that are founders. */
   founders?: number[];
-  /** The signed budget recorded from the first epoch on; default 10¹² µUSD (unless one is already recorded). */
+  /** The signed budget recorded from epoch 0 on (the latest recorded wins); default 10¹² µUSD. */
   budgetMicroUsd?: bigint;
 };
 
@@ -52,6 +53,33 @@ export async function recordTestBudget(
     `INSERT INTO epoch_budgets (from_epoch, budget_micro_usd, issued_at, signer, signature, created_by)
      VALUES ($1, $2, $3, $4, $5, 'test')`,
     [fromEpoch.toString(), budgetMicroUsd.toString(), issuedAt.toString(), b(POLICY), b(signature)],
+  );
+}
+
+/** Records an admin's flag decision (all sessions of `node`), signed by the test policy key. */
+export async function recordTestFlagDecision(
+  db: Queryable,
+  domain: RewardsDomain,
+  d: { epoch: bigint; node: Address; reasonCode: string; include: boolean; note: string },
+): Promise<void> {
+  const message = {
+    ...d,
+    sessionId: ALL_SESSIONS,
+    issuedAt: BigInt(Math.floor(Date.now() / 1000)),
+  };
+  const signature = signTypedMessage({ domain, primaryType: "FlagDecision", message, privateKey: POLICY_KEY });
+  await db.query(
+    `INSERT INTO flag_overrides (epoch, node_address, reason_code, decision, note, created_by, issued_at, policy_signature)
+     VALUES ($1, $2, $3, $4, $5, 'admin', $6, $7)`,
+    [
+      d.epoch.toString(),
+      b(d.node),
+      d.reasonCode,
+      d.include ? "include" : "exclude",
+      d.note,
+      message.issuedAt.toString(),
+      b(signature),
+    ],
   );
 }
 
@@ -87,8 +115,8 @@ export async function seedEpochs(db: Queryable, o: SeedOptions): Promise<{ nodes
   const nodes = nodeKeys.map((k) => privateKeyToAddress(k));
   const payouts = nodes.map((_, i) => privateKeyToAddress(testKey(`payout-${i}`)));
   const first = o.epochs.reduce((a, c) => (c < a ? c : a), o.epochs[0] ?? 0n);
-  const { rows: budgets } = await db.query<{ n: number }>("SELECT 1 AS n FROM epoch_budgets LIMIT 1");
-  if (budgets.length === 0) await recordTestBudget(db, o.domain, 0n, o.budgetMicroUsd ?? 10n ** 12n);
+  // signed for this deployment's domain (a test may deploy a fresh contract over the same database)
+  await recordTestBudget(db, o.domain, 0n, o.budgetMicroUsd ?? 10n ** 12n);
 
   for (let i = 0; i < nodeCount; i++) {
     await db.query(

@@ -1,3 +1,4 @@
+import { distinctSigners, POLICY_ROLE } from "../../core/policy.ts";
 import { readFileSync } from "node:fs";
 import { createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
 import {
@@ -217,6 +218,29 @@ export async function verifyEpoch(options: {
     });
   else if (invalid > 0)
     checks.push({ name: "receipt signatures", ok: true, note: `${invalid} invalid, rejected by the fraud rules` });
+
+  // Every discretionary input (budget, rate card, founder status, flag decisions) signed by a
+  // POLICY_ROLE holder on the distributor (core/policy.ts recovered the signers).
+  const policyDistributor: Address = options.distributor ?? dataset.inputs.domain.verifyingContract;
+  const signers = distinctSigners(r.policySignatures);
+  const unauthorized: string[] = [];
+  for (const signer of signers) {
+    const has = await options.client.readContract({
+      address: policyDistributor,
+      abi: distributorAbi(),
+      functionName: "hasRole",
+      args: [POLICY_ROLE, signer],
+    });
+    if (!has) unauthorized.push(signer);
+  }
+  const firstUnauthorized = r.policySignatures.find((p) => unauthorized.includes(p.signer.toLowerCase()));
+  checks.push({
+    name: "policy inputs signed by POLICY_ROLE",
+    ok: unauthorized.length === 0,
+    note: firstUnauthorized
+      ? `the ${firstUnauthorized.section} (${firstUnauthorized.key}) is signed by ${firstUnauthorized.signer}, which does not hold POLICY_ROLE`
+      : `${r.policySignatures.length} input(s) signed by ${signers.join(", ") || "nobody"}`,
+  });
 
   const canonicalHash = hashDataset(dataset);
   checks.push(eq("dataset is in canonical form", canonicalHash, publishedHash));

@@ -39,6 +39,7 @@ import {
   epochBounds,
   EPOCH_SECONDS,
   GENESIS,
+  recordTestBudget,
   seedEpochs,
   testKey,
 } from "../../oracle/testing/seed.ts";
@@ -303,9 +304,10 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     await driveEpoch(ctx, E1);
     await increaseTime(WINDOW + 1n);
     await driveEpoch(ctx, E1);
-    ctx.config.budgetMicroUsd = 100_000n;
+    // a short signed budget for E2 (pro rata), the large one again from E2 + 1
+    await recordTestBudget(db, domain, E2, 100_000n);
+    await recordTestBudget(db, domain, E2 + 1n, 10n ** 12n);
     await driveEpoch(ctx, E2);
-    ctx.config.budgetMicroUsd = 10n ** 12n;
     await sync();
 
     // Payout address 0 claims epoch 1's entitlement with the API's proof.
