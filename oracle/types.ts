@@ -4,14 +4,6 @@ import type { Address, Hex } from "../core/eip712.ts";
 /** The epoch lifecycle (DESIGN.md "Epoch lifecycle"); the same values as `epochs.status`. */
 export type EpochStatus = "OPEN" | "CLOSED" | "COMPUTED" | "SIGNED" | "POSTED" | "FINALIZED" | "VETOED";
 
-/** null: every session of the node in the epoch. */
-  sessionId: Hex | null;
-  reasonCode: string;
-  decision: "include" | "exclude";
-  by: string;
-  note: string;
-};
-
 /**
  * The output of the aggregate stage: core's `EpochInputs` (everything the payout depends on,
  * what the dataset serializes; `inputs.epoch` is the coordinator's epoch number) plus what only
