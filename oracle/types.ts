@@ -1,5 +1,4 @@
 import type { EpochInputs } from "../core/dataset.ts";
-import type { Address, Hex } from "../core/eip712.ts";
 
 /** The epoch lifecycle (DESIGN.md "Epoch lifecycle"); the same values as `epochs.status`. */
 export type EpochStatus = "OPEN" | "CLOSED" | "COMPUTED" | "SIGNED" | "POSTED" | "FINALIZED" | "VETOED";
