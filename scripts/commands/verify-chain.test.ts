@@ -45,6 +45,7 @@ async function ledger(
     const previous = results.at(-1);
     const honest: EpochInputs = {
       ...world,
+      predecessor: previous ? { chainEpoch: e - 1n, datasetHash: previous.datasetHash, root: previous.root } : null,
       previousLeaves: previous ? previous.leaves : [],
       checkpoints: previous ? previous.checkpoints : [],
     };

@@ -25,7 +25,7 @@ describe("ledger verify-epoch", () => {
     fx = await deployFixture(await network.create());
     const domain = { chainId: fx.chainId, verifyingContract: fx.distributor.address.toLowerCase() as Address };
     // chain epoch 1: nothing carried in from before
-    const inputs = { ...epochWorld(10_000_000n, { domain, epoch: 1n }), previousLeaves: [] };
+    const inputs = { ...epochWorld(10_000_000n, { domain, epoch: 1n }), predecessor: null, previousLeaves: [] };
     const result = recomputeEpoch({ inputs });
     datasetText = serializeDatasetToString(result.dataset);
     const cumulativeTotal = result.leaves.reduce((s, l) => s + l.amount, 0n);

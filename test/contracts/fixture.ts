@@ -2,6 +2,8 @@
  * Shared fixture for the RewardsDistributor integration tests and the gas bench: deterministic oracle
  * signer keys, the EIP-712 types, and a deployment with roles granted on a Hardhat network connection.
  */
+import { POLICY_ROLE } from "../../core/policy.ts";
+import { keys as worldKeys } from "../../core/fixtures/epoch-world.ts";
 import type { network } from "hardhat";
 import type { Address, Hex } from "viem";
 import { keccak256, toHex } from "viem";
@@ -121,6 +123,8 @@ export async function deployFixture(connection: Connection, options: DeployOptio
   await wait(await distributor.write.grantRole([await distributor.read.PROPOSER_ROLE(), proposer.account.address]));
   await wait(await distributor.write.grantRole([await distributor.read.GUARDIAN_ROLE(), guardian.account.address]));
   await wait(await distributor.write.grantRole([await distributor.read.PAUSER_ROLE(), pauser.account.address]));
+  // the policy key of core's epoch world (core/fixtures/epoch-world.ts) signs the fixture datasets' policy inputs
+  await wait(await distributor.write.grantRole([POLICY_ROLE, worldKeys.policy.address]));
   const fundAmount = options.fundAmount ?? 10n ** 15n;
   await wait(await usd.write.mint([admin.account.address, fundAmount]));
   await wait(await usd.write.approve([distributor.address, fundAmount]));
