@@ -26,7 +26,7 @@ import type { Browser, Page } from "playwright-core";
 import { custom } from "viem";
 import { hashTypedMessage, receiptTypes, type Address, type Hex } from "../../core/eip712.ts";
 import { keccak256Utf8 } from "../../core/keccak.ts";
-import { buildReceiptsTree, receiptLeafHash, verifyReceiptProof } from "../../core/receipts-tree.ts";
+import { buildReceiptsTree, receiptLeafHash, verifyReceiptProof, type ReceiptLeaf } from "../../core/receipts-tree.ts";
 import { privateKeyToAddress, signTypedMessage } from "../../core/sign.ts";
 import type { Db } from "../../db/types.ts";
 import { buildApp } from "../../api/app.ts";
@@ -683,7 +683,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     expect(await out.getAttribute("data-receipts-root")).to.equal(receiptsRoot);
 
     // The page's hashing against core's on a tree of many leaves: every leaf and every path.
-    const leaves = Array.from({ length: 11 }, (_, i) => ({
+    const leaves: ReceiptLeaf[] = Array.from({ length: 11 }, (_, i) => ({
       receiptId: `0x${Buffer.from(keccak256Utf8(`leaf-${i}`)).toString("hex")}`,
       countedBytes: (STEP_BYTES * BigInt(i + 1)) ** 2n,
     }));
