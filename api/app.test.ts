@@ -68,7 +68,17 @@ describe("loadApiConfig", () => {
       redisUrl: undefined,
       graphqlCacheMiB: 256,
       rateCardNoticeEpochs: 2,
+      browserRpcUrl: undefined,
+      startBlock: 0n,
     });
+    expect(
+      loadApiConfig({ LEDGER_BROWSER_RPC_URL: "https://sepolia.base.org", LEDGER_START_BLOCK: "12345678" }),
+    ).to.include({ browserRpcUrl: "https://sepolia.base.org", startBlock: 12_345_678n });
+    expect(() => loadApiConfig({ LEDGER_BROWSER_RPC_URL: "ws://127.0.0.1:8545" })).to.throw(
+      InvalidConfigError,
+      /LEDGER_BROWSER_RPC_URL/,
+    );
+    expect(() => loadApiConfig({ LEDGER_START_BLOCK: "-1" })).to.throw(InvalidConfigError, /LEDGER_START_BLOCK/);
     expect(loadApiConfig({ LEDGER_RATE_CARD_NOTICE_EPOCHS: "0" }).rateCardNoticeEpochs).to.equal(0);
     expect(() => loadApiConfig({ LEDGER_RATE_CARD_NOTICE_EPOCHS: "-1" })).to.throw(/LEDGER_RATE_CARD_NOTICE_EPOCHS/);
     expect(loadApiConfig({ REDIS_URL: "redis://127.0.0.1:6379", LEDGER_GRAPHQL_CACHE_MIB: "0" })).to.include({

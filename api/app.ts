@@ -56,6 +56,13 @@ export type BuildAppOptions = {
   now?: () => number;
   /** JSON-RPC URL the dashboard reads the chain through when the browser has no wallet. */
   dashboardRpcUrl?: string | undefined;
+  /**
+   * `LEDGER_BROWSER_RPC_URL`: the chain's public JSON-RPC URL that the dashboard calls directly
+   * from the browser (`WebOptions.chainRpcUrl`), so its receipt and payout checks trust no server.
+   */
+  dashboardChainRpcUrl?: string | undefined;
+  /** The distributor's deployment block (the dashboard's log scans start there). */
+  dashboardStartBlock?: bigint | undefined;
   /** GraphQL at /graphql (GraphiQL, Redis for subscriptions across replicas, limits). */
   graphql?: GraphqlOptions;
   /** `LEDGER_DATA_DIR`: epoch datasets are served from `<dataDir>/datasets/`; default "data". */
@@ -119,7 +126,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(errorHandler);
   await app.register(jsonBody);
-  await app.register(security, { rateLimitPerMinute, corsOrigins: options.corsOrigins ?? [] });
+  await app.register(security, {
+    rateLimitPerMinute,
+    corsOrigins: options.corsOrigins ?? [],
+    connectOrigins: options.dashboardChainRpcUrl ? [new URL(options.dashboardChainRpcUrl).origin] : [],
+  });
   await app.register(swagger);
   await app.register(dependencies, { rpcUrl: options.dashboardRpcUrl });
   await app.register(metrics);
@@ -148,6 +159,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     chainId: options.chainId ?? 31_337,
     distributorAddress: options.distributorAddress ?? DEV_DISTRIBUTOR_ADDRESS,
     rpcUrl: options.dashboardRpcUrl,
+    chainRpcUrl: options.dashboardChainRpcUrl,
+    startBlock: options.dashboardStartBlock,
   });
 
   if (options.adminApiKey) await bootstrapAdminKey(options.db, options.adminApiKey);

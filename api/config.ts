@@ -38,6 +38,14 @@ export type ApiConfig = {
   rateLimitPerMinute: number;
   /** `LEDGER_CORS_ORIGINS`: comma-separated allowed origins; unset: CORS answers no origin. */
   corsOrigins: string[];
+  /**
+   * `LEDGER_BROWSER_RPC_URL`: the chain's public JSON-RPC URL the dashboard calls directly from the
+   * browser (it must answer CORS), so its receipt and payout checks trust no server; unset: the
+   * page reads the chain through the visitor's wallet only. Public: never put a secret in it.
+   */
+  browserRpcUrl: string | undefined;
+  /** `LEDGER_START_BLOCK`: the distributor's deployment block; the dashboard's log scans start there (default 0). */
+  startBlock: bigint;
   /** `LEDGER_VERIFY_WORKERS`: signature-verification worker threads (default: CPU count). */
   verifyWorkers: number | undefined;
   /** `REDIS_URL`: GraphQL subscriptions across API replicas through Redis pub/sub; unset: in-process. */
@@ -108,9 +116,17 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const policyAddress = env.LEDGER_POLICY_ADDRESS?.trim() || undefined;
   if (policyAddress !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(policyAddress))
     throw new InvalidConfigError("LEDGER_POLICY_ADDRESS", "expected a 0x-prefixed 20-byte hex address");
+  const browserRpcUrl = env.LEDGER_BROWSER_RPC_URL?.trim() || undefined;
+  if (browserRpcUrl !== undefined && !/^https?:$/.test(URL.parse(browserRpcUrl)?.protocol ?? ""))
+    throw new InvalidConfigError("LEDGER_BROWSER_RPC_URL", "expected an http(s) URL of the chain's public RPC");
+  const startBlockRaw = env.LEDGER_START_BLOCK?.trim() || "0";
+  if (!/^\d{1,19}$/.test(startBlockRaw))
+    throw new InvalidConfigError("LEDGER_START_BLOCK", `expected a block number, got "${startBlockRaw}"`);
 
   const workersRaw = env.LEDGER_VERIFY_WORKERS?.trim();
   return {
+    browserRpcUrl,
+    startBlock: BigInt(startBlockRaw),
     host: env.HOST ?? "127.0.0.1",
     port,
     databaseUrl: env.DATABASE_URL?.trim() || undefined,

@@ -26,6 +26,8 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env) {
     corsOrigins: config.corsOrigins,
     verifyWorkers: config.verifyWorkers,
     dataDir: config.dataDir,
+    dashboardChainRpcUrl: config.browserRpcUrl,
+    dashboardStartBlock: config.startBlock,
     graphql: { redisUrl: config.redisUrl, responseCacheMiB: config.graphqlCacheMiB },
     rateCardNoticeEpochs: config.rateCardNoticeEpochs,
   });

@@ -91,6 +91,12 @@ describe("npm start (the whole ledger) and ledger verify-epoch against it", () =
     expect(output).to.match(/claimed up to \$/);
     const health = (await (await fetch(`${apiUrl}/healthz`)).json()) as { db: string };
     expect(health.db).to.equal("pglite");
+    // The dashboard reads the dev chain directly from the browser (its CSP allows that origin).
+    const page = await fetch(`${apiUrl}/dashboard/config.json`);
+    const config = (await page.json()) as { chainRpcUrl: string | null; startBlock: string };
+    expect(config.chainRpcUrl).to.equal(rpcUrl);
+    expect(config.startBlock).to.match(/^\d+$/);
+    expect(page.headers.get("content-security-policy")).to.include(`connect-src 'self' ${new URL(rpcUrl).origin}`);
   });
 
   it("behavior: the fraud rules caught the simulated cheaters", async () => {

@@ -14,7 +14,9 @@
  * --chain-port / LEDGER_CHAIN_PORT (8545), --epoch-seconds / LEDGER_EPOCH_SECONDS (30),
  * --dispute-seconds / LEDGER_DISPUTE_SECONDS (10), --supporters N (10), --no-simulate;
  * DATABASE_URL, REDIS_URL; LEDGER_RPC_URL + LEDGER_DISTRIBUTOR_ADDRESS (+ LEDGER_START_BLOCK)
- * to use a chain and deployment of your own instead of the dev chain.
+ * to use a chain and deployment of your own instead of the dev chain; LEDGER_BROWSER_RPC_URL, the
+ * chain's public RPC the dashboard calls directly from the browser to check proofs without
+ * trusting the API (default: the dev chain's URL; none for a chain of your own unless set).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -232,6 +234,9 @@ try {
   say(`database ${env.DATABASE_URL ? redactUrl(env.DATABASE_URL) : `pglite:${path.join(dataDir, "pglite")}`}`);
 
   // 4. The API.
+  const browserRpcUrl = env.LEDGER_BROWSER_RPC_URL?.trim() || (chain ? rpcUrl : undefined);
+  if (browserRpcUrl && !/^https?:$/.test(URL.parse(browserRpcUrl)?.protocol ?? ""))
+    throw new Error(`LEDGER_BROWSER_RPC_URL "${browserRpcUrl}" is not a URL: set it to the chain's public RPC URL`);
   const epochClock = { epochSeconds: state.epochSeconds, genesis: state.genesis };
   const app = await buildApp({
     db,
@@ -249,6 +254,8 @@ try {
       responseCacheMiB: graphqlCacheMiBOf(env),
     },
     dashboardRpcUrl: rpcUrl,
+    dashboardChainRpcUrl: browserRpcUrl,
+    dashboardStartBlock: BigInt(state.startBlock ?? "0"),
     dataDir,
   });
   const apiUrl = await app.listen({ host: env.HOST ?? "127.0.0.1", port });

@@ -10,6 +10,7 @@ import { barChart } from "./chart.js";
 import { bytes, count, duration, html, percent, raw, ratePerGb, short, time, times, usd } from "./format.js";
 import { DashboardError, gql, subscribe } from "./gql.js";
 import { reasonOf, STATUSES } from "./reasons.js";
+import { CLAIM_CSV_FIELDS, claimsCsv, STATEMENT_CSV_FIELDS, statementsCsv } from "./statements-csv.js";
 
 /** @typedef {import("./chain.js").DashboardConfig} DashboardConfig */
 /** @typedef {import("./format.js").Raw} Raw */
@@ -26,6 +27,8 @@ const view = () => $("#view");
 
 /** The chain module loads viem's bundle: imported only when the chain is needed. */
 const chainModule = () => import("./chain.js");
+/** The receipt inclusion check (viem's bundle too). */
+const receiptCheckModule = () => import("./receipt-check.js");
 
 const EPOCH_NOTE = html`Epochs are numbered as on-chain: the numbers claims, proofs and
   <code>ledger verify-epoch</code> use. The coordinator counts its time windows on its own clock ("coordinator epoch");
@@ -484,7 +487,10 @@ async function renderSupporter(addr) {
       ${verifyPanel(addr, s.proof, s.totals)}
     </section>
     <section class="card">
-      <h3>Itemized statement</h3>
+      <h3>
+        Itemized statement
+        <button type="button" class="inline download" id="download-statements">Download statements (CSV)</button>
+      </h3>
       <p class="muted small">${EPOCH_NOTE} Open an epoch to see how its payout was computed.</p>
       <div id="statements"></div>
     </section>
@@ -493,7 +499,19 @@ async function renderSupporter(addr) {
       <div id="flagged"></div>
     </section>
     <section class="card">
-      <h3>Claims</h3>
+      <h3>Receipts</h3>
+      <p class="muted small">
+        The receipts this supporter's nodes submitted. <em>Check inclusion</em> proves, in this browser, that a receipt
+        was counted: it recomputes the receipt's id from its fields, hashes its leaf and Merkle path, and compares the
+        result with the <code>receiptsRoot</code> read from the chain, trusting the API for nothing (<code
+          >ledger verify-receipt</code
+        >
+        does the same in a terminal).
+      </p>
+      <div id="receipts"></div>
+    </section>
+    <section class="card">
+      <h3>Claims <button type="button" class="inline download" id="download-claims">Download claims (CSV)</button></h3>
       <div id="claims"></div>
     </section>
     <section class="card">
@@ -518,11 +536,55 @@ async function renderSupporter(addr) {
   if (keptVerify) $("#verify-card").replaceWith(keptVerify);
   else wireVerify(addr, s.proof, s.payoutAccounts);
 
+  $("#download-statements").addEventListener("click", () => void downloadCsv(addr, "statements"));
+  $("#download-claims").addEventListener("click", () => void downloadCsv(addr, "claims"));
+  wireReceiptChecks($("#receipts"));
+
   await Promise.all([
     pager($("#statements"), `${addr}:statements`, statementsPage(addr), renderStatements),
     pager($("#flagged"), `${addr}:flagged`, flaggedPage(addr), renderFlagged),
+    pager($("#receipts"), `${addr}:receipts`, receiptsPage(addr), renderReceipts),
     pager($("#claims"), `${addr}:claims`, claimsPage(addr), renderClaims),
   ]);
+}
+
+/**
+ * Every statement (or claim) of the supporter, page after page, as a CSV file download.
+ * @param {`0x${string}`} addr
+ * @param {"statements" | "claims"} what
+ */
+async function downloadCsv(addr, what) {
+  try {
+    const fields = what === "statements" ? STATEMENT_CSV_FIELDS : CLAIM_CSV_FIELDS;
+    /** @type {any[]} */
+    const rows = [];
+    /** @type {string | null} */
+    let after = null;
+    for (;;) {
+      const d = await gql(
+        `query ($a: Bytes!, $after: String) { supporter(address: $a) {
+          ${what}(first: 100, after: $after) { edges { node { ${fields} } } pageInfo { hasNextPage endCursor } }
+        } }`,
+        { a: addr, after },
+      );
+      const c = d.supporter[what];
+      rows.push(...asList(c));
+      if (!c.pageInfo.hasNextPage) break;
+      after = c.pageInfo.endCursor;
+    }
+    const text = what === "statements" ? statementsCsv(rows) : claimsCsv(rows);
+    const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `${what}-${addr}.csv`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    say("ok", `Downloaded ${rows.length} ${what === "statements" ? "statements" : "claims"} of ${addr} as CSV.`);
+  } catch (err) {
+    say("error", explain(err));
+  }
 }
 
 /** @param {`0x${string}`} addr */
@@ -578,6 +640,129 @@ function flaggedPage(addr) {
       fc.innerHTML = badge(all.length ? "flagged" : "ok", `${all.length}${c.pageInfo.hasNextPage ? "+" : ""}`).html;
     return { rows: all, ...c.pageInfo };
   };
+}
+
+const RECEIPT_FIELDS = "epoch sessionId supporter viewer seq cumulativeBytes deltaBytes timestamp verdict reason";
+
+/** @param {`0x${string}`} addr */
+function receiptsPage(addr) {
+  return async (/** @type {string | null} */ after) => {
+    const d = await gql(
+      `query ($a: Bytes!, $after: String) { supporter(address: $a) {
+        receipts(first: ${PAGE}, after: $after) { edges { node { ${RECEIPT_FIELDS} } } pageInfo { hasNextPage endCursor } }
+      } }`,
+      { a: addr, after },
+    );
+    const c = d.supporter.receipts;
+    const rows = asList(c);
+    await resolveWindows(rows.map((/** @type {any} */ r) => r.epoch));
+    return { rows, ...c.pageInfo };
+  };
+}
+
+/** The receipts shown, by row key, for the Check inclusion buttons. @type {Map<string, any>} */
+const listedReceipts = new Map();
+/** @param {any} r */
+const receiptKey = (r) => `${r.sessionId}:${r.supporter}:${r.seq}`;
+
+/** @param {any[]} rows */
+function renderReceipts(rows) {
+  if (rows.length === 0)
+    return html`<p class="muted">No receipt yet: the nodes of this supporter have submitted none.</p>`;
+  for (const r of rows) listedReceipts.set(receiptKey(r), r);
+  return html`<div class="table-wrap">
+    <table id="receipts-table">
+      <thead>
+        <tr>
+          <th>epoch</th>
+          <th>session</th>
+          <th class="r">seq</th>
+          <th>node</th>
+          <th class="r">served (cumulative)</th>
+          <th class="r">added</th>
+          <th>at ingest</th>
+          <th>inclusion</th>
+        </tr>
+      </thead>
+      ${rows.map(
+        (r) =>
+          html`<tbody data-receipt="${receiptKey(r)}">
+            <tr>
+              <td>${epochLabel(r.epoch)}</td>
+              <td>${hexCell(r.sessionId)}</td>
+              <td class="r">${r.seq}</td>
+              <td>${hexCell(r.supporter)}</td>
+              <td class="r">${bytesCell(r.cumulativeBytes)}</td>
+              <td class="r">${bytesCell(r.deltaBytes)}</td>
+              <td>${badge(r.verdict)}${r.reason ? html` <code>${r.reason}</code>` : ""}</td>
+              <td><button type="button" class="inline" data-check="${receiptKey(r)}">Check inclusion</button></td>
+            </tr>
+            <tr class="inclusion-row" hidden>
+              <td colspan="8"><div class="result inclusion" data-inclusion="${receiptKey(r)}"></div></td>
+            </tr>
+          </tbody>`,
+      )}
+    </table>
+  </div>`;
+}
+
+/**
+ * One click handler for every Check inclusion button of the receipts list (re-rendered by the pager).
+ * @param {HTMLElement} el
+ */
+function wireReceiptChecks(el) {
+  el.addEventListener("click", async (e) => {
+    const btn = /** @type {HTMLElement} */ (e.target).closest("button[data-check]");
+    if (!(btn instanceof HTMLButtonElement)) return;
+    const key = btn.dataset.check ?? "";
+    const r = listedReceipts.get(key);
+    const out = /** @type {HTMLElement | null} */ (
+      [...el.querySelectorAll("[data-inclusion]")].find(
+        (d) => /** @type {HTMLElement} */ (d).dataset.inclusion === key,
+      ) ?? null
+    );
+    if (!r || !out) return;
+    btn.disabled = true;
+    /** @type {HTMLElement} */ (out.closest("tr")).hidden = false;
+    out.className = "result inclusion";
+    out.textContent = "Checking against the chain…";
+    try {
+      const check = await (await receiptCheckModule()).checkReceipt(config, r);
+      out.className = `result inclusion ${check.ok ? "good" : "bad"}`;
+      out.dataset.ok = String(check.ok);
+      out.dataset.receiptId = check.receiptId;
+      out.dataset.leaf = check.leaf ?? "";
+      out.dataset.computedRoot = check.computedRoot ?? "";
+      out.dataset.receiptsRoot = check.receiptsRoot ?? "";
+      const source = check.via
+        ? html`<div class="sub">
+            receiptsRoot read through
+            ${check.via}${
+              check.trustsServer ? " (this server relays it: connect a wallet to trust no server at all)" : ""
+            }
+          </div>`
+        : "";
+      out.innerHTML = check.ok
+        ? html`<strong>✓ Included in the on-chain receiptsRoot of epoch ${check.chainEpoch}</strong>
+            (${check.status?.toLowerCase()}), counted ${bytes(check.countedBytes)}: leaf
+            <code title="${check.leaf}">${short(check.leaf)}</code> → root
+            <code title="${check.receiptsRoot}">${short(check.receiptsRoot)}</code>.${source}`.html
+        : html`<strong>✗ ${check.reason}</strong>${source}
+            <div class="action">
+              To check again from a terminal, against an RPC you choose:
+              <code
+                >npx ledger verify-receipt --epoch ${check.chainEpoch ?? "N"} --receipt ${check.receiptId} --api
+                ${location.origin} --rpc RPC_URL</code
+              >
+            </div>`.html;
+    } catch (err) {
+      out.className = "result inclusion bad";
+      out.dataset.ok = "false";
+      out.textContent = explain(err);
+    } finally {
+      btn.disabled = false;
+    }
+  });
 }
 
 /** @param {`0x${string}`} addr */

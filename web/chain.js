@@ -1,19 +1,20 @@
 // The chain side of the dashboard: reads the RewardsDistributor through the injected wallet
-// (EIP-1193 `window.ethereum`) or the configured public RPC, checks payout proofs against
-// the on-chain root, and sends `claim` through the wallet. Hashing and ABI encoding are
-// viem's (bundled at /dashboard/vendor/viem.js); nothing about the tree is reimplemented
-// beyond OpenZeppelin's verification rule (double-hashed leaf, sorted-pair hashing).
+// (EIP-1193 `window.ethereum`), else the chain's public RPC the server names (`chainRpcUrl`,
+// called directly), else the server's read-only RPC proxy; checks payout proofs against the
+// on-chain root, reads an epoch's `receiptsRoot` from its `RootProposed` event, and sends
+// `claim` through the wallet. Hashing and ABI encoding are viem's (bundled at
+// /dashboard/vendor/viem.js); the tree's verification rule is web/merkle.js.
 import {
-  concat,
   decodeErrorResult,
+  decodeEventLog,
   decodeFunctionResult,
-  encodeAbiParameters,
+  encodeEventTopics,
   encodeFunctionData,
   isAddress,
-  keccak256,
   parseAbi,
 } from "./vendor/viem.js";
 import { DashboardError } from "./gql.js";
+import { foldProof, PAYOUT_LEAF_ENCODING, standardLeafHash } from "./merkle.js";
 
 export const DISTRIBUTOR_ABI = parseAbi([
   "function claim(address account, uint256 cumulativeAmount, bytes32[] proof) returns (uint256)",
@@ -28,10 +29,17 @@ export const DISTRIBUTOR_ABI = parseAbi([
   "error NothingToClaim(address account, uint256 cumulativeAmount, uint256 claimed)",
   "error OutflowLimitExceeded(uint256 amount, uint256 available)",
   "error EnforcedPause()",
+  "event RootProposed(uint64 indexed epoch, uint64 attempt, bytes32 root, uint256 cumulativeTotal, bytes32 receiptsRoot, bytes32 datasetHash, bytes32 rateCardHash, uint64 validAt, address[] signers)",
 ]);
 const ERC20_ABI = parseAbi(["function balanceOf(address) view returns (uint256)"]);
 
-/** @typedef {{ chainId: number, distributor: `0x${string}`, rpcUrl: string | null }} DashboardConfig */
+/**
+ * What /dashboard/config.json tells the page. `chainRpcUrl`: the chain's public JSON-RPC URL,
+ * called directly from the browser (so what it reads does not pass through this server);
+ * `rpcUrl`: this server's read-only proxy to its RPC; `startBlock`: the distributor's
+ * deployment block (event scans never look below it).
+ * @typedef {{ chainId: number, distributor: `0x${string}`, rpcUrl: string | null, chainRpcUrl?: string | null, startBlock?: string }} DashboardConfig
+ */
 /** @typedef {{ request(args: { method: string, params?: unknown[] }): Promise<any> }} Eip1193 */
 
 /** @returns {Eip1193 | undefined} */
@@ -40,47 +48,69 @@ export function injectedWallet() {
 }
 
 /**
- * A provider to read the chain: the wallet if there is one, else the configured RPC.
+ * A provider to read the chain: the wallet if there is one, else the chain's public RPC
+ * (direct), else this server's RPC proxy.
  * @param {DashboardConfig} config
  * @returns {Eip1193}
  */
 export function reader(config) {
+  return readerWithSource(config).provider;
+}
+
+/**
+ * The provider `reader` picks and, in words, where its answers come from.
+ * @param {DashboardConfig} config
+ * @returns {{ provider: Eip1193, via: string, trustsServer: boolean }}
+ */
+export function readerWithSource(config) {
   const wallet = injectedWallet();
-  if (wallet) return wallet;
-  if (config.rpcUrl) {
-    const url = config.rpcUrl;
-    let id = 0;
+  if (wallet) return { provider: wallet, via: "your wallet's chain connection", trustsServer: false };
+  if (config.chainRpcUrl)
     return {
-      async request({ method, params = [] }) {
-        let res;
-        try {
-          res = await fetch(url, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
-          });
-        } catch {
-          throw new DashboardError("The chain's RPC is unreachable.", "RPC_UNREACHABLE");
-        }
-        /** @type {any} */
-        let body;
-        try {
-          body = await res.json();
-        } catch {
-          throw new DashboardError(`The chain's RPC answered HTTP ${res.status}.`, "RPC_UNREACHABLE");
-        }
-        if (body.error) {
-          if (res.status === 502) throw new DashboardError(body.error.message, "RPC_UNREACHABLE");
-          throw Object.assign(new Error(body.error.message), body.error);
-        }
-        return body.result;
-      },
+      provider: jsonRpc(config.chainRpcUrl),
+      via: `the chain's RPC at ${config.chainRpcUrl}`,
+      trustsServer: false,
     };
-  }
+  if (config.rpcUrl) return { provider: jsonRpc(config.rpcUrl), via: "this server's RPC proxy", trustsServer: true };
   throw new DashboardError(
     "To check against the chain, connect a wallet (this server has no public RPC configured).",
     "NO_CHAIN",
   );
+}
+
+/**
+ * A JSON-RPC endpoint over fetch, as an EIP-1193 provider.
+ * @param {string} url
+ * @returns {Eip1193}
+ */
+function jsonRpc(url) {
+  let id = 0;
+  return {
+    async request({ method, params = [] }) {
+      let res;
+      try {
+        res = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
+        });
+      } catch {
+        throw new DashboardError("The chain's RPC is unreachable.", "RPC_UNREACHABLE");
+      }
+      /** @type {any} */
+      let body;
+      try {
+        body = await res.json();
+      } catch {
+        throw new DashboardError(`The chain's RPC answered HTTP ${res.status}.`, "RPC_UNREACHABLE");
+      }
+      if (body.error) {
+        if (res.status === 502) throw new DashboardError(body.error.message, "RPC_UNREACHABLE");
+        throw Object.assign(new Error(body.error.message), body.error);
+      }
+      return body.result;
+    },
+  };
 }
 
 /**
@@ -171,14 +201,79 @@ export async function epochRecord(config, epoch) {
  * @param {`0x${string}`[]} proof
  */
 export function rootFromProof(account, cumulativeAmount, proof) {
-  let node = keccak256(
-    keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [account, cumulativeAmount])),
+  return foldProof(standardLeafHash(PAYOUT_LEAF_ENCODING, [account, cumulativeAmount]), proof);
+}
+
+/** Blocks per `eth_getLogs` request at first (halved when the node refuses the range). */
+const LOG_CHUNK_BLOCKS = 10_000n;
+/** A node's refusal of a log query's size ("block range too large", "more than 10000 results"…). */
+const LOG_RANGE_REFUSED = /range|too many|too large|more than \d+|response size/i;
+
+/**
+ * What the chain itself says an epoch's `receiptsRoot` is: the `receiptsRoot` of the
+ * `RootProposed` event whose root is the epoch's current on-chain root (`epochRecord`), found
+ * by scanning the distributor's logs backwards in bounded chunks down to its deployment block
+ * (as `ledger verify-receipt` does). `receiptsRoot` is null when the epoch has no proposal.
+ * @param {DashboardConfig} config
+ * @param {bigint} epoch
+ */
+export async function epochReceiptsRoot(config, epoch) {
+  const { provider, via, trustsServer } = readerWithSource(config);
+  await assertChain(provider, config);
+  const record = /** @type {{ root: `0x${string}`, status: number }} */ (
+    await read(provider, config.distributor, DISTRIBUTOR_ABI, "epochRecord", [epoch])
   );
-  for (const sibling of proof) {
-    const [a, b] = BigInt(node) <= BigInt(sibling) ? [node, sibling] : [sibling, node];
-    node = keccak256(concat([a, b]));
+  const status = ["None", "Pending", "Finalized", "Vetoed"][record.status] ?? `status ${record.status}`;
+  const topics = encodeEventTopics({ abi: DISTRIBUTOR_ABI, eventName: "RootProposed", args: { epoch } });
+  /** @type {(from: bigint, to: bigint) => Promise<any[]>} */
+  const logs = async (from, to) => {
+    try {
+      return await provider.request({
+        method: "eth_getLogs",
+        params: [
+          {
+            address: config.distributor,
+            topics,
+            fromBlock: `0x${from.toString(16)}`,
+            toBlock: `0x${to.toString(16)}`,
+          },
+        ],
+      });
+    } catch (err) {
+      throw Object.assign(chainError(err), {
+        rangeRefused: LOG_RANGE_REFUSED.test(String(/** @type {any} */ (err)?.message)),
+      });
+    }
+  };
+  /** @type {`0x${string}` | null} */
+  let receiptsRoot = null;
+  if (record.status !== 0) {
+    const floor = BigInt(config.startBlock ?? "0");
+    let size = LOG_CHUNK_BLOCKS;
+    let to = BigInt(await provider.request({ method: "eth_blockNumber" }));
+    while (to >= floor && receiptsRoot === null) {
+      const from = to - size + 1n > floor ? to - size + 1n : floor;
+      let found;
+      try {
+        found = await logs(from, to);
+      } catch (err) {
+        if (to > from && /** @type {any} */ (err).rangeRefused) {
+          size = (to - from + 1n) / 2n;
+          continue;
+        }
+        throw err;
+      }
+      for (const log of [...found].reverse()) {
+        const e = /** @type {any} */ (decodeEventLog({ abi: DISTRIBUTOR_ABI, data: log.data, topics: log.topics }));
+        if (e.eventName === "RootProposed" && e.args.root.toLowerCase() === record.root.toLowerCase()) {
+          receiptsRoot = /** @type {`0x${string}`} */ (e.args.receiptsRoot.toLowerCase());
+          break;
+        }
+      }
+      to = from - 1n;
+    }
   }
-  return node;
+  return { epoch, status, root: record.root, receiptsRoot, via, trustsServer };
 }
 
 /**

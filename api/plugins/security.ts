@@ -11,6 +11,8 @@ export type SecurityOptions = {
   rateLimitPerMinute: number;
   /** Allowed CORS origins; empty: no cross-origin access. */
   corsOrigins: string[];
+  /** Origins the dashboard may call besides its own (the chain's public RPC, `WebOptions.chainRpcUrl`). */
+  connectOrigins?: string[] | undefined;
 };
 
 /**
@@ -32,6 +34,7 @@ export default definePlugin("security", async (app: FastifyInstance, options: Se
         scriptSrc: ["'self'", "'unsafe-inline'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", "data:", "validator.swagger.io"],
+        connectSrc: ["'self'", ...(options.connectOrigins ?? [])],
       },
     },
   });

@@ -7,7 +7,9 @@
  * `/dashboard/vendor/viem.js` is the few viem functions the browser needs (keccak256, ABI
  * encoding, address checks), bundled on first request with esbuild from
  * `web/vendor/viem-entry.js` and kept in memory. `/dashboard/config.json` tells the page the
- * chain, the distributor and, when an RPC URL is configured, the read-only proxy to it.
+ * chain, the distributor, its deployment block, the chain's public RPC URL that browsers call
+ * directly (`chainRpcUrl`, when configured: what the page reads there does not pass through this
+ * server) and, when an RPC URL is configured, the read-only proxy to it.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -25,6 +27,15 @@ export type WebOptions = {
    * `POST /dashboard/rpc` (same origin, so the CSP holds) for read-only methods only.
    */
   rpcUrl?: string | undefined;
+  /**
+   * The chain's public JSON-RPC URL, for browsers to call DIRECTLY (not through this server): the
+   * page checks receipts' proofs and payouts against what it reads there, so the API is trusted
+   * for nothing. It must answer CORS; the CSP's `connect-src` allows its origin (api/app.ts).
+   * Never a URL with a secret in it: every visitor reads it in `/dashboard/config.json`.
+   */
+  chainRpcUrl?: string | undefined;
+  /** The distributor's deployment block: the page's event-log scans never look below it (default 0). */
+  startBlock?: bigint | undefined;
   /** Directory of the dashboard's files (default: the checkout's `web/`). */
   dir?: string;
 };
@@ -39,7 +50,13 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** What the page may ask the proxied RPC: reads only, nothing that signs or sends. */
-const READ_METHODS = new Set(["eth_chainId", "eth_call", "eth_blockNumber", "eth_getTransactionReceipt"]);
+const READ_METHODS = new Set([
+  "eth_chainId",
+  "eth_call",
+  "eth_blockNumber",
+  "eth_getLogs",
+  "eth_getTransactionReceipt",
+]);
 
 /** The proxy gives up on the upstream RPC after this long (ms). */
 const RPC_TIMEOUT_MS = 10_000;
@@ -91,6 +108,8 @@ export default definePlugin(
       chainId: options.chainId,
       distributor: options.distributorAddress.toLowerCase(),
       rpcUrl: options.rpcUrl ? "/dashboard/rpc" : null,
+      chainRpcUrl: options.chainRpcUrl ?? null,
+      startBlock: (options.startBlock ?? 0n).toString(),
       graphql: "/graphql",
     });
 

@@ -12,7 +12,7 @@
  */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
    GraphQL answers are untyped JSON; the assertions check their shape. */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -24,8 +24,9 @@ import { network } from "hardhat";
 import pino from "pino";
 import type { Browser, Page } from "playwright-core";
 import { custom } from "viem";
-import type { Address, Hex } from "../../core/eip712.ts";
+import { hashTypedMessage, receiptTypes, type Address, type Hex } from "../../core/eip712.ts";
 import { keccak256Utf8 } from "../../core/keccak.ts";
+import { buildReceiptsTree, receiptLeafHash, verifyReceiptProof, type ReceiptLeaf } from "../../core/receipts-tree.ts";
 import { privateKeyToAddress, signTypedMessage } from "../../core/sign.ts";
 import type { Db } from "../../db/types.ts";
 import { buildApp } from "../../api/app.ts";
@@ -33,6 +34,7 @@ import { createIndexer, type Indexer } from "../../api/indexer/sync.ts";
 import { domainOf } from "../../oracle/chain.ts";
 import { driveEpoch, type OracleContext } from "../../oracle/run-epoch.ts";
 import { deployTestChain, SIGNER_KEYS, type DeployedChain } from "../../oracle/testing/chain.ts";
+import { readChainEpoch } from "../../scripts/commands/verify-epoch.ts";
 import {
   COORDINATOR,
   COORDINATOR_KEY,
@@ -68,6 +70,39 @@ function dollars(microUsd: string): string {
   const whole = BigInt(m[2]!);
   const frac = ((whole % 1_000_000n).toString().padStart(6, "0") + (m[3] ?? "")).replace(/0+$/, "").padEnd(2, "0");
   return `${m[1] && microUsd !== "0" ? "−" : ""}$${(whole / 1_000_000n).toLocaleString("en-US")}.${frac}`;
+}
+/** µUSD (an integer or exact decimal string) as plain USD, as a CSV cell must hold it, worked out independently. */
+function plainUsd(microUsd: string): string {
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(microUsd);
+  if (!m) throw new Error(`not a decimal: ${microUsd}`);
+  const whole = BigInt(m[1]!);
+  const frac = ((whole % 1_000_000n).toString().padStart(6, "0") + (m[2] ?? "")).replace(/0+$/, "").padEnd(2, "0");
+  return `${whole / 1_000_000n}.${frac}`;
+}
+/** A CSV file (RFC 4180: quoted cells may hold commas, quotes and newlines) as rows keyed by the header. */
+function parseCsv(text: string): Record<string, string>[] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') ((cell += '"'), i++);
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") (row.push(cell), (cell = ""));
+    else if (ch === "\r" && text[i + 1] === "\n") {
+      row.push(cell);
+      rows.push(row);
+      ((row = []), (cell = ""), i++);
+    } else cell += ch;
+  }
+  expect(cell === "" && row.length === 0, "the file ends with CRLF").to.equal(true);
+  const [header, ...body] = rows;
+  for (const r of body) expect(r.length, "every row has the header's cells").to.equal(header!.length);
+  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]!])));
 }
 /** Bytes as the page must print them (10³ steps, 2 decimals floored). */
 function humanBytes(n: string): string {
@@ -137,6 +172,10 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
   let page: Page;
   let payouts: Address[];
   let walletAccount: Address;
+  /** JSON-RPC methods browsers called on the chain's RPC directly (requests with an Origin header). */
+  const browserRpcMethods: string[] = [];
+  /** The chain's RPC URL, as a public endpoint browsers may call. */
+  let chainRpcUrl: string;
   /** What the injected wallet answers to eth_chainId: the real chain unless a test overrides it. */
   let walletChainOverride: string | undefined;
 
@@ -205,12 +244,20 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       stepBytes: STEP_BYTES,
     }));
 
-    // The chain over HTTP JSON-RPC, as a public RPC would serve it (the dashboard's read proxy).
+    // The chain over HTTP JSON-RPC, as a public RPC would serve it (with CORS): the dashboard's
+    // read proxy forwards to it, and browsers without a wallet call it directly (`chainRpcUrl`).
     rpcServer = createServer((req, res) => {
+      res.setHeader("access-control-allow-origin", "*");
+      if (req.method === "OPTIONS") {
+        res.writeHead(204, { "access-control-allow-headers": "content-type", "access-control-allow-methods": "POST" });
+        res.end();
+        return;
+      }
       let body = "";
       req.on("data", (chunk: Buffer) => (body += chunk.toString()));
       req.on("end", () => {
         const { id, method, params } = JSON.parse(body) as { id: number; method: string; params: unknown[] };
+        if (req.headers.origin) browserRpcMethods.push(method);
         conn.provider.request({ method, params }).then(
           (result: unknown) => res.end(JSON.stringify({ jsonrpc: "2.0", id, result })),
           (err: Error) =>
@@ -220,6 +267,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     });
     await new Promise<void>((resolve) => rpcServer.listen(0, "127.0.0.1", resolve));
     const rpcUrl = `http://127.0.0.1:${(rpcServer.address() as AddressInfo).port}`;
+    chainRpcUrl = rpcUrl;
 
     // The API, with the clock inside coordinator epoch 6 so the receipts below are on time.
     const sentAt = epochBounds(E2).start + 200n;
@@ -232,6 +280,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       now: () => Number(sentAt + 60n) * 1000,
       verifyWorkers: 1,
       dashboardRpcUrl: rpcUrl,
+      dashboardChainRpcUrl: rpcUrl,
       dataDir,
       adminApiKey: ADMIN_KEY,
       // As in production: the dashboard must not depend on schema introspection.
@@ -582,6 +631,313 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     await shot("supporter-claimed");
   });
 
+  it("receipt inclusion: one receipt checked in the browser against the chain's receiptsRoot, hashed as core hashes", async () => {
+    const addr = payouts[0]!.toLowerCase() as Address;
+    const listed = nodesOf(
+      (
+        await gql(
+          `query ($a: Bytes!) { supporter(address: $a) { receipts(first: 10) { edges { node {
+            epoch sessionId supporter viewer seq cumulativeBytes timestamp verdict
+            inclusion { chainEpoch receiptId countedBytes leaf proof } } } } } }`,
+          { a: addr },
+        )
+      ).supporter.receipts,
+    );
+    // a counted receipt of a finalized epoch, on the list's first page
+    const r = listed.find((x: any) => x.inclusion && x.inclusion.chainEpoch !== "3");
+    expect(r, "a counted receipt of epoch 1 or 2 on the first page").to.not.equal(undefined);
+    const inc = r.inclusion;
+    expect(inc.proof.length, "a tree of more than one leaf").to.be.greaterThan(0);
+    // core's own answer: the id from the receipt's fields, the leaf, the chain's receiptsRoot
+    const receiptId = hashTypedMessage(domainOf(c.chainId, c.distributor), "Receipt", {
+      sessionId: r.sessionId,
+      supporter: r.supporter,
+      viewer: r.viewer,
+      seq: BigInt(r.seq),
+      cumulativeBytes: BigInt(r.cumulativeBytes),
+      timestamp: BigInt(r.timestamp),
+    });
+    expect(receiptId).to.equal(inc.receiptId.toLowerCase());
+    const countedBytes = BigInt(inc.countedBytes);
+    const leaf = receiptLeafHash({ receiptId, countedBytes });
+    const onChain = await readChainEpoch(c.publicClient, c.distributor, BigInt(inc.chainEpoch));
+    const receiptsRoot = onChain.proposal!.receiptsRoot.toLowerCase();
+    expect(
+      verifyReceiptProof({ receiptId, countedBytes, proof: inc.proof, receiptsRoot: receiptsRoot as Hex }),
+    ).to.equal(true);
+
+    await page.goto(`${base}/dashboard/#/supporter/${addr}`);
+    await page.locator("#receipts-table").waitFor();
+    expect(await page.locator("#receipts-table tbody").count()).to.equal(listed.length);
+    const key = `${r.sessionId}:${r.supporter}:${r.seq}`;
+    const out = page.locator(`[data-inclusion="${key}"]`);
+    await page.locator(`button[data-check="${key}"]`).click();
+    await page.waitForFunction((k) => document.querySelector(`[data-inclusion="${k}"]`)?.hasAttribute("data-ok"), key);
+    const text = await out.innerText();
+    expect(await out.getAttribute("data-ok"), text).to.equal("true");
+    expect(text).to.include(`Included in the on-chain receiptsRoot of epoch ${inc.chainEpoch}`);
+    expect(text).to.include("finalized");
+    expect(text).to.include(humanBytes(inc.countedBytes));
+    expect(text).to.include("your wallet's chain connection");
+    expect(await out.getAttribute("data-receipt-id")).to.equal(receiptId);
+    expect(await out.getAttribute("data-leaf")).to.equal(leaf);
+    expect(await out.getAttribute("data-computed-root")).to.equal(receiptsRoot);
+    expect(await out.getAttribute("data-receipts-root")).to.equal(receiptsRoot);
+
+    // The page's hashing against core's on a tree of many leaves: every leaf and every path.
+    const leaves: ReceiptLeaf[] = Array.from({ length: 11 }, (_, i) => ({
+      receiptId: `0x${Buffer.from(keccak256Utf8(`leaf-${i}`)).toString("hex")}`,
+      countedBytes: (STEP_BYTES * BigInt(i + 1)) ** 2n,
+    }));
+    const tree = buildReceiptsTree({ receipts: leaves });
+    const inBrowser = await page.evaluate(
+      async ({ url, typesUrl, cases }) => {
+        const m = await import(url);
+        const types = (await import(typesUrl)).RECEIPT_TYPES;
+        return {
+          types,
+          results: cases.map((x: { receiptId: string; countedBytes: string; proof: string[] }) => {
+            const l = m.receiptLeafHash(x.receiptId, BigInt(x.countedBytes));
+            return { leaf: l, root: m.foldProof(l, x.proof) };
+          }),
+        };
+      },
+      {
+        url: `${base}/dashboard/merkle.js`,
+        typesUrl: `${base}/dashboard/receipt-check.js`,
+        cases: leaves.map((l, i) => ({ ...l, countedBytes: l.countedBytes.toString(), proof: tree.getProof(i) })),
+      },
+    );
+    expect(inBrowser.types).to.deep.equal(receiptTypes);
+    inBrowser.results.forEach((x: { leaf: string; root: string }, i: number) => {
+      expect(x.leaf, `leaf ${i}`).to.equal(receiptLeafHash(leaves[i]!));
+      expect(x.root, `path ${i}`).to.equal(tree.root);
+    });
+    await looksRight();
+    await out.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SCREENSHOTS}supporter-receipt-included.png` });
+  });
+
+  it("receipt inclusion: a tampered proof or count from the API fails visibly", async () => {
+    const addr = payouts[0]!.toLowerCase() as Address;
+    let tamper: (inc: any) => void = () => {};
+    await page.route("**/graphql", async (route) => {
+      if (!(route.request().postData() ?? "").includes("receiptInclusion")) return route.continue();
+      const res = await route.fetch();
+      const json = await res.json();
+      if (json.data?.receiptInclusion) tamper(json.data.receiptInclusion);
+      await route.fulfill({ response: res, json });
+    });
+    try {
+      await page.goto(`${base}/dashboard/#/supporter/${addr}`);
+      await page.locator("#receipts-table").waitFor();
+      const listed = nodesOf(
+        (
+          await gql(
+            `query ($a: Bytes!) { supporter(address: $a) { receipts(first: 10) { edges { node {
+              sessionId supporter seq inclusion { chainEpoch } } } } } }`,
+            { a: addr },
+          )
+        ).supporter.receipts,
+      );
+      const r = listed.find((x: any) => x.inclusion && x.inclusion.chainEpoch !== "3");
+      const key = `${r.sessionId}:${r.supporter}:${r.seq}`;
+      const out = page.locator(`[data-inclusion="${key}"]`);
+      const check = async () => {
+        await page.evaluate((k) => document.querySelector(`[data-inclusion="${k}"]`)?.removeAttribute("data-ok"), key);
+        await page.locator(`button[data-check="${key}"]`).click();
+        await page.waitForFunction(
+          (k) => document.querySelector(`[data-inclusion="${k}"]`)?.hasAttribute("data-ok"),
+          key,
+        );
+        return { ok: await out.getAttribute("data-ok"), text: await out.innerText() };
+      };
+
+      // one sibling of the path changed: the path leads elsewhere
+      tamper = (inc) => {
+        const h: string = inc.proof[0];
+        inc.proof[0] = `${h.slice(0, -1)}${h.endsWith("0") ? "1" : "0"}`;
+      };
+      const badPath = await check();
+      expect(badPath.ok, badPath.text).to.equal("false");
+      expect(badPath.text).to.match(
+        /Not included: the proof leads to 0x[0-9a-f]{64}, not to the on-chain receiptsRoot/,
+      );
+      expect(await out.getAttribute("class")).to.include("bad");
+      await looksRight();
+      await out.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SCREENSHOTS}supporter-receipt-tampered.png` });
+
+      // a count raised by one byte (the API's leaf left as it was)
+      tamper = (inc) => (inc.countedBytes = (BigInt(inc.countedBytes) + 1n).toString());
+      const badCount = await check();
+      expect(badCount.ok).to.equal("false");
+      expect(badCount.text).to.include("is not the hash of this receipt");
+
+      // a count and leaf both changed consistently: the path no longer reaches the root
+      tamper = (inc) => {
+        inc.countedBytes = (BigInt(inc.countedBytes) * 2n).toString();
+        inc.leaf = receiptLeafHash({ receiptId: inc.receiptId, countedBytes: BigInt(inc.countedBytes) });
+      };
+      const forged = await check();
+      expect(forged.ok).to.equal("false");
+      expect(forged.text).to.include("not to the on-chain receiptsRoot");
+
+      // a receipt that counted nothing: the API has no proof, said plainly
+      const uncounted = listed.find((x: any) => !x.inclusion);
+      expect(uncounted, "the NON_MONOTONIC duplicate is on the first page").to.not.equal(undefined);
+      {
+        const k = `${uncounted.sessionId}:${uncounted.supporter}:${uncounted.seq}`;
+        await page.locator(`button[data-check="${k}"]`).click();
+        await page.waitForFunction(
+          (kk) => document.querySelector(`[data-inclusion="${kk}"]`)?.hasAttribute("data-ok"),
+          k,
+        );
+        expect(await page.locator(`[data-inclusion="${k}"]`).innerText()).to.include("has no inclusion proof");
+      }
+
+      // untouched again: a receipt of the vetoed epoch 3 is in its proposal's root, but not counted
+      tamper = () => {};
+      const vetoed = listed.find((x: any) => x.inclusion?.chainEpoch === "3");
+      const kv = `${vetoed.sessionId}:${vetoed.supporter}:${vetoed.seq}`;
+      await page.locator(`button[data-check="${kv}"]`).click();
+      await page.waitForFunction((k) => document.querySelector(`[data-inclusion="${k}"]`)?.hasAttribute("data-ok"), kv);
+      const vetoedText = await page.locator(`[data-inclusion="${kv}"]`).innerText();
+      expect(vetoedText).to.include("the guardian vetoed that root on-chain: wait until epoch 3 is proposed again");
+      expect(vetoedText).to.include("npx ledger verify-receipt --epoch 3 --receipt 0x");
+
+      // and the receipt of epoch 2 is included again
+      expect((await check()).ok).to.equal("true");
+    } finally {
+      await page.unroute("**/graphql");
+    }
+  });
+
+  it("receipt inclusion without a wallet: the receiptsRoot comes from the chain's public RPC, not the API", async () => {
+    const bare = await browser.newPage({ viewport: { width: WIDTH, height: 900 } });
+    try {
+      const addr = payouts[1]!.toLowerCase() as Address;
+      const listed = nodesOf(
+        (
+          await gql(
+            `query ($a: Bytes!) { supporter(address: $a) { receipts(first: 10) { edges { node {
+              sessionId supporter seq inclusion { chainEpoch } } } } } }`,
+            { a: addr },
+          )
+        ).supporter.receipts,
+      );
+      const r = listed.find((x: any) => x.inclusion && x.inclusion.chainEpoch !== "3");
+      const key = `${r.sessionId}:${r.supporter}:${r.seq}`;
+      browserRpcMethods.length = 0;
+      await bare.goto(`${base}/dashboard/#/supporter/${addr}`);
+      await bare.locator(`button[data-check="${key}"]`).click();
+      await bare.waitForFunction(
+        (k) => document.querySelector(`[data-inclusion="${k}"]`)?.hasAttribute("data-ok"),
+        key,
+      );
+      const out = bare.locator(`[data-inclusion="${key}"]`);
+      const text = await out.innerText();
+      expect(await out.getAttribute("data-ok"), text).to.equal("true");
+      expect(text).to.include(`Included in the on-chain receiptsRoot of epoch ${r.inclusion.chainEpoch}`);
+      expect(text).to.include(`the chain's RPC at ${chainRpcUrl}`);
+      expect(browserRpcMethods).to.include.members(["eth_chainId", "eth_call", "eth_blockNumber", "eth_getLogs"]);
+      await looksRight(bare);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it("statements and claims as CSV: one row per epoch and per claim, exactly GraphQL's numbers", async () => {
+    const addr = payouts[0]!.toLowerCase() as Address;
+    const api = (
+      await gql(
+        `query ($a: Bytes!) { supporter(address: $a) {
+          statements(first: 100) { edges { node { epoch chainEpoch epochStatus account rateCardVersion receipts
+            claimedBytes countedBytes withheldBytes ratePerGbMicroUsd baseMicroUsd multiplierBps uptimeBps uptimeBonusBps
+            exactMicroUsd earnedMicroUsd proRata { numerator denominator } payoutMicroUsd previousCumulativeMicroUsd
+            cumulativeMicroUsd } } }
+          claims(first: 100) { edges { node { account { id } recipient amountMicroUsd cumulativeClaimedMicroUsd relayer
+            relayerFeeMicroUsd blockNumber blockTimestamp transactionHash epoch { epoch } } } }
+        } }`,
+        { a: addr },
+      )
+    ).supporter;
+    const statements = nodesOf(api.statements).reverse(); // oldest first, as the file
+    const claims = nodesOf(api.claims).reverse();
+    expect(statements.length, "several epochs").to.be.at.least(3);
+    expect(claims.length, "at least one claim").to.be.at.least(1);
+
+    await page.goto(`${base}/dashboard/#/supporter/${addr}`);
+    await page.locator("#claims-table").waitFor();
+    const download = async (button: string, name: string) => {
+      const [file] = await Promise.all([page.waitForEvent("download"), page.locator(button).click()]);
+      expect(file.suggestedFilename()).to.equal(`${name}-${addr}.csv`);
+      await file.saveAs(`${SCREENSHOTS}${name}.csv`);
+      return parseCsv(readFileSync(`${SCREENSHOTS}${name}.csv`, "utf8"));
+    };
+
+    const st = await download("#download-statements", "statements");
+    expect(st.map((row) => row.epoch)).to.deep.equal(statements.map((x: any) => x.chainEpoch));
+    statements.forEach((x: any, i: number) => {
+      const row = st[i]!;
+      expect(row, `epoch ${x.chainEpoch}`).to.deep.include({
+        coordinator_epoch: x.epoch,
+        epoch_status: x.epochStatus,
+        account: x.account,
+        rate_card_version: String(x.rateCardVersion),
+        receipts: String(x.receipts),
+        claimed_bytes: x.claimedBytes,
+        counted_bytes: x.countedBytes,
+        withheld_bytes: x.withheldBytes,
+        multiplier_bps: String(x.multiplierBps),
+        uptime_bps: String(x.uptimeBps),
+        uptime_bonus_bps: String(x.uptimeBonusBps),
+        pro_rata: x.proRata ? `${x.proRata.numerator}/${x.proRata.denominator}` : "",
+      });
+      for (const [col, field] of [
+        ["rate_per_gb", "ratePerGbMicroUsd"],
+        ["base", "baseMicroUsd"],
+        ["exact", "exactMicroUsd"],
+        ["earned", "earnedMicroUsd"],
+        ["payout", "payoutMicroUsd"],
+        ["previous_cumulative", "previousCumulativeMicroUsd"],
+        ["cumulative", "cumulativeMicroUsd"],
+      ] as const) {
+        expect(row[`${col}_micro_usd`], `${col} µUSD, epoch ${x.chainEpoch}`).to.equal(x[field]);
+        expect(row[`${col}_usd`], `${col} USD, epoch ${x.chainEpoch}`).to.equal(plainUsd(x[field]));
+      }
+    });
+    // the hand-worked amount of the seeded epoch: every digit of the exact decimal
+    expect(st[0]!.base_usd).to.equal("0.00175975005");
+    expect(st[0]!.base_micro_usd).to.equal("1759.75005");
+
+    const cl = await download("#download-claims", "claims");
+    expect(cl).to.have.length(claims.length);
+    claims.forEach((x: any, i: number) => {
+      expect(cl[i], `claim ${i}`).to.deep.equal({
+        epoch: x.epoch.epoch,
+        time_utc: new Date(Number(x.blockTimestamp) * 1000).toISOString(),
+        block: x.blockNumber,
+        transaction: x.transactionHash,
+        account: x.account.id,
+        recipient: x.recipient,
+        amount_usd: plainUsd(x.amountMicroUsd),
+        amount_micro_usd: x.amountMicroUsd,
+        cumulative_claimed_usd: plainUsd(x.cumulativeClaimedMicroUsd),
+        cumulative_claimed_micro_usd: x.cumulativeClaimedMicroUsd,
+        relayer: x.relayer ?? "",
+        relayer_fee_usd: x.relayer ? plainUsd(x.relayerFeeMicroUsd) : "",
+        relayer_fee_micro_usd: x.relayer ? x.relayerFeeMicroUsd : "",
+      });
+    });
+    // the claims add up to what was claimed in total
+    const sum = claims.reduce((a: bigint, x: any) => a + BigInt(x.amountMicroUsd), 0n);
+    expect(cl.at(-1)!.cumulative_claimed_micro_usd).to.equal(sum.toString());
+    expect(await message().innerText()).to.include(`Downloaded ${claims.length} claims`);
+    await looksRight();
+    await shot("supporter-csv");
+  });
+
   it("bad input: a wrong address, an unknown supporter, an unknown epoch, a wallet on the wrong chain", async () => {
     await page.goto(`${base}/dashboard/#/supporter`);
     await page.locator("#address").fill("0x1234");
@@ -681,24 +1037,34 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     await shot("admin");
   });
 
-  it("without a wallet: the page reads the chain through the API's read-only RPC proxy", async () => {
+  it("without a wallet: the page reads the chain's public RPC directly; the API's RPC proxy stays read-only", async () => {
     const bare = await browser.newPage({ viewport: { width: WIDTH, height: 900 } });
     try {
-      const config = (await (await fetch(`${base}/dashboard/config.json`)).json()) as { rpcUrl: string };
-      expect(config.rpcUrl).to.equal("/dashboard/rpc");
-      const refused = await fetch(`${base}/dashboard/rpc`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_sendTransaction", params: [{}] }),
-      });
-      expect(((await refused.json()) as { error: { code: number } }).error.code).to.equal(-32601);
+      const config = (await (await fetch(`${base}/dashboard/config.json`)).json()) as {
+        rpcUrl: string;
+        chainRpcUrl: string;
+        startBlock: string;
+      };
+      expect(config).to.deep.include({ rpcUrl: "/dashboard/rpc", chainRpcUrl, startBlock: "0" });
+      const proxy = (method: string, params: unknown[]) =>
+        fetch(`${base}/dashboard/rpc`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+        }).then((r) => r.json() as Promise<{ result?: unknown; error?: { code: number } }>);
+      expect((await proxy("eth_sendTransaction", [{}])).error?.code).to.equal(-32601);
+      // the proxy serves the event logs the receipt check reads (for pages without a public RPC)
+      const logs = await proxy("eth_getLogs", [{ address: c.distributor, fromBlock: "0x0", toBlock: "latest" }]);
+      expect(logs.result).to.be.an("array").that.is.not.empty;
 
       const addr = payouts[1]!.toLowerCase() as Address;
       const { proof } = await supporterAnswer(addr);
+      browserRpcMethods.length = 0;
       await bare.goto(`${base}/dashboard/#/supporter/${addr}`);
       await bare.locator("#verify").click();
       await bare.locator("#verify-result.good").waitFor();
       expect(await bare.locator("#verify-result").innerText()).to.include(dollars(proof.cumulativeMicroUsd));
+      expect(browserRpcMethods, "the browser called the chain's RPC itself").to.include("eth_call");
       await bare.locator("#claim").click();
       await bare.locator("#verify-result.bad").waitFor();
       expect(await bare.locator("#verify-result").innerText()).to.include("No browser wallet found");

@@ -3,10 +3,13 @@
 export {
   concat,
   decodeErrorResult,
+  decodeEventLog,
   decodeFunctionResult,
   encodeAbiParameters,
+  encodeEventTopics,
   encodeFunctionData,
   getAddress,
+  hashTypedData,
   isAddress,
   keccak256,
   parseAbi,
