@@ -274,6 +274,15 @@ function restRoutes(w: FuzzWorld): RestRoute[] {
       fields: { founder: "bool" },
     },
     {
+      name: "admin.budget",
+      method: "PUT",
+      path: "/v1/admin/budget",
+      auth: "admin",
+      scope: "admin:rate-cards",
+      body: () => ({ fromEpoch: CURRENT_EPOCH + 1, budgetMicroUsd: "1000000000" }),
+      fields: { fromEpoch: "int", budgetMicroUsd: "uint" },
+    },
+    {
       name: "admin.epochs.close",
       method: "POST",
       path: "/v1/admin/epochs/:epoch/close",
