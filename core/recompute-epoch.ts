@@ -121,7 +121,15 @@ export function recomputeEpochDataset(parameters: RecomputeEpochParameters): Rec
   return computeCanonical(inputs, epochSignatures(inputs, parameters.signatures ?? "verify"));
 }
 
-export type RecomputeEpochWithPoolParameters = { inputs: EpochInputs; pool: VerifyPool };
+export type RecomputeEpochWithPoolParameters = {
+  inputs: EpochInputs;
+  pool: VerifyPool;
+  /** Called as each phase ends (`canonicalize`, `signatures`, `compute`, `hash`): a caller can time them. */
+  onPhase?: ((phase: RecomputePhase) => void) | undefined;
+};
+
+/** The phases of `recomputeEpochWithPool`, for a caller that reports where the time goes. */
+export type RecomputePhase = "canonicalize" | "signatures" | "compute" | "hash";
 
 /**
  * `recomputeEpoch` with every signature recovered on a verify pool (core/verify-pool.ts),
@@ -132,9 +140,16 @@ export type RecomputeEpochWithPoolParameters = { inputs: EpochInputs; pool: Veri
  * const again = await recomputeEpochWithPool({ inputs: published.inputs, pool });
  */
 export async function recomputeEpochWithPool(p: RecomputeEpochWithPoolParameters): Promise<RecomputeEpochReturnType> {
+  const phase = (name: RecomputePhase) => p.onPhase?.(name);
   const inputs = canonicalizeInputs(p.inputs);
-  const result = computeCanonical(inputs, await epochSignaturesWithPool(inputs, p.pool));
-  return { ...result, datasetHash: datasetHash(result.dataset) };
+  phase("canonicalize");
+  const signatures = await epochSignaturesWithPool(inputs, p.pool);
+  phase("signatures");
+  const result = computeCanonical(inputs, signatures);
+  phase("compute");
+  const hash = datasetHash(result.dataset);
+  phase("hash");
+  return { ...result, datasetHash: hash };
 }
 
 /** The computation proper, on canonical inputs with their signature results. */
@@ -304,8 +319,12 @@ export function auditEpochDataset(
 export async function auditEpochDatasetWithPool(
   dataset: EpochDataset,
   pool: VerifyPool,
+  options: { onPhase?: RecomputeEpochWithPoolParameters["onPhase"] } = {},
 ): Promise<AuditEpochDatasetReturnType> {
-  return auditOutputs(dataset, await recomputeEpochWithPool({ inputs: dataset.inputs, pool }));
+  return auditOutputs(
+    dataset,
+    await recomputeEpochWithPool({ inputs: dataset.inputs, pool, onPhase: options.onPhase }),
+  );
 }
 
 export type AuditEpochOutputsReturnType = Omit<AuditEpochDatasetReturnType, "recomputed"> & {

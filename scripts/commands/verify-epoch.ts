@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
 import {
   acceptedWithInvalidSignature,
@@ -13,10 +15,12 @@ import {
 import { datasetHash as hashDataset, parseDatasetChunks, type EpochDataset } from "../../core/dataset.ts";
 import { describeDecreasedLeaf, findDecreasedLeaf } from "../../core/monotonic.ts";
 import { auditEpochDataset, auditEpochDatasetWithPool, ZERO_ROOT } from "../../core/recompute-epoch.ts";
+import type { RecomputePhase } from "../../core/recompute-epoch.ts";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
 import { buildTree } from "../../core/tree.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
 import { allLogs, newestLogs } from "../../oracle/log-scan.ts";
+import { readDatasetChunks } from "../../oracle/stages/build.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, progress, type Command } from "../lib/cli.ts";
 
 const USAGE =
@@ -109,27 +113,53 @@ export async function readAllProposals(
 }
 
 /**
- * Parses dataset bytes in 1 MiB chunks, hashing them as it goes (`parseDatasetChunks`): the
- * bytes are never decoded into one string (V8 caps a string near 512 MiB; a 10⁶-receipt
- * dataset is ~0.8 GB). Returns the dataset and keccak256 of the bytes.
+ * A published dataset as the verifier reads it: its bytes (tests, small datasets) or the path of
+ * a file read in 4 MiB chunks (oracle/stages/build.ts `readDatasetChunks`) — the CLI's
+ * `--dataset FILE`, and every dataset downloaded from an API (spooled to a temporary file).
  */
-export function parseDatasetBytes(
-  bytes: Uint8Array,
+export type DatasetSource = Uint8Array | string;
+
+/**
+ * Parses a dataset in chunks, hashing them as it goes (`parseDatasetChunks`): the bytes are
+ * never decoded into one string (V8 caps a string near 512 MiB; a 10⁶-receipt dataset is
+ * ~0.8 GB), and a file is never read whole. Returns the dataset and keccak256 of the bytes.
+ */
+export function parseDatasetSource(
+  source: DatasetSource,
   label = "parse dataset",
 ): { dataset: EpochDataset; datasetHash: Hex } {
   const parsing = progress(label);
-  const CHUNK = 1 << 20;
+  const total = typeof source === "string" ? fileSize(source) : source.length;
   const parsed = parseDatasetChunks(
     (function* () {
-      for (let offset = 0; offset < bytes.length; offset += CHUNK) {
-        parsing.update(offset, bytes.length);
-        yield bytes.subarray(offset, Math.min(bytes.length, offset + CHUNK));
+      let done = 0;
+      for (const chunk of typeof source === "string" ? readDatasetChunks(source) : byteChunks(source)) {
+        parsing.update(done, total);
+        done += chunk.length;
+        yield chunk;
       }
     })(),
   );
   const { dataset } = parsed;
   parsing.done(`${dataset.inputs.receipts.length} receipts, ${dataset.outputs.leaves.length} leaves`);
   return parsed;
+}
+
+/** `parseDatasetSource` of bytes (kept for callers that hold them). */
+export const parseDatasetBytes = (bytes: Uint8Array, label?: string) => parseDatasetSource(bytes, label);
+
+function* byteChunks(bytes: Uint8Array): Generator<Uint8Array> {
+  const CHUNK = 1 << 20;
+  for (let offset = 0; offset < bytes.length; offset += CHUNK)
+    yield bytes.subarray(offset, Math.min(bytes.length, offset + CHUNK));
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    throw new UsageError(`cannot read the dataset file ${file}`);
+  }
 }
 
 /**
@@ -139,11 +169,11 @@ export function parseDatasetBytes(
  */
 export async function predecessorState(
   checks: Check[],
-  o: { epoch: bigint; client: PublicClient; distributor: Address; datasetBytes: Uint8Array; scan?: ScanOptions },
+  o: { epoch: bigint; client: PublicClient; distributor: Address; dataset: DatasetSource; scan?: ScanOptions },
 ): Promise<ChainState | undefined> {
   const previous = o.epoch - 1n;
   const chain = await readChainEpoch(o.client, o.distributor, previous, o.scan);
-  const { dataset, datasetHash: hash } = parseDatasetBytes(o.datasetBytes, `parse epoch ${previous}'s dataset`);
+  const { dataset, datasetHash: hash } = parseDatasetSource(o.dataset, `parse epoch ${previous}'s dataset`);
   const hashCheck = eq(
     `epoch ${previous}'s dataset is the one it committed on-chain`,
     chain.proposal?.datasetHash ?? "no proposal",
@@ -157,36 +187,39 @@ export async function predecessorState(
   return hashCheck.ok && rootCheck.ok ? stateFromOutputs(previous, dataset.outputs) : undefined;
 }
 
+/** What `verifyDatasetOffline` found: its checks, the parsed dataset and what recomputes from it. */
+export type OfflineVerification = {
+  checks: Check[];
+  dataset: EpochDataset;
+  /** keccak256 of the bytes read. */
+  datasetHash: Hex;
+  recomputed: { root: Hex; receiptsRoot: Hex; rateCardHash: Hex; cumulativeTotal: bigint };
+};
+
+/** The steps of `verifyDatasetOffline`, as each ends (a bench times them). */
+export type OfflinePhase = "parse" | RecomputePhase | "compare";
+
 /**
- * The auditor's tool: downloads an epoch's published dataset, re-verifies every signature and
- * re-runs the fraud rules and earnings with core (the oracle's own code), rebuilds both trees,
- * and compares root, receiptsRoot, datasetHash and rateCardHash with what the distributor
- * holds on-chain. It also checks the link to the epoch before (core/chain-link.ts): the previous
- * leaves and stream checkpoints carried in are what earlier epochs handed on — from `state`
- * (what `verify-chain` verified so far), else from the predecessor's dataset
- * (`previousDatasetBytes`, itself checked against the chain); epoch 1 carries nothing in.
- * Trusts neither the API nor the oracle: only the chain and the math.
+ * The part of `verify-epoch` that needs no chain: parses the dataset in chunks (hashing the
+ * bytes), recovers every signature (on `pool`: all cores; else this thread), re-runs the fraud
+ * rules, earnings and both trees, and compares every published output with the recomputation,
+ * checks that no cumulative amount decreased, that no receipt with an invalid signature was
+ * counted, and that the bytes are the canonical serialization. `npm run bench -- audit` runs
+ * exactly this.
  */
-export async function verifyEpoch(options: {
-  epoch: bigint;
-  client: PublicClient;
-  datasetBytes: Uint8Array;
-  distributor?: Address | undefined;
-  previousDatasetBytes?: Uint8Array | undefined;
-  state?: ChainState | undefined;
-  /** Pre-scanned proposals (verify-chain); otherwise this epoch's are scanned for. */
-  proposals?: Map<bigint, ProposalArgs[]> | undefined;
-  scan?: ScanOptions | undefined;
-  /** Recovers every receipt signature on these worker threads (all cores); else on this thread. */
+export async function verifyDatasetOffline(o: {
+  dataset: DatasetSource;
   pool?: VerifyPool | undefined;
-}): Promise<VerifyEpochReport & { dataset: EpochDataset; datasetHash: Hex }> {
+  onPhase?: ((phase: OfflinePhase) => void) | undefined;
+}): Promise<OfflineVerification> {
   const checks: Check[] = [];
-  const { dataset, datasetHash: publishedHash } = parseDatasetBytes(options.datasetBytes);
-  // `epoch` is the contract's numbering (consecutive from 1); the dataset carries the
-  // coordinator's clock epoch, which the signed datasetHash binds to this chain epoch.
+  const { dataset, datasetHash: publishedHash } = parseDatasetSource(o.dataset);
+  o.onPhase?.("parse");
 
   const recomputing = progress("recompute (signatures, fraud rules, earnings, trees)");
-  const audit = options.pool ? await auditEpochDatasetWithPool(dataset, options.pool) : auditEpochDataset(dataset);
+  const audit = o.pool
+    ? await auditEpochDatasetWithPool(dataset, o.pool, { onPhase: o.onPhase })
+    : auditEpochDataset(dataset);
   recomputing.done();
   const r = audit.recomputed;
   const difference = audit.ok ? null : firstOutputDifference(r, dataset.outputs);
@@ -216,8 +249,54 @@ export async function verifyEpoch(options: {
   else if (invalid > 0)
     checks.push({ name: "receipt signatures", ok: true, note: `${invalid} invalid, rejected by the fraud rules` });
 
-  const canonicalHash = hashDataset(dataset);
+  // When every output recomputes, the recomputed dataset (canonical inputs, equal outputs) is
+  // what the canonical serializer makes of these bytes, and its hash is already known: the
+  // bytes are canonical exactly when the two hashes agree. Otherwise serialize the parsed one.
+  const canonicalHash = audit.ok ? r.datasetHash : hashDataset(dataset);
   checks.push(eq("dataset is in canonical form", canonicalHash, publishedHash));
+  o.onPhase?.("compare");
+  return {
+    checks,
+    dataset,
+    datasetHash: publishedHash,
+    recomputed: {
+      root: r.root,
+      receiptsRoot: r.receiptsRoot,
+      rateCardHash: r.rateCardHash,
+      cumulativeTotal: r.leaves.reduce((s, l) => s + l.amount, 0n),
+    },
+  };
+}
+
+/**
+ * The auditor's tool: downloads an epoch's published dataset, re-verifies every signature and
+ * re-runs the fraud rules and earnings with core (the oracle's own code), rebuilds both trees,
+ * and compares root, receiptsRoot, datasetHash and rateCardHash with what the distributor
+ * holds on-chain. It also checks the link to the epoch before (core/chain-link.ts): the previous
+ * leaves and stream checkpoints carried in are what earlier epochs handed on — from `state`
+ * (what `verify-chain` verified so far), else from the predecessor's dataset
+ * (`previousDatasetBytes`, itself checked against the chain); epoch 1 carries nothing in.
+ * Trusts neither the API nor the oracle: only the chain and the math.
+ */
+export async function verifyEpoch(options: {
+  epoch: bigint;
+  client: PublicClient;
+  /** The epoch's published dataset: bytes, or a file read in chunks. */
+  dataset: DatasetSource;
+  distributor?: Address | undefined;
+  /** Epoch `epoch − 1`'s published dataset, to check the link to it (when no `state`). */
+  previousDataset?: DatasetSource | undefined;
+  state?: ChainState | undefined;
+  /** Pre-scanned proposals (verify-chain); otherwise this epoch's are scanned for. */
+  proposals?: Map<bigint, ProposalArgs[]> | undefined;
+  scan?: ScanOptions | undefined;
+  /** Recovers every receipt signature on these worker threads (all cores); else on this thread. */
+  pool?: VerifyPool | undefined;
+}): Promise<VerifyEpochReport & { dataset: EpochDataset; datasetHash: Hex }> {
+  const offline = await verifyDatasetOffline({ dataset: options.dataset, pool: options.pool });
+  const { checks, dataset, datasetHash: publishedHash, recomputed: r } = offline;
+  // `epoch` is the contract's numbering (consecutive from 1); the dataset carries the
+  // coordinator's clock epoch, which the signed datasetHash binds to this chain epoch.
 
   // The chain.
   const distributor: Address = options.distributor ?? dataset.inputs.domain.verifyingContract;
@@ -229,16 +308,16 @@ export async function verifyEpoch(options: {
   // The link to the epoch before.
   let state = options.state;
   if (state === undefined && options.epoch === 1n) state = genesisState();
-  if (state === undefined && options.previousDatasetBytes !== undefined)
+  if (state === undefined && options.previousDataset !== undefined)
     state = await predecessorState(checks, {
       epoch: options.epoch,
       client,
       distributor,
-      datasetBytes: options.previousDatasetBytes,
+      dataset: options.previousDataset,
       scan: options.scan,
     });
   if (state === undefined) {
-    if (options.previousDatasetBytes === undefined)
+    if (options.previousDataset === undefined)
       checks.push({
         name: `carried over from epoch ${options.epoch - 1n}`,
         ok: false,
@@ -295,8 +374,7 @@ export async function verifyEpoch(options: {
     checks.push(eq("receiptsRoot", a.receiptsRoot, r.receiptsRoot));
     checks.push(eq("datasetHash", a.datasetHash, publishedHash));
     checks.push(eq("rateCardHash", a.rateCardHash, r.rateCardHash));
-    const total = r.leaves.reduce((s, l) => s + l.amount, 0n);
-    checks.push(eq("cumulativeTotal", a.cumulativeTotal.toString(), total.toString()));
+    checks.push(eq("cumulativeTotal", a.cumulativeTotal.toString(), r.cumulativeTotal.toString()));
     checks.push({ name: "oracle signers", ok: true, note: a.signers.join(", ") });
   }
   return { epoch: options.epoch, ok: checks.every((c) => c.ok), checks, dataset, datasetHash: publishedHash };
@@ -320,8 +398,13 @@ export function formatReport(report: VerifyEpochReport): string {
   return out.join("\n");
 }
 
-/** The published dataset of chain epoch `epoch` from an API (`GET /v1/epochs/:n/dataset`), with a progress bar. */
-export async function fetchDataset(api: string, epoch: bigint): Promise<Uint8Array> {
+/**
+ * Downloads the published dataset of chain epoch `epoch` from an API (`GET /v1/epochs/:n/dataset`)
+ * into a file in `dir`, streamed (never held whole), with a progress bar; returns its path. The
+ * bytes are checked where they are used: parsing hashes them, and that hash must be the one
+ * committed on-chain.
+ */
+export async function fetchDataset(api: string, epoch: bigint, dir: string): Promise<string> {
   const url = `${api.replace(/\/$/, "")}/v1/epochs/${epoch}/dataset`;
   let res: Response;
   try {
@@ -333,23 +416,35 @@ export async function fetchDataset(api: string, epoch: bigint): Promise<Uint8Arr
   if (!res.ok) throw new UsageError(`the API answered ${res.status} for ${url}`);
   const total = Number(res.headers.get("content-length") ?? 0);
   const bar = progress(`download epoch ${epoch}'s dataset`);
-  const chunks: Uint8Array[] = [];
+  const file = path.join(dir, `epoch-${epoch}.jsonl`);
+  const fd = openSync(file, "w");
   let received = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    chunks.push(chunk);
-    received += chunk.length;
-    bar.update(received, total);
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
+      received += chunk.length;
+      bar.update(received, total);
+    }
+  } finally {
+    closeSync(fd);
   }
   bar.done(`${received} bytes`);
-  return Buffer.concat(chunks);
+  return file;
 }
 
-function readDatasetFile(file: string, option: string): Uint8Array {
+/** A temporary directory for downloaded datasets, removed by `dispose`. */
+export function downloadDir(): { dir: string; dispose: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), "ledger-verify-"));
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function datasetFile(file: string, option: string): string {
   try {
-    return readFileSync(file);
+    if (statSync(file).isFile()) return file;
   } catch {
-    throw new UsageError(`cannot read the ${option} file ${file}`);
+    // reported below
   }
+  throw new UsageError(`cannot read the ${option} file ${file}`);
 }
 
 /** A failure to reach the RPC as one usage line; anything else unchanged. */
@@ -395,18 +490,18 @@ export const verifyEpochCommand: Command = {
     const fromBlock = parseFromBlock(values["from-block"]);
     const epoch = BigInt(n);
     if (epoch === 0n) throw new UsageError(`chain epochs start at 1`);
-    const datasetBytes = values.dataset
-      ? readDatasetFile(values.dataset, "--dataset")
-      : await fetchDataset(values.api!, epoch);
-    let previousDatasetBytes: Uint8Array | undefined;
-    if (epoch > 1n) {
-      if (values["previous-dataset"])
-        previousDatasetBytes = readDatasetFile(values["previous-dataset"], "--previous-dataset");
-      else if (values.api) previousDatasetBytes = await fetchDataset(values.api, epoch - 1n);
-    }
     let report: VerifyEpochReport;
+    const downloads = downloadDir();
     const pool = createVerifyPool();
     try {
+      const dataset = values.dataset
+        ? datasetFile(values.dataset, "--dataset")
+        : await fetchDataset(values.api!, epoch, downloads.dir);
+      let previousDataset: string | undefined;
+      if (epoch > 1n) {
+        if (values["previous-dataset"]) previousDataset = datasetFile(values["previous-dataset"], "--previous-dataset");
+        else if (values.api) previousDataset = await fetchDataset(values.api, epoch - 1n, downloads.dir);
+      }
       const {
         dataset: _dataset,
         datasetHash: _hash,
@@ -414,8 +509,8 @@ export const verifyEpochCommand: Command = {
       } = await verifyEpoch({
         epoch,
         client: createPublicClient({ transport: http(values.rpc, { retryCount: 2, timeout: 15_000 }) }),
-        datasetBytes,
-        previousDatasetBytes,
+        dataset,
+        previousDataset,
         distributor: values.distributor as Address | undefined,
         scan: { fromBlock },
         pool,
@@ -425,6 +520,7 @@ export const verifyEpochCommand: Command = {
       throw rpcUnreachable(err, values.rpc);
     } finally {
       await pool.close();
+      downloads.dispose();
     }
     console.log(
       values.json
