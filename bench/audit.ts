@@ -16,10 +16,11 @@
  * (`process.resourceUsage().maxRSS`) is its own. Targets (2-core machine): ≤ 60 s, ≤ 1 GiB.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import os, { availableParallelism, cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { serializeDatasetChunks, type EpochInputs } from "../core/dataset.ts";
 import type { Address, Hex, Receipt, RewardsDomain, SessionGrant } from "../core/eip712.ts";
 import { DEFAULT_FRAUD_RULES, type ReceiptSubmission } from "../core/fraud.ts";
@@ -162,41 +163,53 @@ function verifyInChild(file: string): Promise<ChildResult> {
   });
 }
 
+/** Seeds the dataset (not counted): signs everything, computes the epoch as the oracle does, writes it. */
+async function seed(dir: string, receipts: number, supporters: number, keep: string | undefined): Promise<string> {
+  let t = performance.now();
+  const inputs = seedInputs(receipts, supporters);
+  const signS = (performance.now() - t) / 1000;
+  t = performance.now();
+  // the leader's computation (signatures verified at ingest: digests only), then core's serializer
+  const computed = recomputeEpochDataset({ inputs, signatures: "trusted" });
+  const written = await writeDatasetStreaming(dir, serializeDatasetChunks(computed.dataset));
+  const computeS = (performance.now() - t) / 1000;
+  if (keep) copyFileSync(written.file, keep);
+  report({
+    bench: BENCH,
+    metric: "seed",
+    value: signS + computeS,
+    unit: "s",
+    signS: round(signS),
+    computeAndWriteS: round(computeS),
+    receipts: inputs.receipts.length,
+    supporters,
+    notAccepted: computed.verdicts.filter((v) => v.status !== "accepted").length,
+    datasetBytes: statSync(written.file).size,
+    datasetHash: written.datasetHash,
+    countedInTotal: false,
+  });
+  return written.file;
+}
+
+const USAGE =
+  "usage: npm run bench -- audit [RECEIPTS] [SUPPORTERS] [--keep FILE | --dataset FILE] (--keep: also copy the seeded dataset to FILE; --dataset: verify FILE, no seeding)";
+
 export default async function auditBench(args: string[]): Promise<void> {
-  const receipts = Number(args[0] ?? 1_000_000);
-  const supporters = Number(args[1] ?? 100_000);
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { keep: { type: "string" }, dataset: { type: "string" } },
+  });
+  const receipts = Number(positionals[0] ?? 1_000_000);
+  const supporters = Number(positionals[1] ?? 100_000);
   if (!Number.isSafeInteger(receipts) || !Number.isSafeInteger(supporters) || receipts < 1 || supporters < 1)
-    throw new Error("usage: npm run bench -- audit [RECEIPTS] [SUPPORTERS] (positive integers)");
+    throw new Error(USAGE);
   const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", node: process.version };
   const dir = mkdtempSync(path.join(tmpdir(), "bench-audit-"));
   try {
-    // --- seed (not counted): sign everything, compute the epoch as the oracle does, write it ---
-    let t = performance.now();
-    const inputs = seedInputs(receipts, supporters);
-    const signS = (performance.now() - t) / 1000;
-    t = performance.now();
-    // the leader's computation (signatures verified at ingest: digests only), then core's serializer
-    const computed = recomputeEpochDataset({ inputs, signatures: "trusted" });
-    const written = await writeDatasetStreaming(dir, serializeDatasetChunks(computed.dataset));
-    const computeS = (performance.now() - t) / 1000;
-    const rejected = computed.verdicts.filter((v) => v.status !== "accepted").length;
-    report({
-      bench: BENCH,
-      metric: "seed",
-      value: signS + computeS,
-      unit: "s",
-      signS: round(signS),
-      computeAndWriteS: round(computeS),
-      receipts: inputs.receipts.length,
-      supporters,
-      notAccepted: rejected,
-      datasetBytes: statSync(written.file).size,
-      datasetHash: written.datasetHash,
-      countedInTotal: false,
-    });
-
+    const file = values.dataset ?? (await seed(dir, receipts, supporters, values.keep));
     // --- the audit, in its own process ---------------------------------------------------------
-    const r = await verifyInChild(written.file);
+    const r = await verifyInChild(file);
     if (!r.ok) throw new Error(`bench: the honest dataset did not verify: ${r.failed.join("; ")}`);
     const load = os.loadavg()[0];
     report({
