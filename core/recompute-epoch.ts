@@ -126,6 +126,12 @@ export type RecomputeEpochWithPoolParameters = {
   pool: VerifyPool;
   /** Called as each phase ends (`canonicalize`, `signatures`, `compute`, `hash`): a caller can time them. */
   onPhase?: ((phase: RecomputePhase) => void) | undefined;
+  /**
+   * Signature results already recovered for `inputs` as given (aligned with its arrays), e.g. by
+   * core/verify-lines.ts while the dataset was parsed. Used only where canonical order leaves every
+   * item where it was (a canonical dataset); otherwise every signature is recovered on `pool`.
+   */
+  verified?: EpochVerifiedSignatures | undefined;
 };
 
 /** The phases of `recomputeEpochWithPool`, for a caller that reports where the time goes. */
@@ -143,13 +149,31 @@ export async function recomputeEpochWithPool(p: RecomputeEpochWithPoolParameters
   const phase = (name: RecomputePhase) => p.onPhase?.(name);
   const inputs = canonicalizeInputs(p.inputs);
   phase("canonicalize");
-  const signatures = await epochSignaturesWithPool(inputs, p.pool);
+  const signatures =
+    p.verified && alignedSignatures(p.inputs, inputs, p.verified)
+      ? p.verified
+      : await epochSignaturesWithPool(inputs, p.pool);
   phase("signatures");
   const result = computeCanonical(inputs, signatures);
   phase("compute");
   const hash = datasetHash(result.dataset);
   phase("hash");
   return { ...result, datasetHash: hash };
+}
+
+/** Whether results for `given`'s arrays are those of `canonical`'s: the same items in the same places. */
+function alignedSignatures(given: EpochInputs, canonical: EpochInputs, verified: EpochVerifiedSignatures): boolean {
+  const same = (a: readonly unknown[], b: readonly unknown[], results: readonly unknown[]) => {
+    if (a.length !== b.length || results.length !== a.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  };
+  return (
+    same(given.receipts, canonical.receipts, verified.receipts) &&
+    same(given.grants, canonical.grants, verified.grants) &&
+    same(given.registrations, canonical.registrations, verified.registrations) &&
+    same(given.heartbeats, canonical.heartbeats, verified.heartbeats)
+  );
 }
 
 /** The computation proper, on canonical inputs with their signature results. */
@@ -319,12 +343,9 @@ export function auditEpochDataset(
 export async function auditEpochDatasetWithPool(
   dataset: EpochDataset,
   pool: VerifyPool,
-  options: { onPhase?: RecomputeEpochWithPoolParameters["onPhase"] } = {},
+  options: Pick<RecomputeEpochWithPoolParameters, "onPhase" | "verified"> = {},
 ): Promise<AuditEpochDatasetReturnType> {
-  return auditOutputs(
-    dataset,
-    await recomputeEpochWithPool({ inputs: dataset.inputs, pool, onPhase: options.onPhase }),
-  );
+  return auditOutputs(dataset, await recomputeEpochWithPool({ inputs: dataset.inputs, pool, ...options }));
 }
 
 export type AuditEpochOutputsReturnType = Omit<AuditEpochDatasetReturnType, "recomputed"> & {

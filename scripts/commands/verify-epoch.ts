@@ -15,7 +15,8 @@ import {
 import { datasetHash as hashDataset, parseDatasetChunks, type EpochDataset } from "../../core/dataset.ts";
 import { describeDecreasedLeaf, findDecreasedLeaf } from "../../core/monotonic.ts";
 import { auditEpochDataset, auditEpochDatasetWithPool, ZERO_ROOT } from "../../core/recompute-epoch.ts";
-import type { RecomputePhase } from "../../core/recompute-epoch.ts";
+import type { EpochVerifiedSignatures, RecomputePhase } from "../../core/recompute-epoch.ts";
+import { createLineVerifier } from "../../core/verify-lines.ts";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
 import { buildTree } from "../../core/tree.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
@@ -127,6 +128,8 @@ export type DatasetSource = Uint8Array | string;
 export function parseDatasetSource(
   source: DatasetSource,
   label = "parse dataset",
+  /** Sees every chunk before it is parsed (core/verify-lines.ts recovers signatures meanwhile). */
+  tap?: (chunk: Uint8Array) => void,
 ): { dataset: EpochDataset; datasetHash: Hex } {
   const parsing = progress(label);
   const total = typeof source === "string" ? fileSize(source) : source.length;
@@ -136,6 +139,7 @@ export function parseDatasetSource(
       for (const chunk of typeof source === "string" ? readDatasetChunks(source) : byteChunks(source)) {
         parsing.update(done, total);
         done += chunk.length;
+        tap?.(chunk);
         yield chunk;
       }
     })(),
@@ -213,12 +217,22 @@ export async function verifyDatasetOffline(o: {
   onPhase?: ((phase: OfflinePhase) => void) | undefined;
 }): Promise<OfflineVerification> {
   const checks: Check[] = [];
-  const { dataset, datasetHash: publishedHash } = parseDatasetSource(o.dataset);
+  // with a pool, signatures are recovered on every core while this thread parses
+  const lines = o.pool ? createLineVerifier({ size: o.pool.size }) : undefined;
+  let parsed: ReturnType<typeof parseDatasetSource>;
+  let verified: EpochVerifiedSignatures | undefined;
+  try {
+    parsed = parseDatasetSource(o.dataset, "parse dataset (and recover signatures)", lines && ((c) => lines.push(c)));
+    verified = await lines?.finish();
+  } finally {
+    await lines?.close();
+  }
+  const { dataset, datasetHash: publishedHash } = parsed;
   o.onPhase?.("parse");
 
-  const recomputing = progress("recompute (signatures, fraud rules, earnings, trees)");
+  const recomputing = progress("recompute (fraud rules, earnings, trees)");
   const audit = o.pool
-    ? await auditEpochDatasetWithPool(dataset, o.pool, { onPhase: o.onPhase })
+    ? await auditEpochDatasetWithPool(dataset, o.pool, { onPhase: o.onPhase, verified })
     : auditEpochDataset(dataset);
   recomputing.done();
   const r = audit.recomputed;
