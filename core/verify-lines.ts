@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
+import type { EpochInputs, EpochOutputs } from "./dataset.ts";
 import type { EpochVerifiedSignatures } from "./recompute-epoch.ts";
 import type { Address, RewardsDomain } from "./eip712.ts";
 import type { VerifyResult } from "./verify.ts";
@@ -37,6 +38,35 @@ export type CreateLineVerifierParameters = {
   window?: number;
 };
 
+/**
+ * Lets equal strings be one string (memory only; no value changes): each valid result's signer
+ * becomes the signed item's own (interned) signer field, and each published verdict's id the
+ * result's digest when they are equal — the recomputed verdicts reuse that digest as their id,
+ * so at a million receipts ~150 MB of copies go. Results must be aligned with `inputs`.
+ */
+export function shareVerifiedStrings(
+  inputs: Pick<EpochInputs, "receipts" | "registrations" | "heartbeats">,
+  outputs: Pick<EpochOutputs, "verdicts">,
+  verified: EpochVerifiedSignatures,
+): void {
+  const share = (items: readonly { message: object }[], results: readonly VerifyResult[], field: string) => {
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      const own = (items[i]?.message as Record<string, unknown> | undefined)?.[field];
+      if (r.signer !== null && own === r.signer) r.signer = own;
+    }
+  };
+  share(inputs.receipts, verified.receipts, "viewer");
+  share(inputs.registrations, verified.registrations, "node");
+  share(inputs.heartbeats, verified.heartbeats, "node");
+  const { verdicts } = outputs;
+  for (let i = 0; i < verdicts.length; i++) {
+    const digest = verified.receipts[i]?.digest;
+    const v = verdicts[i]!;
+    if (digest !== undefined && digest !== null && v.id === digest) v.id = digest;
+  }
+}
+
 const WORKER_URL = new URL("./verify-lines-worker.ts", import.meta.url);
 const NEWLINE = 0x0a;
 
@@ -44,18 +74,27 @@ export function createLineVerifier(parameters: CreateLineVerifierParameters = {}
   const size = Math.max(1, parameters.size ?? availableParallelism());
   const window = Math.max(1, parameters.window ?? 2);
   const workers: { worker: Worker; port: MessagePort; inFlight: number }[] = [];
+  let failure: string | undefined;
+  let closing = false;
   for (let i = 0; i < size; i++) {
     const worker = new Worker(WORKER_URL);
     const { port1, port2 } = new MessageChannel();
     worker.postMessage(port2, [port2]);
-    workers.push({ worker, port: port1, inFlight: 0 });
+    const slot = { worker, port: port1, inFlight: 0 };
+    // a worker that dies fails the whole run (finish() answers undefined), never hangs it
+    const died = (why: string) => {
+      failure ??= why;
+      slot.inFlight = 0;
+    };
+    worker.on("error", (err) => died(err instanceof Error ? err.message : String(err)));
+    worker.on("exit", (code) => closing || died(`a verify-lines worker exited (${code})`));
+    workers.push(slot);
   }
   const answers = new Map<number, LinesAnswer>();
   let carry: Uint8Array = new Uint8Array(0);
   let header: { domain: RewardsDomain; coordinator: Address } | undefined;
   let usable = true;
   let nextTaskId = 0;
-  let failure: string | undefined;
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
   function drain(): void {
@@ -73,6 +112,7 @@ export function createLineVerifier(parameters: CreateLineVerifierParameters = {}
     if (!header || !usable) return;
     for (;;) {
       drain();
+      if (failure !== undefined) return;
       const idle = workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
       if (idle.inFlight < window) {
         idle.inFlight++;
@@ -132,7 +172,7 @@ export function createLineVerifier(parameters: CreateLineVerifierParameters = {}
       }
       for (;;) {
         drain();
-        if (workers.every((w) => w.inFlight === 0)) break;
+        if (failure !== undefined || workers.every((w) => w.inFlight === 0)) break;
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
       if (failure !== undefined || !usable || !header) return undefined;
@@ -146,6 +186,7 @@ export function createLineVerifier(parameters: CreateLineVerifierParameters = {}
       return { registrations: out.registration, grants: out.grant, receipts: out.receipt, heartbeats: out.heartbeat };
     },
     async close() {
+      closing = true;
       await Promise.all(workers.map((w) => (w.port.close(), w.worker.terminate())));
     },
   };

@@ -16,7 +16,7 @@ import { datasetHash as hashDataset, parseDatasetChunks, type EpochDataset } fro
 import { describeDecreasedLeaf, findDecreasedLeaf } from "../../core/monotonic.ts";
 import { auditEpochDataset, auditEpochDatasetWithPool, ZERO_ROOT } from "../../core/recompute-epoch.ts";
 import type { EpochVerifiedSignatures, RecomputePhase } from "../../core/recompute-epoch.ts";
-import { createLineVerifier } from "../../core/verify-lines.ts";
+import { createLineVerifier, shareVerifiedStrings } from "../../core/verify-lines.ts";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
 import { buildTree } from "../../core/tree.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
@@ -228,6 +228,7 @@ export async function verifyDatasetOffline(o: {
     await lines?.close();
   }
   const { dataset, datasetHash: publishedHash } = parsed;
+  if (verified) shareVerifiedStrings(dataset.inputs, dataset.outputs, verified);
   o.onPhase?.("parse");
 
   const recomputing = progress("recompute (fraud rules, earnings, trees)");
