@@ -5,7 +5,7 @@ import type { Receipt, Signed } from "./eip712.ts";
 import { epochWorld, keys } from "./fixtures/epoch-world.ts";
 import { epochSignatures, recomputeEpoch } from "./recompute-epoch.ts";
 import { signTypedMessage } from "./sign.ts";
-import { createLineVerifier } from "./verify-lines.ts";
+import { createLineVerifier, shareVerifiedStrings } from "./verify-lines.ts";
 
 /** The golden world plus 1 500 receipts of one viewer, every 7th tampered after signing. */
 function bigWorld() {
@@ -51,6 +51,14 @@ describe("verify-lines", () => {
     expect(expected.receipts.filter((r) => !r.valid).length).to.be.greaterThan(200);
     for (const size of [997, 64 * 1024, bytes.length])
       expect(await verifyInChunks(bytes, size)).to.deep.equal(expected);
+  });
+
+  it("behavior: shareVerifiedStrings changes no value: the dataset serializes to the same bytes", async () => {
+    const again = parseDataset(text.split("\n"));
+    const verified = await verifyInChunks(bytes, 64 * 1024);
+    shareVerifiedStrings(again.inputs, again.outputs, verified!);
+    expect(serializeDatasetToString(again)).to.equal(text);
+    expect(verified).to.deep.equal(epochSignatures(parsed.inputs, "verify"));
   });
 
   it("behavior: a signed line not in plain form (an extra key) gives undefined, so the caller verifies the parsed inputs", async () => {

@@ -3,6 +3,7 @@ import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_thread
 import type { MessagePort } from "node:worker_threads";
 import type { EpochInputs, EpochOutputs } from "./dataset.ts";
 import type { EpochVerifiedSignatures } from "./recompute-epoch.ts";
+import type { ReceiptVerdict } from "./verdict.ts";
 import type { Address, RewardsDomain } from "./eip712.ts";
 import type { VerifyResult } from "./verify.ts";
 import { SIGNED_SECTIONS } from "./verify-lines-worker.ts";
@@ -41,8 +42,9 @@ export type CreateLineVerifierParameters = {
 /**
  * Lets equal strings be one string (memory only; no value changes): each valid result's signer
  * becomes the signed item's own (interned) signer field, and each published verdict's id the
- * result's digest when they are equal — the recomputed verdicts reuse that digest as their id,
- * so at a million receipts ~150 MB of copies go. Results must be aligned with `inputs`.
+ * result's digest when they are equal — the recomputed verdicts reuse that digest as their id —
+ * and the verdicts' statuses, empty reason lists and equal byte counts. Results must be aligned
+ * with `inputs`; the published verdicts are only read afterwards (their empty reason lists are frozen).
  */
 export function shareVerifiedStrings(
   inputs: Pick<EpochInputs, "receipts" | "registrations" | "heartbeats">,
@@ -60,12 +62,21 @@ export function shareVerifiedStrings(
   share(inputs.registrations, verified.registrations, "node");
   share(inputs.heartbeats, verified.heartbeats, "node");
   const { verdicts } = outputs;
+  const statuses = new Map<string, ReceiptVerdict["status"]>();
   for (let i = 0; i < verdicts.length; i++) {
     const digest = verified.receipts[i]?.digest;
     const v = verdicts[i]!;
     if (digest !== undefined && digest !== null && v.id === digest) v.id = digest;
+    // one string per status, one (frozen) empty reason list, one bigint where counted = claimed
+    const status = statuses.get(v.status);
+    if (status === undefined) statuses.set(v.status, v.status);
+    else v.status = status;
+    if (v.reasons.length === 0) v.reasons = NO_REASONS;
+    if (v.countedBytes === v.claimedBytes) v.countedBytes = v.claimedBytes;
   }
 }
+
+const NO_REASONS = Object.freeze([]) as unknown as ReceiptVerdict["reasons"];
 
 const WORKER_URL = new URL("./verify-lines-worker.ts", import.meta.url);
 const NEWLINE = 0x0a;
