@@ -128,7 +128,21 @@ export function recomputeEpochDataset(parameters: RecomputeEpochParameters): Rec
   return computeCanonical(inputs, epochSignatures(inputs, parameters.signatures ?? "verify"));
 }
 
-export type RecomputeEpochWithPoolParameters = { inputs: EpochInputs; pool: VerifyPool };
+export type RecomputeEpochWithPoolParameters = {
+  inputs: EpochInputs;
+  pool: VerifyPool;
+  /** Called as each phase ends (`canonicalize`, `signatures`, `compute`, `hash`): a caller can time them. */
+  onPhase?: ((phase: RecomputePhase) => void) | undefined;
+  /**
+   * Signature results already recovered for `inputs` as given (aligned with its arrays), e.g. by
+   * core/verify-lines.ts while the dataset was parsed. Used only where canonical order leaves every
+   * item where it was (a canonical dataset); otherwise every signature is recovered on `pool`.
+   */
+  verified?: EpochVerifiedSignatures | undefined;
+};
+
+/** The phases of `recomputeEpochWithPool`, for a caller that reports where the time goes. */
+export type RecomputePhase = "canonicalize" | "signatures" | "compute" | "hash";
 
 /**
  * `recomputeEpoch` with every signature recovered on a verify pool (core/verify-pool.ts),
@@ -139,9 +153,34 @@ export type RecomputeEpochWithPoolParameters = { inputs: EpochInputs; pool: Veri
  * const again = await recomputeEpochWithPool({ inputs: published.inputs, pool });
  */
 export async function recomputeEpochWithPool(p: RecomputeEpochWithPoolParameters): Promise<RecomputeEpochReturnType> {
+  const phase = (name: RecomputePhase) => p.onPhase?.(name);
   const inputs = canonicalizeInputs(p.inputs);
-  const result = computeCanonical(inputs, await epochSignaturesWithPool(inputs, p.pool));
-  return { ...result, datasetHash: datasetHash(result.dataset) };
+  phase("canonicalize");
+  const signatures =
+    p.verified && alignedSignatures(p.inputs, inputs, p.verified)
+      ? p.verified
+      : await epochSignaturesWithPool(inputs, p.pool);
+  phase("signatures");
+  const result = computeCanonical(inputs, signatures);
+  phase("compute");
+  const hash = datasetHash(result.dataset);
+  phase("hash");
+  return { ...result, datasetHash: hash };
+}
+
+/** Whether results for `given`'s arrays are those of `canonical`'s: the same items in the same places. */
+function alignedSignatures(given: EpochInputs, canonical: EpochInputs, verified: EpochVerifiedSignatures): boolean {
+  const same = (a: readonly unknown[], b: readonly unknown[], results: readonly unknown[]) => {
+    if (a.length !== b.length || results.length !== a.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  };
+  return (
+    same(given.receipts, canonical.receipts, verified.receipts) &&
+    same(given.grants, canonical.grants, verified.grants) &&
+    same(given.registrations, canonical.registrations, verified.registrations) &&
+    same(given.heartbeats, canonical.heartbeats, verified.heartbeats)
+  );
 }
 
 /** The computation proper, on canonical inputs with their signature results. */
@@ -324,8 +363,9 @@ export function auditEpochDataset(
 export async function auditEpochDatasetWithPool(
   dataset: EpochDataset,
   pool: VerifyPool,
+  options: Pick<RecomputeEpochWithPoolParameters, "onPhase" | "verified"> = {},
 ): Promise<AuditEpochDatasetReturnType> {
-  return auditOutputs(dataset, await recomputeEpochWithPool({ inputs: dataset.inputs, pool }));
+  return auditOutputs(dataset, await recomputeEpochWithPool({ inputs: dataset.inputs, pool, ...options }));
 }
 
 export type AuditEpochOutputsReturnType = Omit<AuditEpochDatasetReturnType, "recomputed"> & {

@@ -11,9 +11,9 @@ import type { VerifyTask } from "./verify-worker.ts";
  * `verifyTypedMessages` as the main thread, split into chunks that idle workers pick up.
  *
  * Lifecycle:
- * 1. `createVerifyPool({ size })` starts `size` workers (default: every core,
- *    `os.availableParallelism()`); they load the native secp256k1 binding and the keccak
- *    wasm once.
+ * 1. `createVerifyPool({ size })` makes a pool of `size` workers (default: every core,
+ *    `os.availableParallelism()`), started with the first batch; they load the native
+ *    secp256k1 binding and the keccak wasm once.
  * 2. `pool.verifyBatch({ domain, primaryType, items, expectedSigner? })` resolves to one
  *    `VerifyResult` per item, in input order — exactly what `verifyTypedMessages` returns.
  *    Many batches may be in flight at once; they share the workers fairly, chunk by chunk.
@@ -140,7 +140,11 @@ export function createVerifyPool(parameters: CreateVerifyPoolParameters = {}): V
     }
   }
 
-  for (let i = 0; i < size; i++) slots.push(spawn());
+  // workers start with the first batch: a caller that never needs one (an audit whose
+  // signatures were recovered while parsing, core/verify-lines.ts) never pays their memory
+  const start = () => {
+    if (slots.length === 0) for (let i = 0; i < size; i++) slots.push(spawn());
+  };
 
   return {
     size,
@@ -168,6 +172,7 @@ export function createVerifyPool(parameters: CreateVerifyPoolParameters = {}): V
           };
           queue.push({ job, offset, task });
         }
+        start();
         pump();
       });
     },

@@ -164,9 +164,9 @@ describe("ledger verify-chain", () => {
     const alone = await verifyEpoch({
       epoch: 2n,
       client: l.client,
-      datasetBytes: l.datasets.get(2n)!,
+      dataset: l.datasets.get(2n)!,
       state: undefined,
-      previousDatasetBytes: undefined,
+      previousDataset: undefined,
     });
     expect(alone.checks.find((c) => c.name === "published outputs recompute")!.ok).to.equal(true);
     expect(alone.checks.find((c) => c.name === "root")!.ok).to.equal(true);
@@ -186,8 +186,8 @@ describe("ledger verify-chain", () => {
     const withPredecessor = await verifyEpoch({
       epoch: 2n,
       client: l.client,
-      datasetBytes: l.datasets.get(2n)!,
-      previousDatasetBytes: l.datasets.get(1n)!,
+      dataset: l.datasets.get(2n)!,
+      previousDataset: l.datasets.get(1n)!,
     });
     expect(withPredecessor.ok).to.equal(false);
     expect(formatReport(withPredecessor)).to.include(
@@ -237,12 +237,12 @@ describe("ledger verify-chain", () => {
     const wrong = await verifyEpoch({
       epoch: 2n,
       client: l.client,
-      datasetBytes: l.datasets.get(2n)!,
-      previousDatasetBytes: l.datasets.get(2n)!, // not epoch 1's
+      dataset: l.datasets.get(2n)!,
+      previousDataset: l.datasets.get(2n)!, // not epoch 1's
     });
     const failed = wrong.checks.filter((c) => !c.ok).map((c) => c.name);
     expect(failed).to.include("epoch 1's dataset is the one it committed on-chain");
-    const without = await verifyEpoch({ epoch: 2n, client: l.client, datasetBytes: l.datasets.get(2n)! });
+    const without = await verifyEpoch({ epoch: 2n, client: l.client, dataset: l.datasets.get(2n)! });
     expect(without.checks.find((c) => c.name === "carried over from epoch 1")).to.deep.include({
       ok: false,
       note: "not checked: give epoch 1's dataset (--previous-dataset FILE, or --api URL)",
@@ -269,7 +269,7 @@ describe("ledger verify-chain", () => {
     const report = await verifyEpoch({
       epoch: 1n,
       client: l.client,
-      datasetBytes: new TextEncoder().encode(lines.join("\n")),
+      dataset: new TextEncoder().encode(lines.join("\n")),
     });
     expect(report.ok).to.equal(false);
     const signatures = report.checks.find((c) => c.name === "receipt signatures")!;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
 import { advanceState, genesisState, type ChainState } from "../../core/chain-link.ts";
 import type { StreamCheckpoint } from "../../core/verdict.ts";
@@ -7,6 +7,7 @@ import { distributorAbi } from "../../oracle/chain.ts";
 import { graphql, type ApiDeployment } from "../lib/chain.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
 import {
+  downloadDir,
   fetchDataset,
   parseFromBlock,
   predecessorState,
@@ -14,6 +15,7 @@ import {
   rpcUnreachable,
   verifyEpoch,
   type Check,
+  type DatasetSource,
   type ScanOptions,
 } from "./verify-epoch.ts";
 
@@ -67,8 +69,11 @@ export type VerifyChainReport = {
  */
 export async function verifyChain(o: {
   client: PublicClient;
-  /** The published dataset of a chain epoch (the CLI: `GET /v1/epochs/:n/dataset` of `--api`). */
-  datasetOf: (epoch: bigint) => Promise<Uint8Array>;
+  /**
+   * The published dataset of a chain epoch, as bytes or a file read in chunks (the CLI:
+   * `GET /v1/epochs/:n/dataset` of `--api`, spooled to a temporary file).
+   */
+  datasetOf: (epoch: bigint) => Promise<DatasetSource>;
   distributor: Address;
   from?: bigint | undefined;
   to?: bigint | undefined;
@@ -129,7 +134,7 @@ export async function verifyChain(o: {
       epoch: from,
       client,
       distributor,
-      datasetBytes: await o.datasetOf(from - 1n),
+      dataset: await o.datasetOf(from - 1n),
       scan: o.scan,
     });
     const bad = checks.find((c) => !c.ok);
@@ -140,11 +145,10 @@ export async function verifyChain(o: {
     throw new UsageError(`nothing to verify: epoch ${from} is after the latest proposed epoch ${latest}`);
 
   for (let epoch = from; epoch <= to; epoch++) {
-    const datasetBytes = await o.datasetOf(epoch);
     const report = await verifyEpoch({
       epoch,
       client,
-      datasetBytes,
+      dataset: await o.datasetOf(epoch),
       distributor,
       state,
       proposals,
@@ -323,12 +327,19 @@ export const verifyChainCommand: Command = {
     const scan = { fromBlock: parseFromBlock(values["from-block"]) };
     const client = createPublicClient({ transport: http(values.rpc, { retryCount: 2, timeout: 15_000 }) });
     let report: VerifyChainReport;
+    const downloads = downloadDir();
+    // one downloaded dataset on disk at a time: the one before is deleted as the next arrives
+    let downloaded: string | undefined;
+    const datasetOf = async (epoch: bigint) => {
+      if (downloaded) rmSync(downloaded, { force: true });
+      return (downloaded = await fetchDataset(values.api!, epoch, downloads.dir));
+    };
     const pool = createVerifyPool();
     try {
       const distributor = (values.distributor as Address | undefined) ?? (await distributorFromApi(values.api));
       report = await verifyChain({
         client,
-        datasetOf: (epoch) => fetchDataset(values.api!, epoch),
+        datasetOf,
         distributor,
         from,
         to,
@@ -344,6 +355,7 @@ export const verifyChainCommand: Command = {
       throw rpcUnreachable(err, values.rpc);
     } finally {
       await pool.close();
+      downloads.dispose();
     }
     if (values.json)
       console.log(JSON.stringify(report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));

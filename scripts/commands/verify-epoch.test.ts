@@ -60,7 +60,7 @@ describe("ledger verify-epoch", () => {
     const report = await verifyEpoch({
       epoch: 1n,
       client: fx.publicClient,
-      datasetBytes: new TextEncoder().encode(datasetText),
+      dataset: new TextEncoder().encode(datasetText),
     });
     expect(report.checks.filter((c) => !c.ok)).to.deep.equal([]);
     expect(report.ok).to.equal(true);
@@ -84,7 +84,7 @@ describe("ledger verify-epoch", () => {
     const report = await verifyEpoch({
       epoch: 1n,
       client: fx.publicClient,
-      datasetBytes: new TextEncoder().encode(lines.join("\n")),
+      dataset: new TextEncoder().encode(lines.join("\n")),
     });
     expect(report.ok).to.equal(false);
     const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);

@@ -1,5 +1,7 @@
-import { distinctSigners, POLICY_ROLE } from "../../core/policy.ts";
-import { readFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { distinctSigners, POLICY_ROLE, type PolicySignature } from "../../core/policy.ts";
 import { createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
 import {
   acceptedWithInvalidSignature,
@@ -14,10 +16,13 @@ import {
 import { datasetHash as hashDataset, parseDatasetChunks, type EpochDataset } from "../../core/dataset.ts";
 import { describeDecreasedLeaf, findDecreasedLeaf } from "../../core/monotonic.ts";
 import { auditEpochDataset, auditEpochDatasetWithPool, ZERO_ROOT } from "../../core/recompute-epoch.ts";
+import type { EpochVerifiedSignatures, RecomputePhase } from "../../core/recompute-epoch.ts";
+import { createLineVerifier, shareVerifiedStrings } from "../../core/verify-lines.ts";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
 import { buildTree } from "../../core/tree.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
 import { allLogs, newestLogs } from "../../oracle/log-scan.ts";
+import { readDatasetChunks } from "../../oracle/stages/build.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, progress, type Command } from "../lib/cli.ts";
 
 const USAGE =
@@ -110,27 +115,56 @@ export async function readAllProposals(
 }
 
 /**
- * Parses dataset bytes in 1 MiB chunks, hashing them as it goes (`parseDatasetChunks`): the
- * bytes are never decoded into one string (V8 caps a string near 512 MiB; a 10⁶-receipt
- * dataset is ~0.8 GB). Returns the dataset and keccak256 of the bytes.
+ * A published dataset as the verifier reads it: its bytes (tests, small datasets) or the path of
+ * a file read in 4 MiB chunks (oracle/stages/build.ts `readDatasetChunks`) — the CLI's
+ * `--dataset FILE`, and every dataset downloaded from an API (spooled to a temporary file).
  */
-export function parseDatasetBytes(
-  bytes: Uint8Array,
+export type DatasetSource = Uint8Array | string;
+
+/**
+ * Parses a dataset in chunks, hashing them as it goes (`parseDatasetChunks`): the bytes are
+ * never decoded into one string (V8 caps a string near 512 MiB; a 10⁶-receipt dataset is
+ * ~0.8 GB), and a file is never read whole. Returns the dataset and keccak256 of the bytes.
+ */
+export function parseDatasetSource(
+  source: DatasetSource,
   label = "parse dataset",
+  /** Sees every chunk before it is parsed (core/verify-lines.ts recovers signatures meanwhile). */
+  tap?: (chunk: Uint8Array) => void,
 ): { dataset: EpochDataset; datasetHash: Hex } {
   const parsing = progress(label);
-  const CHUNK = 1 << 20;
+  const total = typeof source === "string" ? fileSize(source) : source.length;
   const parsed = parseDatasetChunks(
     (function* () {
-      for (let offset = 0; offset < bytes.length; offset += CHUNK) {
-        parsing.update(offset, bytes.length);
-        yield bytes.subarray(offset, Math.min(bytes.length, offset + CHUNK));
+      let done = 0;
+      for (const chunk of typeof source === "string" ? readDatasetChunks(source) : byteChunks(source)) {
+        parsing.update(done, total);
+        done += chunk.length;
+        tap?.(chunk);
+        yield chunk;
       }
     })(),
   );
   const { dataset } = parsed;
   parsing.done(`${dataset.inputs.receipts.length} receipts, ${dataset.outputs.leaves.length} leaves`);
   return parsed;
+}
+
+/** `parseDatasetSource` of bytes (kept for callers that hold them). */
+export const parseDatasetBytes = (bytes: Uint8Array, label?: string) => parseDatasetSource(bytes, label);
+
+function* byteChunks(bytes: Uint8Array): Generator<Uint8Array> {
+  const CHUNK = 1 << 20;
+  for (let offset = 0; offset < bytes.length; offset += CHUNK)
+    yield bytes.subarray(offset, Math.min(bytes.length, offset + CHUNK));
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    throw new UsageError(`cannot read the dataset file ${file}`);
+  }
 }
 
 /**
@@ -140,11 +174,11 @@ export function parseDatasetBytes(
  */
 export async function predecessorState(
   checks: Check[],
-  o: { epoch: bigint; client: PublicClient; distributor: Address; datasetBytes: Uint8Array; scan?: ScanOptions },
+  o: { epoch: bigint; client: PublicClient; distributor: Address; dataset: DatasetSource; scan?: ScanOptions },
 ): Promise<ChainState | undefined> {
   const previous = o.epoch - 1n;
   const chain = await readChainEpoch(o.client, o.distributor, previous, o.scan);
-  const { dataset, datasetHash: hash } = parseDatasetBytes(o.datasetBytes, `parse epoch ${previous}'s dataset`);
+  const { dataset, datasetHash: hash } = parseDatasetSource(o.dataset, `parse epoch ${previous}'s dataset`);
   const hashCheck = eq(
     `epoch ${previous}'s dataset is the one it committed on-chain`,
     chain.proposal?.datasetHash ?? "no proposal",
@@ -160,36 +194,57 @@ export async function predecessorState(
     : undefined;
 }
 
-/**
- * The auditor's tool: downloads an epoch's published dataset, re-verifies every signature and
- * re-runs the fraud rules and earnings with core (the oracle's own code), rebuilds both trees,
- * and compares root, receiptsRoot, datasetHash and rateCardHash with what the distributor
- * holds on-chain. It also checks the link to the epoch before (core/chain-link.ts): the previous
- * leaves and stream checkpoints carried in are what earlier epochs handed on — from `state`
- * (what `verify-chain` verified so far), else from the predecessor's dataset
- * (`previousDatasetBytes`, itself checked against the chain); epoch 1 carries nothing in.
- * Trusts neither the API nor the oracle: only the chain and the math.
- */
-export async function verifyEpoch(options: {
-  epoch: bigint;
-  client: PublicClient;
-  datasetBytes: Uint8Array;
-  distributor?: Address | undefined;
-  previousDatasetBytes?: Uint8Array | undefined;
-  state?: ChainState | undefined;
-  /** Pre-scanned proposals (verify-chain); otherwise this epoch's are scanned for. */
-  proposals?: Map<bigint, ProposalArgs[]> | undefined;
-  scan?: ScanOptions | undefined;
-  /** Recovers every receipt signature on these worker threads (all cores); else on this thread. */
-  pool?: VerifyPool | undefined;
-}): Promise<VerifyEpochReport & { dataset: EpochDataset; datasetHash: Hex }> {
-  const checks: Check[] = [];
-  const { dataset, datasetHash: publishedHash } = parseDatasetBytes(options.datasetBytes);
-  // `epoch` is the contract's numbering (consecutive from 1); the dataset carries the
-  // coordinator's clock epoch, which the signed datasetHash binds to this chain epoch.
+/** What `verifyDatasetOffline` found: its checks, the parsed dataset and what recomputes from it. */
+export type OfflineVerification = {
+  checks: Check[];
+  dataset: EpochDataset;
+  /** keccak256 of the bytes read. */
+  datasetHash: Hex;
+  recomputed: {
+    root: Hex;
+    receiptsRoot: Hex;
+    rateCardHash: Hex;
+    cumulativeTotal: bigint;
+    /** Every policy input's recovered signer: `verifyEpoch` checks each holds POLICY_ROLE on-chain. */
+    policySignatures: PolicySignature[];
+  };
+};
 
-  const recomputing = progress("recompute (signatures, fraud rules, earnings, trees)");
-  const audit = options.pool ? await auditEpochDatasetWithPool(dataset, options.pool) : auditEpochDataset(dataset);
+/** The steps of `verifyDatasetOffline`, as each ends (a bench times them). */
+export type OfflinePhase = "parse" | RecomputePhase | "compare";
+
+/**
+ * The part of `verify-epoch` that needs no chain: parses the dataset in chunks (hashing the
+ * bytes), recovers every signature (on `pool`: all cores; else this thread), re-runs the fraud
+ * rules, earnings and both trees, and compares every published output with the recomputation,
+ * checks that no cumulative amount decreased, that no receipt with an invalid signature was
+ * counted, and that the bytes are the canonical serialization. `npm run bench -- audit` runs
+ * exactly this.
+ */
+export async function verifyDatasetOffline(o: {
+  dataset: DatasetSource;
+  pool?: VerifyPool | undefined;
+  onPhase?: ((phase: OfflinePhase) => void) | undefined;
+}): Promise<OfflineVerification> {
+  const checks: Check[] = [];
+  // with a pool, signatures are recovered on every core while this thread parses
+  const lines = o.pool ? createLineVerifier({ size: o.pool.size }) : undefined;
+  let parsed: ReturnType<typeof parseDatasetSource>;
+  let verified: EpochVerifiedSignatures | undefined;
+  try {
+    parsed = parseDatasetSource(o.dataset, "parse dataset (and recover signatures)", lines && ((c) => lines.push(c)));
+    verified = await lines?.finish();
+  } finally {
+    await lines?.close();
+  }
+  const { dataset, datasetHash: publishedHash } = parsed;
+  if (verified) shareVerifiedStrings(dataset.inputs, dataset.outputs, verified);
+  o.onPhase?.("parse");
+
+  const recomputing = progress("recompute (fraud rules, earnings, trees)");
+  const audit = o.pool
+    ? await auditEpochDatasetWithPool(dataset, o.pool, { onPhase: o.onPhase, verified })
+    : auditEpochDataset(dataset);
   recomputing.done();
   const r = audit.recomputed;
   const difference = audit.ok ? null : firstOutputDifference(r, dataset.outputs);
@@ -219,31 +274,85 @@ export async function verifyEpoch(options: {
   else if (invalid > 0)
     checks.push({ name: "receipt signatures", ok: true, note: `${invalid} invalid, rejected by the fraud rules` });
 
-  // Every discretionary input (budget, rate card, founder status, flag decisions) signed by a
-  // POLICY_ROLE holder on the distributor (core/policy.ts recovered the signers).
-  const policyDistributor: Address = options.distributor ?? dataset.inputs.domain.verifyingContract;
-  const signers = distinctSigners(r.policySignatures);
+  // When every output recomputes, the recomputed dataset (canonical inputs, equal outputs) is
+  // what the canonical serializer makes of these bytes, and its hash is already known: the
+  // bytes are canonical exactly when the two hashes agree. Otherwise serialize the parsed one.
+  const canonicalHash = audit.ok ? r.datasetHash : hashDataset(dataset);
+  checks.push(eq("dataset is in canonical form", canonicalHash, publishedHash));
+  o.onPhase?.("compare");
+  return {
+    checks,
+    dataset,
+    datasetHash: publishedHash,
+    recomputed: {
+      root: r.root,
+      receiptsRoot: r.receiptsRoot,
+      rateCardHash: r.rateCardHash,
+      cumulativeTotal: r.leaves.reduce((s, l) => s + l.amount, 0n),
+      policySignatures: r.policySignatures,
+    },
+  };
+}
+
+/**
+ * Every discretionary input (budget, rate card, founder status, flag decisions) signed by a
+ * POLICY_ROLE holder on the distributor (core/policy.ts recovered the signers): one check.
+ */
+async function policyRoleCheck(
+  client: PublicClient,
+  distributor: Address,
+  signatures: readonly PolicySignature[],
+): Promise<Check> {
+  const signers = distinctSigners(signatures);
   const unauthorized: string[] = [];
   for (const signer of signers) {
-    const has = await options.client.readContract({
-      address: policyDistributor,
+    const has = await client.readContract({
+      address: distributor,
       abi: distributorAbi(),
       functionName: "hasRole",
       args: [POLICY_ROLE, signer],
     });
     if (!has) unauthorized.push(signer);
   }
-  const firstUnauthorized = r.policySignatures.find((p) => unauthorized.includes(p.signer.toLowerCase()));
-  checks.push({
+  const first = signatures.find((p) => unauthorized.includes(p.signer.toLowerCase()));
+  return {
     name: "policy inputs signed by POLICY_ROLE",
     ok: unauthorized.length === 0,
-    note: firstUnauthorized
-      ? `the ${firstUnauthorized.section} (${firstUnauthorized.key}) is signed by ${firstUnauthorized.signer}, which does not hold POLICY_ROLE`
-      : `${r.policySignatures.length} input(s) signed by ${signers.join(", ") || "nobody"}`,
-  });
+    note: first
+      ? `the ${first.section} (${first.key}) is signed by ${first.signer}, which does not hold POLICY_ROLE`
+      : `${signatures.length} input(s) signed by ${signers.join(", ") || "nobody"}`,
+  };
+}
 
-  const canonicalHash = hashDataset(dataset);
-  checks.push(eq("dataset is in canonical form", canonicalHash, publishedHash));
+/**
+ * The auditor's tool: downloads an epoch's published dataset, re-verifies every signature and
+ * re-runs the fraud rules and earnings with core (the oracle's own code), rebuilds both trees,
+ * and compares root, receiptsRoot, datasetHash and rateCardHash with what the distributor
+ * holds on-chain. It also checks the link to the epoch before (core/chain-link.ts): the previous
+ * leaves and stream checkpoints carried in are what earlier epochs handed on — from `state`
+ * (what `verify-chain` verified so far), else from the predecessor's dataset
+ * (`previousDatasetBytes`, itself checked against the chain); epoch 1 carries nothing in.
+ * Trusts neither the API nor the oracle: only the chain and the math.
+ */
+export async function verifyEpoch(options: {
+  epoch: bigint;
+  client: PublicClient;
+  /** The epoch's published dataset: bytes, or a file read in chunks. */
+  dataset: DatasetSource;
+  distributor?: Address | undefined;
+  /** Epoch `epoch − 1`'s published dataset, to check the link to it (when no `state`). */
+  previousDataset?: DatasetSource | undefined;
+  state?: ChainState | undefined;
+  /** Pre-scanned proposals (verify-chain); otherwise this epoch's are scanned for. */
+  proposals?: Map<bigint, ProposalArgs[]> | undefined;
+  scan?: ScanOptions | undefined;
+  /** Recovers every receipt signature on these worker threads (all cores); else on this thread. */
+  pool?: VerifyPool | undefined;
+}): Promise<VerifyEpochReport & { dataset: EpochDataset; datasetHash: Hex }> {
+  const offline = await verifyDatasetOffline({ dataset: options.dataset, pool: options.pool });
+  const { checks, dataset, datasetHash: publishedHash, recomputed: r } = offline;
+  // `epoch` is the contract's numbering (consecutive from 1); the dataset carries the
+  // coordinator's clock epoch, which the signed datasetHash binds to this chain epoch.
 
   // The chain.
   const distributor: Address = options.distributor ?? dataset.inputs.domain.verifyingContract;
@@ -251,20 +360,21 @@ export async function verifyEpoch(options: {
   const chainId = await client.getChainId();
   checks.push(eq("chain id", dataset.inputs.domain.chainId.toString(), chainId.toString()));
   checks.push(eq("distributor", dataset.inputs.domain.verifyingContract.toLowerCase(), distributor.toLowerCase()));
+  checks.push(await policyRoleCheck(client, distributor, r.policySignatures));
 
   // The link to the epoch before.
   let state = options.state;
   if (state === undefined && options.epoch === 1n) state = genesisState();
-  if (state === undefined && options.previousDatasetBytes !== undefined)
+  if (state === undefined && options.previousDataset !== undefined)
     state = await predecessorState(checks, {
       epoch: options.epoch,
       client,
       distributor,
-      datasetBytes: options.previousDatasetBytes,
+      dataset: options.previousDataset,
       scan: options.scan,
     });
   if (state === undefined) {
-    if (options.previousDatasetBytes === undefined)
+    if (options.previousDataset === undefined)
       checks.push({
         name: `carried over from epoch ${options.epoch - 1n}`,
         ok: false,
@@ -321,8 +431,7 @@ export async function verifyEpoch(options: {
     checks.push(eq("receiptsRoot", a.receiptsRoot, r.receiptsRoot));
     checks.push(eq("datasetHash", a.datasetHash, publishedHash));
     checks.push(eq("rateCardHash", a.rateCardHash, r.rateCardHash));
-    const total = r.leaves.reduce((s, l) => s + l.amount, 0n);
-    checks.push(eq("cumulativeTotal", a.cumulativeTotal.toString(), total.toString()));
+    checks.push(eq("cumulativeTotal", a.cumulativeTotal.toString(), r.cumulativeTotal.toString()));
     checks.push({ name: "oracle signers", ok: true, note: a.signers.join(", ") });
   }
   return { epoch: options.epoch, ok: checks.every((c) => c.ok), checks, dataset, datasetHash: publishedHash };
@@ -346,8 +455,13 @@ export function formatReport(report: VerifyEpochReport): string {
   return out.join("\n");
 }
 
-/** The published dataset of chain epoch `epoch` from an API (`GET /v1/epochs/:n/dataset`), with a progress bar. */
-export async function fetchDataset(api: string, epoch: bigint): Promise<Uint8Array> {
+/**
+ * Downloads the published dataset of chain epoch `epoch` from an API (`GET /v1/epochs/:n/dataset`)
+ * into a file in `dir`, streamed (never held whole), with a progress bar; returns its path. The
+ * bytes are checked where they are used: parsing hashes them, and that hash must be the one
+ * committed on-chain.
+ */
+export async function fetchDataset(api: string, epoch: bigint, dir: string): Promise<string> {
   const url = `${api.replace(/\/$/, "")}/v1/epochs/${epoch}/dataset`;
   let res: Response;
   try {
@@ -359,23 +473,35 @@ export async function fetchDataset(api: string, epoch: bigint): Promise<Uint8Arr
   if (!res.ok) throw new UsageError(`the API answered ${res.status} for ${url}`);
   const total = Number(res.headers.get("content-length") ?? 0);
   const bar = progress(`download epoch ${epoch}'s dataset`);
-  const chunks: Uint8Array[] = [];
+  const file = path.join(dir, `epoch-${epoch}.jsonl`);
+  const fd = openSync(file, "w");
   let received = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    chunks.push(chunk);
-    received += chunk.length;
-    bar.update(received, total);
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
+      received += chunk.length;
+      bar.update(received, total);
+    }
+  } finally {
+    closeSync(fd);
   }
   bar.done(`${received} bytes`);
-  return Buffer.concat(chunks);
+  return file;
 }
 
-function readDatasetFile(file: string, option: string): Uint8Array {
+/** A temporary directory for downloaded datasets, removed by `dispose`. */
+export function downloadDir(): { dir: string; dispose: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), "ledger-verify-"));
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function datasetFile(file: string, option: string): string {
   try {
-    return readFileSync(file);
+    if (statSync(file).isFile()) return file;
   } catch {
-    throw new UsageError(`cannot read the ${option} file ${file}`);
+    // reported below
   }
+  throw new UsageError(`cannot read the ${option} file ${file}`);
 }
 
 /** A failure to reach the RPC as one usage line; anything else unchanged. */
@@ -421,18 +547,18 @@ export const verifyEpochCommand: Command = {
     const fromBlock = parseFromBlock(values["from-block"]);
     const epoch = BigInt(n);
     if (epoch === 0n) throw new UsageError(`chain epochs start at 1`);
-    const datasetBytes = values.dataset
-      ? readDatasetFile(values.dataset, "--dataset")
-      : await fetchDataset(values.api!, epoch);
-    let previousDatasetBytes: Uint8Array | undefined;
-    if (epoch > 1n) {
-      if (values["previous-dataset"])
-        previousDatasetBytes = readDatasetFile(values["previous-dataset"], "--previous-dataset");
-      else if (values.api) previousDatasetBytes = await fetchDataset(values.api, epoch - 1n);
-    }
     let report: VerifyEpochReport;
+    const downloads = downloadDir();
     const pool = createVerifyPool();
     try {
+      const dataset = values.dataset
+        ? datasetFile(values.dataset, "--dataset")
+        : await fetchDataset(values.api!, epoch, downloads.dir);
+      let previousDataset: string | undefined;
+      if (epoch > 1n) {
+        if (values["previous-dataset"]) previousDataset = datasetFile(values["previous-dataset"], "--previous-dataset");
+        else if (values.api) previousDataset = await fetchDataset(values.api, epoch - 1n, downloads.dir);
+      }
       const {
         dataset: _dataset,
         datasetHash: _hash,
@@ -440,8 +566,8 @@ export const verifyEpochCommand: Command = {
       } = await verifyEpoch({
         epoch,
         client: createPublicClient({ transport: http(values.rpc, { retryCount: 2, timeout: 15_000 }) }),
-        datasetBytes,
-        previousDatasetBytes,
+        dataset,
+        previousDataset,
         distributor: values.distributor as Address | undefined,
         scan: { fromBlock },
         pool,
@@ -451,6 +577,7 @@ export const verifyEpochCommand: Command = {
       throw rpcUnreachable(err, values.rpc);
     } finally {
       await pool.close();
+      downloads.dispose();
     }
     console.log(
       values.json
