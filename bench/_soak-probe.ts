@@ -11,7 +11,10 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 export type SoakSample = {
   rss: number;
   heapUsed: number;
+  heapTotal: number;
+  /** Memory outside V8's heap that V8 knows of: ArrayBuffers, Buffers, and WebAssembly memories (PGlite's). */
   external: number;
+  arrayBuffers: number;
   lagMeanMs: number;
   lagP99Ms: number;
   lagMaxMs: number;
@@ -28,7 +31,9 @@ if (process.send) {
     const sample: SoakSample = {
       rss: mem.rss,
       heapUsed: mem.heapUsed,
+      heapTotal: mem.heapTotal,
       external: mem.external,
+      arrayBuffers: mem.arrayBuffers,
       lagMeanMs: lag(delay.mean),
       lagP99Ms: lag(delay.percentile(99)),
       lagMaxMs: lag(delay.max),
