@@ -25,6 +25,8 @@ export type SoakDatabase = {
   name: string;
   /** The backends serving the database now, and their memory summed. */
   backends(): Promise<ProcMemory & { processes: number }>;
+  /** pg_database_size: bytes on disk. */
+  size(): Promise<number>;
   drop(): Promise<void>;
 };
 
@@ -44,6 +46,10 @@ export async function createSoakDatabase(adminUrl: string): Promise<SoakDatabase
         name,
       ]);
       return procMemoryOf(rows.map((r) => r.pid));
+    },
+    async size() {
+      const { rows } = await admin.query<{ bytes: string }>("SELECT pg_database_size($1) AS bytes", [name]);
+      return Number(rows[0]!.bytes);
     },
     async drop() {
       try {

@@ -26,7 +26,9 @@
  * max) since the previous sample. Memory the V8 does not know of (EDR's Rust allocations, Node's
  * own) shows only in RSS. The hardhat node's process and the PostgreSQL backends serving the
  * throw-away database are read from /proc (RSS, and PSS: a backend's share of the server's
- * shared memory counted once), so each process's growth is told apart.
+ * shared memory counted once), so each process's growth is told apart. Beside them, what the
+ * product accumulates by design: the database's size on disk (`database_size`: PGlite's data
+ * directory, or pg_database_size) and the chain's height (`chain_blocks`).
  *
  * Prints one JSON line per sample and figure, then per process and figure the growth from the
  * end of the warm-up (`--warmup-seconds`, default 60) to the end (target < 10 %) and the trend
@@ -36,7 +38,7 @@
  * failures, failed claims, a stopped oracle, or the process exiting early.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -102,6 +104,28 @@ function slopePerMinute(points: [number, number][]): number {
   const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
   const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
   return sxx === 0 ? 0 : (sxy / sxx) * 60;
+}
+
+/** Bytes of the files under `dir` (PGlite's data directory), 0 when it does not exist yet. */
+function dirBytes(dir: string): number {
+  let total = 0;
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true, recursive: true }))
+      if (e.isFile()) total += statSync(path.join(e.parentPath, e.name)).size;
+  } catch {
+    return total;
+  }
+  return total;
+}
+
+/** The chain's latest block number (a measure of how much chain state EDR holds). */
+async function blockNumber(url: string): Promise<number> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }),
+  });
+  return Number(((await res.json()) as { result: string }).result);
 }
 
 /** One memory figure of one process over the run: MiB at seconds since the start. */
@@ -188,6 +212,7 @@ async function run(o: {
   let stopping = false;
   const errorLines: string[] = [];
   let apiUrl = "";
+  let rpcUrl = chain?.url ?? "";
   let finalized = 0;
   let pending = "";
   const onOutput = (d: Buffer) => {
@@ -197,6 +222,8 @@ async function run(o: {
     for (const line of lines) {
       const api = /API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(line);
       if (api) apiUrl = api[1]!;
+      const rpc = /chain RPC\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+      if (rpc) rpcUrl = rpc[1]!;
       if (/epoch \d+ finalized/.test(line)) finalized++;
       if (!stopping && errorsIn(line)) errorLines.push(line);
     }
@@ -235,6 +262,7 @@ async function run(o: {
     const started = Date.now();
     await sample(); // resets the lag histogram: start-up (contract build, deployment) is not counted
     const lags: { p99: number; max: number }[] = [];
+    const heights: number[] = [];
     let warmupReceipts: { atMs: number; n: number } | undefined;
     const receiptCount = (text: string) => sumCounter(text, "ledger_ingest_items_total", (l) => l.includes("receipt"));
     for (let next = started + sampleMs; next <= started + durationMs; next += sampleMs) {
@@ -252,6 +280,11 @@ async function run(o: {
         record("hardhat node", "rss", at, chainMemory.rss);
         record("hardhat node", "pss", at, chainMemory.pss);
       }
+      const size = db ? await db.size() : dirBytes(path.join(dataDir, "pglite"));
+      record(db ? "PostgreSQL (on disk)" : "PGlite (on disk)", "database_size", at, size);
+      const blocks = await blockNumber(rpcUrl);
+      report({ bench: "soak", metric: "chain_blocks", value: blocks, unit: "blocks", atSeconds: at });
+      heights.push(blocks);
       if (db) {
         const b = await db.backends();
         record("PostgreSQL backends of the soak database", "rss", at, b.rss, { backends: b.processes });
@@ -317,6 +350,14 @@ async function run(o: {
         supporters,
         ...config,
       });
+    report({
+      bench: "soak",
+      metric: "chain_blocks_added",
+      value: heights[heights.length - 1]! - heights[0]!,
+      unit: "blocks",
+      from: heights[0],
+      to: heights[heights.length - 1],
+    });
     report({ bench: "soak", metric: "epochs_finalized", value: finalized, unit: "epochs", minutes, ...config });
     const http5xx = sumCounter(text, "ledger_http_requests_total", (l) => /status="5\d\d"/.test(l));
     report({
