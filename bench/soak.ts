@@ -23,10 +23,11 @@
  * preloaded into it (bench/_soak-probe.ts): RSS, V8 heap (used, total), `external` (memory V8
  * knows of outside its heap — Buffers, ArrayBuffers and WebAssembly memories, which is where
  * PGlite's database engine lives) and `arrayBuffers`, and the event loop's delay (mean, p99,
- * max) since the previous sample. Memory the V8 does not know of (EDR's Rust allocations, Node's
- * own) shows only in RSS. The hardhat node's process and the PostgreSQL backends serving the
- * throw-away database are read from /proc (RSS, and PSS: a backend's share of the server's
- * shared memory counted once), so each process's growth is told apart. Beside them, what the
+ * max) since the previous sample. Memory V8's main thread does not know of (EDR's Rust
+ * allocations, Node's own, the verify workers' heaps) shows only in RSS: `rss_outside_v8` is RSS
+ * less the heap's total and `external`. The hardhat node's process and the PostgreSQL backends
+ * serving the throw-away database are read from /proc (RSS, and PSS: a backend's share of the
+ * server's shared memory counted once), so each process's growth is told apart. Beside them, what the
  * product accumulates by design: the database's size on disk (`database_size`: PGlite's data
  * directory, or pg_database_size) and the chain's height (`chain_blocks`).
  *
@@ -275,6 +276,9 @@ async function run(o: {
       record(PRODUCT, "heap_total", at, s.heapTotal);
       record(PRODUCT, "external", at, s.external);
       record(PRODUCT, "array_buffers", at, s.arrayBuffers);
+      // What V8's main thread does not account for: native allocations (EDR's Rust, Node's own,
+      // PGlite's emscripten glue), code, and the verify workers' own heaps.
+      record(PRODUCT, "rss_outside_v8", at, s.rss - s.heapTotal - s.external);
       const chainMemory = chain?.memory();
       if (chainMemory) {
         record("hardhat node", "rss", at, chainMemory.rss);
