@@ -16,6 +16,7 @@ export function procMemory(pid: number): ProcMemory | undefined {
   } catch {
     return undefined;
   }
+  if (!/^Rss:/m.test(text)) return undefined; // a zombie: exited, not yet reaped
   const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0) * 1024;
   return { rss: kB("Rss"), pss: kB("Pss"), private: kB("Private_Clean") + kB("Private_Dirty") };
 }

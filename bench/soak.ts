@@ -130,7 +130,7 @@ async function blockNumber(url: string): Promise<number> {
 }
 
 /** One memory figure of one process over the run: MiB at seconds since the start. */
-type Series = { process: string; metric: string; points: [number, number][]; extra?: Record<string, unknown> };
+type Series = { process: string; metric: string; points: [number, number][] };
 
 /** Sets up the database and chain asked for, runs the soak, and always tears both down. */
 export default async function soak(args: string[]): Promise<void> {
