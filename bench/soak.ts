@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- soak [--minutes N] [--supporters N] [--warmup-seconds S] [--sample-seconds S]
- * [--database pglite|postgres] [--chain embedded|node]`: the whole product under a steady load
+ * [--database pglite|postgres] [--chain embedded|node] [--gc on|off]`: the whole product under a steady load
  * for N minutes (default 10), watching for leaks.
  *
  * Runs `npm start`'s script (scripts/start.ts) on a fresh data directory: the API, the indexer,
@@ -25,7 +25,12 @@
  * PGlite's database engine lives) and `arrayBuffers`, and the event loop's delay (mean, p99,
  * max) since the previous sample. Memory V8's main thread does not know of (EDR's Rust
  * allocations, Node's own, the verify workers' heaps) shows only in RSS: `rss_outside_v8` is RSS
- * less the heap's total and `external`. The hardhat node's process and the PostgreSQL backends
+ * less the heap's total and `external`. With `--gc on` (default; env SOAK_GC) the product runs
+ * with `--expose-gc` and the probe collects garbage fully before each sample, so the heap read
+ * is what is still reachable: garbage not yet collected swings the heap (and RSS) by a hundred
+ * MiB and more between samples, which hides or fakes a trend over ten minutes; `--gc off`
+ * samples the process as it runs (the forced collection's pause then no longer falls into the
+ * next sample's event-loop lag). The hardhat node's process and the PostgreSQL backends
  * serving the throw-away database are read from /proc (RSS, and PSS: a backend's share of the
  * server's shared memory counted once), so each process's growth is told apart. Beside them, what the
  * product accumulates by design: the database's size on disk (`database_size`: PGlite's data
@@ -140,6 +145,7 @@ export default async function soak(args: string[]): Promise<void> {
   const warmupMs = arg(args, "warmup-seconds", 60, 0, 3_600) * 1_000;
   const database = choice(args, "database", process.env.SOAK_DATABASE, ["pglite", "postgres"]);
   const chainKind = choice(args, "chain", process.env.SOAK_CHAIN, ["embedded", "node"]);
+  const gc = choice(args, "gc", process.env.SOAK_GC, ["on", "off"]);
   if (warmupMs >= minutes * 60_000) {
     console.error("bench soak: the warm-up must be shorter than the run");
     process.exit(2);
@@ -162,7 +168,7 @@ export default async function soak(args: string[]): Promise<void> {
       env.LEDGER_DISTRIBUTOR_ADDRESS = chain.distributor;
       env.LEDGER_START_BLOCK = chain.startBlock.toString();
     }
-    await run({ minutes, supporters, sampleMs, warmupMs, database, chainKind, env, db, chain });
+    await run({ minutes, supporters, sampleMs, warmupMs, database, chainKind, gc, env, db, chain });
   } catch (err) {
     report({
       bench: "soak",
@@ -188,18 +194,20 @@ async function run(o: {
   warmupMs: number;
   database: "pglite" | "postgres";
   chainKind: "embedded" | "node";
+  gc: "on" | "off";
   env: NodeJS.ProcessEnv;
   db: SoakDatabase | undefined;
   chain: SoakChain | undefined;
 }): Promise<void> {
   const { minutes, supporters, sampleMs, warmupMs, db, chain } = o;
   const durationMs = minutes * 60_000;
-  const config = { database: o.database, chain: o.chainKind };
+  const config = { database: o.database, chain: o.chainKind, gc: o.gc };
   const PRODUCT = `npm start (API, indexer, oracle, simulator${chain ? "" : ", the chain's EVM"}${db ? "" : ", PGlite"})`;
   const dataDir = mkdtempSync(path.join(tmpdir(), "ledger-soak-"));
   const child = spawn(
     process.execPath,
     [
+      ...(o.gc === "on" ? ["--expose-gc"] : []),
       "--import",
       path.join(ROOT, "bench/_soak-probe.ts"),
       path.join(ROOT, "scripts/start.ts"),
