@@ -23,6 +23,7 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const HARDHAT = path.join(ROOT, "node_modules/.bin/hardhat");
 const TS_TEST_GLOBS = [
   "api/**/*.test.ts",
+  "bench/**/*.test.ts",
   "core/**/*.test.ts",
   "db/**/*.test.ts",
   "oracle/**/*.test.ts",

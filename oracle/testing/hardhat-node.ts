@@ -10,7 +10,8 @@ import { createPublicClient, http } from "viem";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-export type HardhatNode = { url: string; stop(): void };
+/** `pid` is the node process's own (for reading its memory from /proc). */
+export type HardhatNode = { url: string; pid: number; stop(): void };
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,7 +39,7 @@ export async function startHardhatNode(): Promise<HardhatNode> {
   for (let i = 0; ; i++) {
     try {
       await client.getChainId();
-      return { url, stop };
+      return { url, pid: child.pid!, stop };
     } catch {
       if (i > 160 || child.exitCode !== null) {
         stop();
