@@ -60,6 +60,8 @@ describe("loadApiConfig", () => {
       distributorAddress: DEV_DISTRIBUTOR_ADDRESS,
       adminApiKey: undefined,
       coordinatorPrivateKey: undefined,
+      policyPrivateKey: undefined,
+      policyAddress: undefined,
       epochSeconds: 86_400,
       epochGenesis: 0,
       rateLimitPerMinute: 1_200,

@@ -51,6 +51,9 @@ function expectOneLine(r: Run, code: number, re: RegExp) {
  * with the compiled contracts): schedule → list → execute → roles, the guardian's cancel, and one line for
  * each refusal (bad address, wrong key, too early, unknown ID, a change the distributor would refuse).
  */
+/** The policy key's address (it signs budgets and overrides; no test here signs with it). */
+const POLICY: Address = "0x8888888888888888888888888888888888888888";
+
 describe("ledger governance", () => {
   let dir: string;
   let chain: DevChain;
@@ -82,6 +85,7 @@ describe("ledger governance", () => {
           proposer: addressOf(PROPOSER),
           guardian: addressOf(GUARDIAN),
           pauser: addressOf(PAUSER),
+          policy: POLICY,
           governors: [addressOf(GOVERNOR)],
         },
       },
@@ -122,6 +126,7 @@ describe("ledger governance", () => {
       `grantRole(PROPOSER_ROLE, ${addressOf(PROPOSER)})`,
       `grantRole(GUARDIAN_ROLE, ${addressOf(GUARDIAN)})`,
       `grantRole(PAUSER_ROLE, ${addressOf(PAUSER)})`,
+      `grantRole(POLICY_ROLE, ${POLICY})`,
       `timelock.updateDelay(${DELAY})`,
     ]);
     const ours = ops.find((o) => o.id === scheduledId)!;
@@ -166,6 +171,7 @@ describe("ledger governance", () => {
       PROPOSER_ROLE: [addressOf(PROPOSER)],
       GUARDIAN_ROLE: [addressOf(GUARDIAN)],
       PAUSER_ROLE: [addressOf(PAUSER)],
+      POLICY_ROLE: [POLICY],
     });
     expect(roles.timelock!.DEFAULT_ADMIN_ROLE).to.deep.equal([timelock]);
     expect(roles.timelock!.PROPOSER_ROLE).to.deep.equal([addressOf(GOVERNOR)]);

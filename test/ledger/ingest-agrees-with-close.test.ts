@@ -38,7 +38,14 @@ import { domainOf } from "../../oracle/chain.ts";
 import { getEpoch } from "../../oracle/repositories/epochs.ts";
 import { runOnce, type OracleContext } from "../../oracle/run-epoch.ts";
 import { deployTestChain, SIGNER_KEYS, type DeployedChain } from "../../oracle/testing/chain.ts";
-import { COORDINATOR, COORDINATOR_KEY, EPOCH_SECONDS, GENESIS, epochBounds } from "../../oracle/testing/seed.ts";
+import {
+  COORDINATOR,
+  COORDINATOR_KEY,
+  EPOCH_SECONDS,
+  GENESIS,
+  epochBounds,
+  recordTestBudget,
+} from "../../oracle/testing/seed.ts";
 import { testBackends } from "../helpers/db.ts";
 
 const WINDOW = 3_600n;
@@ -168,6 +175,7 @@ for (const backend of testBackends()) {
       dataDir = mkdtempSync(path.join(tmpdir(), "ingest-close-"));
       c = await deployTestChain(transport, { disputeWindowSeconds: WINDOW });
       domain = domainOf(c.chainId, c.distributor);
+      await recordTestBudget(db, domain, 0n, 10n ** 12n);
       app = await buildApp({
         db,
         chainId: c.chainId,

@@ -82,9 +82,10 @@ for (const backend of testBackends()) {
         issued_at: bigint;
         reason: string;
         signature: Uint8Array;
-      }>("SELECT founder, effective_epoch, issued_at, reason, signature FROM founder_statuses WHERE node_address = $1", [
-        Buffer.from(node.address.slice(2), "hex"),
-      ]);
+      }>(
+        "SELECT founder, effective_epoch, issued_at, reason, signature FROM founder_statuses WHERE node_address = $1",
+        [Buffer.from(node.address.slice(2), "hex")],
+      );
       expect(rows).to.have.length(1);
       const s = rows[0]!;
       expect([s.founder, BigInt(s.effective_epoch), s.reason]).to.deep.equal([
@@ -110,7 +111,12 @@ for (const backend of testBackends()) {
 
     it("behavior: an API without the key accepts a signature made elsewhere that recovers to the policy address", async () => {
       const message = { fromEpoch: 9n, budgetMicroUsd: 5_000_000n, issuedAt: 1_800_000_000n };
-      const signature = signTypedMessage({ domain: DOMAIN, primaryType: "EpochBudget", message, privateKey: POLICY.privateKey });
+      const signature = signTypedMessage({
+        domain: DOMAIN,
+        primaryType: "EpochBudget",
+        message,
+        privateKey: POLICY.privateKey,
+      });
       const r = await send(`${keylessBase}/v1/admin/budget`, "PUT", {
         fromEpoch: 9,
         budgetMicroUsd: "5000000",
@@ -125,7 +131,12 @@ for (const backend of testBackends()) {
       const before = (await db.query("SELECT 1 FROM epoch_budgets")).rows.length;
       const attacker = newKey();
       const message = { fromEpoch: 9n, budgetMicroUsd: 5_000_000n, issuedAt: 1_800_000_000n };
-      const forged = signTypedMessage({ domain: DOMAIN, primaryType: "EpochBudget", message, privateKey: attacker.privateKey });
+      const forged = signTypedMessage({
+        domain: DOMAIN,
+        primaryType: "EpochBudget",
+        message,
+        privateKey: attacker.privateKey,
+      });
       const a = await send(`${keylessBase}/v1/admin/budget`, "PUT", {
         fromEpoch: 9,
         budgetMicroUsd: "5000000",
@@ -135,7 +146,12 @@ for (const backend of testBackends()) {
       expect([a.status, a.body.code]).to.deep.equal([400, "POLICY_SIGNATURE_INVALID"]);
       expect(a.body.message).to.include(`recovers to ${attacker.address}, not the policy key ${POLICY.address}`);
       // the policy key's real signature of $5, pasted onto $5 000 000
-      const real = signTypedMessage({ domain: DOMAIN, primaryType: "EpochBudget", message, privateKey: POLICY.privateKey });
+      const real = signTypedMessage({
+        domain: DOMAIN,
+        primaryType: "EpochBudget",
+        message,
+        privateKey: POLICY.privateKey,
+      });
       const b = await send(`${keylessBase}/v1/admin/budget`, "PUT", {
         fromEpoch: 9,
         budgetMicroUsd: "5000000000000",
