@@ -117,8 +117,9 @@ export async function readAllProposals(
 export function parseDatasetBytes(
   bytes: Uint8Array,
   label = "parse dataset",
+  quiet = false,
 ): { dataset: EpochDataset; datasetHash: Hex } {
-  const parsing = progress(label);
+  const parsing = progress(label, quiet);
   const CHUNK = 1 << 20;
   const parsed = parseDatasetChunks(
     (function* () {
@@ -140,11 +141,22 @@ export function parseDatasetBytes(
  */
 export async function predecessorState(
   checks: Check[],
-  o: { epoch: bigint; client: PublicClient; distributor: Address; datasetBytes: Uint8Array; scan?: ScanOptions },
+  o: {
+    epoch: bigint;
+    client: PublicClient;
+    distributor: Address;
+    datasetBytes: Uint8Array;
+    scan?: ScanOptions;
+    quiet?: boolean | undefined;
+  },
 ): Promise<ChainState | undefined> {
   const previous = o.epoch - 1n;
   const chain = await readChainEpoch(o.client, o.distributor, previous, o.scan);
-  const { dataset, datasetHash: hash } = parseDatasetBytes(o.datasetBytes, `parse epoch ${previous}'s dataset`);
+  const { dataset, datasetHash: hash } = parseDatasetBytes(
+    o.datasetBytes,
+    `parse epoch ${previous}'s dataset`,
+    o.quiet,
+  );
   const hashCheck = eq(
     `epoch ${previous}'s dataset is the one it committed on-chain`,
     chain.proposal?.datasetHash ?? "no proposal",
@@ -182,13 +194,15 @@ export async function verifyEpoch(options: {
   scan?: ScanOptions | undefined;
   /** Recovers every receipt signature on these worker threads (all cores); else on this thread. */
   pool?: VerifyPool | undefined;
+  /** No progress lines on stderr (the watchtower, a daemon). */
+  quiet?: boolean | undefined;
 }): Promise<VerifyEpochReport & { dataset: EpochDataset; datasetHash: Hex }> {
   const checks: Check[] = [];
-  const { dataset, datasetHash: publishedHash } = parseDatasetBytes(options.datasetBytes);
+  const { dataset, datasetHash: publishedHash } = parseDatasetBytes(options.datasetBytes, undefined, options.quiet);
   // `epoch` is the contract's numbering (consecutive from 1); the dataset carries the
   // coordinator's clock epoch, which the signed datasetHash binds to this chain epoch.
 
-  const recomputing = progress("recompute (signatures, fraud rules, earnings, trees)");
+  const recomputing = progress("recompute (signatures, fraud rules, earnings, trees)", options.quiet);
   const audit = options.pool ? await auditEpochDatasetWithPool(dataset, options.pool) : auditEpochDataset(dataset);
   recomputing.done();
   const r = audit.recomputed;
@@ -262,6 +276,7 @@ export async function verifyEpoch(options: {
       distributor,
       datasetBytes: options.previousDatasetBytes,
       scan: options.scan,
+      quiet: options.quiet,
     });
   if (state === undefined) {
     if (options.previousDatasetBytes === undefined)
@@ -346,19 +361,40 @@ export function formatReport(report: VerifyEpochReport): string {
   return out.join("\n");
 }
 
+/**
+ * The API could not hand over an epoch's dataset: `status` is the HTTP status it answered (404 when
+ * the epoch is unknown or not computed, 503 when computed but not published yet), or undefined when
+ * the API could not be reached at all. A usage error for the CLI (exit code 2).
+ */
+export class DatasetFetchError extends UsageError {
+  override name = "DatasetFetchError";
+  readonly status: number | undefined;
+  constructor(message: string, status: number | undefined) {
+    super(message, { retryable: status === undefined || status >= 500 });
+    this.status = status;
+  }
+}
+
 /** The published dataset of chain epoch `epoch` from an API (`GET /v1/epochs/:n/dataset`), with a progress bar. */
-export async function fetchDataset(api: string, epoch: bigint): Promise<Uint8Array> {
+export async function fetchDataset(
+  api: string,
+  epoch: bigint,
+  options: { quiet?: boolean; timeoutMs?: number } = {},
+): Promise<Uint8Array> {
   const url = `${api.replace(/\/$/, "")}/v1/epochs/${epoch}/dataset`;
   let res: Response;
   try {
-    res = await fetch(url);
+    res = await fetch(url, options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : undefined);
   } catch (err) {
-    throw new UsageError(`cannot reach the API at ${api} (${err instanceof Error ? err.message : String(err)})`);
+    throw new DatasetFetchError(
+      `cannot reach the API at ${api} (${err instanceof Error ? err.message : String(err)})`,
+      undefined,
+    );
   }
-  if (res.status === 404) throw new UsageError(`the API has no dataset for epoch ${epoch} (${url})`);
-  if (!res.ok) throw new UsageError(`the API answered ${res.status} for ${url}`);
+  if (res.status === 404) throw new DatasetFetchError(`the API has no dataset for epoch ${epoch} (${url})`, 404);
+  if (!res.ok) throw new DatasetFetchError(`the API answered ${res.status} for ${url}`, res.status);
   const total = Number(res.headers.get("content-length") ?? 0);
-  const bar = progress(`download epoch ${epoch}'s dataset`);
+  const bar = progress(`download epoch ${epoch}'s dataset`, options.quiet);
   const chunks: Uint8Array[] = [];
   let received = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
