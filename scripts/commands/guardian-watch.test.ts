@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -208,6 +209,10 @@ describe("ledger guardian watch", () => {
       [1n, "skipped", "no longer pending (Finalized)"],
       [2n, "skipped", "no longer pending (Vetoed)"],
     ]);
+    expect(lines.at(-1)).to.equal(
+      "watchtower: 2 proposal(s) no longer pending, skipped: epoch 1 attempt 1 (Finalized), epoch 2 attempt 1 (Vetoed) [0 verified, 0 vetoed, 2 skipped, 0 missed]",
+    );
+    expect(posted).to.have.length(2); // skipped proposals are not posted
     expect(await vetoes()).to.have.length(1);
     // and the first one, passing again, has nothing new to say
     expect(await watch.pass()).to.deep.equal([]);
@@ -238,5 +243,68 @@ describe("ledger guardian watch", () => {
     const third = await watch.pass();
     expect(third.map((v) => [v.epoch, v.attempt, v.verdict])).to.deep.equal([[2n, 3n, "verified"]]);
     expect(await status(2n)).to.equal(1);
+  });
+
+  it("behavior: an unreachable API is retried, never a reason to veto; a failing webhook is logged, never fatal", async () => {
+    await connection.networkHelpers.time.increase(ONE_DAY + 1n);
+    await fx.wait(await fx.distributor.write.finalize([2n]));
+    const third = honestEpoch(3n);
+    results.push(third);
+    await publish(3n, 9n, third.dataset);
+    await propose(3n, 1n, commitmentOf(third));
+    // a proxy in front of the API that drops every connection while `down`
+    let down = true;
+    const proxy = createServer((req, res) => {
+      if (down) return req.socket.destroy();
+      void fetch(`${api}${req.url}`).then(async (upstream) => {
+        res.writeHead(upstream.status, Object.fromEntries(upstream.headers));
+        res.end(Buffer.from(await upstream.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const from = lines.length;
+      const watch = createWatchtower({
+        publicClient: fx.publicClient,
+        walletClient: fx.guardian,
+        distributor: fx.distributor.address,
+        api: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`,
+        webhook: "http://127.0.0.1:9/unreachable",
+        log: (l) => lines.push(l),
+      });
+      const controller = new AbortController();
+      const running = watch.run({ signal: controller.signal, pollMs: 50, maxBackoffMs: 200 });
+      const until = async (ok: () => boolean) => {
+        for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
+        expect(ok()).to.equal(true);
+      };
+      await until(() => lines.slice(from).some((l) => /cannot reach the API/.test(l) && /retrying in/.test(l)));
+      expect(await status(3n)).to.equal(1); // still pending: nothing was vetoed while the API was down
+      expect(watch.counters.vetoed).to.equal(0);
+      down = false;
+      await until(() => watch.counters.verified === 1);
+      controller.abort();
+      await running;
+      const mine = lines.slice(from);
+      expect(mine.some((l) => /^watchtower: epoch 3 attempt 1 root 0x[0-9a-f]{64} verified: /.test(l))).to.equal(true);
+      expect(
+        mine.some((l) => l.startsWith("watchtower: the webhook http://127.0.0.1:9/unreachable failed for epoch 3")),
+      ).to.equal(true);
+      expect(await status(3n)).to.equal(1);
+      expect(await vetoes()).to.have.length(2); // the two of the tests before
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
+  it("error: the CLI exits 2 with one line when an option is missing", () => {
+    const cli = path.join(import.meta.dirname, "..", "ledger.ts");
+    const res = spawnSync(
+      process.execPath,
+      [cli, "guardian", "watch", "--rpc", "http://127.0.0.1:9", "--distributor", fx.distributor.address],
+      { encoding: "utf8" },
+    );
+    expect(res.status).to.equal(2);
+    expect(res.stderr.trim().split("\n")).to.deep.equal(["ledger guardian: --api URL is required"]);
   });
 });

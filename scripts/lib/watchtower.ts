@@ -5,8 +5,9 @@
  * by `verifyEpoch` (scripts/commands/verify-epoch.ts, the auditor's own code path, which calls
  * core's) — and vetoes it within the dispute window when anything differs, or when the dataset is
  * still unpublished a grace period after the proposal. Every proposal ends in one verdict line
- * (verified, vetoed with the reason, skipped, missed), with running totals, and an optional
- * webhook POST of `{ epoch, root, verdict, reason }` whose failures are logged, never fatal.
+ * (verified, vetoed with the reason, missed), with running totals, and an optional webhook POST
+ * of `{ epoch, root, verdict, reason }` whose failures are logged, never fatal; proposals found no
+ * longer pending (a restart's history) are counted as skipped and summed up in one line per pass.
  *
  * Invariants relied on:
  * - The chain is the only memory: a proposal is acted on only while `epochRecord(epoch)` is
@@ -253,11 +254,15 @@ export function createWatchtower(p: WatchtowerParameters): Watchtower {
     return { verdict: "vetoed", reason, tx };
   }
 
+  const totals = () =>
+    `[${counters.verified} verified, ${counters.vetoed} vetoed, ${counters.skipped} skipped, ${counters.missed} missed]`;
+
+  /** A verdict's line and webhook call; skipped proposals (a restart's history) are summed up in one line per pass instead. */
   async function report(v: ProposalVerdict): Promise<void> {
     counters[v.verdict]++;
-    const totals = `[${counters.verified} verified, ${counters.vetoed} vetoed, ${counters.skipped} skipped, ${counters.missed} missed]`;
+    if (v.verdict === "skipped") return;
     p.log(
-      `watchtower: epoch ${v.epoch} attempt ${v.attempt} root ${v.root} ${v.verdict}${v.tx ? ` (tx ${v.tx})` : ""}: ${v.reason} ${totals}`,
+      `watchtower: epoch ${v.epoch} attempt ${v.attempt} root ${v.root} ${v.verdict}${v.tx ? ` (tx ${v.tx})` : ""}: ${v.reason} ${totals()}`,
     );
     if (!p.webhook) return;
     try {
@@ -300,6 +305,17 @@ export function createWatchtower(p: WatchtowerParameters): Watchtower {
       await report(v);
       out.push(v);
     }
+    const skipped = out.filter((v) => v.verdict === "skipped");
+    if (skipped.length > 0)
+      p.log(
+        `watchtower: ${skipped.length} proposal(s) no longer pending, skipped: ${skipped
+          .slice(0, 5)
+          .map(
+            (v) =>
+              `epoch ${v.epoch} attempt ${v.attempt} (${v.reason.replace(/^no longer pending:? ?/, "").replace(/^\((.*)\)$/, "$1")})`,
+          )
+          .join(", ")}${skipped.length > 5 ? ", …" : ""} ${totals()}`,
+      );
     if (failure !== undefined) throw failure instanceof Error ? failure : new Error(firstLine(failure));
     return out;
   }
