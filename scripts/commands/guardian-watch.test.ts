@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
 import { network } from "hardhat";
-import type { Address, Hex } from "viem";
+import { keccak256, toHex, type Address, type Hex } from "viem";
 import { makeApp } from "../../api/testing/fixtures.ts";
 import { datasetHash as hashDataset, serializeDatasetToString, type EpochDataset } from "../../core/dataset.ts";
 import type { EpochInputs } from "../../core/dataset.ts";
@@ -53,9 +53,9 @@ describe("ledger guardian watch", () => {
   let results: RecomputeEpochReturnType[] = [];
 
   /** Publishes `dataset` as the API's dataset of chain epoch `chainEpoch` (coordinator epoch `clockEpoch`). */
-  async function publish(chainEpoch: bigint, clockEpoch: bigint, dataset: EpochDataset): Promise<Hex> {
-    const text = serializeDatasetToString(dataset);
-    const hash = hashDataset(dataset);
+  async function publish(chainEpoch: bigint, clockEpoch: bigint, dataset: EpochDataset | string): Promise<Hex> {
+    const text = typeof dataset === "string" ? dataset : serializeDatasetToString(dataset);
+    const hash = typeof dataset === "string" ? keccak256(toHex(dataset)) : hashDataset(dataset);
     const file = path.join(dir, `${hash}.jsonl`);
     writeFileSync(file, text);
     await publishDataset(db, hash, file);
@@ -295,6 +295,20 @@ describe("ledger guardian watch", () => {
     } finally {
       await new Promise((resolve) => proxy.close(resolve));
     }
+  });
+
+  it("error: a proposal committing to a dataset that does not parse is vetoed, not retried forever", async () => {
+    await connection.networkHelpers.time.increase(ONE_DAY + 1n);
+    await fx.wait(await fx.distributor.write.finalize([3n]));
+    const fourth = honestEpoch(4n);
+    const garbage = '{"t":"header","format":"streamr-epoch-dataset/2"}\nnot json\n';
+    const datasetHash = await publish(4n, 10n, garbage);
+    await propose(4n, 1n, { ...commitmentOf(fourth), datasetHash });
+    const verdicts = await tower().pass();
+    const v = verdicts.find((x) => x.epoch === 4n);
+    expect(v?.verdict).to.equal("vetoed");
+    expect(v?.reason).to.match(/^the published dataset cannot be recomputed: Invalid epoch dataset/);
+    expect(await status(4n)).to.equal(3);
   });
 
   it("error: the CLI exits 2 with one line when an option is missing", () => {

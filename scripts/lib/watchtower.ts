@@ -19,6 +19,7 @@
  * - Log scans go through oracle/log-scan.ts only (bounded chunks).
  */
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+import { InvalidDatasetError } from "../../core/dataset.ts";
 import { bytesToHex } from "../../core/eip712.ts";
 import { keccak256Bytes } from "../../core/keccak.ts";
 import type { VerifyPool } from "../../core/verify-pool.ts";
@@ -147,14 +148,14 @@ export function createWatchtower(p: WatchtowerParameters): Watchtower {
   }
 
   /** The proposal's state on-chain now: undefined while it is the epoch's pending root, else why it is not. */
-  async function notPending(x: Proposal): Promise<{ verdict: WatchVerdict; reason: string } | undefined> {
+  async function notPending(x: Proposal): Promise<{ verdict: WatchVerdict; reason: string; tx?: Hex } | undefined> {
     const r = await record(x.epoch);
     const sent = sentVetoes.get(keyOf(x));
     if (r.root.toLowerCase() !== x.root || BigInt(r.attempt) !== x.attempt)
       return { verdict: "skipped", reason: "no longer pending: a later proposal replaced it" };
     if (r.status === PENDING) return undefined;
     const status = STATUS[r.status] ?? `status ${r.status}`;
-    if (sent && status === "Vetoed") return { verdict: "vetoed", reason: "vetoed by this watchtower" };
+    if (sent && status === "Vetoed") return { verdict: "vetoed", reason: "vetoed by this watchtower", tx: sent };
     return { verdict: "skipped", reason: `no longer pending (${status})` };
   }
 
@@ -207,16 +208,24 @@ export function createWatchtower(p: WatchtowerParameters): Watchtower {
       if (!(prev instanceof Uint8Array)) return veto(x, prev.veto);
       previous = prev;
     }
-    const report = await verifyEpoch({
-      epoch: x.epoch,
-      client: p.publicClient,
-      datasetBytes: bytes,
-      previousDatasetBytes: previous,
-      distributor: p.distributor,
-      scan: { fromBlock: p.fromBlock, logChunkBlocks: p.logChunkBlocks },
-      pool: p.pool,
-      quiet: true,
-    });
+    let report: Awaited<ReturnType<typeof verifyEpoch>>;
+    try {
+      report = await verifyEpoch({
+        epoch: x.epoch,
+        client: p.publicClient,
+        datasetBytes: bytes,
+        previousDatasetBytes: previous,
+        distributor: p.distributor,
+        scan: { fromBlock: p.fromBlock, logChunkBlocks: p.logChunkBlocks },
+        pool: p.pool,
+        quiet: true,
+      });
+    } catch (err) {
+      // A dataset that does not parse can never be recomputed: the proposal commits to garbage.
+      if (err instanceof InvalidDatasetError)
+        return veto(x, `the published dataset cannot be recomputed: ${err.shortMessage}`);
+      throw err;
+    }
     if (report.ok) return { verdict: "verified", reason: "recomputes from its published dataset" };
     // The proposal may have been vetoed or finalized while it was being recomputed.
     const goneNow = await notPending(x);
