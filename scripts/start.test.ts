@@ -88,6 +88,11 @@ describe("npm start (the whole ledger) and ledger verify-epoch against it", () =
     expect(devState.timelock).to.equal(timelock);
     await waitFor(/epoch 3 finalized/, 240_000);
     expect(output).to.match(/epoch 1 finalized/);
+    // The guardian's watchtower runs in-process and recomputed each proposed root within its window.
+    expect(output).to.match(/watchtower guardian 0x[0-9a-fA-F]{40}: recomputes every proposed root/);
+    await waitFor(/watchtower: epoch 3 attempt 1 root 0x[0-9a-f]{64} verified: /, 10_000);
+    expect(output).to.match(/watchtower: epoch 1 attempt 1 root 0x[0-9a-f]{64} verified: /);
+    expect(output).to.not.match(/watchtower: epoch \d+ attempt \d+ root 0x[0-9a-f]{64} vetoed/);
     expect(output).to.match(/claimed up to \$/);
     const health = (await (await fetch(`${apiUrl}/healthz`)).json()) as { db: string };
     expect(health.db).to.equal("pglite");
@@ -120,6 +125,39 @@ describe("npm start (the whole ledger) and ledger verify-epoch against it", () =
     expect(res.stdout, res.stderr).to.match(/^chain VERIFIED: epochs 1–3, each linked to the one before\n$/);
     expect(res.stderr).to.match(/epoch 1: VERIFIED[\s\S]*epoch 2: VERIFIED[\s\S]*epoch 3: VERIFIED/);
     expect(res.status).to.equal(0);
+  });
+
+  it("default: ledger guardian watch --once with the dev guardian key follows the run and vetoes nothing", () => {
+    const distributor = /RewardsDistributor (0x[0-9a-f]{40})/.exec(output)![1]!;
+    const res = spawnSync(
+      process.execPath,
+      [
+        path.join(ROOT, "scripts/ledger.ts"),
+        "guardian",
+        "watch",
+        "--once",
+        "--rpc",
+        rpcUrl,
+        "--api",
+        apiUrl,
+        "--distributor",
+        distributor,
+      ],
+      {
+        encoding: "utf8",
+        // Hardhat's account #0, the dev deployment's guardian (a public test key)
+        env: {
+          ...process.env,
+          LEDGER_PRIVATE_KEY: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+        },
+      },
+    );
+    expect(res.status, res.stderr).to.equal(0);
+    expect(res.stdout).to.match(
+      /watchtower: guardian 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 follows RootProposed on 0x[0-9a-f]{40} \(chain 31337\)/,
+    );
+    expect(res.stdout).to.match(/proposal\(s\) no longer pending, skipped: epoch 1 attempt 1 \(Finalized\)/);
+    expect(res.stdout).to.not.match(/vetoed \(tx/);
   });
 
   it("default: ledger dataset export mirrors epochs 1 and 2, and verify-epoch checks the files offline", () => {

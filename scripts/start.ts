@@ -7,13 +7,16 @@
  *   API       REST + GraphQL + dashboard at http://127.0.0.1:8080
  *   indexer   the distributor's events into the database
  *   oracle    closes short epochs, signs 2-of-3, proposes, finalizes
+ *   guardian  the watchtower: recomputes each proposed root from its published dataset and
+ *             vetoes it within the dispute window when it differs (dev account #0)
  *   network   simulated supporters and viewers sending signed receipts and heartbeats over
  *             HTTP, a few of them dishonest; some supporters claim after each finalized epoch
  *
  * Options (flags or env): --data-dir / LEDGER_DATA_DIR (default ./data), --port / PORT (8080),
  * --chain-port / LEDGER_CHAIN_PORT (8545), --epoch-seconds / LEDGER_EPOCH_SECONDS (30),
  * --dispute-seconds / LEDGER_DISPUTE_SECONDS (10), --supporters N (10), --no-simulate;
- * DATABASE_URL, REDIS_URL; LEDGER_RPC_URL + LEDGER_DISTRIBUTOR_ADDRESS (+ LEDGER_START_BLOCK)
+ * DATABASE_URL, REDIS_URL; LEDGER_GUARDIAN_PRIVATE_KEY (the watchtower's guardian key; default dev
+ * account #0); LEDGER_RPC_URL + LEDGER_DISTRIBUTOR_ADDRESS (+ LEDGER_START_BLOCK)
  * to use a chain and deployment of your own instead of the dev chain; LEDGER_BROWSER_RPC_URL, the
  * chain's public RPC the dashboard calls directly from the browser to check proofs without
  * trusting the API (default: the dev chain's URL; none for a chain of your own unless set).
@@ -50,6 +53,8 @@ import { runDaemon, type OracleContext } from "../oracle/run-epoch.ts";
 import { ensureContractsBuilt } from "./lib/build.ts";
 import { startDevChain, type DevChain } from "./lib/dev-chain.ts";
 import { createSimulator, makeActors, type Actor } from "./lib/simulator.ts";
+import { createWatchtower } from "./lib/watchtower.ts";
+import { createVerifyPool } from "../core/verify-pool.ts";
 
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 const devKey = (index: number): Hex => {
@@ -325,6 +330,47 @@ try {
     await daemon.catch(() => {});
     await leadership.release();
   });
+
+  // 6b. The guardian's watchtower: account #0 holds GUARDIAN_ROLE on the dev deployment
+  // (ignition/modules/DevRewardsDistributor.ts); LEDGER_GUARDIAN_PRIVATE_KEY names another guardian.
+  const guardian = privateKeyToAccount((env.LEDGER_GUARDIAN_PRIVATE_KEY as Hex | undefined) ?? devKey(0));
+  const guardianRole = await publicClient.readContract({
+    address: distributor,
+    abi: distributorAbi(),
+    functionName: "GUARDIAN_ROLE",
+  });
+  if (
+    await publicClient.readContract({
+      address: distributor,
+      abi: distributorAbi(),
+      functionName: "hasRole",
+      args: [guardianRole, guardian.address],
+    })
+  ) {
+    const watchPool = createVerifyPool({ size: 1 });
+    const tower = createWatchtower({
+      publicClient,
+      walletClient: createWalletClient({ account: guardian, transport: http(rpcUrl) }),
+      distributor,
+      api: apiUrl,
+      fromBlock: BigInt(state.startBlock ?? "0"),
+      pool: watchPool,
+      log: say,
+    });
+    const towerStop = new AbortController();
+    const towerRun = tower.run({ signal: towerStop.signal });
+    stops.push(async () => {
+      towerStop.abort();
+      await towerRun.catch(() => {});
+      await watchPool.close();
+    });
+    say(
+      `watchtower guardian ${guardian.address}: recomputes every proposed root from its published dataset, vetoes within the ${disputeSeconds} s window when it differs`,
+    );
+  } else
+    say(
+      `watchtower off: ${guardian.address} lacks GUARDIAN_ROLE (set LEDGER_GUARDIAN_PRIVATE_KEY to a guardian's key)`,
+    );
 
   // 7. The simulated network.
   if (!state.platformApiKey) {

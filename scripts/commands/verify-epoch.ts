@@ -131,8 +131,9 @@ export function parseDatasetSource(
   label = "parse dataset",
   /** Sees every chunk before it is parsed (core/verify-lines.ts recovers signatures meanwhile). */
   tap?: (chunk: Uint8Array) => void,
+  quiet = false,
 ): { dataset: EpochDataset; datasetHash: Hex } {
-  const parsing = progress(label);
+  const parsing = progress(label, quiet);
   const total = typeof source === "string" ? fileSize(source) : source.length;
   const parsed = parseDatasetChunks(
     (function* () {
@@ -174,11 +175,23 @@ function fileSize(file: string): number {
  */
 export async function predecessorState(
   checks: Check[],
-  o: { epoch: bigint; client: PublicClient; distributor: Address; dataset: DatasetSource; scan?: ScanOptions },
+  o: {
+    epoch: bigint;
+    client: PublicClient;
+    distributor: Address;
+    dataset: DatasetSource;
+    scan?: ScanOptions;
+    quiet?: boolean | undefined;
+  },
 ): Promise<ChainState | undefined> {
   const previous = o.epoch - 1n;
   const chain = await readChainEpoch(o.client, o.distributor, previous, o.scan);
-  const { dataset, datasetHash: hash } = parseDatasetSource(o.dataset, `parse epoch ${previous}'s dataset`);
+  const { dataset, datasetHash: hash } = parseDatasetSource(
+    o.dataset,
+    `parse epoch ${previous}'s dataset`,
+    undefined,
+    o.quiet,
+  );
   const hashCheck = eq(
     `epoch ${previous}'s dataset is the one it committed on-chain`,
     chain.proposal?.datasetHash ?? "no proposal",
@@ -225,6 +238,8 @@ export async function verifyDatasetOffline(o: {
   dataset: DatasetSource;
   pool?: VerifyPool | undefined;
   onPhase?: ((phase: OfflinePhase) => void) | undefined;
+  /** No progress lines on stderr (the watchtower, a daemon). */
+  quiet?: boolean | undefined;
 }): Promise<OfflineVerification> {
   const checks: Check[] = [];
   // with a pool, signatures are recovered on every core while this thread parses
@@ -232,7 +247,12 @@ export async function verifyDatasetOffline(o: {
   let parsed: ReturnType<typeof parseDatasetSource>;
   let verified: EpochVerifiedSignatures | undefined;
   try {
-    parsed = parseDatasetSource(o.dataset, "parse dataset (and recover signatures)", lines && ((c) => lines.push(c)));
+    parsed = parseDatasetSource(
+      o.dataset,
+      "parse dataset (and recover signatures)",
+      lines && ((c) => lines.push(c)),
+      o.quiet,
+    );
     verified = await lines?.finish();
   } finally {
     await lines?.close();
@@ -241,7 +261,7 @@ export async function verifyDatasetOffline(o: {
   if (verified) shareVerifiedStrings(dataset.inputs, dataset.outputs, verified);
   o.onPhase?.("parse");
 
-  const recomputing = progress("recompute (fraud rules, earnings, trees)");
+  const recomputing = progress("recompute (fraud rules, earnings, trees)", o.quiet);
   const audit = o.pool
     ? await auditEpochDatasetWithPool(dataset, o.pool, { onPhase: o.onPhase, verified })
     : auditEpochDataset(dataset);
@@ -348,8 +368,10 @@ export async function verifyEpoch(options: {
   scan?: ScanOptions | undefined;
   /** Recovers every receipt signature on these worker threads (all cores); else on this thread. */
   pool?: VerifyPool | undefined;
+  /** No progress lines on stderr (the watchtower, a daemon). */
+  quiet?: boolean | undefined;
 }): Promise<VerifyEpochReport & { dataset: EpochDataset; datasetHash: Hex }> {
-  const offline = await verifyDatasetOffline({ dataset: options.dataset, pool: options.pool });
+  const offline = await verifyDatasetOffline({ dataset: options.dataset, pool: options.pool, quiet: options.quiet });
   const { checks, dataset, datasetHash: publishedHash, recomputed: r } = offline;
   // `epoch` is the contract's numbering (consecutive from 1); the dataset carries the
   // coordinator's clock epoch, which the signed datasetHash binds to this chain epoch.
@@ -372,6 +394,7 @@ export async function verifyEpoch(options: {
       distributor,
       dataset: options.previousDataset,
       scan: options.scan,
+      quiet: options.quiet,
     });
   if (state === undefined) {
     if (options.previousDataset === undefined)
@@ -456,23 +479,45 @@ export function formatReport(report: VerifyEpochReport): string {
 }
 
 /**
+ * The API could not hand over an epoch's dataset: `status` is the HTTP status it answered (404 when
+ * the epoch is unknown or not computed, 503 when computed but not published yet), or undefined when
+ * the API could not be reached at all. A usage error for the CLI (exit code 2).
+ */
+export class DatasetFetchError extends UsageError {
+  override name = "DatasetFetchError";
+  readonly status: number | undefined;
+  constructor(message: string, status: number | undefined) {
+    super(message, { retryable: status === undefined || status >= 500 });
+    this.status = status;
+  }
+}
+
+/**
  * Downloads the published dataset of chain epoch `epoch` from an API (`GET /v1/epochs/:n/dataset`)
  * into a file in `dir`, streamed (never held whole), with a progress bar; returns its path. The
  * bytes are checked where they are used: parsing hashes them, and that hash must be the one
  * committed on-chain.
  */
-export async function fetchDataset(api: string, epoch: bigint, dir: string): Promise<string> {
+export async function fetchDataset(
+  api: string,
+  epoch: bigint,
+  dir: string,
+  options: { quiet?: boolean; timeoutMs?: number } = {},
+): Promise<string> {
   const url = `${api.replace(/\/$/, "")}/v1/epochs/${epoch}/dataset`;
   let res: Response;
   try {
-    res = await fetch(url);
+    res = await fetch(url, options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : undefined);
   } catch (err) {
-    throw new UsageError(`cannot reach the API at ${api} (${err instanceof Error ? err.message : String(err)})`);
+    throw new DatasetFetchError(
+      `cannot reach the API at ${api} (${err instanceof Error ? err.message : String(err)})`,
+      undefined,
+    );
   }
-  if (res.status === 404) throw new UsageError(`the API has no dataset for epoch ${epoch} (${url})`);
-  if (!res.ok) throw new UsageError(`the API answered ${res.status} for ${url}`);
+  if (res.status === 404) throw new DatasetFetchError(`the API has no dataset for epoch ${epoch} (${url})`, 404);
+  if (!res.ok) throw new DatasetFetchError(`the API answered ${res.status} for ${url}`, res.status);
   const total = Number(res.headers.get("content-length") ?? 0);
-  const bar = progress(`download epoch ${epoch}'s dataset`);
+  const bar = progress(`download epoch ${epoch}'s dataset`, options.quiet);
   const file = path.join(dir, `epoch-${epoch}.jsonl`);
   const fd = openSync(file, "w");
   let received = 0;

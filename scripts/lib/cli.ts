@@ -34,8 +34,9 @@ export function oneLine(err: unknown): string {
   return String(err);
 }
 
-/** A progress bar on stderr when it is a terminal; plain stage lines otherwise. */
-export function progress(label: string) {
+/** A progress bar on stderr when it is a terminal; plain stage lines otherwise; nothing when `quiet` (a daemon). */
+export function progress(label: string, quiet = false) {
+  if (quiet) return { update(_done: number, _total: number) {}, done(_note = "") {} };
   const tty = process.stderr.isTTY;
   let last = -1;
   return {
