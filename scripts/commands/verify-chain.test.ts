@@ -148,6 +148,26 @@ describe("ledger verify-chain", () => {
     expect(String(garbage)).to.match(/is not a verify-chain checkpoint/);
   });
 
+  it("error: a dataset naming the wrong predecessor (another datasetHash for epoch 1) breaks the chain at epoch 2", async () => {
+    const l = await ledger(3, (e, inputs) =>
+      e === 2n && inputs.predecessor
+        ? { ...inputs, predecessor: { ...inputs.predecessor, datasetHash: `0x${"ee".repeat(32)}` } }
+        : inputs,
+    );
+    const report = await verifyChain({ client: l.client, datasetOf: source(l), distributor: l.distributor });
+    expect(report.ok).to.equal(false);
+    expect(report.epochs.map((e) => [e.epoch, e.ok])).to.deep.equal([
+      [1n, true],
+      [2n, false],
+    ]);
+    expect(report.firstFailure).to.include(
+      `the dataset names its predecessor as chain epoch 1, datasetHash 0x${"ee".repeat(32)}`,
+    );
+    expect(report.firstFailure).to.include(
+      `but chain epoch 1 committed chain epoch 1, datasetHash ${l.results[0]!.datasetHash}`,
+    );
+  });
+
   it("error: a previous leaf edited before epoch 2 was computed (+$5 000) breaks the chain at epoch 2, naming the account", async () => {
     const P1 = keys.P1.address;
     const l = await ledger(3, (e, inputs) =>
