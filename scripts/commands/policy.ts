@@ -56,7 +56,8 @@ export const policyCommand: Command = {
       values["issued-at"] === undefined
         ? BigInt(Math.floor(Date.now() / 1000))
         : BigInt(parseIntInRange(values["issued-at"], "--issued-at", 0, 0, 2 ** 40));
-    const key = keyFromEnv(values["key-env"] ?? KEY_ENV);
+    // the key is read last, after every argument checked: a usage mistake never needs the key
+    const signingKey = () => keyFromEnv(values["key-env"] ?? KEY_ENV);
 
     if (action === "budget") {
       if (what !== undefined) throw new UsageError(`unexpected ${what}\nusage: ${USAGE}`);
@@ -64,12 +65,13 @@ export const policyCommand: Command = {
       const adminKey = process.env.LEDGER_ADMIN_API_KEY?.trim();
       if (!adminKey)
         throw new UsageError("set LEDGER_ADMIN_API_KEY to an admin API key with the admin:rate-cards scope");
-      const domain = await domainFromApi(api);
       const message = {
         fromEpoch: epochOf("from-epoch"),
         budgetMicroUsd: parseUsdAmount(values.usd, "--usd", 0n),
         issuedAt,
       };
+      const key = signingKey();
+      const domain = await domainFromApi(api);
       const signature = signTypedMessage({ domain, primaryType: "EpochBudget", message, privateKey: key.privateKey });
       const res = await fetch(new URL("/v1/admin/budget", api), {
         method: "PUT",
@@ -165,6 +167,7 @@ export const policyCommand: Command = {
       default:
         throw new UsageError(`unknown input ${what}: budget, founder, flag or rate-card\nusage: ${USAGE}`);
     }
+    const key = signingKey();
     const signature = signTypedMessage({ domain, ...signed, privateKey: key.privateKey });
     process.stdout.write(
       `${JSON.stringify(
