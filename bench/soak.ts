@@ -112,8 +112,8 @@ function slopePerMinute(points: [number, number][]): number {
   return sxx === 0 ? 0 : (sxy / sxx) * 60;
 }
 
-/** Bytes of the files under `dir` (PGlite's data directory), 0 when it does not exist yet. */
-function dirBytes(dir: string): number {
+/** Disk usage in bytes of the files under `dir` (PGlite's data directory; a measurement, not an amount), 0 when it does not exist yet. */
+function diskUsageOf(dir: string): number {
   let total = 0;
   try {
     for (const e of readdirSync(dir, { withFileTypes: true, recursive: true }))
@@ -292,7 +292,7 @@ async function run(o: {
         record("hardhat node", "rss", at, chainMemory.rss);
         record("hardhat node", "pss", at, chainMemory.pss);
       }
-      const size = db ? await db.size() : dirBytes(path.join(dataDir, "pglite"));
+      const size = db ? await db.size() : diskUsageOf(path.join(dataDir, "pglite"));
       record(db ? "PostgreSQL (on disk)" : "PGlite (on disk)", "database_size", at, size);
       const blocks = await blockNumber(rpcUrl);
       report({ bench: "soak", metric: "chain_blocks", value: blocks, unit: "blocks", atSeconds: at });
