@@ -7,7 +7,7 @@
  *   node bench/_audit-verify.ts FILE
  */
 import { createVerifyPool } from "../core/verify-pool.ts";
-import { verifyDatasetOffline, type OfflinePhase } from "../scripts/commands/verify-epoch.ts";
+import { verifyDatasetOffline, type OfflinePhase } from "../scripts/lib/verify/offline.ts";
 
 const file = process.argv[2];
 if (!file) {

@@ -6,18 +6,11 @@ import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
 import { graphql, type ApiDeployment } from "../lib/chain.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
-import {
-  downloadDir,
-  fetchDataset,
-  parseFromBlock,
-  predecessorState,
-  readAllProposals,
-  rpcUnreachable,
-  verifyEpoch,
-  type Check,
-  type DatasetSource,
-  type ScanOptions,
-} from "./verify-epoch.ts";
+import { downloadDir, fetchDataset, type DatasetSource } from "../lib/verify/dataset-source.ts";
+import { parseFromBlock, rpcUnreachable, verifyEpoch } from "./verify-epoch.ts";
+import { predecessorState } from "../lib/verify/offline.ts";
+import { readAllProposals, type ScanOptions } from "../lib/verify/chain-epoch.ts";
+import { type Check } from "../lib/verify/checks.ts";
 
 const USAGE =
   "ledger verify-chain --rpc URL --api URL [--from A] [--to B] [--checkpoint FILE] [--distributor ADDRESS] [--from-block N] [--json]";

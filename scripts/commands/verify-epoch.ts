@@ -1,318 +1,29 @@
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+/**
+ * `ledger verify-epoch N`: an auditor's recomputation of one epoch. Takes the chain (RPC) and the
+ * published dataset (an API or a file); hands on a report of checks — the dataset committed
+ * on-chain, its link to the epoch before, every output recomputed (scripts/lib/verify/), every
+ * policy input signed by a POLICY_ROLE holder — and exits non-zero on any mismatch.
+ */
 import { distinctSigners, POLICY_ROLE, type PolicySignature } from "../../core/policy.ts";
 import { createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
-import {
-  acceptedWithInvalidSignature,
-  checkChainLink,
-  describeChainLinkBreak,
-  describeOutputDifference,
-  firstOutputDifference,
-  genesisState,
-  stateFromOutputs,
-  type ChainState,
-} from "../../core/chain-link.ts";
-import { datasetHash as hashDataset, parseDatasetChunks, type EpochDataset } from "../../core/dataset.ts";
-import { describeDecreasedLeaf, findDecreasedLeaf } from "../../core/monotonic.ts";
-import { auditEpochDataset, auditEpochDatasetWithPool, ZERO_ROOT } from "../../core/recompute-epoch.ts";
-import type { EpochVerifiedSignatures, RecomputePhase } from "../../core/recompute-epoch.ts";
-import { createLineVerifier, shareVerifiedStrings } from "../../core/verify-lines.ts";
+import { checkChainLink, describeChainLinkBreak, genesisState, type ChainState } from "../../core/chain-link.ts";
+import type { EpochDataset } from "../../core/dataset.ts";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
-import { buildTree } from "../../core/tree.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
-import { allLogs, newestLogs } from "../../oracle/log-scan.ts";
-import { readDatasetChunks } from "../../oracle/stages/build.ts";
-import { CheckFailedError, UsageError, parseCommandArgs, progress, type Command } from "../lib/cli.ts";
+import { CheckFailedError, UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
+import { eq, type Check, type VerifyEpochReport } from "../lib/verify/checks.ts";
+import {
+  EPOCH_STATUS,
+  readChainEpoch,
+  type ChainEpoch,
+  type ProposalArgs,
+  type ScanOptions,
+} from "../lib/verify/chain-epoch.ts";
+import { datasetFile, downloadDir, fetchDataset, type DatasetSource } from "../lib/verify/dataset-source.ts";
+import { predecessorState, verifyDatasetOffline } from "../lib/verify/offline.ts";
 
 const USAGE =
   "ledger verify-epoch N --rpc URL (--api URL | --dataset FILE [--previous-dataset FILE]) [--distributor ADDRESS] [--from-block N] [--json]";
-
-const EPOCH_STATUS = ["None", "Pending", "Finalized", "Vetoed"] as const;
-
-/** One comparison of the audit: what was expected, what was found. */
-export type Check = { name: string; ok: boolean; expected?: string; actual?: string; note?: string };
-
-export type VerifyEpochReport = { epoch: bigint; ok: boolean; checks: Check[] };
-
-/** What the chain says about one epoch: its record, and the `RootProposed` of the record's root. */
-export type ChainEpoch = {
-  epoch: bigint;
-  status: string;
-  record: { root: Hex; cumulativeTotal: bigint; validAt: bigint; status: number };
-  proposal: ProposalArgs | undefined;
-};
-
-type ProposalArgs = {
-  root: Hex;
-  receiptsRoot: Hex;
-  datasetHash: Hex;
-  rateCardHash: Hex;
-  cumulativeTotal: bigint;
-  signers: readonly Hex[];
-};
-
-/** Where log scans start and how wide their chunks are (oracle/log-scan.ts). */
-export type ScanOptions = { fromBlock?: bigint | undefined; logChunkBlocks?: number | undefined };
-
-/** The record of `epoch` and the `RootProposed` event of its root, scanned in bounded chunks. */
-export async function readChainEpoch(
-  client: PublicClient,
-  distributor: Address,
-  epoch: bigint,
-  scan: ScanOptions = {},
-): Promise<ChainEpoch> {
-  const abi = distributorAbi();
-  const record: ChainEpoch["record"] = await client.readContract({
-    address: distributor,
-    abi,
-    functionName: "epochRecord",
-    args: [epoch],
-  });
-  const latest = await client.getBlockNumber();
-  const logs = await newestLogs(
-    { floor: scan.fromBlock ?? 0n, latest, chunkBlocks: scan.logChunkBlocks },
-    async (range) =>
-      (
-        await client.getContractEvents({
-          address: distributor,
-          abi,
-          eventName: "RootProposed",
-          args: { epoch },
-          ...range,
-        })
-      ).filter((l) => l.args.root?.toLowerCase() === record.root.toLowerCase()),
-  );
-  const proposal = logs.at(-1)?.args as ProposalArgs | undefined;
-  return { epoch, status: EPOCH_STATUS[record.status] ?? `status ${record.status}`, record, proposal };
-}
-
-/**
- * Every epoch's `RootProposed` from `fromBlock` to the latest block, in one forward scan of
- * bounded chunks (for `verify-chain`): by epoch, in the order proposed.
- */
-export async function readAllProposals(
-  client: PublicClient,
-  distributor: Address,
-  scan: ScanOptions = {},
-  onChunk?: (scannedTo: bigint, latest: bigint) => void,
-): Promise<Map<bigint, ProposalArgs[]>> {
-  const abi = distributorAbi();
-  const latest = await client.getBlockNumber();
-  const logs = await allLogs(
-    { floor: scan.fromBlock ?? 0n, latest, chunkBlocks: scan.logChunkBlocks },
-    (range) => client.getContractEvents({ address: distributor, abi, eventName: "RootProposed", ...range }),
-    (to) => onChunk?.(to, latest),
-  );
-  const byEpoch = new Map<bigint, ProposalArgs[]>();
-  for (const l of logs) {
-    const args = l.args as ProposalArgs & { epoch: bigint };
-    const list = byEpoch.get(args.epoch) ?? [];
-    list.push(args);
-    byEpoch.set(args.epoch, list);
-  }
-  return byEpoch;
-}
-
-/**
- * A published dataset as the verifier reads it: its bytes (tests, small datasets) or the path of
- * a file read in 4 MiB chunks (oracle/stages/build.ts `readDatasetChunks`) — the CLI's
- * `--dataset FILE`, and every dataset downloaded from an API (spooled to a temporary file).
- */
-export type DatasetSource = Uint8Array | string;
-
-/**
- * Parses a dataset in chunks, hashing them as it goes (`parseDatasetChunks`): the bytes are
- * never decoded into one string (V8 caps a string near 512 MiB; a 10⁶-receipt dataset is
- * ~0.8 GB), and a file is never read whole. Returns the dataset and keccak256 of the bytes.
- */
-export function parseDatasetSource(
-  source: DatasetSource,
-  label = "parse dataset",
-  /** Sees every chunk before it is parsed (core/verify-lines.ts recovers signatures meanwhile). */
-  tap?: (chunk: Uint8Array) => void,
-  quiet = false,
-): { dataset: EpochDataset; datasetHash: Hex } {
-  const parsing = progress(label, quiet);
-  const total = typeof source === "string" ? fileSize(source) : source.length;
-  const parsed = parseDatasetChunks(
-    (function* () {
-      let done = 0;
-      for (const chunk of typeof source === "string" ? readDatasetChunks(source) : byteChunks(source)) {
-        parsing.update(done, total);
-        done += chunk.length;
-        tap?.(chunk);
-        yield chunk;
-      }
-    })(),
-  );
-  const { dataset } = parsed;
-  parsing.done(`${dataset.inputs.receipts.length} receipts, ${dataset.outputs.leaves.length} leaves`);
-  return parsed;
-}
-
-/** `parseDatasetSource` of bytes (kept for callers that hold them). */
-export const parseDatasetBytes = (bytes: Uint8Array, label?: string) => parseDatasetSource(bytes, label);
-
-function* byteChunks(bytes: Uint8Array): Generator<Uint8Array> {
-  const CHUNK = 1 << 20;
-  for (let offset = 0; offset < bytes.length; offset += CHUNK)
-    yield bytes.subarray(offset, Math.min(bytes.length, offset + CHUNK));
-}
-
-function fileSize(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    throw new UsageError(`cannot read the dataset file ${file}`);
-  }
-}
-
-/**
- * The state epoch `epoch − 1` hands on, from its published dataset, checked against the chain:
- * the bytes are what that epoch's proposal committed (`datasetHash`) and its leaves are the
- * on-chain root. Pushes those two checks; `undefined` when either fails.
- */
-export async function predecessorState(
-  checks: Check[],
-  o: {
-    epoch: bigint;
-    client: PublicClient;
-    distributor: Address;
-    dataset: DatasetSource;
-    scan?: ScanOptions;
-    quiet?: boolean | undefined;
-  },
-): Promise<ChainState | undefined> {
-  const previous = o.epoch - 1n;
-  const chain = await readChainEpoch(o.client, o.distributor, previous, o.scan);
-  const { dataset, datasetHash: hash } = parseDatasetSource(
-    o.dataset,
-    `parse epoch ${previous}'s dataset`,
-    undefined,
-    o.quiet,
-  );
-  const hashCheck = eq(
-    `epoch ${previous}'s dataset is the one it committed on-chain`,
-    chain.proposal?.datasetHash ?? "no proposal",
-    hash,
-  );
-  checks.push(hashCheck);
-  const leaves = dataset.outputs.leaves;
-  const root = leaves.length > 0 ? buildTree({ entries: leaves }).root : ZERO_ROOT;
-  const rootCheck = eq(`epoch ${previous}'s leaves are its on-chain root`, chain.record.root, root);
-  checks.push(rootCheck);
-  return hashCheck.ok && rootCheck.ok
-    ? stateFromOutputs(previous, dataset.outputs, { datasetHash: hash, root: chain.record.root })
-    : undefined;
-}
-
-/** What `verifyDatasetOffline` found: its checks, the parsed dataset and what recomputes from it. */
-export type OfflineVerification = {
-  checks: Check[];
-  dataset: EpochDataset;
-  /** keccak256 of the bytes read. */
-  datasetHash: Hex;
-  recomputed: {
-    root: Hex;
-    receiptsRoot: Hex;
-    rateCardHash: Hex;
-    cumulativeTotal: bigint;
-    /** Every policy input's recovered signer: `verifyEpoch` checks each holds POLICY_ROLE on-chain. */
-    policySignatures: PolicySignature[];
-  };
-};
-
-/** The steps of `verifyDatasetOffline`, as each ends (a bench times them). */
-export type OfflinePhase = "parse" | RecomputePhase | "compare";
-
-/**
- * The part of `verify-epoch` that needs no chain: parses the dataset in chunks (hashing the
- * bytes), recovers every signature (on `pool`: all cores; else this thread), re-runs the fraud
- * rules, earnings and both trees, and compares every published output with the recomputation,
- * checks that no cumulative amount decreased, that no receipt with an invalid signature was
- * counted, and that the bytes are the canonical serialization. `npm run bench -- audit` runs
- * exactly this.
- */
-export async function verifyDatasetOffline(o: {
-  dataset: DatasetSource;
-  pool?: VerifyPool | undefined;
-  onPhase?: ((phase: OfflinePhase) => void) | undefined;
-  /** No progress lines on stderr (the watchtower, a daemon). */
-  quiet?: boolean | undefined;
-}): Promise<OfflineVerification> {
-  const checks: Check[] = [];
-  // with a pool, signatures are recovered on every core while this thread parses
-  const lines = o.pool ? createLineVerifier({ size: o.pool.size }) : undefined;
-  let parsed: ReturnType<typeof parseDatasetSource>;
-  let verified: EpochVerifiedSignatures | undefined;
-  try {
-    parsed = parseDatasetSource(
-      o.dataset,
-      "parse dataset (and recover signatures)",
-      lines && ((c) => lines.push(c)),
-      o.quiet,
-    );
-    verified = await lines?.finish();
-  } finally {
-    await lines?.close();
-  }
-  const { dataset, datasetHash: publishedHash } = parsed;
-  if (verified) shareVerifiedStrings(dataset.inputs, dataset.outputs, verified);
-  o.onPhase?.("parse");
-
-  const recomputing = progress("recompute (fraud rules, earnings, trees)", o.quiet);
-  const audit = o.pool
-    ? await auditEpochDatasetWithPool(dataset, o.pool, { onPhase: o.onPhase, verified })
-    : auditEpochDataset(dataset);
-  recomputing.done();
-  const r = audit.recomputed;
-  const difference = audit.ok ? null : firstOutputDifference(r, dataset.outputs);
-  checks.push({
-    name: "published outputs recompute",
-    ok: audit.ok,
-    ...(audit.ok
-      ? {}
-      : {
-          note: `differs in: ${audit.mismatches.join(", ")}${difference ? `; first: ${describeOutputDifference(difference)}` : ""}`,
-        }),
-  });
-  const decreased = findDecreasedLeaf(dataset.inputs.previousLeaves, dataset.outputs.leaves);
-  checks.push({
-    name: "no cumulative amount decreased",
-    ok: decreased === null,
-    ...(decreased ? { note: describeDecreasedLeaf(decreased) } : {}),
-  });
-  const invalid = r.verdicts.filter((v) => v.reasons.includes("INVALID_SIGNATURE")).length;
-  const accepted = acceptedWithInvalidSignature(r, dataset.outputs);
-  if (accepted.length > 0)
-    checks.push({
-      name: "receipt signatures",
-      ok: false,
-      note: `${accepted.length} receipt(s) with an invalid signature published as counted, first ${accepted[0]!.id ?? `#${accepted[0]!.index}`}`,
-    });
-  else if (invalid > 0)
-    checks.push({ name: "receipt signatures", ok: true, note: `${invalid} invalid, rejected by the fraud rules` });
-
-  // When every output recomputes, the recomputed dataset (canonical inputs, equal outputs) is
-  // what the canonical serializer makes of these bytes, and its hash is already known: the
-  // bytes are canonical exactly when the two hashes agree. Otherwise serialize the parsed one.
-  const canonicalHash = audit.ok ? r.datasetHash : hashDataset(dataset);
-  checks.push(eq("dataset is in canonical form", canonicalHash, publishedHash));
-  o.onPhase?.("compare");
-  return {
-    checks,
-    dataset,
-    datasetHash: publishedHash,
-    recomputed: {
-      root: r.root,
-      receiptsRoot: r.receiptsRoot,
-      rateCardHash: r.rateCardHash,
-      cumulativeTotal: r.leaves.reduce((s, l) => s + l.amount, 0n),
-      policySignatures: r.policySignatures,
-    },
-  };
-}
 
 /**
  * Every discretionary input (budget, rate card, founder status, flag decisions) signed by a
@@ -460,10 +171,6 @@ export async function verifyEpoch(options: {
   return { epoch: options.epoch, ok: checks.every((c) => c.ok), checks, dataset, datasetHash: publishedHash };
 }
 
-function eq(name: string, expected: string, actual: string): Check {
-  return { name, ok: expected.toLowerCase() === actual.toLowerCase(), expected, actual };
-}
-
 /** A readable report: one line per check. */
 export function formatReport(report: VerifyEpochReport): string {
   const out = [`epoch ${report.epoch}: ${report.ok ? "VERIFIED" : "MISMATCH"}`];
@@ -476,77 +183,6 @@ export function formatReport(report: VerifyEpochReport): string {
     out.push(`  ${c.ok ? "ok  " : "FAIL"} ${c.name}${detail ? `: ${detail}` : ""}${c.note ? ` — ${c.note}` : ""}`);
   }
   return out.join("\n");
-}
-
-/**
- * The API could not hand over an epoch's dataset: `status` is the HTTP status it answered (404 when
- * the epoch is unknown or not computed, 503 when computed but not published yet), or undefined when
- * the API could not be reached at all. A usage error for the CLI (exit code 2).
- */
-export class DatasetFetchError extends UsageError {
-  override name = "DatasetFetchError";
-  readonly status: number | undefined;
-  constructor(message: string, status: number | undefined) {
-    super(message, { retryable: status === undefined || status >= 500 });
-    this.status = status;
-  }
-}
-
-/**
- * Downloads the published dataset of chain epoch `epoch` from an API (`GET /v1/epochs/:n/dataset`)
- * into a file in `dir`, streamed (never held whole), with a progress bar; returns its path. The
- * bytes are checked where they are used: parsing hashes them, and that hash must be the one
- * committed on-chain.
- */
-export async function fetchDataset(
-  api: string,
-  epoch: bigint,
-  dir: string,
-  options: { quiet?: boolean; timeoutMs?: number } = {},
-): Promise<string> {
-  const url = `${api.replace(/\/$/, "")}/v1/epochs/${epoch}/dataset`;
-  let res: Response;
-  try {
-    res = await fetch(url, options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : undefined);
-  } catch (err) {
-    throw new DatasetFetchError(
-      `cannot reach the API at ${api} (${err instanceof Error ? err.message : String(err)})`,
-      undefined,
-    );
-  }
-  if (res.status === 404) throw new DatasetFetchError(`the API has no dataset for epoch ${epoch} (${url})`, 404);
-  if (!res.ok) throw new DatasetFetchError(`the API answered ${res.status} for ${url}`, res.status);
-  const total = Number(res.headers.get("content-length") ?? 0);
-  const bar = progress(`download epoch ${epoch}'s dataset`, options.quiet);
-  const file = path.join(dir, `epoch-${epoch}.jsonl`);
-  const fd = openSync(file, "w");
-  let received = 0;
-  try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
-      received += chunk.length;
-      bar.update(received, total);
-    }
-  } finally {
-    closeSync(fd);
-  }
-  bar.done(`${received} bytes`);
-  return file;
-}
-
-/** A temporary directory for downloaded datasets, removed by `dispose`. */
-export function downloadDir(): { dir: string; dispose: () => void } {
-  const dir = mkdtempSync(path.join(tmpdir(), "ledger-verify-"));
-  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-function datasetFile(file: string, option: string): string {
-  try {
-    if (statSync(file).isFile()) return file;
-  } catch {
-    // reported below
-  }
-  throw new UsageError(`cannot read the ${option} file ${file}`);
 }
 
 /** A failure to reach the RPC as one usage line; anything else unchanged. */

@@ -2,7 +2,8 @@ import { createPublicClient, http, type Address, type Hex, type PublicClient } f
 import { receiptLeafHash, verifyReceiptProof } from "../../core/receipts-tree.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
 import { graphql, type ApiDeployment } from "../lib/chain.ts";
-import { parseFromBlock, readChainEpoch, rpcUnreachable, type ScanOptions } from "./verify-epoch.ts";
+import { parseFromBlock, rpcUnreachable } from "./verify-epoch.ts";
+import { readChainEpoch, type ScanOptions } from "../lib/verify/chain-epoch.ts";
 
 const USAGE =
   "ledger verify-receipt --epoch N --receipt ID --api URL --rpc URL [--distributor ADDRESS] [--from-block N] [--json]   (N: the chain epoch; ID: the receipt's EIP-712 digest)";

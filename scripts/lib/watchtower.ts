@@ -25,7 +25,9 @@ import { createKeccakStream } from "../../core/keccak-wasm.ts";
 import type { VerifyPool } from "../../core/verify-pool.ts";
 import { distributorAbi, firstLine, revertOf, rpc } from "../../oracle/chain.ts";
 import { scanLogs } from "../../oracle/log-scan.ts";
-import { DatasetFetchError, downloadDir, fetchDataset, verifyEpoch, type Check } from "../commands/verify-epoch.ts";
+import { DatasetFetchError, downloadDir, fetchDataset } from "./verify/dataset-source.ts";
+import { verifyEpoch } from "../commands/verify-epoch.ts";
+import { type Check } from "./verify/checks.ts";
 
 const STATUS = ["None", "Pending", "Finalized", "Vetoed"] as const;
 const PENDING = 1;

@@ -34,7 +34,7 @@ import { createIndexer, type Indexer } from "../../api/indexer/sync.ts";
 import { domainOf } from "../../oracle/chain.ts";
 import { driveEpoch, type OracleContext } from "../../oracle/run-epoch.ts";
 import { deployTestChain, SIGNER_KEYS, type DeployedChain } from "../../oracle/testing/chain.ts";
-import { readChainEpoch } from "../../scripts/commands/verify-epoch.ts";
+import { readChainEpoch } from "../../scripts/lib/verify/chain-epoch.ts";
 import {
   COORDINATOR,
   COORDINATOR_KEY,
