@@ -146,8 +146,7 @@ async function close(ctx: OracleContext, row: EpochRow, force: boolean): Promise
     return wait(row, `open until ${closesAt.toISOString()} (grace ${ctx.config.graceSeconds} s after the end)`);
   const done = await ctx.db.transaction(async (tx) => {
     // Waits for any coordinator transaction that share-locked this epoch to store receipts.
-    const ok = await epochs.transition(tx, row.epoch, ["OPEN"], "CLOSED");
-    if (ok) await epochs.recordClosed(tx, row.epoch);
+    const ok = await epochs.closeEpoch(tx, row.epoch);
     crashPoint("close:before-commit");
     return ok;
   });

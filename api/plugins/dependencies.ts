@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { Dependencies, rpcProbe } from "../lib/dependencies.ts";
+import { pingDatabase } from "../repositories/health.ts";
 import { definePlugin } from "./define.ts";
 
 declare module "fastify" {
@@ -21,7 +22,7 @@ export type DependenciesOptions = {
 export default definePlugin("dependencies", async (app: FastifyInstance, options: DependenciesOptions) => {
   const dependencies = new Dependencies(app.log);
   dependencies.register("database", async () => {
-    await app.db.query("SELECT 1");
+    await pingDatabase(app.db);
     return true;
   });
   if (options.rpcUrl) dependencies.register("chain", rpcProbe(options.rpcUrl));

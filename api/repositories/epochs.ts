@@ -62,7 +62,7 @@ export async function lockEpochs(q: Queryable, epochs: number[]): Promise<Map<nu
   return new Map(rows.map((r) => [Number(r.number), r.status]));
 }
 
-// --- admin close (the oracle's OPEN → CLOSED step, for an admin) -----------------------------------
+// --- admin close (checked here, carried out by the oracle's close: ./epoch-close-requests.ts) ------
 
 export type EpochWindowRow = { epoch: bigint; status: EpochStatus; startsAt: Date; endsAt: Date };
 
@@ -74,23 +74,4 @@ export async function lockEpochForClose(q: Queryable, epoch: bigint): Promise<Ep
   );
   const r = rows[0];
   return r ? { epoch: r.number, status: r.status, startsAt: r.starts_at, endsAt: r.ends_at } : undefined;
-}
-
-/**
- * OPEN → CLOSED and the close time in `epoch_state`: the same two writes as the oracle's close
- * step (oracle/run-epoch.ts `close`, oracle/repositories/epochs.ts `transition` and
- * `recordClosed`), so the oracle carries on from CLOSED exactly as after its own close.
- * Returns whether the epoch moved (false: it was no longer OPEN).
- */
-export async function markEpochClosed(q: Queryable, epoch: bigint): Promise<boolean> {
-  const res = await q.query("UPDATE epochs SET status = 'CLOSED' WHERE number = $1 AND status = 'OPEN'", [
-    epoch.toString(),
-  ]);
-  if (res.rowCount !== 1) return false;
-  await q.query(
-    `INSERT INTO epoch_state (epoch, closed_at) VALUES ($1, now())
-     ON CONFLICT (epoch) DO UPDATE SET closed_at = COALESCE(epoch_state.closed_at, now()), updated_at = now()`,
-    [epoch.toString()],
-  );
-  return true;
 }

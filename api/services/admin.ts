@@ -14,7 +14,8 @@ import {
 } from "../../core/ratecard.ts";
 import type { Db } from "../../db/types.ts";
 import { ApiError, conflict, notFound } from "../lib/api-error.ts";
-import { lockEpochForClose, markEpochClosed, type EpochStatus } from "../repositories/epochs.ts";
+import { requestEpochClose } from "../repositories/epoch-close-requests.ts";
+import { lockEpochForClose, type EpochStatus } from "../repositories/epochs.ts";
 import { insertFlagOverride, type FlagOverride } from "../repositories/flag-overrides.ts";
 import { setFounder } from "../repositories/nodes.ts";
 import { insertRateCard, lockRateCardsForInsert, type RateCard } from "../repositories/rate-cards.ts";
@@ -333,7 +334,9 @@ export type CloseEpochReturnType = { epoch: bigint; status: EpochStatus; endsAt:
 /**
  * Closes an OPEN coordinator epoch whose window has ended, without waiting for the oracle's
  * late-receipt grace (as `ledger oracle close-epoch N --force` does): OPEN → CLOSED, so the
- * coordinator refuses further receipts for it and the oracle computes it next. Never closes
+ * coordinator refuses further receipts for it and the oracle computes it next. The coordinator
+ * writes only the request (`epoch_close_requests`); the oracle's close (`close_epoch()`, one
+ * definition, db/migrations/0030) carries it out in the same transaction. Never closes
  * an epoch before its end (409 EPOCH_NOT_ENDED) nor one already closed (409 EPOCH_NOT_OPEN);
  * 404 EPOCH_NOT_FOUND when the coordinator has no such epoch. Audited as `epoch.close`.
  */
@@ -357,7 +360,7 @@ export async function closeEpoch(
           "EPOCH_NOT_ENDED",
           `Epoch ${epoch} runs until ${row.endsAt.toISOString()}; it cannot be closed before its end.`,
         );
-      if (!(await markEpochClosed(tx, epoch)))
+      if (!(await requestEpochClose(tx, { epoch, requestedBy: actor.apiKeyId, requestId: actor.requestId })))
         throw conflict("EPOCH_NOT_OPEN", `Epoch ${epoch} was closed by another process.`);
       return { epoch, status: "CLOSED" as const, endsAt: row.endsAt };
     },

@@ -690,7 +690,8 @@ export async function storedState(db: Db): Promise<string> {
             (SELECT count(*) FROM receipts) AS receipts,
             (SELECT count(*) FROM epochs) AS epochs,
             (SELECT count(*) FROM epochs WHERE status <> 'OPEN') AS closed_epochs,
-            (SELECT count(*) FROM epoch_state) AS epoch_state`,
+            (SELECT count(*) FROM epoch_state) AS epoch_state,
+            (SELECT count(*) FROM epoch_close_requests) AS epoch_close_requests`,
   );
   return JSON.stringify(rows[0], (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }

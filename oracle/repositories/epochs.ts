@@ -138,12 +138,15 @@ export async function transition(q: Queryable, epoch: bigint, from: EpochStatus[
   return res.rowCount === 1;
 }
 
-export async function recordClosed(q: Queryable, epoch: bigint): Promise<void> {
-  await q.query(
-    `INSERT INTO epoch_state (epoch, closed_at) VALUES ($1, now())
-     ON CONFLICT (epoch) DO UPDATE SET closed_at = COALESCE(epoch_state.closed_at, now()), updated_at = now()`,
-    [epoch.toString()],
-  );
+/**
+ * The close: OPEN → CLOSED and the close time in `epoch_state`, as the database's
+ * `close_epoch()` (db/migrations/0030_epoch_close_requests.sql), the one definition of these
+ * writes — an admin's early close request (`epoch_close_requests`) is carried out by it too.
+ * Returns whether the epoch moved (false: it was no longer OPEN).
+ */
+export async function closeEpoch(q: Queryable, epoch: bigint): Promise<boolean> {
+  const { rows } = await q.query<{ moved: boolean }>("SELECT close_epoch($1) AS moved", [epoch.toString()]);
+  return rows[0]?.moved === true;
 }
 
 export type ComputedRecord = {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ItemResult } from "../../services/ingest.ts";
 import { ingestHeartbeats } from "../../services/ingest-heartbeats.ts";
-import { ingestReceipts, type ItemResult } from "../../services/ingest-receipts.ts";
+import { ingestReceipts } from "../../services/ingest-receipts.ts";
 import { batchResponse, errorResponses, heartbeatItem, receiptItem } from "./schemas.ts";
 
 /** Largest batch per request. */
@@ -22,86 +23,85 @@ function summarize(request: FastifyRequest, kind: "receipt" | "heartbeat", resul
   return { accepted, duplicate, rejected, results };
 }
 
+/** One batch route: `{ <field>: [item, …] }` in, one answer per item (./schemas.ts `batchResponse`) out. */
+function batchRoute(
+  app: FastifyInstance,
+  r: {
+    url: string;
+    kind: "receipt" | "heartbeat";
+    field: string;
+    ingest: typeof ingestReceipts;
+    summary: string;
+    description?: string;
+    responses: Record<number, unknown>;
+  },
+): void {
+  app.post<{ Body: Record<string, unknown[]> }>(
+    r.url,
+    {
+      bodyLimit: BATCH_BODY_LIMIT,
+      schema: {
+        tags: ["ingest"],
+        summary: r.summary,
+        ...(r.description === undefined ? {} : { description: r.description }),
+        body: {
+          type: "object",
+          required: [r.field],
+          additionalProperties: false,
+          properties: {
+            [r.field]: {
+              type: "array",
+              minItems: 1,
+              maxItems: MAX_BATCH,
+              items: { description: "see the ReceiptItem / HeartbeatItem schemas; each item is validated on its own" },
+            },
+          },
+        },
+        response: { 200: batchResponse, ...r.responses },
+      },
+    },
+    async (request) =>
+      summarize(
+        request,
+        r.kind,
+        await r.ingest({ db: app.db, coordinator: app.coordinator, metrics: app.metrics }, request.body[r.field]!),
+      ),
+  );
+}
+
 /**
  * Signed receipts and heartbeats from supporters' nodes. No API key: the signatures
  * authenticate; rate limited per IP. Items are validated one by one (a malformed item is
  * answered `rejected MALFORMED`, the rest of the batch proceeds); the envelope is schema-checked.
  */
 export default async function ingestRoutes(app: FastifyInstance): Promise<void> {
-  app.post<{ Body: { receipts: unknown[] } }>(
-    "/v1/receipts",
-    {
-      bodyLimit: BATCH_BODY_LIMIT,
-      schema: {
-        tags: ["ingest"],
-        summary: `Submit up to ${MAX_BATCH} signed receipts; one answer per receipt`,
-        description:
-          "Each receipt is verified (EIP-712 signature by its viewer key, low s), checked against its session grant, " +
-          "the supporter's registration (effective at the receipt's epoch), the epoch (must be OPEN) and the " +
-          "coordinator's clock, then stored in one transaction. The grant, registration and monotonicity rules are the " +
-          "epoch close's own (core/admission.ts): `accepted` with `countedBytes` > 0 is counted at close unless a rule " +
-          "that needs the whole epoch (session bitrate, node offline, self-dealing, outlier) flags it, and the close's " +
-          "verdict then names that rule. Answers: `accepted` (with `countedBytes`, the increase over the stream's last " +
-          "counted receipt), `duplicate` (`DUPLICATE`: a replay, nothing changed; `NON_MONOTONIC`: bytes or time went " +
-          "backwards, stored for review, nothing counted) or `rejected` with a reason code (nothing stored). The " +
-          "response is sent after the commit.",
-        body: {
-          type: "object",
-          required: ["receipts"],
-          additionalProperties: false,
-          properties: {
-            receipts: {
-              type: "array",
-              minItems: 1,
-              maxItems: MAX_BATCH,
-              items: { description: "see the ReceiptItem / HeartbeatItem schemas; each item is validated on its own" },
-            },
-          },
-        },
-        response: { 200: batchResponse, 413: errorResponses(false)[400]!, ...errorResponses(false) },
-      },
-    },
-    async (request) =>
-      summarize(
-        request,
-        "receipt",
-        await ingestReceipts({ db: app.db, coordinator: app.coordinator, metrics: app.metrics }, request.body.receipts),
-      ),
-  );
+  batchRoute(app, {
+    url: "/v1/receipts",
+    kind: "receipt",
+    field: "receipts",
+    ingest: ingestReceipts,
+    summary: `Submit up to ${MAX_BATCH} signed receipts; one answer per receipt`,
+    description:
+      "Each receipt is verified (EIP-712 signature by its viewer key, low s), checked against its session grant, " +
+      "the supporter's registration (effective at the receipt's epoch), the epoch (must be OPEN) and the " +
+      "coordinator's clock, then stored in one transaction. The grant, registration and monotonicity rules are the " +
+      "epoch close's own (core/admission.ts): `accepted` with `countedBytes` > 0 is counted at close unless a rule " +
+      "that needs the whole epoch (session bitrate, node offline, self-dealing, outlier) flags it, and the close's " +
+      "verdict then names that rule. Answers: `accepted` (with `countedBytes`, the increase over the stream's last " +
+      "counted receipt), `duplicate` (`DUPLICATE`: a replay, nothing changed; `NON_MONOTONIC`: bytes or time went " +
+      "backwards, stored for review, nothing counted) or `rejected` with a reason code (nothing stored). The " +
+      "response is sent after the commit.",
+    responses: { 413: errorResponses(false)[400]!, ...errorResponses(false) },
+  });
 
-  app.post<{ Body: { heartbeats: unknown[] } }>(
-    "/v1/heartbeats",
-    {
-      bodyLimit: BATCH_BODY_LIMIT,
-      schema: {
-        tags: ["ingest"],
-        summary: `Submit up to ${MAX_BATCH} signed heartbeats; one answer per heartbeat`,
-        body: {
-          type: "object",
-          required: ["heartbeats"],
-          additionalProperties: false,
-          properties: {
-            heartbeats: {
-              type: "array",
-              minItems: 1,
-              maxItems: MAX_BATCH,
-              items: { description: "see the ReceiptItem / HeartbeatItem schemas; each item is validated on its own" },
-            },
-          },
-        },
-        response: { 200: batchResponse, ...errorResponses(false) },
-      },
-    },
-    async (request) =>
-      summarize(
-        request,
-        "heartbeat",
-        await ingestHeartbeats(
-          { db: app.db, coordinator: app.coordinator, metrics: app.metrics },
-          request.body.heartbeats,
-        ),
-      ),
-  );
+  batchRoute(app, {
+    url: "/v1/heartbeats",
+    kind: "heartbeat",
+    field: "heartbeats",
+    ingest: ingestHeartbeats,
+    summary: `Submit up to ${MAX_BATCH} signed heartbeats; one answer per heartbeat`,
+    responses: errorResponses(false),
+  });
 
   // Documented item shapes (validated per item by api/lib/wire.ts).
   app.addSchema({ $id: "ReceiptItem", ...receiptItem });
