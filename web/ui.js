@@ -1,6 +1,8 @@
 // Small pieces of the views: badges, cells, tables and pagers, each rendered as escaped `html`.
-// Takes in GraphQL rows; hands on markup (and, for `pager`, a live element with prev/next).
+// Takes in GraphQL rows (and, for `supporterPage`, asks for a page of them); hands on markup (and,
+// for `pager`, a live element with prev/next).
 import { bytes, count, html, raw, short, usd } from "./format.js";
+import { gql } from "./gql.js";
 import { explain, say } from "./page.js";
 
 /** @typedef {import("./format.js").Raw} Raw */
@@ -117,6 +119,23 @@ export async function pager(el, key, fetchPage, render, label = "Page") {
   await show();
 }
 
+/**
+ * One page of the supporter's connection `field` (each node with `fields`), as `pager` takes it.
+ * @param {`0x${string}`} addr
+ * @param {string} field
+ * @param {string} fields
+ * @param {string | null} after
+ */
+export async function supporterPage(addr, field, fields, after) {
+  const d = await gql(
+    `query ($a: Bytes!, $after: String) { supporter(address: $a) {
+      ${field}(first: ${PAGE}, after: $after) { edges { node { ${fields} } } pageInfo { hasNextPage endCursor } }
+    } }`,
+    { a: addr, after },
+  );
+  const c = d.supporter[field];
+  return { rows: asList(c), ...c.pageInfo };
+}
 /**
  * Pages over rows already in hand.
  * @param {any[]} rows

@@ -2,9 +2,8 @@
 // from GraphQL) and hands on each epoch's statement with its payout worked out step by step.
 import { epochLabel } from "../epochs.js";
 import { bytes, count, html, percent, ratePerGb, raw, times, usd } from "../format.js";
-import { gql } from "../gql.js";
 import { reasonOf } from "../reasons.js";
-import { asList, badge, bytesCell, hexCell, PAGE, usdCell } from "../ui.js";
+import { badge, bytesCell, hexCell, supporterPage, usdCell } from "../ui.js";
 
 const STATEMENT_FIELDS = `epoch chainEpoch epochStatus account rateCardVersion receipts claimedBytes countedBytes
   withheldBytes ratePerGbMicroUsd baseMicroUsd founder multiplierBps uptimeBps uptimeTier uptimeBonusBps
@@ -13,16 +12,7 @@ const STATEMENT_FIELDS = `epoch chainEpoch epochStatus account rateCardVersion r
 
 /** @param {`0x${string}`} addr */
 export function statementsPage(addr) {
-  return async (/** @type {string | null} */ after) => {
-    const d = await gql(
-      `query ($a: Bytes!, $after: String) { supporter(address: $a) {
-        statements(first: ${PAGE}, after: $after) { edges { node { ${STATEMENT_FIELDS} } } pageInfo { hasNextPage endCursor } }
-      } }`,
-      { a: addr, after },
-    );
-    const c = d.supporter.statements;
-    return { rows: asList(c), ...c.pageInfo };
-  };
+  return (/** @type {string | null} */ after) => supporterPage(addr, "statements", STATEMENT_FIELDS, after);
 }
 
 /**

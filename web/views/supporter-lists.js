@@ -5,7 +5,7 @@ import { bytes, html, short, time } from "../format.js";
 import { gql } from "../gql.js";
 import { config, explain, receiptCheckModule } from "../page.js";
 import { reasonOf, STATUSES } from "../reasons.js";
-import { asList, badge, bytesCell, hexCell, PAGE, table, usdCell } from "../ui.js";
+import { asList, badge, bytesCell, hexCell, PAGE, supporterPage, table, usdCell } from "../ui.js";
 import { reasonItem } from "./statements.js";
 
 /** @param {`0x${string}`} addr */
@@ -86,16 +86,9 @@ const RECEIPT_FIELDS = "epoch sessionId supporter viewer seq cumulativeBytes del
 /** @param {`0x${string}`} addr */
 export function receiptsPage(addr) {
   return async (/** @type {string | null} */ after) => {
-    const d = await gql(
-      `query ($a: Bytes!, $after: String) { supporter(address: $a) {
-        receipts(first: ${PAGE}, after: $after) { edges { node { ${RECEIPT_FIELDS} } } pageInfo { hasNextPage endCursor } }
-      } }`,
-      { a: addr, after },
-    );
-    const c = d.supporter.receipts;
-    const rows = asList(c);
-    await resolveWindows(rows.map((/** @type {any} */ r) => r.epoch));
-    return { rows, ...c.pageInfo };
+    const page = await supporterPage(addr, "receipts", RECEIPT_FIELDS, after);
+    await resolveWindows(page.rows.map((/** @type {any} */ r) => r.epoch));
+    return page;
   };
 }
 
@@ -207,17 +200,14 @@ export function wireReceiptChecks(el) {
 
 /** @param {`0x${string}`} addr */
 export function claimsPage(addr) {
-  return async (/** @type {string | null} */ after) => {
-    const d = await gql(
-      `query ($a: Bytes!, $after: String) { supporter(address: $a) {
-        claims(first: ${PAGE}, after: $after) { edges { node { id recipient amountMicroUsd cumulativeClaimedMicroUsd
-          relayer relayerFeeMicroUsd blockTimestamp transactionHash epoch { epoch } } } pageInfo { hasNextPage endCursor } }
-      } }`,
-      { a: addr, after },
+  return (/** @type {string | null} */ after) =>
+    supporterPage(
+      addr,
+      "claims",
+      `id recipient amountMicroUsd cumulativeClaimedMicroUsd relayer relayerFeeMicroUsd blockTimestamp transactionHash
+        epoch { epoch }`,
+      after,
     );
-    const c = d.supporter.claims;
-    return { rows: asList(c), ...c.pageInfo };
-  };
 }
 
 /** @param {any[]} rows */
