@@ -50,7 +50,7 @@ import { createLeadership } from "../oracle/leader.ts";
 import { proofFor } from "../oracle/proofs.ts";
 import { listEpochs } from "../oracle/repositories/epochs.ts";
 import { runDaemon, type OracleContext } from "../oracle/run-epoch.ts";
-import { ensureContractsBuilt } from "./lib/build.ts";
+import { ensureContractsBuilt, ensureWebBuilt } from "./lib/build.ts";
 import { startDevChain, type DevChain } from "./lib/dev-chain.ts";
 import { createSimulator, makeActors, type Actor } from "./lib/simulator.ts";
 import { createWatchtower } from "./lib/watchtower.ts";
@@ -178,7 +178,9 @@ process.on("SIGTERM", () => void shutdown(0));
 
 try {
   // 0. The contracts: a fresh clone compiles them once (about 40 s); current artifacts are kept.
+  // Then the dashboard's bundle (web/dist/, from the artifacts' ABIs): the server only serves it.
   ensureContractsBuilt({ log: say });
+  ensureWebBuilt({ log: say });
 
   // 1. The chain.
   let rpcUrl = env.LEDGER_RPC_URL?.trim();

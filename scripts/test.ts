@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
-import { buildContracts, ensureSubgraphBuilt } from "./lib/build.ts";
+import { buildContracts, ensureSubgraphBuilt, ensureWebBuilt } from "./lib/build.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const HARDHAT = path.join(ROOT, "node_modules/.bin/hardhat");
@@ -61,10 +61,12 @@ function heading(text: string) {
   process.stdout.write(`\n=== ${text} ===\n`);
 }
 
-// 1. Compile once (artifacts are shared by the Solidity and TypeScript suites).
+// 1. Compile once (artifacts are shared by the Solidity and TypeScript suites); bundle the
+// dashboard (its browser tests load web/dist/) when it is missing or stale.
 heading("build contracts");
 try {
   buildContracts();
+  ensureWebBuilt({ log: (line) => console.log(line) });
 } catch (err) {
   console.log(`\n${err instanceof Error ? err.message : String(err)}`);
   console.log(`0 passed, 1 failed`);

@@ -3,7 +3,8 @@
 // called directly), else the server's read-only RPC proxy; checks payout proofs against the
 // on-chain root, reads an epoch's `receiptsRoot` from its `RootProposed` event, and sends
 // `claim` through the wallet. Hashing and ABI encoding are viem's (bundled at
-// /dashboard/vendor/viem.js); the tree's verification rule is web/merkle.js.
+// /dashboard/vendor/viem.js), the ABIs the contracts' own (/dashboard/vendor/contracts.js, built from
+// artifacts/); the tree's verification rule is web/merkle.js.
 import {
   decodeErrorResult,
   decodeEventLog,
@@ -11,27 +12,23 @@ import {
   encodeEventTopics,
   encodeFunctionData,
   isAddress,
-  parseAbi,
 } from "./vendor/viem.js";
+import { distributorAbi, erc20Abi } from "./vendor/contracts.js";
 import { DashboardError } from "./gql.js";
 import { foldProof, PAYOUT_LEAF_ENCODING, standardLeafHash } from "./merkle.js";
 
-export const DISTRIBUTOR_ABI = parseAbi([
-  "function claim(address account, uint256 cumulativeAmount, bytes32[] proof) returns (uint256)",
-  "function claimed(address account) view returns (uint256)",
-  "function finalizedEpoch() view returns (uint64)",
-  "function finalizedRoot() view returns (bytes32)",
-  "function latestEpoch() view returns (uint64)",
-  "function TOKEN() view returns (address)",
-  "function epochRecord(uint64 epoch) view returns ((bytes32 root, uint128 cumulativeTotal, uint64 validAt, uint8 status))",
-  "error NoFinalizedRoot()",
-  "error InvalidProof(address account, uint256 cumulativeAmount)",
-  "error NothingToClaim(address account, uint256 cumulativeAmount, uint256 claimed)",
-  "error OutflowLimitExceeded(uint256 amount, uint256 available)",
-  "error EnforcedPause()",
-  "event RootProposed(uint64 indexed epoch, uint64 attempt, bytes32 root, uint256 cumulativeTotal, bytes32 receiptsRoot, bytes32 datasetHash, bytes32 rateCardHash, uint64 validAt, address[] signers)",
-]);
-const ERC20_ABI = parseAbi(["function balanceOf(address) view returns (uint256)"]);
+/** The RewardsDistributor's ABI, from the compiled artifact (bundled at /dashboard/vendor/contracts.js). */
+export const DISTRIBUTOR_ABI = distributorAbi;
+/** An ERC-20's ABI (the page reads `balanceOf`), from the artifact too. */
+const ERC20_ABI = erc20Abi;
+/**
+ * The distributor's errors `chainError` decodes: a revert with any other error of the contract
+ * reads as the provider's own message, as it did when these were all the ABI the page knew.
+ */
+const DECODED_ERRORS = ["NoFinalizedRoot", "InvalidProof", "NothingToClaim", "OutflowLimitExceeded", "EnforcedPause"];
+const ERRORS_ABI = DISTRIBUTOR_ABI.filter(
+  (/** @type {any} */ x) => x.type === "error" && DECODED_ERRORS.includes(x.name),
+);
 
 /**
  * What /dashboard/config.json tells the page. `chainRpcUrl`: the chain's public JSON-RPC URL,
@@ -400,7 +397,7 @@ export function chainError(err) {
   const data = findRevertData(err);
   if (data) {
     try {
-      const e = decodeErrorResult({ abi: DISTRIBUTOR_ABI, data });
+      const e = decodeErrorResult({ abi: ERRORS_ABI, data });
       const args = /** @type {readonly unknown[]} */ (e.args ?? []);
       switch (e.errorName) {
         case "NothingToClaim":

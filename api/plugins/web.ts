@@ -1,17 +1,19 @@
 /**
  * The dashboard's static files (issue 9): a fixed set of files from `web/` served under
- * `/dashboard/`, with `/` redirecting there. Only files listed in `web/` at start-up (flat,
- * known extensions) are served, looked up by exact name: no path from the request ever
- * reaches the file system, so no traversal is possible.
+ * `/dashboard/`, with `/` redirecting there. Only files listed at start-up (known extensions, in
+ * `web/` and its folders but `vendor/` and `dist/`) are served, looked up by exact relative path:
+ * no path from the request ever reaches the file system, so no traversal is possible.
  *
- * `/dashboard/vendor/viem.js` is the few viem functions the browser needs (keccak256, ABI
- * encoding, address checks), bundled on first request with esbuild from
- * `web/vendor/viem-entry.js` and kept in memory. `/dashboard/config.json` tells the page the
+ * `/dashboard/vendor/viem.js` (the few viem functions the browser needs: keccak256, ABI encoding,
+ * address checks) and `/dashboard/vendor/contracts.js` (the contract ABIs from `artifacts/`) are
+ * bundles built before the server starts (`npm run build:web`; `npm start` and `npm test` build
+ * them when missing or stale) into `web/dist/vendor/`, served from there as they are: this server
+ * never runs esbuild, a devDependency. `/dashboard/config.json` tells the page the
  * chain, the distributor, its deployment block, the chain's public RPC URL that browsers call
  * directly (`chainRpcUrl`, when configured: what the page reads there does not pass through this
  * server) and, when an RPC URL is configured, the read-only proxy to it.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply } from "fastify";
@@ -38,6 +40,8 @@ export type WebOptions = {
   startBlock?: bigint | undefined;
   /** Directory of the dashboard's files (default: the checkout's `web/`). */
   dir?: string;
+  /** Directory of the dashboard's built bundles (default: `dist/` in `dir`). */
+  bundleDir?: string;
 };
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -73,37 +77,42 @@ function isJsonRpcResponse(text: string): boolean {
 
 const DEFAULT_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
 
-/** The bundled viem subset, built once per process (esbuild takes ~100 ms). */
-let viemBundle: Promise<string> | undefined;
-async function buildViemBundle(dir: string): Promise<string> {
-  const esbuild = await import("esbuild");
-  const result = await esbuild.build({
-    entryPoints: [path.join(dir, "vendor", "viem-entry.js")],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    minify: true,
-    write: false,
-    logLevel: "silent",
-  });
-  return result.outputFiles[0]!.text;
+/** The bundles the page imports, by the path it asks for (built into the bundle directory). */
+const BUNDLES = ["vendor/viem.js", "vendor/contracts.js"];
+
+/**
+ * The files below `dir` with a known extension, by their path relative to it ("views/admin.js"),
+ * leaving out the folders named in `skip`.
+ */
+function listFiles(dir: string, skip: string[] = []): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (sub: string) => {
+    for (const e of readdirSync(path.join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${e.name}` : e.name;
+      if (e.isDirectory() && !skip.includes(rel)) walk(rel);
+      else if (e.isFile() && path.extname(e.name) in CONTENT_TYPES) files.set(rel, path.join(dir, rel));
+    }
+  };
+  walk("");
+  return files;
 }
 
 export default definePlugin(
   "web",
   async (app: FastifyInstance, options: WebOptions) => {
     const dir = options.dir ?? DEFAULT_DIR;
-    let names: string[];
+    const bundleDir = options.bundleDir ?? path.join(dir, "dist");
+    let files: Map<string, string>;
     try {
-      names = readdirSync(dir, { withFileTypes: true })
-        .filter((e) => e.isFile() && path.extname(e.name) in CONTENT_TYPES)
-        .map((e) => e.name);
+      files = listFiles(dir, ["vendor", "dist"]);
     } catch {
       app.log.warn({ dir }, "dashboard directory not found: /dashboard/ is not served");
       return;
     }
-    const files = new Map(names.map((n) => [n, path.join(dir, n)]));
+    const bundles = existsSync(bundleDir) ? listFiles(bundleDir) : new Map<string, string>();
+    const missing = BUNDLES.filter((b) => !bundles.has(b));
+    if (missing.length > 0)
+      app.log.warn({ bundleDir, missing }, "the dashboard's bundle is not built (npm run build:web): its pages fail");
     const config = JSON.stringify({
       chainId: options.chainId,
       distributor: options.distributorAddress.toLowerCase(),
@@ -118,20 +127,25 @@ export default definePlugin(
     app.get("/dashboard/config.json", { schema: { hide: true } }, async (_request, reply) =>
       reply.type("application/json; charset=utf-8").header("cache-control", "no-cache").send(config),
     );
-    app.get("/dashboard/vendor/viem.js", { schema: { hide: true } }, async (_request, reply) => {
-      viemBundle ??= buildViemBundle(dir);
-      try {
-        const js = await viemBundle;
-        return reply.type(CONTENT_TYPES[".js"]!).header("cache-control", "public, max-age=3600").send(js);
-      } catch (err) {
-        viemBundle = undefined;
-        app.log.error({ err }, "could not bundle viem for the dashboard");
+    app.get<{ Params: { file: string } }>(
+      "/dashboard/vendor/:file",
+      { schema: { hide: true, params: { type: "object", properties: { file: { type: "string", maxLength: 64 } } } } },
+      async (request, reply) => {
+        const name = `vendor/${request.params.file}`;
+        const file = bundles.get(name);
+        if (file)
+          return reply
+            .type(CONTENT_TYPES[path.extname(name)] ?? CONTENT_TYPES[".js"]!)
+            .header("cache-control", "public, max-age=3600")
+            .send(readFileSync(file));
+        if (!BUNDLES.includes(name))
+          return reply.status(404).send({ code: "NOT_FOUND", message: `No dashboard file ${name}.` });
         return reply.status(503).type(CONTENT_TYPES[".js"]!).send(
           // A module that fails with one readable line where the page imports it.
-          'throw new Error("The dashboard\'s crypto bundle is unavailable on this server (esbuild missing?).");',
+          'throw new Error("The dashboard\'s crypto bundle is unavailable on this server (run `npm run build:web`).");',
         );
-      }
-    });
+      },
+    );
     if (options.rpcUrl) {
       const upstream = options.rpcUrl;
       app.post<{ Body: { id?: unknown; method: string; params?: unknown[] } }>(
@@ -187,10 +201,10 @@ export default definePlugin(
         .send(readFileSync(file));
     };
     app.get("/dashboard/", { schema: { hide: true } }, async (_request, reply) => serve("index.html", reply));
-    app.get<{ Params: { file: string } }>(
-      "/dashboard/:file",
-      { schema: { hide: true, params: { type: "object", properties: { file: { type: "string", maxLength: 64 } } } } },
-      async (request, reply) => serve(request.params.file, reply),
+    app.get<{ Params: { "*": string } }>(
+      "/dashboard/*",
+      { schema: { hide: true, params: { type: "object", properties: { "*": { type: "string", maxLength: 64 } } } } },
+      async (request, reply) => serve(request.params["*"], reply),
     );
   },
   ["dependencies"],

@@ -1,7 +1,8 @@
 /**
  * Build on demand: every entry point a user runs (`npm start`, `npm test`, `npm run bench`,
  * `npx ledger …`) calls `ensureContractsBuilt()` first, so a fresh clone needs no build step
- * of its own. `npm test` also calls `ensureSubgraphBuilt()` before the subgraph's tests.
+ * of its own. `npm start` and `npm test` also call `ensureWebBuilt()` (the dashboard's bundles),
+ * and `npm test` calls `ensureSubgraphBuilt()` before the subgraph's tests.
  *
  * "Current" is decided by modification times: every output exists and is newer than every
  * input. When anything is missing or older, the real build runs (Hardhat's own cache then
@@ -9,8 +10,10 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, globSync, statSync, utimesSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type * as Esbuild from "esbuild";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -22,6 +25,20 @@ const CONTRACT_OUTPUTS = [
   "artifacts/artifacts.d.ts",
 ];
 const CONTRACT_INPUTS = ["contracts/**/*.sol", "hardhat.config.ts", "remappings.txt", "package-lock.json"];
+
+/**
+ * The dashboard's bundles in `web/dist/` (git-ignored), served at `/dashboard/vendor/`: the few viem
+ * functions the browser needs, and the contract ABIs taken from the artifacts (never copied by hand).
+ * Keys: the bundle's name in `web/dist/vendor/`; values: its entry point.
+ */
+const WEB_BUNDLES = { viem: "web/vendor/viem-entry.js", contracts: "web/vendor/contracts-entry.js" };
+export const WEB_OUTPUTS = Object.keys(WEB_BUNDLES).map((name) => `web/dist/vendor/${name}.js`);
+const WEB_INPUTS = [
+  "web/vendor/*.js",
+  "artifacts/contracts/RewardsDistributor.sol/RewardsDistributor.json",
+  "artifacts/contracts/mocks/MockUSD.sol/MockUSD.json",
+  "package-lock.json",
+];
 
 const SUBGRAPH_OUTPUTS = [
   "subgraph/build/subgraph.yaml",
@@ -120,6 +137,62 @@ export function buildContracts(): void {
   if (!existsSync(hardhat)) throw new BuildFailedError("node_modules is missing: run `npm ci` first");
   spawnStep("compiling the contracts", hardhat, ["build", "--quiet"], true);
   markCurrent(CONTRACT_OUTPUTS);
+}
+
+/** esbuild (a devDependency, so not after `npm ci --omit=dev`), or undefined when it is not installed. */
+function loadEsbuild(): typeof Esbuild | undefined {
+  try {
+    return createRequire(import.meta.url)("esbuild") as typeof Esbuild;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Bundles the dashboard into `web/dist/` when it is missing or older than a source (its entry
+ * points, the artifacts' ABIs, the locked viem). Returns whether it bundled. Where esbuild is not
+ * installed (`npm ci --omit=dev`) a missing or stale bundle is said in one line and left as it is:
+ * the server then answers 503 for a missing one. Throws `BuildFailedError` when esbuild fails.
+ */
+export function ensureWebBuilt({ log = (l) => console.error(l) }: EnsureBuiltParameters = {}): boolean {
+  const reason = staleReason({ outputs: WEB_OUTPUTS, inputs: WEB_INPUTS });
+  if (reason === undefined) return false;
+  if (!loadEsbuild()) {
+    log(
+      `the dashboard's bundle is not built (${reason}): esbuild, a devDependency, is missing; run \`npm ci\`, then \`npm run build:web\``,
+    );
+    return false;
+  }
+  log(`bundling the dashboard (${reason})…`);
+  buildWeb();
+  return true;
+}
+
+/**
+ * Bundles the dashboard's vendor modules with esbuild into `web/dist/vendor/` (minified ES
+ * modules for the browser) and marks them current. Throws `BuildFailedError`.
+ */
+export function buildWeb(): void {
+  const esbuild = loadEsbuild();
+  if (!esbuild) throw new BuildFailedError("esbuild (a devDependency) is missing: run `npm ci` first");
+  try {
+    esbuild.buildSync({
+      absWorkingDir: ROOT,
+      entryPoints: WEB_BUNDLES,
+      outdir: "web/dist/vendor",
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      target: "es2022",
+      minify: true,
+      logLevel: "error",
+    });
+  } catch (err) {
+    throw new BuildFailedError(
+      `bundling the dashboard failed (${err instanceof Error ? err.message.split("\n")[0] : String(err)}); fix the error above and run \`npm run build:web\` again`,
+    );
+  }
+  markCurrent(WEB_OUTPUTS);
 }
 
 /**

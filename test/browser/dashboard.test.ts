@@ -213,6 +213,29 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       )
     ).supporter;
   const nodesOf = (c: { edges: { node: any }[] }) => c.edges.map((e) => e.node);
+  /** How the page keys a receipt's row, its Check inclusion button and the answer. */
+  const receiptKey = (r: any) => `${r.sessionId}:${r.supporter}:${r.seq}`;
+  /**
+   * The supporter's first page of receipts as the API lists them (each with `fields`) and, on it,
+   * a counted receipt of a finalized epoch (1 or 2; epoch 3 was vetoed).
+   */
+  const firstReceipts = async (a: Address, fields = "sessionId supporter seq inclusion { chainEpoch }") => {
+    const listed = nodesOf(
+      (
+        await gql(
+          `query ($a: Bytes!) { supporter(address: $a) { receipts(first: 10) { edges { node { ${fields} } } } } }`,
+          { a },
+        )
+      ).supporter.receipts,
+    );
+    return { listed, counted: listed.find((x: any) => x.inclusion && x.inclusion.chainEpoch !== "3") };
+  };
+  /** Clicks a receipt's Check inclusion button on page `p` and waits for the answer, which it returns. */
+  const checkInclusion = async (p: Page, key: string) => {
+    await p.locator(`button[data-check="${key}"]`).click();
+    await p.waitForFunction((k) => document.querySelector(`[data-inclusion="${k}"]`)?.hasAttribute("data-ok"), key);
+    return p.locator(`[data-inclusion="${key}"]`);
+  };
   const shot = (name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
   const message = () => page.locator("#message");
   /** What a person must never read on the page, and the page must fit a 1366 px window. */
@@ -440,6 +463,10 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     const viem = await fetch(`${base}/dashboard/vendor/viem.js`);
     expect(viem.status).to.equal(200);
     expect(await viem.text()).to.include("keccak");
+    const contracts = await fetch(`${base}/dashboard/vendor/contracts.js`);
+    expect(contracts.status).to.equal(200);
+    expect(await contracts.text(), "the distributor's ABI from the artifacts").to.include("RootProposed");
+    expect((await fetch(`${base}/dashboard/views/supporter.js`)).status).to.equal(200);
     for (const bad of ["..%2Fpackage.json", "..%2F..%2Fetc%2Fpasswd", "vendor", "viem-entry.js", ".gitignore"])
       expect((await fetch(`${base}/dashboard/${bad}`)).status, bad).to.equal(404);
     const config = (await (await fetch(`${base}/dashboard/config.json`)).json()) as {
@@ -633,18 +660,11 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
 
   it("receipt inclusion: one receipt checked in the browser against the chain's receiptsRoot, hashed as core hashes", async () => {
     const addr = payouts[0]!.toLowerCase() as Address;
-    const listed = nodesOf(
-      (
-        await gql(
-          `query ($a: Bytes!) { supporter(address: $a) { receipts(first: 10) { edges { node {
-            epoch sessionId supporter viewer seq cumulativeBytes timestamp verdict
-            inclusion { chainEpoch receiptId countedBytes leaf proof } } } } } }`,
-          { a: addr },
-        )
-      ).supporter.receipts,
-    );
     // a counted receipt of a finalized epoch, on the list's first page
-    const r = listed.find((x: any) => x.inclusion && x.inclusion.chainEpoch !== "3");
+    const { listed, counted: r } = await firstReceipts(
+      addr,
+      "epoch sessionId supporter viewer seq cumulativeBytes timestamp verdict inclusion { chainEpoch receiptId countedBytes leaf proof }",
+    );
     expect(r, "a counted receipt of epoch 1 or 2 on the first page").to.not.equal(undefined);
     const inc = r.inclusion;
     expect(inc.proof.length, "a tree of more than one leaf").to.be.greaterThan(0);
@@ -669,10 +689,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     await page.goto(`${base}/dashboard/#/supporter/${addr}`);
     await page.locator("#receipts-table").waitFor();
     expect(await page.locator("#receipts-table tbody").count()).to.equal(listed.length);
-    const key = `${r.sessionId}:${r.supporter}:${r.seq}`;
-    const out = page.locator(`[data-inclusion="${key}"]`);
-    await page.locator(`button[data-check="${key}"]`).click();
-    await page.waitForFunction((k) => document.querySelector(`[data-inclusion="${k}"]`)?.hasAttribute("data-ok"), key);
+    const out = await checkInclusion(page, receiptKey(r));
     const text = await out.innerText();
     expect(await out.getAttribute("data-ok"), text).to.equal("true");
     expect(text).to.include(`Included in the on-chain receiptsRoot of epoch ${inc.chainEpoch}`);
@@ -731,25 +748,12 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     try {
       await page.goto(`${base}/dashboard/#/supporter/${addr}`);
       await page.locator("#receipts-table").waitFor();
-      const listed = nodesOf(
-        (
-          await gql(
-            `query ($a: Bytes!) { supporter(address: $a) { receipts(first: 10) { edges { node {
-              sessionId supporter seq inclusion { chainEpoch } } } } } }`,
-            { a: addr },
-          )
-        ).supporter.receipts,
-      );
-      const r = listed.find((x: any) => x.inclusion && x.inclusion.chainEpoch !== "3");
-      const key = `${r.sessionId}:${r.supporter}:${r.seq}`;
+      const { listed, counted: r } = await firstReceipts(addr);
+      const key = receiptKey(r);
       const out = page.locator(`[data-inclusion="${key}"]`);
       const check = async () => {
         await page.evaluate((k) => document.querySelector(`[data-inclusion="${k}"]`)?.removeAttribute("data-ok"), key);
-        await page.locator(`button[data-check="${key}"]`).click();
-        await page.waitForFunction(
-          (k) => document.querySelector(`[data-inclusion="${k}"]`)?.hasAttribute("data-ok"),
-          key,
-        );
+        await checkInclusion(page, key);
         return { ok: await out.getAttribute("data-ok"), text: await out.innerText() };
       };
 
@@ -786,23 +790,14 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       // a receipt that counted nothing: the API has no proof, said plainly
       const uncounted = listed.find((x: any) => !x.inclusion);
       expect(uncounted, "the NON_MONOTONIC duplicate is on the first page").to.not.equal(undefined);
-      {
-        const k = `${uncounted.sessionId}:${uncounted.supporter}:${uncounted.seq}`;
-        await page.locator(`button[data-check="${k}"]`).click();
-        await page.waitForFunction(
-          (kk) => document.querySelector(`[data-inclusion="${kk}"]`)?.hasAttribute("data-ok"),
-          k,
-        );
-        expect(await page.locator(`[data-inclusion="${k}"]`).innerText()).to.include("has no inclusion proof");
-      }
+      expect(await (await checkInclusion(page, receiptKey(uncounted))).innerText()).to.include(
+        "has no inclusion proof",
+      );
 
       // untouched again: a receipt of the vetoed epoch 3 is in its proposal's root, but not counted
       tamper = () => {};
       const vetoed = listed.find((x: any) => x.inclusion?.chainEpoch === "3");
-      const kv = `${vetoed.sessionId}:${vetoed.supporter}:${vetoed.seq}`;
-      await page.locator(`button[data-check="${kv}"]`).click();
-      await page.waitForFunction((k) => document.querySelector(`[data-inclusion="${k}"]`)?.hasAttribute("data-ok"), kv);
-      const vetoedText = await page.locator(`[data-inclusion="${kv}"]`).innerText();
+      const vetoedText = await (await checkInclusion(page, receiptKey(vetoed))).innerText();
       expect(vetoedText).to.include("the guardian vetoed that root on-chain: wait until epoch 3 is proposed again");
       expect(vetoedText).to.include("npx ledger verify-receipt --epoch 3 --receipt 0x");
 
@@ -817,25 +812,10 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     const bare = await browser.newPage({ viewport: { width: WIDTH, height: 900 } });
     try {
       const addr = payouts[1]!.toLowerCase() as Address;
-      const listed = nodesOf(
-        (
-          await gql(
-            `query ($a: Bytes!) { supporter(address: $a) { receipts(first: 10) { edges { node {
-              sessionId supporter seq inclusion { chainEpoch } } } } } }`,
-            { a: addr },
-          )
-        ).supporter.receipts,
-      );
-      const r = listed.find((x: any) => x.inclusion && x.inclusion.chainEpoch !== "3");
-      const key = `${r.sessionId}:${r.supporter}:${r.seq}`;
+      const { counted: r } = await firstReceipts(addr);
       browserRpcMethods.length = 0;
       await bare.goto(`${base}/dashboard/#/supporter/${addr}`);
-      await bare.locator(`button[data-check="${key}"]`).click();
-      await bare.waitForFunction(
-        (k) => document.querySelector(`[data-inclusion="${k}"]`)?.hasAttribute("data-ok"),
-        key,
-      );
-      const out = bare.locator(`[data-inclusion="${key}"]`);
+      const out = await checkInclusion(bare, receiptKey(r));
       const text = await out.innerText();
       expect(await out.getAttribute("data-ok"), text).to.equal("true");
       expect(text).to.include(`Included in the on-chain receiptsRoot of epoch ${r.inclusion.chainEpoch}`);

@@ -1,5 +1,5 @@
-// The few viem functions the dashboard needs in the browser, bundled by api/plugins/web.ts
-// (esbuild, on first request) into /dashboard/vendor/viem.js.
+// The few viem functions the dashboard needs in the browser, bundled by scripts/lib/build.ts
+// (esbuild, `npm run build:web`) into web/dist/vendor/viem.js, served at /dashboard/vendor/viem.js.
 export {
   concat,
   decodeErrorResult,
@@ -12,5 +12,4 @@ export {
   hashTypedData,
   isAddress,
   keccak256,
-  parseAbi,
 } from "viem";
