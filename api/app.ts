@@ -7,7 +7,7 @@ import type { Db } from "../db/types.ts";
 import { DEV_DISTRIBUTOR_ADDRESS } from "./config.ts";
 import graphql, { type GraphqlOptions } from "./graphql/plugin.ts";
 import { BOOTSTRAP_KEY_ID, hashApiKey } from "./lib/api-keys.ts";
-import type { EpochClock } from "./lib/epoch-clock.ts";
+import type { EpochClock } from "../core/epoch-clock.ts";
 import auth from "./plugins/auth.ts";
 import coordinator from "./plugins/coordinator.ts";
 import dependencies from "./plugins/dependencies.ts";

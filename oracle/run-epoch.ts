@@ -31,7 +31,7 @@ import {
   readVetoReason,
 } from "./stages/post.ts";
 import { epochRootSigner, signEpochRoot } from "./stages/sign.ts";
-import type { EpochStatus } from "./types.ts";
+import type { EpochStatus } from "../core/epoch-lifecycle.ts";
 
 /**
  * The epoch state machine — the only module that wires every stage:

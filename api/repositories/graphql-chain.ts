@@ -3,14 +3,16 @@
  * API. Aggregates (epoch status, account totals, reconciliation) are derived here from the
  * immutable rows. Every function takes batches or pages, never one row per call in a loop.
  */
+import type { ChainEpochStatus } from "../../core/epoch-lifecycle.ts";
 import type { Queryable } from "../../db/types.ts";
 import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
 
-export type EpochStatus = "Pending" | "Finalized" | "Vetoed";
+/** The on-chain status of an epoch with a proposed root, as the indexer derives it from the events. */
+export type ProposedEpochStatus = Exclude<ChainEpochStatus, "None">;
 
 export type EpochRow = {
   epoch: bigint;
-  status: EpochStatus;
+  status: ProposedEpochStatus;
   root: Hex;
   cumulativeTotalMicroUsd: bigint;
   receiptsRoot: Hex;
@@ -30,7 +32,7 @@ export type EpochRow = {
 
 type RawEpoch = {
   epoch: bigint;
-  status: EpochStatus;
+  status: ProposedEpochStatus;
   root: Uint8Array;
   cumulative_total: bigint;
   receipts_root: Uint8Array;

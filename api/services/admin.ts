@@ -14,7 +14,8 @@ import {
 } from "../../core/ratecard.ts";
 import type { Db } from "../../db/types.ts";
 import { ApiError, conflict, notFound } from "../lib/api-error.ts";
-import { lockEpochForClose, markEpochClosed, type EpochStatus } from "../repositories/epochs.ts";
+import { lockEpochForClose, markEpochClosed } from "../repositories/epochs.ts";
+import { type EpochStatus } from "../../core/epoch-lifecycle.ts";
 import { insertFlagOverride, type FlagOverride } from "../repositories/flag-overrides.ts";
 import { setFounder } from "../repositories/nodes.ts";
 import { insertRateCard, lockRateCardsForInsert, type RateCard } from "../repositories/rate-cards.ts";

@@ -1,6 +1,6 @@
 import type { Heartbeat, Hex, Signed } from "../../core/eip712.ts";
-import { epochOf } from "../lib/epoch-clock.ts";
-import { INGEST_REASONS, signatureReason, type IngestReason } from "../lib/reasons.ts";
+import { epochOf } from "../../core/epoch-clock.ts";
+import { INGEST_REASONS, signatureReason, type IngestReason } from "../../core/verdict.ts";
 import { parseHeartbeatItem } from "../lib/wire.ts";
 import { ensureEpochs, lockEpochs } from "../repositories/epochs.ts";
 import { storeHeartbeats } from "../repositories/heartbeats.ts";

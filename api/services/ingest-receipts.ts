@@ -1,9 +1,9 @@
 import { isRegistrationEffective, selectGrant } from "../../core/admission.ts";
 import type { Hex, Signed, Receipt } from "../../core/eip712.ts";
 import type { Db } from "../../db/types.ts";
-import { epochOf } from "../lib/epoch-clock.ts";
+import { epochOf } from "../../core/epoch-clock.ts";
 import type { ApiMetrics } from "../lib/metrics.ts";
-import { INGEST_REASONS, signatureReason, type IngestReason } from "../lib/reasons.ts";
+import { INGEST_REASONS, signatureReason, type IngestReason } from "../../core/verdict.ts";
 import { parseReceiptItem } from "../lib/wire.ts";
 import type { Coordinator } from "../plugins/coordinator.ts";
 import { ensureEpochs, lockEpochs } from "../repositories/epochs.ts";

@@ -1,6 +1,6 @@
 import type { Hex } from "../../core/eip712.ts";
 import type { Queryable } from "../../db/types.ts";
-import type { EpochStatus } from "../types.ts";
+import type { EpochStatus } from "../../core/epoch-lifecycle.ts";
 import { buf, hex } from "./sql.ts";
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Address, Hex } from "../../../../core/eip712.ts";
 import { ApiError, notFound } from "../../../lib/api-error.ts";
-import { currentEpoch } from "../../../lib/epoch-clock.ts";
+import { currentEpoch } from "../../../../core/epoch-clock.ts";
 import { generateApiKey, hashApiKey, scopesNotHeld, SCOPES } from "../../../lib/api-keys.ts";
 import { insertApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from "../../../repositories/api-keys.ts";
 import { listAudit } from "../../../repositories/audit.ts";
