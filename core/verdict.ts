@@ -1,4 +1,5 @@
-import type { Address, Hex } from "./eip712.ts";
+import type { Address } from "./eip712.ts";
+import type { Hex } from "./hex.ts";
 import type { Bytes } from "./units.ts";
 
 /**

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { InvalidDatasetError } from "../core/dataset.ts";
-import type { Address, EpochRoot, Hex } from "../core/eip712.ts";
+import type { Address, EpochRoot } from "../core/eip712.ts";
+import type { Hex } from "../core/hex.ts";
 import { isChainUnavailable } from "../core/chain-unavailable.ts";
 import { isRetryable } from "../core/errors.ts";
 import { isDatabaseUnavailable } from "../db/errors.ts";

@@ -1,4 +1,5 @@
-import type { Address, EpochRoot, Hex, RewardsDomain } from "../core/eip712.ts";
+import type { Address, EpochRoot, RewardsDomain } from "../core/eip712.ts";
+import type { Hex } from "../core/hex.ts";
 import { checkChainLink, describeChainLinkBreak, type ChainState } from "../core/chain-link.ts";
 import { canonicalEqual, canonicalJson, parseDatasetChunks } from "../core/dataset.ts";
 import type { EpochDataset } from "../core/dataset.ts";

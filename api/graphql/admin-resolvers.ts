@@ -9,7 +9,7 @@ import { GraphQLError } from "graphql";
 import { rateCardFromRecord, rateCardHash, type RateCard as CoreRateCard } from "../../core/ratecard.ts";
 import type { Db } from "../../db/types.ts";
 import { currentEpoch } from "../../core/epoch-clock.ts";
-import type { Hex } from "../lib/hex.ts";
+import type { Hex } from "../../core/hex.ts";
 import { ApiError } from "../lib/api-error.ts";
 import type { Scope } from "../lib/api-keys.ts";
 import { isInt8Decimal } from "../lib/wire.ts";

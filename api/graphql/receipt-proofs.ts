@@ -8,7 +8,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import { parseDatasetChunks } from "../../core/dataset.ts";
-import type { Hex } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import { buildReceiptsTree, countedReceiptLeaves, type ReceiptLeaf } from "../../core/receipts-tree.ts";
 import { ZERO_ROOT } from "../../core/recompute-epoch.ts";
 import type { StandardTree } from "../../core/standard-tree.ts";

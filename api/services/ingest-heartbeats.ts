@@ -1,4 +1,5 @@
-import type { Heartbeat, Hex, Signed } from "../../core/eip712.ts";
+import type { Heartbeat, Signed } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import { epochOf } from "../../core/epoch-clock.ts";
 import { INGEST_REASONS, signatureReason, type IngestReason } from "../../core/verdict.ts";
 import { parseHeartbeatItem } from "../lib/wire.ts";

@@ -1,5 +1,6 @@
 import { isRegistrationEffective, selectGrant } from "../../core/admission.ts";
-import type { Hex, Signed, Receipt } from "../../core/eip712.ts";
+import type { Signed, Receipt } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import type { Db } from "../../db/types.ts";
 import { epochOf } from "../../core/epoch-clock.ts";
 import type { ApiMetrics } from "../lib/metrics.ts";

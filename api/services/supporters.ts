@@ -1,4 +1,5 @@
-import type { Address, Hex } from "../../core/eip712.ts";
+import type { Address } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import type { Db } from "../../db/types.ts";
 import { ApiError } from "../lib/api-error.ts";
 import { currentEpoch } from "../../core/epoch-clock.ts";

@@ -4,7 +4,7 @@
  * Takes the `Work` records and checkpoints; hands on the unique receipts, each monotonic one
  * with its claimed increase, and the checkpoints out. Pure.
  */
-import type { Hex } from "../eip712.ts";
+import type { Hex } from "../hex.ts";
 import { STREAM_START, streamStep } from "../admission.ts";
 import { toLower } from "../lower.ts";
 import type { StreamCheckpoint } from "../verdict.ts";

@@ -3,7 +3,8 @@
  * record per receipt with the reasons that fired as bits (no Set per receipt), and the small
  * comparators. Pure; handed on to `evaluateEpoch` (core/fraud.ts) and each rule.
  */
-import type { Address, Hex, Receipt, SessionGrant } from "../eip712.ts";
+import type { Address, Receipt, SessionGrant } from "../eip712.ts";
+import type { Hex } from "../hex.ts";
 import { toLower } from "../lower.ts";
 import type { Bps, Bytes } from "../units.ts";
 import { REASONS, type Override, type ReasonCode, type StreamCheckpoint, type VerdictStatus } from "../verdict.ts";

@@ -2,8 +2,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSyn
 import path from "node:path";
 import { createKeccak } from "hash-wasm";
 import { InvalidDatasetError, serializeDatasetChunks } from "../../core/dataset.ts";
-import type { EpochRoot, Hex } from "../../core/eip712.ts";
-import { bytesToHex } from "../../core/eip712.ts";
+import type { EpochRoot } from "../../core/eip712.ts";
+import { type Hex, bytesToHex } from "../../core/hex.ts";
 import { keccak256Bytes } from "../../core/keccak.ts";
 import type { ComputedEpoch } from "./compute.ts";
 
