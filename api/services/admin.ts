@@ -11,7 +11,7 @@ import {
   RATE_CARD_BOUNDS,
   rateCardFromRecord,
   validateRateCard,
-  type RateCard as CoreRateCard,
+  type RateCard,
 } from "../../core/ratecard.ts";
 import type { Db } from "../../db/types.ts";
 import { ApiError, conflict, notFound } from "../lib/api-error.ts";
@@ -19,7 +19,7 @@ import { lockEpochForClose, markEpochClosed } from "../repositories/epochs.ts";
 import { type EpochStatus } from "../../core/epoch-lifecycle.ts";
 import { insertFlagOverride, type FlagOverride } from "../repositories/flag-overrides.ts";
 import { setFounder } from "../repositories/nodes.ts";
-import { insertRateCard, lockRateCardsForInsert, type RateCard } from "../repositories/rate-cards.ts";
+import { insertRateCard, lockRateCardsForInsert, type RateCardRow } from "../repositories/rate-cards.ts";
 import { auditedTransaction, type AdminActor } from "./audited.ts";
 import { rateCardHash } from "../../core/ratecard.ts";
 import { ALL_SESSIONS } from "../../core/policy.ts";
@@ -104,7 +104,7 @@ export async function createRateCard(
   actor: AdminActor,
   policy: PolicyKey,
   p: CreateRateCardParameters & { policySignature?: string | undefined },
-): Promise<RateCard> {
+): Promise<RateCardRow> {
   const names = p.inputNames ?? { rate: "rateMicroUsdPerGb", tiers: "details.uptimeTiers" };
   const effectiveEpoch = epochOf(p.effectiveEpoch, "effectiveEpoch");
   const founderMultiplierBps = integerOf(p.founderMultiplierBps, "founderMultiplierBps");
@@ -114,7 +114,7 @@ export async function createRateCard(
   const details = p.details ?? {};
   if (Object.keys(details).length > MAX_DETAILS_PROPERTIES)
     throw invalid(`details may have at most ${MAX_DETAILS_PROPERTIES} properties.`);
-  const cardAt = (version: number): CoreRateCard => {
+  const cardAt = (version: number): RateCard => {
     try {
       const card = rateCardFromRecord({
         version: BigInt(version),

@@ -16,7 +16,7 @@ import {
   type FlagTarget,
 } from "../../../repositories/feature-flags.ts";
 import { listFlagOverrides, type FlagOverride } from "../../../repositories/flag-overrides.ts";
-import { listRateCards, type RateCard } from "../../../repositories/rate-cards.ts";
+import { listRateCards, type RateCardRow } from "../../../repositories/rate-cards.ts";
 import {
   address,
   bytes32,
@@ -109,7 +109,7 @@ const overrideSchema = {
   },
 } as const;
 
-const rateCardOut = (c: RateCard) => ({ ...c, rateMicroUsdPerGb: c.rateMicroUsdPerGb.toString() });
+const rateCardOut = (c: RateCardRow) => ({ ...c, rateMicroUsdPerGb: c.rateMicroUsdPerGb.toString() });
 const overrideOut = (o: FlagOverride) => ({ ...o, id: o.id.toString() });
 const apiKeyOut = (k: ApiKeyRow) => k;
 const flagOut = (f: FeatureFlag) => f;
