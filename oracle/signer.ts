@@ -10,7 +10,7 @@ import type { VerifyPool } from "../core/verify-pool.ts";
 import type { PolicySignature } from "../core/policy.ts";
 import { SignerRefusedError } from "./errors.ts";
 import { assertPolicyRoles } from "./policy-roles.ts";
-import { readDatasetChunks } from "./stages/build.ts";
+import { readDatasetChunks } from "../db/dataset-store.ts";
 import { signEpochRoot } from "./stages/sign.ts";
 
 /**

@@ -22,7 +22,7 @@ import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
 import { buildTree } from "../../core/tree.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
 import { allLogs, newestLogs } from "../../oracle/log-scan.ts";
-import { readDatasetChunks } from "../../oracle/stages/build.ts";
+import { readDatasetChunks } from "../../db/dataset-store.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, progress, type Command } from "../lib/cli.ts";
 
 const USAGE =
@@ -116,7 +116,7 @@ export async function readAllProposals(
 
 /**
  * A published dataset as the verifier reads it: its bytes (tests, small datasets) or the path of
- * a file read in 4 MiB chunks (oracle/stages/build.ts `readDatasetChunks`) — the CLI's
+ * a file read in 4 MiB chunks (db/dataset-store.ts `readDatasetChunks`) — the CLI's
  * `--dataset FILE`, and every dataset downloaded from an API (spooled to a temporary file).
  */
 export type DatasetSource = Uint8Array | string;
