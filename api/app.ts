@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { policyKeyOf, type PolicyKey } from "./services/policy.ts";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import type { Address, Hex } from "../core/eip712.ts";
+import type { Address } from "../core/eip712.ts";
+import type { Hex } from "../core/hex.ts";
 import type { VerifyPool } from "../core/verify-pool.ts";
 import type { Db } from "../db/types.ts";
 import { DEV_DISTRIBUTOR_ADDRESS } from "./config.ts";
 import graphql, { type GraphqlOptions } from "./graphql/plugin.ts";
 import { BOOTSTRAP_KEY_ID, hashApiKey } from "./lib/api-keys.ts";
-import type { EpochClock } from "./lib/epoch-clock.ts";
+import type { EpochClock } from "../core/epoch-clock.ts";
 import auth from "./plugins/auth.ts";
 import coordinator from "./plugins/coordinator.ts";
 import dependencies from "./plugins/dependencies.ts";

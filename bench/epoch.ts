@@ -20,7 +20,7 @@ import { network } from "hardhat";
 import pg from "pg";
 import pino from "pino";
 import { custom } from "viem";
-import type { Hex } from "../core/eip712.ts";
+import type { Hex } from "../core/hex.ts";
 import { keccak256Utf8 } from "../core/keccak.ts";
 import { privateKeyToAddress, signTypedMessage } from "../core/sign.ts";
 import { createPGliteDb } from "../db/pglite.ts";

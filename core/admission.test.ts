@@ -10,7 +10,8 @@ import {
   streamStep,
   type IngestHead,
 } from "./admission.ts";
-import type { Address, Hex, Receipt, RewardsDomain, SessionGrant, SignedReceipt } from "./eip712.ts";
+import type { Address, Receipt, RewardsDomain, SessionGrant, SignedReceipt } from "./eip712.ts";
+import type { Hex } from "./hex.ts";
 import { evaluateEpoch } from "./fraud.ts";
 import { privateKeyToAddress, signTypedMessage } from "./sign.ts";
 import type { StreamCheckpoint } from "./verdict.ts";

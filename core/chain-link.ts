@@ -1,6 +1,7 @@
 import { canonicalJson } from "./dataset.ts";
 import type { EpochDataset, EpochInputs, EpochOutputs } from "./dataset.ts";
-import type { Address, Hex } from "./eip712.ts";
+import type { Address } from "./eip712.ts";
+import type { Hex } from "./hex.ts";
 import type { TreeEntry } from "./tree.ts";
 import type { StreamCheckpoint } from "./verdict.ts";
 

@@ -3,7 +3,6 @@ import { createKeccakStream } from "./keccak-wasm.ts";
 import type { EpochEarningsSummary, Statement } from "./earnings.ts";
 import type {
   Address,
-  Hex,
   RewardsDomain,
   SignedEpochBudget,
   SignedFlagDecision,
@@ -13,6 +12,7 @@ import type {
   SignedSessionGrant,
   SignedSupporterRegistration,
 } from "./eip712.ts";
+import type { Hex } from "./hex.ts";
 import type { FraudRules, ReceiptSubmission } from "./fraud.ts";
 import { canonicalRateCard, parseRateCard } from "./ratecard.ts";
 import type { RateCard } from "./ratecard.ts";

@@ -1,4 +1,5 @@
 import { BaseError } from "./errors.ts";
+import { bytesToHex, type Hex } from "./hex.ts";
 import { keccak256Bytes, keccak256Utf8 } from "./keccak.ts";
 import { keccakInPlace, keccakScratch } from "./keccak-wasm.ts";
 import type { Bytes } from "./units.ts";
@@ -17,7 +18,6 @@ import type { Bytes } from "./units.ts";
  */
 
 export type Address = `0x${string}`;
-export type Hex = `0x${string}`;
 
 export const DOMAIN_NAME = "StreamrP2P RewardsDistributor";
 export const DOMAIN_VERSION = "1";
@@ -576,8 +576,3 @@ export const hashEpochRoot = (domain: RewardsDomain, message: EpochRoot): Hex =>
 /** Digest of a `ClaimAuthorization` (hex), as `RewardsDistributor` computes it. */
 export const hashClaimAuthorization = (domain: RewardsDomain, message: ClaimAuthorization): Hex =>
   hashTypedMessage(domain, "ClaimAuthorization", message);
-
-/** Lower-case 0x-hex of bytes. */
-export function bytesToHex(bytes: Uint8Array): Hex {
-  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
-}

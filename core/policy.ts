@@ -1,9 +1,9 @@
 import { BaseError } from "./errors.ts";
-import { bytesToHex, hashTypedMessageBytes } from "./eip712.ts";
+import { hashTypedMessageBytes } from "./eip712.ts";
+import { bytesToHex, type Hex } from "./hex.ts";
 import type {
   Address,
   FlagDecision,
-  Hex,
   Messages,
   RewardsDomain,
   Signed,

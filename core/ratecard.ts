@@ -1,5 +1,5 @@
 import { BaseError } from "./errors.ts";
-import type { Hex } from "./eip712.ts";
+import type { Hex } from "./hex.ts";
 import { keccak256Fast } from "./keccak-wasm.ts";
 import { hexAt } from "./standard-tree.ts";
 import { BPS_DENOMINATOR } from "./units.ts";

@@ -7,7 +7,7 @@ import { parseDataset } from "./dataset.ts";
 import { buildReceiptsTree, countedReceiptLeaves, receiptLeafHash, verifyReceiptProof } from "./receipts-tree.ts";
 import type { ReceiptLeaf } from "./receipts-tree.ts";
 import { DuplicateLeafKeyError, InvalidLeafError } from "./standard-tree.ts";
-import type { Hex } from "./eip712.ts";
+import type { Hex } from "./hex.ts";
 
 const toHex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString("hex")}`;
 const ENCODING = ["bytes32", "uint256"];

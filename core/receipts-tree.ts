@@ -1,4 +1,4 @@
-import type { Hex } from "./eip712.ts";
+import type { Hex } from "./hex.ts";
 import {
   buildStandardTree,
   InvalidLeafError,

@@ -2,7 +2,8 @@ import { canonicalEqual, canonicalizeInputs, canonicalJson, datasetHash } from "
 import type { EpochDataset, EpochInputs, EpochOutputs, NodeUptime } from "./dataset.ts";
 import { computeEarnings } from "./earnings.ts";
 import type { SupporterEpochInput, WithheldLine } from "./earnings.ts";
-import type { Address, Hex } from "./eip712.ts";
+import type { Address } from "./eip712.ts";
+import type { Hex } from "./hex.ts";
 import { evaluateEpoch } from "./fraud.ts";
 import { NoRateCardError, rateCardHash, validateRateCard } from "./ratecard.ts";
 import { checkPolicyInputs, foundersInForce, resolveFlagDecisions } from "./policy.ts";

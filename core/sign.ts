@@ -1,12 +1,6 @@
 import { secp256k1 as nobleSecp256k1 } from "@noble/curves/secp256k1.js";
-import {
-  type Hex,
-  type Messages,
-  type PrimaryType,
-  type RewardsDomain,
-  type Address,
-  hashTypedMessageBytes,
-} from "./eip712.ts";
+import { type Messages, type PrimaryType, type RewardsDomain, type Address, hashTypedMessageBytes } from "./eip712.ts";
+import { type Hex } from "./hex.ts";
 import { BaseError } from "./errors.ts";
 import { defaultBackend, nativeSecp256k1, publicKeyToAddress, type Secp256k1Backend } from "./signature.ts";
 

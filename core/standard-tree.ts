@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import { BaseError } from "./errors.ts";
-import type { Hex } from "./eip712.ts";
+import type { Hex } from "./hex.ts";
 import { keccakInPlace, keccakScratch, keccakScratchWords } from "./keccak-wasm.ts";
 import { MAX_UINT256 } from "./units.ts";
 

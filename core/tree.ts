@@ -1,4 +1,5 @@
-import type { Address, Hex } from "./eip712.ts";
+import type { Address } from "./eip712.ts";
+import type { Hex } from "./hex.ts";
 import { keccakScratch, keccakScratchWords } from "./keccak-wasm.ts";
 import {
   buildStandardTree,

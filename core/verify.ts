@@ -1,16 +1,15 @@
 import {
   type Address,
-  type Hex,
   type Messages,
   type PrimaryType,
   type Receipt,
   type RewardsDomain,
   type Signed,
   InvalidMessageError,
-  bytesToHex,
   hashTypedMessage,
   hashTypedMessageBytes,
 } from "./eip712.ts";
+import { type Hex, bytesToHex } from "./hex.ts";
 import { InvalidSignatureError, type Secp256k1Backend, defaultBackend, recoverDigestSigner } from "./signature.ts";
 
 /**

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { createKeccak } from "hash-wasm";
+import { InvalidDatasetError } from "../core/dataset.ts";
 import { BaseError } from "../core/errors.ts";
 import type { Queryable } from "./types.ts";
 
@@ -8,7 +9,7 @@ import type { Queryable } from "./types.ts";
  * The dataset store: epoch datasets published content-addressed in the database (tables
  * `epoch_datasets` and `epoch_dataset_chunks`, migration 0028), so every API replica serves
  * every epoch and every oracle can carry an epoch another computed — no process needs another's
- * disk. `<dataDir>/datasets/<hash>.jsonl` is a local cache: `cachedDataset` fills it from the
+ * disk. `<dataDir>/datasets/<hash>.jsonl` (`datasetPath`) is a local cache: `cachedDataset` fills it from the
  * database (streamed chunk by chunk, the hash checked before the file appears) when missing.
  *
  * One writer: the oracle calls `publishDataset` inside the transaction that records an epoch
@@ -22,11 +23,40 @@ export const DATASET_CHUNK_BYTES = 1 << 20;
 
 const HASH_RE = /^0x[0-9a-f]{64}$/;
 
-/** The local cache file of a dataset: `<dataDir>/datasets/<hash>.jsonl`. */
-export function datasetCachePath(dataDir: string, hash: string): string {
-  const h = hash.toLowerCase();
-  if (!HASH_RE.test(h)) throw new Error(`not a dataset hash: ${hash}`);
-  return path.join(dataDir, "datasets", `${h}.jsonl`);
+/** The directory of the local dataset files: `<dataDir>/datasets`. */
+export function datasetsDir(dataDir: string): string {
+  return path.join(dataDir, "datasets");
+}
+
+/**
+ * The local file of a dataset, `<dataDir>/datasets/<hash>.jsonl` (hash lower-cased): where the
+ * oracle writes it (oracle/stages/build.ts) and the API's cache (`cachedDataset`) — the one
+ * spelling of the path.
+ */
+export function datasetPath(dataDir: string, hash: string): string {
+  return path.join(datasetsDir(dataDir), `${hash.toLowerCase()}.jsonl`);
+}
+
+/** The chunk size `readDatasetChunks` reads (4 MiB). */
+export const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A stored dataset's bytes in chunks (a fresh buffer each), for core's `parseDatasetChunks`,
+ * which hashes them as it parses: the file is never read whole.
+ */
+export function* readDatasetChunks(file: string, chunkBytes = READ_CHUNK_BYTES): Generator<Uint8Array> {
+  if (!existsSync(file)) throw new InvalidDatasetError(`no dataset ${file}`);
+  const fd = openSync(file, "r");
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(chunkBytes);
+      const n = readSync(fd, buf, 0, chunkBytes, null);
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const hashBytes = (hash: string) => Buffer.from(hash.slice(2), "hex");
@@ -143,7 +173,8 @@ export class CorruptDatasetError extends BaseError {
  * atomic and the bytes are the same.
  */
 export async function cachedDataset(q: Queryable, dataDir: string, hash: string): Promise<string | null> {
-  const file = datasetCachePath(dataDir, hash);
+  if (!HASH_RE.test(hash.toLowerCase())) throw new Error(`not a dataset hash: ${hash}`);
+  const file = datasetPath(dataDir, hash);
   if (existsSync(file)) return file;
   const stored = await storedDataset(q, hash);
   if (!stored) return null;

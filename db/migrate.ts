@@ -3,13 +3,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { InvalidMigrationError, UnknownAppliedMigrationError } from "./errors.ts";
+import { MIGRATION_LOCK_KEY } from "./locks.ts";
 import type { Db } from "./types.ts";
 
 /** The project's migrations: `db/migrations/NNNN_name.sql`, applied in order. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL("./migrations/", import.meta.url));
-
-/** Serializes migration runs across processes (a transaction-scoped advisory lock). */
-const MIGRATION_LOCK_KEY = 7_301_946_118n;
 
 export type Migration = { version: number; name: string; sql: string; checksum: string };
 

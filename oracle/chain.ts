@@ -10,7 +10,8 @@ import {
   RpcRequestError,
   toHex,
 } from "viem";
-import type { Address, Hex, RewardsDomain } from "../core/eip712.ts";
+import type { Address, RewardsDomain } from "../core/eip712.ts";
+import type { Hex } from "../core/hex.ts";
 import { BaseError } from "../core/errors.ts";
 import { OracleConfigError, RpcError } from "./errors.ts";
 

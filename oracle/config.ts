@@ -1,5 +1,6 @@
 import path from "node:path";
-import type { Address, Hex } from "../core/eip712.ts";
+import type { Address } from "../core/eip712.ts";
+import type { Hex } from "../core/hex.ts";
 import { OracleConfigError } from "./errors.ts";
 import { loadHardhatKeystoreKeys } from "./hardhat-keystore.ts";
 import type { HardhatKeystoreKeys } from "./hardhat-keystore.ts";

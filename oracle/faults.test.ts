@@ -32,7 +32,7 @@ import type { Fault, FaultyRpc } from "./testing/faulty-rpc.ts";
 import { startHardhatNode } from "./testing/hardhat-node.ts";
 import type { HardhatNode } from "./testing/hardhat-node.ts";
 import { COORDINATOR, epochBounds, seedEpochs } from "./testing/seed.ts";
-import type { EpochStatus } from "./types.ts";
+import type { EpochStatus } from "../core/epoch-lifecycle.ts";
 
 const EPOCH = 0n;
 const WINDOW = 3_600n;

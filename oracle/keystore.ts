@@ -8,7 +8,8 @@ import {
   timingSafeEqual,
 } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Address, Hex } from "../core/eip712.ts";
+import type { Address } from "../core/eip712.ts";
+import type { Hex } from "../core/hex.ts";
 import { keccak256Bytes } from "../core/keccak.ts";
 import { privateKeyToAddress } from "../core/sign.ts";
 import { OracleConfigError } from "./errors.ts";

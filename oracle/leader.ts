@@ -1,4 +1,5 @@
 import pg from "pg";
+import { ORACLE_LEADER_LOCK_KEY } from "../db/locks.ts";
 
 /**
  * Leadership: several oracle processes may run; exactly one acts at a time. On PostgreSQL the
@@ -6,7 +7,6 @@ import pg from "pg";
  * or its connection drops, PostgreSQL releases the lock and the next follower's
  * `tryAcquire()` takes over (automatic takeover). PGlite is single-process: always leader.
  */
-export const ORACLE_LEADER_LOCK_KEY = 7_301_946_120n;
 
 export type Leadership = {
   readonly kind: "advisory-lock" | "single-process";

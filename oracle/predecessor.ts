@@ -7,7 +7,7 @@ import type { Queryable } from "../db/types.ts";
 import type { OracleChain } from "./chain.ts";
 import { SignerRefusedError } from "./errors.ts";
 import { getEpochByChainEpoch } from "./repositories/epochs.ts";
-import { readDatasetChunks } from "./stages/build.ts";
+import { readDatasetChunks } from "../db/dataset-store.ts";
 import { readEpochRecord } from "./stages/post.ts";
 
 /**

@@ -1,4 +1,5 @@
-import type { Address, Hex } from "../core/eip712.ts";
+import type { Address } from "../core/eip712.ts";
+import type { Hex } from "../core/hex.ts";
 import { buildTree } from "../core/tree.ts";
 import type { Queryable } from "../db/types.ts";
 import { readLeaves } from "./repositories/results.ts";

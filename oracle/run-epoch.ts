@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { InvalidDatasetError } from "../core/dataset.ts";
-import type { Address, EpochRoot, Hex } from "../core/eip712.ts";
+import type { Address, EpochRoot } from "../core/eip712.ts";
+import type { Hex } from "../core/hex.ts";
 import { isChainUnavailable } from "../core/chain-unavailable.ts";
 import { isRetryable } from "../core/errors.ts";
 import { isDatabaseUnavailable } from "../db/errors.ts";
@@ -31,7 +32,7 @@ import {
   readVetoReason,
 } from "./stages/post.ts";
 import { epochRootSigner, signEpochRoot } from "./stages/sign.ts";
-import type { EpochStatus } from "./types.ts";
+import type { EpochStatus } from "../core/epoch-lifecycle.ts";
 
 /**
  * The epoch state machine — the only module that wires every stage:

@@ -1,4 +1,5 @@
-import type { Address, EpochRoot, Hex, RewardsDomain } from "../core/eip712.ts";
+import type { Address, EpochRoot, RewardsDomain } from "../core/eip712.ts";
+import type { Hex } from "../core/hex.ts";
 import { checkChainLink, describeChainLinkBreak, type ChainState } from "../core/chain-link.ts";
 import { canonicalEqual, canonicalJson, parseDatasetChunks } from "../core/dataset.ts";
 import type { EpochDataset } from "../core/dataset.ts";
@@ -9,7 +10,7 @@ import type { VerifyPool } from "../core/verify-pool.ts";
 import type { PolicySignature } from "../core/policy.ts";
 import { SignerRefusedError } from "./errors.ts";
 import { assertPolicyRoles } from "./policy-roles.ts";
-import { readDatasetChunks } from "./stages/build.ts";
+import { readDatasetChunks } from "../db/dataset-store.ts";
 import { signEpochRoot } from "./stages/sign.ts";
 
 /**

@@ -1,8 +1,5 @@
 import type { EpochInputs } from "../core/dataset.ts";
 
-/** The epoch lifecycle (DESIGN.md "Epoch lifecycle"); the same values as `epochs.status`. */
-export type EpochStatus = "OPEN" | "CLOSED" | "COMPUTED" | "SIGNED" | "POSTED" | "FINALIZED" | "VETOED";
-
 /**
  * The output of the aggregate stage: core's `EpochInputs` (everything the payout depends on,
  * what the dataset serializes; `inputs.epoch` is the coordinator's epoch number) plus what only

@@ -1,6 +1,6 @@
 // What each stable reason code of a receipt's verdict means to a supporter, and what they can do
 // about it. The codes are core's (core/verdict.ts: the fraud rules at epoch close) and the
-// ingest's (api/lib/reasons.ts: answers to POST /v1/receipts); the sentences here are written
+// ingest's (core/verdict.ts `INGEST_REASONS`: answers to POST /v1/receipts); the sentences here are written
 // for the person running the node.
 
 /** @type {Record<string, { title: string, meaning: string, action: string }>} */

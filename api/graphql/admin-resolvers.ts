@@ -6,16 +6,16 @@
  */
 import type { FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
-import { rateCardFromRecord, rateCardHash, type RateCard as CoreRateCard } from "../../core/ratecard.ts";
+import { rateCardHash } from "../../core/ratecard.ts";
 import type { Db } from "../../db/types.ts";
-import { currentEpoch } from "../lib/epoch-clock.ts";
-import type { Hex } from "../lib/hex.ts";
+import { currentEpoch } from "../../core/epoch-clock.ts";
+import type { Hex } from "../../core/hex.ts";
 import { ApiError } from "../lib/api-error.ts";
 import type { Scope } from "../lib/api-keys.ts";
 import { isInt8Decimal } from "../lib/wire.ts";
 import { listAudit, type AuditRow } from "../repositories/audit.ts";
 import { listFlagOverrides, type FlagOverride } from "../repositories/flag-overrides.ts";
-import { listRateCards, rateCardSchedule, type RateCard } from "../repositories/rate-cards.ts";
+import { listRateCards, rateCardOfRow, rateCardSchedule, type RateCardRow } from "../repositories/rate-cards.ts";
 import { nodesOfSupporter } from "../repositories/graphql-supporters.ts";
 import {
   closeEpoch,
@@ -100,24 +100,13 @@ type FlagOverrideInput = {
 };
 
 /** The tiers the oracle reads from a stored card (core's `rateCardFromRecord`: one reading everywhere). */
-function tiersOf(card: RateCard): { minUptimeBps: bigint; bonusBps: bigint }[] {
-  return [...coreCardOf(card).uptimeTiers];
-}
-
-function coreCardOf(card: RateCard): CoreRateCard {
-  return rateCardFromRecord({
-    version: BigInt(card.version),
-    effectiveEpoch: BigInt(card.effectiveEpoch),
-    ratePerGbMicroUsd: card.rateMicroUsdPerGb,
-    founderMultiplierBps: BigInt(card.founderMultiplierBps),
-    uptimeBonusBps: BigInt(card.uptimeBonusBps),
-    uptimeTiers: card.details?.uptimeTiers,
-  });
+function tiersOf(card: RateCardRow): { minUptimeBps: bigint; bonusBps: bigint }[] {
+  return [...rateCardOfRow(card).uptimeTiers];
 }
 
 /** A stored card as the public `RateCard` type: what the oracle prices with, and its hash. */
-function publicCardOf(card: RateCard) {
-  const core = coreCardOf(card);
+function publicCardOf(card: RateCardRow) {
+  const core = rateCardOfRow(card);
   return { ...core, uptimeTiers: [...core.uptimeTiers], hash: rateCardHash(core) };
 }
 
@@ -233,10 +222,10 @@ export const adminResolvers = {
   },
 
   RateCardVersion: {
-    effectiveEpoch: (c: RateCard) => BigInt(c.effectiveEpoch),
-    ratePerGbMicroUsd: (c: RateCard) => c.rateMicroUsdPerGb,
+    effectiveEpoch: (c: RateCardRow) => BigInt(c.effectiveEpoch),
+    ratePerGbMicroUsd: (c: RateCardRow) => c.rateMicroUsdPerGb,
     uptimeTiers: tiersOf,
-    createdAt: (c: RateCard) => c.createdAt.toISOString(),
+    createdAt: (c: RateCardRow) => c.createdAt.toISOString(),
   },
   FlagOverride: {
     epoch: (o: FlagOverride) => BigInt(o.epoch),

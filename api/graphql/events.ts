@@ -6,7 +6,7 @@
 import { createPubSub, type PubSub } from "graphql-yoga";
 import { Redis } from "ioredis";
 import type { IndexerStep } from "../indexer/sync.ts";
-import type { Hex } from "../lib/hex.ts";
+import type { Hex } from "../../core/hex.ts";
 
 export type LedgerTopics = {
   /** An epoch's root changed (payload: the epoch number, decimal). */

@@ -7,7 +7,7 @@
 import { decodeFunctionData, keccak256, toHex, type Abi, type AbiParameter } from "viem";
 import { formatUsd } from "../../core/units.ts";
 import { distributorAbi, timelockAbi } from "../indexer/abi.ts";
-import type { Hex } from "../lib/hex.ts";
+import type { Hex } from "../../core/hex.ts";
 
 export const DEFAULT_ADMIN_ROLE: Hex = `0x${"00".repeat(32)}`;
 

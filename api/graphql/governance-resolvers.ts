@@ -3,7 +3,7 @@
  * timelock's min delay and its operations with their status and decoded calls. Reads
  * api/repositories/graphql-governance.ts only; decoding is governance-calls.ts.
  */
-import type { Hex } from "../lib/hex.ts";
+import type { Hex } from "../../core/hex.ts";
 import {
   governanceHead,
   listClaimLimits,

@@ -32,7 +32,7 @@ import {
 } from "../repositories/graphql-oracle.ts";
 import { supporterSnapshot, type SupporterSnapshot } from "../repositories/graphql-supporter-snapshot.ts";
 import { payoutAddressesOfNodes, type PayoutAddressRow } from "../repositories/graphql-supporters.ts";
-import type { Hex } from "../lib/hex.ts";
+import type { Hex } from "../../core/hex.ts";
 import { lifecycleFactsOf } from "./lifecycle-facts.ts";
 
 export type Loaders = ReturnType<typeof createLoaders>;

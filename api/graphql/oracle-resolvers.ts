@@ -5,14 +5,13 @@
  */
 import { open, readFile, stat } from "node:fs/promises";
 import { datasetHash as hashDataset, parseDataset } from "../../core/dataset.ts";
-import { bytesToHex } from "../../core/eip712.ts";
+import { bytesToHex, type Hex } from "../../core/hex.ts";
 import { keccak256Bytes } from "../../core/keccak.ts";
 import { parseRateCard, rateCardHash, type RateCard } from "../../core/ratecard.ts";
 import { auditEpochDataset } from "../../core/recompute-epoch.ts";
 import { buildTree, type BuildTreeReturnType } from "../../core/tree.ts";
 import { cachedDataset } from "../../db/dataset-store.ts";
 import { isDatabaseUnavailable } from "../../db/errors.ts";
-import type { Hex } from "../lib/hex.ts";
 import { isInt8Decimal } from "../lib/wire.ts";
 import type { EpochRow } from "../repositories/graphql-chain.ts";
 import {

@@ -16,7 +16,7 @@ import type { FastifyInstance } from "fastify";
 import { network } from "hardhat";
 import pino from "pino";
 import { custom, type Hex } from "viem";
-import { bytesToHex } from "../../core/eip712.ts";
+import { bytesToHex } from "../../core/hex.ts";
 import { keccak256Bytes } from "../../core/keccak.ts";
 import { verifyPayoutProof } from "../../core/tree.ts";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";

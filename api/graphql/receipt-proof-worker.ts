@@ -5,7 +5,7 @@
  * indexes lives here, across requests.
  */
 import { parentPort } from "node:worker_threads";
-import type { Hex } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import type { ReceiptVerdict } from "../../core/verdict.ts";
 import { datasetReceiptIndex, type DatasetReceiptIndex } from "./receipt-proofs.ts";
 

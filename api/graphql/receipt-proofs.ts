@@ -5,14 +5,14 @@
  * oracle committed to (`countedReceiptLeaves`, `buildReceiptsTree`). Content-addressed, so an
  * index is cached by dataset hash (a few, least recently used first out).
  */
-import { closeSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import { parseDatasetChunks } from "../../core/dataset.ts";
-import type { Hex } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import { buildReceiptsTree, countedReceiptLeaves, type ReceiptLeaf } from "../../core/receipts-tree.ts";
 import { ZERO_ROOT } from "../../core/recompute-epoch.ts";
 import type { StandardTree } from "../../core/standard-tree.ts";
 import type { ReceiptVerdict } from "../../core/verdict.ts";
+import { datasetPath, readDatasetChunks } from "../../db/dataset-store.ts";
 
 const HASH_RE = /^0x[0-9a-f]{64}$/;
 /** Datasets indexed at once (a large epoch's index holds every verdict). */
@@ -34,27 +34,13 @@ export type DatasetReceiptIndex = {
   proof(leafIndex: number): Hex[];
 };
 
-function* fileChunks(file: string): Generator<Uint8Array> {
-  const fd = openSync(file, "r");
-  try {
-    const buf = Buffer.alloc(1 << 20);
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) return;
-      yield buf.subarray(0, n);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
 const keyOf = (sessionId: string, supporter: string, seq: bigint) =>
   `${sessionId.toLowerCase()}:${supporter.toLowerCase()}:${seq}`;
 
 function indexDataset(dataDir: string, hash: Hex): DatasetReceiptIndex | null {
   let parsed;
   try {
-    parsed = parseDatasetChunks(fileChunks(path.join(dataDir, "datasets", `${hash}.jsonl`)));
+    parsed = parseDatasetChunks(readDatasetChunks(datasetPath(dataDir, hash)));
   } catch {
     return null; // not stored here, or unreadable: no proofs from this server
   }

@@ -9,7 +9,7 @@ import DataLoader from "dataloader";
 import { cachedDataset } from "../../db/dataset-store.ts";
 import { isDatabaseUnavailable } from "../../db/errors.ts";
 import { receiptLeafHash } from "../../core/receipts-tree.ts";
-import type { Hex } from "../lib/hex.ts";
+import type { Hex } from "../../core/hex.ts";
 import { isInt8Decimal } from "../lib/wire.ts";
 import {
   COMPUTED_STATUSES,

@@ -3,7 +3,7 @@
  */
 import { GraphQLScalarType, Kind, type GraphQLResolveInfo } from "graphql";
 import type { Queryable } from "../../db/types.ts";
-import type { Hex } from "../lib/hex.ts";
+import type { Hex } from "../../core/hex.ts";
 import { isInt8Decimal, MAX_INT8 } from "../lib/wire.ts";
 import {
   indexerStatus,

@@ -43,7 +43,7 @@ import {
   type IndexedLog,
   type SeenBlock,
 } from "../repositories/indexer-chain.ts";
-import type { Hex } from "../lib/hex.ts";
+import type { Hex } from "../../core/hex.ts";
 import { distributorAbi, ERC20_BALANCE_OF_ABI, timelockAbi } from "./abi.ts";
 import { ChainMovedError, IndexerConfigError, ReorgTooDeepError } from "./errors.ts";
 

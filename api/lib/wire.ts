@@ -1,4 +1,5 @@
-import type { Address, Heartbeat, Hex, Receipt } from "../../core/eip712.ts";
+import type { Address, Heartbeat, Receipt } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 
 /**
  * Item parsers for batch routes: each item is checked on its own, so a malformed item is

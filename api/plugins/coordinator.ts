@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import type { Address, Hex, RewardsDomain, SessionGrant } from "../../core/eip712.ts";
+import type { Address, RewardsDomain, SessionGrant } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import { privateKeyToAddress, signTypedMessage } from "../../core/sign.ts";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
-import type { EpochClock } from "../lib/epoch-clock.ts";
+import type { EpochClock } from "../../core/epoch-clock.ts";
 import { definePlugin } from "./define.ts";
 
 /** What the ingest and grant routes share: the EIP-712 domain, the epoch clock, the verify pool, the signer. */

@@ -1,10 +1,7 @@
 import type { Db, Queryable } from "../../db/types.ts";
-import { epochBounds, type EpochClock } from "../lib/epoch-clock.ts";
-
-/** Serializes partition creation across API processes (transaction-scoped advisory lock). */
-const PARTITION_LOCK_KEY = 7_301_946_119n;
-
-export type EpochStatus = "OPEN" | "CLOSED" | "COMPUTED" | "SIGNED" | "POSTED" | "FINALIZED" | "VETOED";
+import { epochBounds, type EpochClock } from "../../core/epoch-clock.ts";
+import type { EpochStatus } from "../../core/epoch-lifecycle.ts";
+import { PARTITION_LOCK_KEY } from "../../db/locks.ts";
 
 const ensured = new WeakMap<Db, Set<number>>();
 

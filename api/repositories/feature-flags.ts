@@ -1,5 +1,5 @@
 import type { Queryable } from "../../db/types.ts";
-import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
 export type FlagTarget = "all" | "founders" | "listed";
 export type FeatureFlag = {
@@ -24,7 +24,7 @@ const toRow = (r: Raw): FeatureFlag => ({
   description: r.description,
   enabled: r.enabled,
   target: r.target,
-  supporters: r.supporters.map(bufferToHex),
+  supporters: r.supporters.map(bytesToHex),
   updatedAt: r.updated_at,
 });
 const COLUMNS = "key, description, enabled, target, supporters, updated_at";

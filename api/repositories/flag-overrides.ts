@@ -1,5 +1,5 @@
 import type { Queryable } from "../../db/types.ts";
-import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
 export type FlagOverride = {
   id: bigint;
@@ -27,8 +27,8 @@ type Raw = {
 const toRow = (r: Raw): FlagOverride => ({
   id: r.id,
   epoch: Number(r.epoch),
-  node: bufferToHex(r.node_address),
-  sessionId: r.session_id ? bufferToHex(r.session_id) : null,
+  node: bytesToHex(r.node_address),
+  sessionId: r.session_id ? bytesToHex(r.session_id) : null,
   reasonCode: r.reason_code,
   decision: r.decision,
   note: r.note,

@@ -1,5 +1,5 @@
 import type { Queryable } from "../../db/types.ts";
-import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
 export type GrantRow = {
   sessionId: Hex;
@@ -23,13 +23,13 @@ type Raw = {
   issued_by: string;
 };
 const toRow = (r: Raw): GrantRow => ({
-  sessionId: bufferToHex(r.session_id),
-  viewer: bufferToHex(r.viewer),
-  streamId: bufferToHex(r.stream_id),
+  sessionId: bytesToHex(r.session_id),
+  viewer: bytesToHex(r.viewer),
+  streamId: bytesToHex(r.stream_id),
   maxBitsPerSecond: r.max_bits_per_second,
   notBefore: r.not_before,
   notAfter: r.not_after,
-  signature: bufferToHex(r.signature),
+  signature: bytesToHex(r.signature),
   issuedBy: r.issued_by,
 });
 const COLUMNS = "session_id, viewer, stream_id, max_bits_per_second, not_before, not_after, signature, issued_by";
@@ -69,5 +69,5 @@ export async function grantsBySession(q: Queryable, sessionIds: Hex[]): Promise<
   const { rows } = await q.query<Raw>(`SELECT ${COLUMNS} FROM grants WHERE session_id = ANY($1::bytea[])`, [
     sessionIds.map(hexToBuffer),
   ]);
-  return new Map(rows.map((r) => [bufferToHex(r.session_id), toRow(r)]));
+  return new Map(rows.map((r) => [bytesToHex(r.session_id), toRow(r)]));
 }

@@ -3,14 +3,16 @@
  * API. Aggregates (epoch status, account totals, reconciliation) are derived here from the
  * immutable rows. Every function takes batches or pages, never one row per call in a loop.
  */
+import type { ChainEpochStatus } from "../../core/epoch-lifecycle.ts";
 import type { Queryable } from "../../db/types.ts";
-import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
-export type EpochStatus = "Pending" | "Finalized" | "Vetoed";
+/** The on-chain status of an epoch with a proposed root, as the indexer derives it from the events. */
+export type ProposedEpochStatus = Exclude<ChainEpochStatus, "None">;
 
 export type EpochRow = {
   epoch: bigint;
-  status: EpochStatus;
+  status: ProposedEpochStatus;
   root: Hex;
   cumulativeTotalMicroUsd: bigint;
   receiptsRoot: Hex;
@@ -30,7 +32,7 @@ export type EpochRow = {
 
 type RawEpoch = {
   epoch: bigint;
-  status: EpochStatus;
+  status: ProposedEpochStatus;
   root: Uint8Array;
   cumulative_total: bigint;
   receipts_root: Uint8Array;
@@ -67,15 +69,15 @@ const EPOCH_SELECT = `
 const toEpoch = (r: RawEpoch): EpochRow => ({
   epoch: r.epoch,
   status: r.status,
-  root: bufferToHex(r.root),
+  root: bytesToHex(r.root),
   cumulativeTotalMicroUsd: r.cumulative_total,
-  receiptsRoot: bufferToHex(r.receipts_root),
-  datasetHash: bufferToHex(r.dataset_hash),
-  rateCardHash: bufferToHex(r.rate_card_hash),
+  receiptsRoot: bytesToHex(r.receipts_root),
+  datasetHash: bytesToHex(r.dataset_hash),
+  rateCardHash: bytesToHex(r.rate_card_hash),
   validAt: r.valid_at,
-  signers: r.signers.map(bufferToHex),
+  signers: r.signers.map(bytesToHex),
   proposedAt: r.proposed_at,
-  proposedTransactionHash: bufferToHex(r.proposed_tx),
+  proposedTransactionHash: bytesToHex(r.proposed_tx),
   finalizedAt: r.finalized_at,
   vetoedAt: r.vetoed_at,
   vetoReason: r.veto_reason,
@@ -135,7 +137,7 @@ export async function epochTransactions(q: Queryable, numbers: readonly bigint[]
   return rows.map((r) => ({
     epoch: r.epoch,
     kind: r.kind,
-    transactionHash: bufferToHex(r.transaction_hash),
+    transactionHash: bytesToHex(r.transaction_hash),
     blockNumber: r.block_number,
     blockTimestamp: r.block_timestamp,
   }));
@@ -162,13 +164,13 @@ type RawVeto = {
   log_index: number;
 };
 const toVeto = (r: RawVeto): VetoRow => ({
-  id: bufferToHex(r.id),
+  id: bytesToHex(r.id),
   epoch: r.epoch,
-  guardian: bufferToHex(r.guardian),
+  guardian: bytesToHex(r.guardian),
   reason: r.reason,
   blockNumber: r.block_number,
   blockTimestamp: r.block_timestamp,
-  transactionHash: bufferToHex(r.transaction_hash),
+  transactionHash: bytesToHex(r.transaction_hash),
   logIndex: r.log_index,
 });
 
@@ -214,17 +216,17 @@ type RawClaim = {
   log_index: number;
 };
 const toClaim = (r: RawClaim): ClaimRow => ({
-  id: bufferToHex(r.id),
-  account: bufferToHex(r.account),
-  recipient: bufferToHex(r.recipient),
+  id: bytesToHex(r.id),
+  account: bytesToHex(r.account),
+  recipient: bytesToHex(r.recipient),
   amountMicroUsd: r.amount,
   cumulativeClaimedMicroUsd: r.cumulative_claimed,
   epoch: r.epoch,
-  relayer: r.relayer ? bufferToHex(r.relayer) : null,
+  relayer: r.relayer ? bytesToHex(r.relayer) : null,
   relayerFeeMicroUsd: r.relayer_fee,
   blockNumber: r.block_number,
   blockTimestamp: r.block_timestamp,
-  transactionHash: bufferToHex(r.transaction_hash),
+  transactionHash: bytesToHex(r.transaction_hash),
   logIndex: r.log_index,
 });
 
@@ -283,7 +285,7 @@ type RawAccount = { account: Uint8Array; total: bigint; n: bigint; first_at: big
 const ACCOUNT_SELECT = `SELECT account, max(cumulative_claimed) AS total, count(*) AS n,
   min(block_timestamp) AS first_at, max(block_timestamp) AS last_at FROM chain_claims`;
 const toAccount = (r: RawAccount): AccountRow => ({
-  id: bufferToHex(r.account),
+  id: bytesToHex(r.account),
   totalClaimedMicroUsd: r.total,
   claimCount: Number(r.n),
   firstClaimAt: r.first_at,
@@ -337,13 +339,13 @@ export async function listTransfers(
     log_index: number;
   }>(`${sql} ORDER BY block_number DESC, log_index DESC LIMIT $1 OFFSET $2`, [page.limit, page.offset]);
   return rows.map((r) => ({
-    id: bufferToHex(r.id),
-    counterparty: bufferToHex(r.counterparty),
+    id: bytesToHex(r.id),
+    counterparty: bytesToHex(r.counterparty),
     amountMicroUsd: r.amount,
     netFundedMicroUsd: r.net_funded,
     blockNumber: r.block_number,
     blockTimestamp: r.block_timestamp,
-    transactionHash: bufferToHex(r.transaction_hash),
+    transactionHash: bytesToHex(r.transaction_hash),
     logIndex: r.log_index,
   }));
 }
@@ -407,9 +409,9 @@ export async function indexerStatus(q: Queryable): Promise<IndexerStatusRow | un
   return r
     ? {
         chainId: r.chain_id,
-        contract: bufferToHex(r.contract),
+        contract: bytesToHex(r.contract),
         blockNumber: r.block_number,
-        blockHash: bufferToHex(r.block_hash),
+        blockHash: bytesToHex(r.block_hash),
       }
     : undefined;
 }

@@ -5,7 +5,7 @@
  * immutable event rows here, so a reorg's rewind never leaves a stale one behind.
  */
 import type { Queryable } from "../../db/types.ts";
-import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
 export type RoleHolderRow = {
   contract: Hex;
@@ -36,12 +36,12 @@ export async function roleHolders(q: Queryable, contracts: readonly Hex[]): Prom
     [contracts.map(hexToBuffer)],
   );
   return rows.map((r) => ({
-    contract: bufferToHex(r.contract),
-    role: bufferToHex(r.role),
-    account: bufferToHex(r.account),
+    contract: bytesToHex(r.contract),
+    role: bytesToHex(r.role),
+    account: bytesToHex(r.account),
     grantedAt: r.block_timestamp,
-    grantedBy: bufferToHex(r.sender),
-    transactionHash: bufferToHex(r.transaction_hash),
+    grantedBy: bytesToHex(r.sender),
+    transactionHash: bytesToHex(r.transaction_hash),
   }));
 }
 
@@ -72,9 +72,9 @@ export async function governanceHead(q: Queryable): Promise<GovernanceHead | und
   const r = rows[0];
   if (!r) return undefined;
   return {
-    distributor: bufferToHex(r.contract),
+    distributor: bytesToHex(r.contract),
     chainTime: r.chain_time,
-    timelock: r.timelock ? bufferToHex(r.timelock) : null,
+    timelock: r.timelock ? bytesToHex(r.timelock) : null,
     minDelaySeconds: r.min_delay_seconds,
     timelockReadAtBlock: r.block_number,
   };
@@ -190,32 +190,32 @@ export async function listTimelockOperations(
   );
   const byOperation = new Map<string, TimelockCallRow[]>();
   for (const c of calls.rows) {
-    const key = `${bufferToHex(c.transaction_hash)}:${bufferToHex(c.operation_id)}`;
+    const key = `${bytesToHex(c.transaction_hash)}:${bytesToHex(c.operation_id)}`;
     const list = byOperation.get(key) ?? [];
     list.push({
       index: BigInt(c.call_index),
-      target: bufferToHex(c.target),
+      target: bytesToHex(c.target),
       value: BigInt(c.value),
-      data: bufferToHex(c.data),
+      data: bytesToHex(c.data),
     });
     byOperation.set(key, list);
   }
   return rows.map((r) => ({
-    timelock: bufferToHex(r.timelock),
-    id: bufferToHex(r.operation_id),
+    timelock: bytesToHex(r.timelock),
+    id: bytesToHex(r.operation_id),
     status: r.status,
-    predecessor: bufferToHex(r.predecessor),
-    salt: r.salt ? bufferToHex(r.salt) : null,
+    predecessor: bytesToHex(r.predecessor),
+    salt: r.salt ? bytesToHex(r.salt) : null,
     delaySeconds: BigInt(r.delay_seconds),
     readyAt: BigInt(r.ready_at),
     scheduledAt: r.scheduled_at,
     scheduledBlock: r.block_number,
-    scheduledTransactionHash: bufferToHex(r.transaction_hash),
+    scheduledTransactionHash: bytesToHex(r.transaction_hash),
     executedAt: r.executed_at,
-    executedTransactionHash: r.executed_tx ? bufferToHex(r.executed_tx) : null,
+    executedTransactionHash: r.executed_tx ? bytesToHex(r.executed_tx) : null,
     cancelledAt: r.cancelled_at,
-    cancelledTransactionHash: r.cancelled_tx ? bufferToHex(r.cancelled_tx) : null,
-    calls: byOperation.get(`${bufferToHex(r.transaction_hash)}:${bufferToHex(r.operation_id)}`) ?? [],
+    cancelledTransactionHash: r.cancelled_tx ? bytesToHex(r.cancelled_tx) : null,
+    calls: byOperation.get(`${bytesToHex(r.transaction_hash)}:${bytesToHex(r.operation_id)}`) ?? [],
   }));
 }
 
@@ -251,13 +251,13 @@ export async function listClaimLimits(
     [filter.account ? hexToBuffer(filter.account) : null, page.limit, page.offset ?? 0],
   );
   return rows.map((r) => ({
-    id: bufferToHex(r.id),
-    account: bufferToHex(r.account),
+    id: bytesToHex(r.id),
+    account: bytesToHex(r.account),
     dueMicroUsd: BigInt(r.due),
     paidMicroUsd: BigInt(r.paid),
     blockNumber: r.block_number,
     blockTimestamp: r.block_timestamp,
-    transactionHash: bufferToHex(r.transaction_hash),
+    transactionHash: bytesToHex(r.transaction_hash),
     logIndex: r.log_index,
   }));
 }

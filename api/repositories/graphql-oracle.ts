@@ -9,7 +9,7 @@
  */
 import type { Statement } from "../../core/earnings.ts";
 import type { Queryable } from "../../db/types.ts";
-import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+import { bytesToHex as bufferToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
 const orNull = (b: Uint8Array | null): Hex | null => (b ? bufferToHex(b) : null);
 

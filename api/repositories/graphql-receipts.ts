@@ -4,7 +4,7 @@
  * grants and the oracle's epoch state, stream checkpoints and statements.
  */
 import type { Queryable } from "../../db/types.ts";
-import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
 /** Epoch statuses whose computation is current: its statements, checkpoints and roots stand. */
 export const COMPUTED_STATUSES = ["COMPUTED", "SIGNED", "POSTED", "FINALIZED"] as const;
@@ -35,8 +35,8 @@ export async function epochCommitments(q: Queryable, epochs: readonly bigint[]):
     epoch: r.number,
     status: r.status,
     chainEpoch: r.chain_epoch,
-    receiptsRoot: r.receipts_root ? bufferToHex(r.receipts_root) : null,
-    datasetHash: r.dataset_hash ? bufferToHex(r.dataset_hash) : null,
+    receiptsRoot: r.receipts_root ? bytesToHex(r.receipts_root) : null,
+    datasetHash: r.dataset_hash ? bytesToHex(r.dataset_hash) : null,
   }));
 }
 
@@ -148,11 +148,11 @@ export async function sessionImpacts(
     ],
   );
   return rows.map((r) => ({
-    sessionId: bufferToHex(r.session_id),
-    streamId: r.stream_id ? bufferToHex(r.stream_id) : null,
-    viewer: r.viewer ? bufferToHex(r.viewer) : null,
+    sessionId: bytesToHex(r.session_id),
+    streamId: r.stream_id ? bytesToHex(r.stream_id) : null,
+    viewer: r.viewer ? bytesToHex(r.viewer) : null,
     viewersServed: Number(r.viewers),
-    nodes: r.nodes.map((n) => bufferToHex(n)).sort(),
+    nodes: r.nodes.map((n) => bytesToHex(n)).sort(),
     receipts: Number(r.receipts),
     firstReceiptAt: BigInt(r.first_ts),
     lastReceiptAt: BigInt(r.last_ts),

@@ -6,7 +6,7 @@
  * when asked, the payout accounts' newest statements (as `statementsOfAccounts` without a cursor).
  */
 import type { Queryable } from "../../db/types.ts";
-import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 import {
   LIFECYCLE_AMOUNTS_AT,
   lifecycleParams,
@@ -102,11 +102,11 @@ export async function supporterSnapshot(
   for (const r of rows) {
     if (r.kind === "v") version = r.version!;
     else if (r.kind === "n")
-      nodes.push({ address: bufferToHex(r.address!), founder: r.founder!, registeredAt: r.registered_at! });
+      nodes.push({ address: bytesToHex(r.address!), founder: r.founder!, registeredAt: r.registered_at! });
     else if (r.kind === "p")
       payoutHistory.push({
         nodeAddress: address,
-        payoutAddress: bufferToHex(r.address!),
+        payoutAddress: bytesToHex(r.address!),
         effectiveEpoch: r.effective_epoch!,
         submittedEpoch: r.submitted_epoch!,
       });
@@ -115,11 +115,11 @@ export async function supporterSnapshot(
         epoch: r.epoch!,
         chainEpoch: r.chain_epoch,
         epochStatus: r.status!,
-        account: bufferToHex(r.address!),
+        account: bytesToHex(r.address!),
         statement: parseStatement(r.statement!),
       });
     else {
-      const account = bufferToHex(r.address!);
+      const account = bytesToHex(r.address!);
       if (account === address) hasClaims = r.claimed !== null;
       if (facts) lifecycle.push(lifecycleRowAt(account, facts, r));
     }

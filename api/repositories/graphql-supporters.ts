@@ -3,7 +3,7 @@
  * GraphQL API's `supporter`: nodes, payout address history, receipts with their verdicts.
  */
 import type { Queryable } from "../../db/types.ts";
-import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
 export type SupporterNodeRow = { address: Hex; founder: boolean; registeredAt: Date };
 
@@ -18,7 +18,7 @@ export async function nodesOfSupporter(q: Queryable, address: Hex): Promise<Supp
      ORDER BY registered_at, address`,
     [hexToBuffer(address)],
   );
-  return rows.map((r) => ({ address: bufferToHex(r.address), founder: r.founder, registeredAt: r.registered_at }));
+  return rows.map((r) => ({ address: bytesToHex(r.address), founder: r.founder, registeredAt: r.registered_at }));
 }
 
 export type PayoutAddressRow = { nodeAddress: Hex; payoutAddress: Hex; effectiveEpoch: bigint; submittedEpoch: bigint };
@@ -36,8 +36,8 @@ export async function payoutAddressesOfNodes(q: Queryable, nodes: readonly Hex[]
     [nodes.map(hexToBuffer)],
   );
   return rows.map((r) => ({
-    nodeAddress: bufferToHex(r.node_address),
-    payoutAddress: bufferToHex(r.payout_address),
+    nodeAddress: bytesToHex(r.node_address),
+    payoutAddress: bytesToHex(r.payout_address),
     effectiveEpoch: r.effective_epoch,
     submittedEpoch: r.submitted_epoch,
   }));
@@ -95,9 +95,9 @@ export async function receiptsOfSupporters(
   );
   return rows.map((r) => ({
     epoch: r.epoch,
-    sessionId: bufferToHex(r.session_id),
-    supporter: bufferToHex(r.supporter),
-    viewer: bufferToHex(r.viewer),
+    sessionId: bytesToHex(r.session_id),
+    supporter: bytesToHex(r.supporter),
+    viewer: bytesToHex(r.viewer),
     seq: r.seq,
     cumulativeBytes: r.cumulative_bytes,
     deltaBytes: r.delta_bytes,

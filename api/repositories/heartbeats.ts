@@ -1,5 +1,5 @@
 import type { Queryable } from "../../db/types.ts";
-import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
 export type VerifiedHeartbeat = { node: Hex; timestamp: bigint; epoch: number; signature: Hex };
 
@@ -21,7 +21,7 @@ export async function storeHeartbeats(q: Queryable, heartbeats: readonly Verifie
       heartbeats.map((h) => hexToBuffer(h.signature)),
     ],
   );
-  const fresh = new Set(rows.map((r) => `${bufferToHex(r.node_address)}:${r.timestamp}`));
+  const fresh = new Set(rows.map((r) => `${bytesToHex(r.node_address)}:${r.timestamp}`));
   // Within one batch, only the first of two identical (node, timestamp) items is new.
   const seen = new Set<string>();
   return heartbeats.map((h) => {

@@ -4,7 +4,7 @@
  * rewind a reorg needs. The indexer is these tables' only writer.
  */
 import type { Queryable } from "../../db/types.ts";
-import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
 export type Checkpoint = { blockNumber: bigint; blockHash: Hex };
 export type SeenBlock = { blockNumber: bigint; blockHash: Hex; parentHash: Hex; timestamp: bigint };
@@ -32,7 +32,7 @@ export async function getCheckpoint(q: Queryable, chainId: number, contract: Hex
     [chainId, buf(contract)],
   );
   const r = rows[0];
-  return r ? { blockNumber: r.block_number, blockHash: bufferToHex(r.block_hash) } : undefined;
+  return r ? { blockNumber: r.block_number, blockHash: bytesToHex(r.block_hash) } : undefined;
 }
 
 export async function setCheckpoint(q: Queryable, chainId: number, contract: Hex, cp: Checkpoint): Promise<void> {
@@ -62,8 +62,8 @@ export async function seenBlocksDesc(q: Queryable, chainId: number, atOrBelow: b
   );
   return rows.map((r) => ({
     blockNumber: r.block_number,
-    blockHash: bufferToHex(r.block_hash),
-    parentHash: bufferToHex(r.parent_hash),
+    blockHash: bytesToHex(r.block_hash),
+    parentHash: bytesToHex(r.parent_hash),
     timestamp: r.timestamp,
   }));
 }

@@ -1,12 +1,12 @@
 import type { Queryable } from "../../db/types.ts";
-import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
 export type NodeRow = { address: Hex; founder: boolean; registeredAt: Date; registrationNonce: bigint };
 export type PayoutRow = { payoutAddress: Hex; effectiveEpoch: number; nonce: bigint; submittedEpoch: number };
 
 type RawNode = { address: Uint8Array; founder: boolean; registered_at: Date; registration_nonce: bigint };
 const toNode = (r: RawNode): NodeRow => ({
-  address: bufferToHex(r.address),
+  address: bytesToHex(r.address),
   founder: r.founder,
   registeredAt: r.registered_at,
   registrationNonce: r.registration_nonce,
@@ -45,7 +45,7 @@ export async function registeredNodes(q: Queryable, addresses: Hex[]): Promise<S
     "SELECT address FROM nodes WHERE address = ANY($1::bytea[])",
     [addresses.map(hexToBuffer)],
   );
-  return new Set(rows.map((r) => bufferToHex(r.address)));
+  return new Set(rows.map((r) => bytesToHex(r.address)));
 }
 
 /**
@@ -60,7 +60,7 @@ export async function registeredFromEpochs(q: Queryable, addresses: Hex[]): Prom
       WHERE node_address = ANY($1::bytea[]) GROUP BY node_address`,
     [addresses.map(hexToBuffer)],
   );
-  return new Map(rows.map((r) => [bufferToHex(r.node_address), BigInt(r.effective_epoch)]));
+  return new Map(rows.map((r) => [bytesToHex(r.node_address), BigInt(r.effective_epoch)]));
 }
 
 export async function setRegistrationNonce(q: Queryable, address: Hex, nonce: bigint): Promise<void> {
@@ -116,7 +116,7 @@ export async function payoutHistory(q: Queryable, node: Hex): Promise<PayoutRow[
     [hexToBuffer(node)],
   );
   return rows.map((r) => ({
-    payoutAddress: bufferToHex(r.payout_address),
+    payoutAddress: bytesToHex(r.payout_address),
     effectiveEpoch: Number(r.effective_epoch),
     nonce: r.nonce,
     submittedEpoch: Number(r.submitted_epoch),

@@ -1,6 +1,8 @@
+import { rateCardFromRecord, type RateCard } from "../../core/ratecard.ts";
 import type { Queryable } from "../../db/types.ts";
 
-export type RateCard = {
+/** A stored rate card version (`rate_cards` row) as the admin API lists it; core's `RateCard` is `rateCardOfRow`. */
+export type RateCardRow = {
   version: number;
   effectiveEpoch: number;
   rateMicroUsdPerGb: bigint;
@@ -21,7 +23,7 @@ type Raw = {
   created_by: string;
   created_at: Date;
 };
-const toRow = (r: Raw): RateCard => ({
+const toRow = (r: Raw): RateCardRow => ({
   version: r.version,
   effectiveEpoch: Number(r.effective_epoch),
   rateMicroUsdPerGb: r.rate_micro_usd_per_gb,
@@ -31,6 +33,22 @@ const toRow = (r: Raw): RateCard => ({
   createdBy: r.created_by,
   createdAt: r.created_at,
 });
+
+/**
+ * The rate card a stored row stands for: core's `rateCardFromRecord`, the one reading of a
+ * stored card (the oracle reads the same, oracle/repositories/inputs.ts `readRateCards`).
+ */
+export function rateCardOfRow(row: RateCardRow): RateCard {
+  return rateCardFromRecord({
+    version: BigInt(row.version),
+    effectiveEpoch: BigInt(row.effectiveEpoch),
+    ratePerGbMicroUsd: row.rateMicroUsdPerGb,
+    founderMultiplierBps: BigInt(row.founderMultiplierBps),
+    uptimeBonusBps: BigInt(row.uptimeBonusBps),
+    uptimeTiers: row.details?.uptimeTiers,
+  });
+}
+
 const COLUMNS =
   "version, effective_epoch, rate_micro_usd_per_gb, founder_multiplier_bps, uptime_bonus_bps, details, created_by, created_at";
 
@@ -52,10 +70,10 @@ export async function lockRateCardsForInsert(
 /** Stores a rate card version (after `lockRateCardsForInsert` in the same transaction). */
 export async function insertRateCard(
   q: Queryable,
-  card: Omit<RateCard, "createdAt">,
+  card: Omit<RateCardRow, "createdAt">,
   /** The policy key's `RateCardApproval` signature (migration 0029). */
   approvalSignature: string,
-): Promise<RateCard> {
+): Promise<RateCardRow> {
   const { rows } = await q.query<Raw>(
     `INSERT INTO rate_cards (version, effective_epoch, rate_micro_usd_per_gb, founder_multiplier_bps, uptime_bonus_bps,
                              details, created_by, approval_signature)
@@ -75,7 +93,7 @@ export async function insertRateCard(
   return toRow(rows[0]!);
 }
 
-export async function listRateCards(q: Queryable): Promise<RateCard[]> {
+export async function listRateCards(q: Queryable): Promise<RateCardRow[]> {
   const { rows } = await q.query<Raw>(`SELECT ${COLUMNS} FROM rate_cards ORDER BY version`);
   return rows.map(toRow);
 }
@@ -87,7 +105,7 @@ export async function listRateCards(q: Queryable): Promise<RateCard[]> {
 export async function rateCardSchedule(
   q: Queryable,
   epoch: number,
-): Promise<{ current: RateCard | undefined; announced: RateCard[] }> {
+): Promise<{ current: RateCardRow | undefined; announced: RateCardRow[] }> {
   const { rows } = await q.query<Raw>(
     `(SELECT ${COLUMNS} FROM rate_cards WHERE effective_epoch <= $1 ORDER BY effective_epoch DESC LIMIT 1)
      UNION ALL
@@ -101,7 +119,7 @@ export async function rateCardSchedule(
 }
 
 /** The card in force for an epoch (the latest with effective_epoch ≤ epoch). */
-export async function rateCardForEpoch(q: Queryable, epoch: number): Promise<RateCard | undefined> {
+export async function rateCardForEpoch(q: Queryable, epoch: number): Promise<RateCardRow | undefined> {
   const { rows } = await q.query<Raw>(
     `SELECT ${COLUMNS} FROM rate_cards WHERE effective_epoch <= $1 ORDER BY effective_epoch DESC LIMIT 1`,
     [epoch],

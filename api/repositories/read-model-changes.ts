@@ -6,7 +6,7 @@
  * channel so that they arrive after every change committed before them.
  */
 import type { Db, DbListener } from "../../db/types.ts";
-import type { Hex } from "../lib/hex.ts";
+import type { Hex } from "../../core/hex.ts";
 
 export const READ_MODEL_CHANNEL = "ledger_read_model";
 

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import fc from "fast-check";
-import type { Hex } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import type { Db } from "../../db/types.ts";
 import { testBackends } from "../../test/helpers/db.ts";
 import { decideAgainstHeads, type Head } from "../lib/receipt-heads.ts";

@@ -1,6 +1,6 @@
 import type { Queryable } from "../../db/types.ts";
 import { decideAgainstHeads, type Head, type HeadDecision } from "../lib/receipt-heads.ts";
-import { bufferToHex, hexToBuffer, type Hex } from "../lib/hex.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
 /** A receipt that passed signature, grant, domain and epoch checks, ready to store. */
 export type VerifiedReceipt = {
@@ -57,7 +57,7 @@ export async function storeReceipts(tx: Queryable, receipts: readonly VerifiedRe
   );
   const heads = new Map<string, Head>();
   for (const row of locked.rows)
-    heads.set(keyOf(bufferToHex(row.session_id), bufferToHex(row.supporter)), {
+    heads.set(keyOf(bytesToHex(row.session_id), bytesToHex(row.supporter)), {
       storedSeq: row.last_seq,
       // the mark's seq is not kept: admitToStream only compares it with seqs above storedSeq ≥ it
       mark: { seq: row.last_seq, cumulativeBytes: row.cumulative_bytes, timestamp: row.mark_timestamp },
@@ -147,14 +147,14 @@ export async function receiptsOf(q: Queryable, sessionId: Hex, supporter: Hex): 
   );
   return rows.map((r) => ({
     epoch: Number(r.epoch),
-    sessionId: bufferToHex(r.session_id),
-    supporter: bufferToHex(r.supporter),
-    viewer: bufferToHex(r.viewer),
+    sessionId: bytesToHex(r.session_id),
+    supporter: bytesToHex(r.supporter),
+    viewer: bytesToHex(r.viewer),
     seq: r.seq,
     cumulativeBytes: r.cumulative_bytes,
     deltaBytes: r.delta_bytes,
     timestamp: r.timestamp,
-    signature: bufferToHex(r.signature),
+    signature: bytesToHex(r.signature),
     verdict: r.verdict,
     reason: r.reason,
   }));

@@ -4,21 +4,23 @@
  * writes its `audit_log` entry in one transaction. Callers authenticate first (API-key
  * scope) and pass the actor; errors are ApiErrors with stable codes.
  */
-import type { Address, Hex } from "../../core/eip712.ts";
+import type { Address } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import {
   InvalidRateCardError,
   RATE_CARD_BOUNDS,
   rateCardFromRecord,
   validateRateCard,
-  type RateCard as CoreRateCard,
+  type RateCard,
 } from "../../core/ratecard.ts";
 import type { Db } from "../../db/types.ts";
 import { ApiError, conflict, notFound } from "../lib/api-error.ts";
 import { requestEpochClose } from "../repositories/epoch-close-requests.ts";
-import { lockEpochForClose, type EpochStatus } from "../repositories/epochs.ts";
+import { lockEpochForClose } from "../repositories/epochs.ts";
+import type { EpochStatus } from "../../core/epoch-lifecycle.ts";
 import { insertFlagOverride, type FlagOverride } from "../repositories/flag-overrides.ts";
 import { setFounder } from "../repositories/nodes.ts";
-import { insertRateCard, lockRateCardsForInsert, type RateCard } from "../repositories/rate-cards.ts";
+import { insertRateCard, lockRateCardsForInsert, type RateCardRow } from "../repositories/rate-cards.ts";
 import { auditedTransaction, type AdminActor } from "./audited.ts";
 import { rateCardHash } from "../../core/ratecard.ts";
 import { ALL_SESSIONS } from "../../core/policy.ts";
@@ -103,7 +105,7 @@ export async function createRateCard(
   actor: AdminActor,
   policy: PolicyKey,
   p: CreateRateCardParameters & { policySignature?: string | undefined },
-): Promise<RateCard> {
+): Promise<RateCardRow> {
   const names = p.inputNames ?? { rate: "rateMicroUsdPerGb", tiers: "details.uptimeTiers" };
   const effectiveEpoch = epochOf(p.effectiveEpoch, "effectiveEpoch");
   const founderMultiplierBps = integerOf(p.founderMultiplierBps, "founderMultiplierBps");
@@ -113,7 +115,7 @@ export async function createRateCard(
   const details = p.details ?? {};
   if (Object.keys(details).length > MAX_DETAILS_PROPERTIES)
     throw invalid(`details may have at most ${MAX_DETAILS_PROPERTIES} properties.`);
-  const cardAt = (version: number): CoreRateCard => {
+  const cardAt = (version: number): RateCard => {
     try {
       const card = rateCardFromRecord({
         version: BigInt(version),

@@ -3,8 +3,9 @@
  * `ItemResult` per item out. What is heartbeat-specific: admission is the node's registration,
  * and a replay of the same (node, timestamp) is `duplicate`.
  */
-import type { Heartbeat, Hex } from "../../core/eip712.ts";
-import { INGEST_REASONS } from "../lib/reasons.ts";
+import type { Heartbeat } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
+import { INGEST_REASONS } from "../../core/verdict.ts";
 import { parseHeartbeatItem } from "../lib/wire.ts";
 import { storeHeartbeats } from "../repositories/heartbeats.ts";
 import { registeredNodes } from "../repositories/nodes.ts";

@@ -5,8 +5,9 @@
  * as the epoch close runs them), and the per-stream heads that decide monotonicity.
  */
 import { isRegistrationEffective, selectGrant } from "../../core/admission.ts";
-import type { Hex, Receipt } from "../../core/eip712.ts";
-import { INGEST_REASONS, type IngestReason } from "../lib/reasons.ts";
+import type { Hex } from "../../core/hex.ts";
+import type { Receipt } from "../../core/eip712.ts";
+import { INGEST_REASONS, type IngestReason } from "../../core/verdict.ts";
 import { parseReceiptItem } from "../lib/wire.ts";
 import { grantsBySession } from "../repositories/grants.ts";
 import { registeredFromEpochs } from "../repositories/nodes.ts";

@@ -15,11 +15,12 @@
  *
  * Every `accepted` answer is durable. Rejected items store nothing.
  */
-import type { Hex, PrimaryType, Signed } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
+import type { PrimaryType, Signed } from "../../core/eip712.ts";
 import type { Db, Queryable } from "../../db/types.ts";
-import { epochOf } from "../lib/epoch-clock.ts";
+import { epochOf } from "../../core/epoch-clock.ts";
 import type { ApiMetrics } from "../lib/metrics.ts";
-import { INGEST_REASONS, signatureReason, type IngestReason } from "../lib/reasons.ts";
+import { INGEST_REASONS, signatureReason, type IngestReason } from "../../core/verdict.ts";
 import type { Coordinator } from "../plugins/coordinator.ts";
 import { ensureEpochs, lockEpochs } from "../repositories/epochs.ts";
 import { withRetry } from "./retry.ts";

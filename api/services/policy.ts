@@ -1,4 +1,5 @@
-import type { Address, Hex, Messages, RewardsDomain } from "../../core/eip712.ts";
+import type { Address, Messages, RewardsDomain } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import { hashTypedMessageBytes } from "../../core/eip712.ts";
 import { privateKeyToAddress, signTypedMessage } from "../../core/sign.ts";
 import { InvalidSignatureError, recoverDigestSigner } from "../../core/signature.ts";

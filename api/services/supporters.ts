@@ -1,8 +1,9 @@
-import type { Address, Hex } from "../../core/eip712.ts";
+import type { Address } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import type { Db } from "../../db/types.ts";
 import { ApiError } from "../lib/api-error.ts";
-import { currentEpoch } from "../lib/epoch-clock.ts";
-import { INGEST_REASONS, signatureReason } from "../lib/reasons.ts";
+import { currentEpoch } from "../../core/epoch-clock.ts";
+import { INGEST_REASONS, signatureReason } from "../../core/verdict.ts";
 import type { Coordinator } from "../plugins/coordinator.ts";
 import {
   insertNodeIfAbsent,

@@ -4,7 +4,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import type { Address, Hex, Receipt, RewardsDomain } from "../../core/eip712.ts";
+import type { Address, Receipt, RewardsDomain } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import { privateKeyToAddress, signTypedMessage } from "../../core/sign.ts";
 import type { VerifyPool } from "../../core/verify-pool.ts";
 import type { Db } from "../../db/types.ts";

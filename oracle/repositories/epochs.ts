@@ -1,7 +1,6 @@
-import type { Hex } from "../../core/eip712.ts";
+import { type Hex, bytesToHex as hex, hexToBuffer as buf } from "../../core/hex.ts";
 import type { Queryable } from "../../db/types.ts";
-import type { EpochStatus } from "../types.ts";
-import { buf, hex } from "./sql.ts";
+import type { EpochStatus } from "../../core/epoch-lifecycle.ts";
 
 /**
  * The epoch state machine's rows: `epochs.status` (shared with the coordinator, which

@@ -1,16 +1,15 @@
 import type {
   Address,
-  Hex,
   SignedHeartbeat,
   SignedReceipt,
   SignedSessionGrant,
   SignedSupporterRegistration,
 } from "../../core/eip712.ts";
+import { type Hex, bytesToHex as hex, hexToBuffer as buf } from "../../core/hex.ts";
 import { rateCardFromRecord, type RateCard } from "../../core/ratecard.ts";
 import type { TreeEntry } from "../../core/tree.ts";
 import type { StreamCheckpoint } from "../../core/verdict.ts";
 import type { Queryable } from "../../db/types.ts";
-import { buf, hex } from "./sql.ts";
 
 /**
  * Reads of the coordinator's tables (written by api/): what the aggregate stage needs to close

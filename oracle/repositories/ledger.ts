@@ -1,6 +1,6 @@
-import type { Address, Hex } from "../../core/eip712.ts";
+import type { Address } from "../../core/eip712.ts";
+import { type Hex, bytesToHex as hex, hexToBuffer as buf } from "../../core/hex.ts";
 import type { Queryable } from "../../db/types.ts";
-import { buf, hex } from "./sql.ts";
 
 /**
  * The double-entry ledger (µUSD). Accounts: `rewards_pool` (expense: what the platform
@@ -88,7 +88,7 @@ export async function accrualLines(q: Queryable, epoch: bigint, attempt: number)
     [epoch.toString(), attempt],
   );
   return rows.map((r) => ({
-    account: `0x${Buffer.from(r.holder).toString("hex")}`,
+    account: hex(r.holder),
     amountMicroUsd: r.credit_micro_usd,
   }));
 }
@@ -118,7 +118,7 @@ export async function payableBalances(q: Queryable): Promise<Map<Address, bigint
        FROM ledger_entries e JOIN ledger_accounts a ON a.code = e.account
       WHERE a.kind = 'liability' GROUP BY a.holder`,
   );
-  return new Map(rows.map((r) => [`0x${Buffer.from(r.holder).toString("hex")}`, r.balance]));
+  return new Map(rows.map((r) => [hex(r.holder), r.balance]));
 }
 
 // --- payouts: claims the indexer stored in `chain_claims` (read-only here) -------------------------

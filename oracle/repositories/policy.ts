@@ -8,7 +8,7 @@ import { ALL_SESSIONS } from "../../core/policy.ts";
 import { rateCardHash, type RateCard } from "../../core/ratecard.ts";
 import type { Queryable } from "../../db/types.ts";
 import { UnsignedPolicyInputError } from "../errors.ts";
-import { hex } from "./sql.ts";
+import { bytesToHex as hex } from "../../core/hex.ts";
 
 /**
  * The signed discretionary inputs of an epoch (migration 0029), as core's dataset carries them:

@@ -4,7 +4,7 @@ import type { SignedReceipt } from "../../core/eip712.ts";
 import type { TreeEntry } from "../../core/tree.ts";
 import type { Queryable } from "../../db/types.ts";
 import { canonicalJson } from "../../core/dataset.ts";
-import { buf, hex } from "./sql.ts";
+import { bytesToHex as hex, hexToBuffer as buf } from "../../core/hex.ts";
 
 /**
  * What an epoch's computation produced, written in bulk (unnest of arrays, chunked): a

@@ -1,6 +1,6 @@
-import type { Address, Hex } from "../../core/eip712.ts";
+import type { Address } from "../../core/eip712.ts";
+import { type Hex, bytesToHex as hex, hexToBuffer as buf } from "../../core/hex.ts";
 import type { Queryable } from "../../db/types.ts";
-import { buf, hex } from "./sql.ts";
 
 /** EpochRoot signatures per (epoch, attempt, signer), and the oracle signer registry. */
 

@@ -1,10 +1,11 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { createKeccak } from "hash-wasm";
 import { InvalidDatasetError, serializeDatasetChunks } from "../../core/dataset.ts";
-import type { EpochRoot, Hex } from "../../core/eip712.ts";
-import { bytesToHex } from "../../core/eip712.ts";
+import type { EpochRoot } from "../../core/eip712.ts";
+import { type Hex, bytesToHex } from "../../core/hex.ts";
 import { keccak256Bytes } from "../../core/keccak.ts";
+import { datasetPath, datasetsDir } from "../../db/dataset-store.ts";
 import type { ComputedEpoch } from "./compute.ts";
 
 /**
@@ -68,11 +69,6 @@ export function bytesHash(bytes: Uint8Array): Hex {
   return bytesToHex(keccak256Bytes(bytes));
 }
 
-/** `<dataDir>/datasets/<datasetHash>.jsonl`: where the API serves it from. */
-export function datasetPath(dataDir: string, hash: Hex): string {
-  return path.join(dataDir, "datasets", `${hash.toLowerCase()}.jsonl`);
-}
-
 /**
  * Writes a dataset given as text chunks, hashing the bytes as they are written: to a temporary
  * file, then renamed to its hash, so a reader (or a crash) never sees half a file; writing the
@@ -82,7 +78,7 @@ export async function writeDatasetStreaming(
   dataDir: string,
   chunks: Iterable<string>,
 ): Promise<{ datasetHash: Hex; file: string; bytes: number }> {
-  const dir = path.join(dataDir, "datasets");
+  const dir = datasetsDir(dataDir);
   mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.building.${process.pid}.${Date.now()}.tmp`);
   const hasher = await createKeccak(256);
@@ -123,28 +119,6 @@ export function writeDataset(dataDir: string, hash: Hex, bytes: Uint8Array): str
   }
   renameSync(tmp, file);
   return file;
-}
-
-/** The chunk size `readDatasetChunks` reads (4 MiB). */
-export const READ_CHUNK_BYTES = 4 * 1024 * 1024;
-
-/**
- * A stored dataset's bytes in chunks (a fresh buffer each), for core's `parseDatasetChunks`,
- * which hashes them as it parses: the file is never read whole.
- */
-export function* readDatasetChunks(file: string, chunkBytes = READ_CHUNK_BYTES): Generator<Uint8Array> {
-  if (!existsSync(file)) throw new InvalidDatasetError(`no dataset ${file}`);
-  const fd = openSync(file, "r");
-  try {
-    for (;;) {
-      const buf = Buffer.allocUnsafe(chunkBytes);
-      const n = readSync(fd, buf, 0, chunkBytes, null);
-      if (n === 0) return;
-      yield buf.subarray(0, n);
-    }
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** The stored dataset of `hash` (its path; `InvalidDatasetError` when it is missing). */

@@ -1,5 +1,6 @@
 import { encodeFunctionData, keccak256 } from "viem";
-import type { EpochRoot, Hex } from "../../core/eip712.ts";
+import type { EpochRoot } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import { crashPoint } from "../crash.ts";
 import { distributorAbi, mapChainError, nodeErrorOf, revertOf, rpc } from "../chain.ts";
 import { newestLogs as scanNewestLogs } from "../log-scan.ts";

@@ -1,4 +1,5 @@
-import type { Address, EpochRoot, Hex, RewardsDomain } from "../../core/eip712.ts";
+import type { Address, EpochRoot, RewardsDomain } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import { hashTypedMessageBytes } from "../../core/eip712.ts";
 import { recoverDigestSigner } from "../../core/signature.ts";
 import { privateKeyToAddress, signTypedMessage } from "../../core/sign.ts";

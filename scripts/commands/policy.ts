@@ -1,4 +1,5 @@
-import type { Address, Hex, Messages, RewardsDomain } from "../../core/eip712.ts";
+import type { Address, Messages, RewardsDomain } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import { ALL_SESSIONS } from "../../core/policy.ts";
 import { signTypedMessage } from "../../core/sign.ts";
 import { UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";

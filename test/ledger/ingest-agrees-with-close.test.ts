@@ -31,7 +31,8 @@ import {
   type WireReceipt,
 } from "../../api/testing/fixtures.ts";
 import { buildApp } from "../../api/app.ts";
-import type { Hex, RewardsDomain } from "../../core/eip712.ts";
+import type { RewardsDomain } from "../../core/eip712.ts";
+import type { Hex } from "../../core/hex.ts";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
 import type { Db } from "../../db/types.ts";
 import { domainOf } from "../../oracle/chain.ts";

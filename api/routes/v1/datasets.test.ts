@@ -9,7 +9,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
-import { bytesToHex } from "../../../core/eip712.ts";
+import { bytesToHex } from "../../../core/hex.ts";
 import { keccak256Bytes } from "../../../core/keccak.ts";
 import { createVerifyPool, type VerifyPool } from "../../../core/verify-pool.ts";
 import { DATASET_CHUNK_BYTES, publishDataset } from "../../../db/dataset-store.ts";

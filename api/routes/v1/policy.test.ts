@@ -3,7 +3,7 @@ import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
 import { recoverTypedDataAddress } from "viem";
 import { toTypedDataDomain, founderStatusTypes, epochBudgetTypes } from "../../../core/eip712.ts";
-import type { Hex } from "../../../core/eip712.ts";
+import type { Hex } from "../../../core/hex.ts";
 import { signTypedMessage } from "../../../core/sign.ts";
 import { createVerifyPool, type VerifyPool } from "../../../core/verify-pool.ts";
 import type { Db } from "../../../db/types.ts";

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
-import type { Hex } from "../../../core/eip712.ts";
+import type { Hex } from "../../../core/hex.ts";
 import { createVerifyPool, type VerifyPool } from "../../../core/verify-pool.ts";
 import type { Db } from "../../../db/types.ts";
 import { testBackends } from "../../../test/helpers/db.ts";

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { DOMAIN_NAME, DOMAIN_VERSION, type Address, type Hex, type SessionGrant } from "../../../core/eip712.ts";
+import { DOMAIN_NAME, DOMAIN_VERSION, type Address, type SessionGrant } from "../../../core/eip712.ts";
+import { type Hex } from "../../../core/hex.ts";
 import { ApiError, conflict } from "../../lib/api-error.ts";
 import { MAX_INT8 } from "../../lib/wire.ts";
 import { insertGrant, type GrantRow } from "../../repositories/grants.ts";

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
-import type { Address, Hex } from "../../../core/eip712.ts";
+import type { Address } from "../../../core/eip712.ts";
+import type { Hex } from "../../../core/hex.ts";
 import { notFound } from "../../lib/api-error.ts";
-import { currentEpoch } from "../../lib/epoch-clock.ts";
+import { currentEpoch } from "../../../core/epoch-clock.ts";
 import { getNode, payoutHistory } from "../../repositories/nodes.ts";
 import { registerSupporter } from "../../services/supporters.ts";
 import { address, errorResponse, errorResponses, signature, uint64 } from "./schemas.ts";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Hex } from "viem";
 import { parseDatasetChunks, type EpochDataset } from "../../../core/dataset.ts";
-import { readDatasetChunks } from "../../../oracle/stages/build.ts";
+import { readDatasetChunks } from "../../../db/dataset-store.ts";
 import { UsageError, progress } from "../cli.ts";
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Address } from "../../../../core/eip712.ts";
-import { currentEpoch } from "../../../lib/epoch-clock.ts";
+import { currentEpoch } from "../../../../core/epoch-clock.ts";
 import { setFounderStatus } from "../../../services/admin.ts";
 import { address, errorResponse, errorResponses } from "../schemas.ts";
 import { policyFields, security, textParams } from "./schemas.ts";

@@ -3,8 +3,8 @@
  * services/admin.ts `createRateCard`) and `GET /v1/admin/rate-cards` (every version).
  */
 import type { FastifyInstance } from "fastify";
-import { currentEpoch } from "../../../lib/epoch-clock.ts";
-import { listRateCards, type RateCard } from "../../../repositories/rate-cards.ts";
+import { currentEpoch } from "../../../../core/epoch-clock.ts";
+import { listRateCards, type RateCardRow } from "../../../repositories/rate-cards.ts";
 import { createRateCard } from "../../../services/admin.ts";
 import { epochNumber, errorResponses } from "../schemas.ts";
 import { policyFields, security } from "./schemas.ts";
@@ -24,7 +24,7 @@ const rateCardSchema = {
   },
 } as const;
 
-const rateCardOut = (c: RateCard) => ({ ...c, rateMicroUsdPerGb: c.rateMicroUsdPerGb.toString() });
+const rateCardOut = (c: RateCardRow) => ({ ...c, rateMicroUsdPerGb: c.rateMicroUsdPerGb.toString() });
 
 export default async function rateCardRoutes(app: FastifyInstance): Promise<void> {
   app.post<{
