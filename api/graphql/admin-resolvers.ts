@@ -16,7 +16,7 @@ import { isInt8Decimal } from "../lib/wire.ts";
 import { listAudit, type AuditRow } from "../repositories/audit.ts";
 import { listFlagOverrides, type FlagOverride } from "../repositories/flag-overrides.ts";
 import { listRateCards, rateCardSchedule, type RateCard } from "../repositories/rate-cards.ts";
-import { nodesOfSupporter } from "../repositories/graphql-supporters.ts";
+import { nodesOfSupporter } from "../repositories/read/supporters.ts";
 import {
   closeEpoch,
   createFlagOverride,
@@ -28,7 +28,7 @@ import {
 import type { AdminActor } from "../services/audited.ts";
 import { userError } from "./errors.ts";
 import { connectionOf, decodeCursor, encodeCursor, pageArgs } from "./pagination.ts";
-import type { GraphqlContext } from "./resolvers.ts";
+import type { GraphqlContext } from "./context.ts";
 
 /** Yoga merges its server context (`{ req, reply }` from the fastify route) into every context. */
 type AdminContext = GraphqlContext & { req?: FastifyRequest };

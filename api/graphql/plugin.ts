@@ -18,8 +18,8 @@ import { createResponseCache, type ResponseCache } from "./response-cache.ts";
 import { maskGraphqlError } from "./errors.ts";
 import { useInputErrorCodes, variablesProblem } from "./input-errors.ts";
 import { DEFAULT_LIMITS, queryLimitsRule, type QueryLimits } from "./limits.ts";
-import { createLoaders } from "./loaders.ts";
-import { resolvers, type GraphqlContext } from "./resolvers.ts";
+import { graphqlContextFactory, type GraphqlContext } from "./context.ts";
+import { resolvers } from "./resolvers.ts";
 
 export const DEFAULT_RESPONSE_CACHE_MIB = 256;
 
@@ -89,17 +89,7 @@ export default definePlugin(
       renderGraphiQL,
       landingPage: false,
       maskedErrors: { maskError: maskGraphqlError },
-      context: () => {
-        const readDeps = new Set<string>();
-        return {
-          db: app.db,
-          loaders: createLoaders(app.db, readDeps),
-          events,
-          dataDir: options.dataDir ?? "data",
-          budget: { verifications: 0 },
-          readDeps,
-        };
-      },
+      context: graphqlContextFactory({ db: app.db, events, dataDir: options.dataDir ?? "data" }),
       plugins: [
         useQueryLimits(options.limits ?? DEFAULT_LIMITS, options.introspection ?? introspectionFromEnv()),
         useInputErrorCodes(),
