@@ -1,6 +1,6 @@
 /**
  * What one step of the chain indexer reports: the indexer (api/indexer/sync.ts) hands it on to
- * its listener, the live event bus (api/graphql/events.ts) takes it in and publishes what changed.
+ * its listener, the live event bus (ledger-events.ts) takes it in and publishes what changed.
  * Its own module, so neither side imports the other for it.
  */
 import type { IndexedLog } from "../repositories/indexer-chain.ts";

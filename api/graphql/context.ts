@@ -7,7 +7,7 @@ import type { PayoutProofs } from "../../core/proof.ts";
 import type { Queryable } from "../../db/types.ts";
 import type { Hex } from "../lib/hex.ts";
 import type { EpochVerification } from "./epoch-verification.ts";
-import type { LedgerEvents } from "./events.ts";
+import type { LedgerEvents } from "../events/ledger-events.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 import { Lru } from "./lru.ts";
 

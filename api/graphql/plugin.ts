@@ -12,7 +12,7 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createSchema, createYoga, type Plugin } from "graphql-yoga";
 import { NoSchemaIntrospectionCustomRule, type ExecutionArgs, type GraphQLError } from "graphql";
 import { definePlugin } from "../plugins/define.ts";
-import { createLedgerEvents, type LedgerEvents } from "./events.ts";
+import { createLedgerEvents, type LedgerEvents } from "../events/ledger-events.ts";
 import { createFastQuery } from "./fast-path.ts";
 import { createResponseCache, type ResponseCache } from "./response-cache.ts";
 import { maskGraphqlError } from "./errors.ts";

@@ -23,6 +23,31 @@ export type ReceiptRow = {
 /** A position in the receipts' order (epoch, session, supporter, seq: the primary key), exclusive. */
 export type ReceiptCursor = { epoch: bigint; sessionId: Hex; supporter: Hex; seq: bigint };
 
+/**
+ * The page of rows keyed like receipts (epoch, session_id, supporter, seq), newest first: `$1`
+ * the nodes, `$2` the limit, `$3` one epoch (or NULL), `$4`..`$7` the cursor (`receiptKeysetParams`).
+ */
+export const RECEIPT_KEYSET = `WHERE supporter = ANY($1::bytea[]) AND ($3::int8 IS NULL OR epoch = $3)
+        AND ($4::int8 IS NULL OR (epoch, session_id, supporter, seq) < ($4::int8, $5::bytea, $6::bytea, $7::int8))
+      ORDER BY epoch DESC, session_id DESC, supporter DESC, seq DESC LIMIT $2`;
+
+/** The parameters `$1`..`$7` of `RECEIPT_KEYSET`. */
+export function receiptKeysetParams(
+  nodes: readonly Hex[],
+  page: { limit: number; epoch?: bigint | undefined; after?: ReceiptCursor | undefined },
+): unknown[] {
+  const a = page.after;
+  return [
+    nodes.map(hexToBuffer),
+    page.limit,
+    page.epoch?.toString() ?? null,
+    a?.epoch.toString() ?? null,
+    a ? hexToBuffer(a.sessionId) : null,
+    a ? hexToBuffer(a.supporter) : null,
+    a?.seq.toString() ?? null,
+  ];
+}
+
 /** Receipts of these supporters (node addresses), newest epoch first, keyset-paged. */
 export async function receiptsOfSupporters(
   q: Queryable,
@@ -30,7 +55,6 @@ export async function receiptsOfSupporters(
   page: { limit: number; epoch?: bigint | undefined; after?: ReceiptCursor | undefined },
 ): Promise<ReceiptRow[]> {
   if (supporters.length === 0) return [];
-  const a = page.after;
   const { rows } = await q.query<{
     epoch: bigint;
     session_id: Uint8Array;
@@ -45,18 +69,8 @@ export async function receiptsOfSupporters(
   }>(
     `SELECT epoch, session_id, supporter, viewer, seq, cumulative_bytes, delta_bytes, timestamp, verdict, reason
        FROM receipts
-      WHERE supporter = ANY($1::bytea[]) AND ($3::int8 IS NULL OR epoch = $3)
-        AND ($4::int8 IS NULL OR (epoch, session_id, supporter, seq) < ($4::int8, $5::bytea, $6::bytea, $7::int8))
-      ORDER BY epoch DESC, session_id DESC, supporter DESC, seq DESC LIMIT $2`,
-    [
-      supporters.map(hexToBuffer),
-      page.limit,
-      page.epoch?.toString() ?? null,
-      a?.epoch.toString() ?? null,
-      a ? hexToBuffer(a.sessionId) : null,
-      a ? hexToBuffer(a.supporter) : null,
-      a?.seq.toString() ?? null,
-    ],
+      ${RECEIPT_KEYSET}`,
+    receiptKeysetParams(supporters, page),
   );
   return rows.map((r) => ({
     epoch: r.epoch,

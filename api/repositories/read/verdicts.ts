@@ -3,7 +3,8 @@
  * keyset page) and hands on their receipts' non-accepted verdicts with reasons and bytes.
  */
 import type { Queryable } from "../../../db/types.ts";
-import { bufferToHex, hexToBuffer, type Hex } from "../../lib/hex.ts";
+import { bufferToHex, type Hex } from "../../lib/hex.ts";
+import { RECEIPT_KEYSET, receiptKeysetParams } from "./receipts.ts";
 
 const orNull = (b: Uint8Array | null): Hex | null => (b ? bufferToHex(b) : null);
 
@@ -30,7 +31,6 @@ export async function verdictsOfNodes(
   },
 ): Promise<VerdictRow[]> {
   if (nodes.length === 0) return [];
-  const a = page.after;
   const { rows } = await q.query<{
     epoch: bigint;
     session_id: Uint8Array;
@@ -44,18 +44,8 @@ export async function verdictsOfNodes(
   }>(
     `SELECT epoch, session_id, supporter, seq, receipt_id, status, reasons, claimed_bytes, counted_bytes
        FROM epoch_verdicts
-      WHERE supporter = ANY($1::bytea[]) AND ($3::int8 IS NULL OR epoch = $3)
-        AND ($4::int8 IS NULL OR (epoch, session_id, supporter, seq) < ($4::int8, $5::bytea, $6::bytea, $7::int8))
-      ORDER BY epoch DESC, session_id DESC, supporter DESC, seq DESC LIMIT $2`,
-    [
-      nodes.map(hexToBuffer),
-      page.limit,
-      page.epoch?.toString() ?? null,
-      a?.epoch.toString() ?? null,
-      a ? hexToBuffer(a.sessionId) : null,
-      a ? hexToBuffer(a.supporter) : null,
-      a?.seq.toString() ?? null,
-    ],
+      ${RECEIPT_KEYSET}`,
+    receiptKeysetParams(nodes, page),
   );
   return rows.map((r) => ({
     epoch: r.epoch,
