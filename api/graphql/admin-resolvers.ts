@@ -16,7 +16,7 @@ import { isInt8Decimal } from "../lib/wire.ts";
 import { listAudit, type AuditRow } from "../repositories/audit.ts";
 import { listFlagOverrides, type FlagOverride } from "../repositories/flag-overrides.ts";
 import { listRateCards, rateCardOfRow, rateCardSchedule, type RateCardRow } from "../repositories/rate-cards.ts";
-import { nodesOfSupporter } from "../repositories/graphql-supporters.ts";
+import { nodesOfSupporter } from "../repositories/read/supporters.ts";
 import {
   closeEpoch,
   createFlagOverride,
@@ -28,7 +28,7 @@ import {
 import type { AdminActor } from "../services/audited.ts";
 import { userError } from "./errors.ts";
 import { connectionOf, decodeCursor, encodeCursor, pageArgs } from "./pagination.ts";
-import type { GraphqlContext } from "./resolvers.ts";
+import type { GraphqlContext } from "./context.ts";
 
 /** Yoga merges its server context (`{ req, reply }` from the fastify route) into every context. */
 type AdminContext = GraphqlContext & { req?: FastifyRequest };
@@ -104,7 +104,6 @@ function tiersOf(card: RateCardRow): { minUptimeBps: bigint; bonusBps: bigint }[
   return [...rateCardOfRow(card).uptimeTiers];
 }
 
-/** A stored card as the public `RateCard` type: what the oracle prices with, and its hash. */
 function publicCardOf(card: RateCardRow) {
   const core = rateCardOfRow(card);
   return { ...core, uptimeTiers: [...core.uptimeTiers], hash: rateCardHash(core) };

@@ -1,7 +1,7 @@
 /**
  * The public `governance` query: role holders of the distributor and of its timelock, the
  * timelock's min delay and its operations with their status and decoded calls. Reads
- * api/repositories/graphql-governance.ts only; decoding is governance-calls.ts.
+ * api/repositories/read/governance.ts only; decoding is governance-calls.ts.
  */
 import type { Hex } from "../../core/hex.ts";
 import {
@@ -16,11 +16,11 @@ import {
   type TimelockCallRow,
   type TimelockOperationRow,
   type TimelockOperationStatus,
-} from "../repositories/graphql-governance.ts";
+} from "../repositories/read/governance.ts";
 import { decodeCall, DEFAULT_ADMIN_ROLE, roleName } from "./governance-calls.ts";
 import { userError } from "./errors.ts";
 import { pageArgs } from "./pagination.ts";
-import type { GraphqlContext } from "./resolvers.ts";
+import type { GraphqlContext } from "./context.ts";
 import { keccak256, toHex } from "viem";
 
 const id = (name: string): Hex => keccak256(toHex(name));

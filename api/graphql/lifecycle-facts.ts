@@ -12,7 +12,7 @@
  * facts are read again. A version mismatch costs one more round trip, never a wrong answer.
  */
 import type { Queryable } from "../../db/types.ts";
-import { lifecycleFacts, type LifecycleFacts } from "../repositories/graphql-oracle.ts";
+import { lifecycleFacts, type LifecycleFacts } from "../repositories/read/lifecycle.ts";
 
 export type LifecycleFactsCache = {
   /** The cached facts (null when none: the next `get` reads them). */

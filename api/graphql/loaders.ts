@@ -2,36 +2,38 @@
 import DataLoader from "dataloader";
 import type { Queryable } from "../../db/types.ts";
 import {
+  epochTransactions,
+  epochsByNumber,
+  listVetoes,
+  type EpochRow,
+  type EpochTransactionRow,
+  type VetoRow,
+} from "../repositories/read/chain-epochs.ts";
+import {
   accountsByAddress,
   claimedByEpoch,
   claimsById,
   claimsPerKey,
-  epochTransactions,
-  epochsByNumber,
-  listVetoes,
   type AccountRow,
   type ClaimRow,
-  type EpochRow,
-  type EpochTransactionRow,
-  type VetoRow,
-} from "../repositories/graphql-chain.ts";
+} from "../repositories/read/claims.ts";
+import { ledgerBalancesOfEpochs, type LedgerEpochBalanceRow } from "../repositories/read/ledger.ts";
+import { lifecycleOfAccounts, lifecycleOfAccountsAt, type LifecycleRow } from "../repositories/read/lifecycle.ts";
+import { networkMetrics, type NetworkMetricsRow } from "../repositories/read/network-metrics.ts";
 import {
-  ledgerBalancesOfEpochs,
-  lifecycleOfAccounts,
-  lifecycleOfAccountsAt,
-  networkMetrics,
   oracleEpochsByChainEpoch,
   oracleEpochsByNumber,
   signaturesOfEpochs,
-  type LedgerEpochBalanceRow,
-  type LifecycleRow,
-  type NetworkMetricsRow,
   type OracleEpochRow,
   type SignatureRow,
-  type StatementRow,
-} from "../repositories/graphql-oracle.ts";
-import { supporterSnapshot, type SupporterSnapshot } from "../repositories/graphql-supporter-snapshot.ts";
-import { payoutAddressesOfNodes, type PayoutAddressRow } from "../repositories/graphql-supporters.ts";
+} from "../repositories/read/epochs.ts";
+import type { StatementRow } from "../repositories/read/statements.ts";
+import {
+  payoutAddressesOfNodes,
+  supporterSnapshot,
+  type PayoutAddressRow,
+  type SupporterSnapshot,
+} from "../repositories/read/supporters.ts";
 import type { Hex } from "../../core/hex.ts";
 import { lifecycleFactsOf } from "./lifecycle-facts.ts";
 

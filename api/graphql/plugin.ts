@@ -12,14 +12,14 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createSchema, createYoga, type Plugin } from "graphql-yoga";
 import { NoSchemaIntrospectionCustomRule, type ExecutionArgs, type GraphQLError } from "graphql";
 import { definePlugin } from "../plugins/define.ts";
-import { createLedgerEvents, type LedgerEvents } from "./events.ts";
+import { createLedgerEvents, type LedgerEvents } from "../events/ledger-events.ts";
 import { createFastQuery } from "./fast-path.ts";
 import { createResponseCache, type ResponseCache } from "./response-cache.ts";
 import { maskGraphqlError } from "./errors.ts";
 import { useInputErrorCodes, variablesProblem } from "./input-errors.ts";
 import { DEFAULT_LIMITS, queryLimitsRule, type QueryLimits } from "./limits.ts";
-import { createLoaders } from "./loaders.ts";
-import { resolvers, type GraphqlContext } from "./resolvers.ts";
+import { graphqlContextFactory, type GraphqlContext } from "./context.ts";
+import { resolvers } from "./resolvers.ts";
 
 export const DEFAULT_RESPONSE_CACHE_MIB = 256;
 
@@ -89,17 +89,7 @@ export default definePlugin(
       renderGraphiQL,
       landingPage: false,
       maskedErrors: { maskError: maskGraphqlError },
-      context: () => {
-        const readDeps = new Set<string>();
-        return {
-          db: app.db,
-          loaders: createLoaders(app.db, readDeps),
-          events,
-          dataDir: options.dataDir ?? "data",
-          budget: { verifications: 0 },
-          readDeps,
-        };
-      },
+      context: graphqlContextFactory({ db: app.db, events, dataDir: options.dataDir ?? "data" }),
       plugins: [
         useQueryLimits(options.limits ?? DEFAULT_LIMITS, options.introspection ?? introspectionFromEnv()),
         useInputErrorCodes(),

@@ -11,19 +11,14 @@ import { isDatabaseUnavailable } from "../../db/errors.ts";
 import { receiptLeafHash } from "../../core/receipts-tree.ts";
 import type { Hex } from "../../core/hex.ts";
 import { isInt8Decimal } from "../lib/wire.ts";
-import {
-  COMPUTED_STATUSES,
-  epochCommitments,
-  sessionImpacts,
-  type EpochCommitmentRow,
-  type SessionImpactRow,
-} from "../repositories/graphql-receipts.ts";
-import type { ReceiptRow, SupporterNodeRow } from "../repositories/graphql-supporters.ts";
+import { COMPUTED_STATUSES, epochCommitments, type EpochCommitmentRow } from "../repositories/read/epochs.ts";
+import { sessionImpacts, type ReceiptRow, type SessionImpactRow } from "../repositories/read/receipts.ts";
+import type { SupporterNodeRow } from "../repositories/read/supporters.ts";
 import { userError } from "./errors.ts";
 import { connectionOf, decodeCursor, encodeCursor, pageArgs } from "./pagination.ts";
 import { lookupReceiptProofs } from "./receipt-proof-client.ts";
 import type { FoundProof, FoundReceipt } from "./receipt-proof-worker.ts";
-import type { GraphqlContext } from "./resolvers.ts";
+import type { GraphqlContext } from "./context.ts";
 
 type Supporter = { address: Hex; nodes: SupporterNodeRow[] };
 

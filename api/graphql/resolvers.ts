@@ -7,48 +7,29 @@ import type { Hex } from "../../core/hex.ts";
 import { isInt8Decimal, MAX_INT8 } from "../lib/wire.ts";
 import {
   indexerStatus,
-  listAccounts,
-  listClaims,
   listEpochs,
-  listTransfers,
   listVetoes,
-  reconciliation,
-  type ClaimRow,
   type EpochRow,
-  type TransferRow,
   type VetoRow,
-} from "../repositories/graphql-chain.ts";
-import {
-  nodesOfSupporter,
-  receiptsOfSupporters,
-  type ReceiptRow,
-  type SupporterNodeRow,
-} from "../repositories/graphql-supporters.ts";
+} from "../repositories/read/chain-epochs.ts";
+import { listAccounts, listClaims, type ClaimRow } from "../repositories/read/claims.ts";
+import { listTransfers, reconciliation, type TransferRow } from "../repositories/read/pool.ts";
+import { receiptsOfSupporters, type ReceiptRow } from "../repositories/read/receipts.ts";
+import { nodesOfSupporter, type SupporterNodeRow } from "../repositories/read/supporters.ts";
 import { adminResolvers } from "./admin-resolvers.ts";
+import { address, type Cursor, type Supporter } from "./args.ts";
+import type { GraphqlContext } from "./context.ts";
 import { userError } from "./errors.ts";
-import type { LedgerEvents } from "./events.ts";
 import { governanceResolvers } from "./governance-resolvers.ts";
-import { createLoaders, type Loaders } from "./loaders.ts";
+import { ledgerResolvers } from "./ledger-resolvers.ts";
+import { createLoaders } from "./loaders.ts";
 import { prefetchedStatementsLimit } from "./lookahead.ts";
 import { oracleResolvers } from "./oracle-resolvers.ts";
 import { connectionOf, decodeCursor, encodeCursor, pageArgs } from "./pagination.ts";
+import { payoutResolvers } from "./payout-resolvers.ts";
 import { receiptResolvers } from "./receipt-resolvers.ts";
 
-export type GraphqlContext = {
-  db: Queryable;
-  loaders: Loaders;
-  events: LedgerEvents;
-  /** Where the oracle's datasets are (`<dataDir>/datasets/<hash>.jsonl`). */
-  dataDir: string;
-  /** Per-request budget of expensive fields (an epoch verification recomputes a whole epoch). */
-  budget: { verifications: number };
-  /** The addresses whose rows this request's supporter reads used (the response cache's deps). */
-  readDeps: Set<string>;
-};
-
-type Supporter = { address: Hex; nodes: SupporterNodeRow[] };
 type Page = { first?: number | null; skip?: number | null };
-type Cursor = { first?: number | null; after?: string | null };
 
 const HEX_RE = /^0x(?:[0-9a-fA-F]{2})*$/;
 
@@ -90,13 +71,6 @@ export const BytesScalar = new GraphQLScalarType({
     throw userError("BAD_USER_INPUT", "Bytes must be a string.");
   },
 });
-
-const ADDRESS_RE = /^0x[0-9a-f]{40}$/;
-function address(value: Hex, argument: string): Hex {
-  if (!ADDRESS_RE.test(value))
-    throw userError("BAD_USER_INPUT", `\`${argument}\` must be a 20-byte address.`, { argument });
-  return value;
-}
 
 const claimCursor = (c: ClaimRow) => encodeCursor("claim", [c.blockNumber.toString(), c.logIndex]);
 function afterClaim(after: string | null | undefined) {
@@ -319,15 +293,20 @@ const chainResolvers = {
 };
 
 /**
- * The on-chain and coordinator resolvers above, with the oracle's (oracle-resolvers.ts), the
+ * The on-chain and coordinator resolvers above, with the oracle's (oracle-resolvers.ts: oracle
+ * epochs; ledger-resolvers.ts: the ledger; payout-resolvers.ts: supporters' payouts), the
  * admin fields (admin-resolvers.ts), receipts' proofs and sessions (receipt-resolvers.ts) and
  * governance (governance-resolvers.ts) merged per type.
  */
 const merged: Record<string, unknown> = { ...chainResolvers };
-for (const extra of [oracleResolvers, adminResolvers, receiptResolvers, governanceResolvers] as Record<
-  string,
-  object
->[])
+for (const extra of [
+  oracleResolvers,
+  ledgerResolvers,
+  payoutResolvers,
+  adminResolvers,
+  receiptResolvers,
+  governanceResolvers,
+] as Record<string, object>[])
   for (const [type, fields] of Object.entries(extra))
     merged[type] = { ...(merged[type] as object | undefined), ...fields };
 export const resolvers = merged as typeof chainResolvers;

@@ -21,7 +21,7 @@ import pino from "pino";
 import { createPublicClient, http, type Address } from "viem";
 import { connectDb } from "../../db/connect.ts";
 import { migrate } from "../../db/migrate.ts";
-import { createLedgerEvents } from "../graphql/events.ts";
+import { createLedgerEvents } from "../events/ledger-events.ts";
 import { IndexerConfigError } from "./errors.ts";
 import { createIndexer } from "./sync.ts";
 

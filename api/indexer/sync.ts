@@ -43,14 +43,12 @@ import {
   type IndexedLog,
   type SeenBlock,
 } from "../repositories/indexer-chain.ts";
+import type { IndexerStep } from "../events/indexer-step.ts";
 import type { Hex } from "../../core/hex.ts";
 import { distributorAbi, ERC20_BALANCE_OF_ABI, timelockAbi } from "./abi.ts";
 import { ChainMovedError, IndexerConfigError, ReorgTooDeepError } from "./errors.ts";
 
-export type IndexerStep =
-  | { type: "indexed"; fromBlock: bigint; toBlock: bigint; logs: IndexedLog[] }
-  | { type: "reorg"; commonBlock: bigint; previousCheckpoint: bigint; removedEvents: number }
-  | { type: "idle"; checkpoint: bigint | undefined; safeBlock: bigint };
+export type { IndexerStep };
 
 export type IndexerLogger = {
   info(obj: object, msg: string): void;

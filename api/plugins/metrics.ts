@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { ApiMetrics, renderCounter, renderGauge } from "../lib/metrics.ts";
-import { epochHealth } from "../repositories/oracle-health.ts";
+import { epochHealth } from "../repositories/read/epochs.ts";
 import { definePlugin } from "./define.ts";
 
 declare module "fastify" {

@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { cachedDataset } from "../../../db/dataset-store.ts";
 import { ApiError } from "../../lib/api-error.ts";
-import { datasetHashOfChainEpoch } from "../../repositories/graphql-oracle.ts";
+import { datasetHashOfChainEpoch } from "../../repositories/read/lifecycle.ts";
 import { errorResponse } from "./schemas.ts";
 
 export type DatasetRoutesOptions = {

@@ -4,8 +4,8 @@
  * the claims the circuit breaker limited. Current holders and statuses are derived from the
  * immutable event rows here, so a reorg's rewind never leaves a stale one behind.
  */
-import type { Queryable } from "../../db/types.ts";
-import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
+import type { Queryable } from "../../../db/types.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../../core/hex.ts";
 
 export type RoleHolderRow = {
   contract: Hex;

@@ -1,42 +1,88 @@
 /**
- * Read queries for receipts' inclusion proofs and per-session impact summaries (the GraphQL
- * API's `Receipt.inclusion` and `Supporter.sessions`), over the coordinator's receipts and
- * grants and the oracle's epoch state, stream checkpoints and statements.
+ * Receipts as the read side sees them: takes node addresses (and a keyset page) and hands on
+ * their stored receipts with verdicts, per-session impact summaries (`Supporter.sessions`) and
+ * the bytes not priced yet. Over the coordinator's receipts and grants and the oracle's stream
+ * checkpoints and statements.
  */
-import type { Queryable } from "../../db/types.ts";
-import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
+import type { Queryable } from "../../../db/types.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../../core/hex.ts";
+import { COMPUTED_STATUSES } from "./epochs.ts";
 
-/** Epoch statuses whose computation is current: its statements, checkpoints and roots stand. */
-export const COMPUTED_STATUSES = ["COMPUTED", "SIGNED", "POSTED", "FINALIZED"] as const;
-
-export type EpochCommitmentRow = {
+export type ReceiptRow = {
   epoch: bigint;
-  status: string;
-  chainEpoch: bigint | null;
-  receiptsRoot: Hex | null;
-  datasetHash: Hex | null;
+  sessionId: Hex;
+  supporter: Hex;
+  viewer: Hex;
+  seq: bigint;
+  cumulativeBytes: bigint;
+  deltaBytes: bigint;
+  timestamp: bigint;
+  verdict: string;
+  reason: string | null;
 };
+/** A position in the receipts' order (epoch, session, supporter, seq: the primary key), exclusive. */
+export type ReceiptCursor = { epoch: bigint; sessionId: Hex; supporter: Hex; seq: bigint };
 
-/** The oracle's commitments of these coordinator epochs (absent: no such epoch). */
-export async function epochCommitments(q: Queryable, epochs: readonly bigint[]): Promise<EpochCommitmentRow[]> {
+/**
+ * The page of rows keyed like receipts (epoch, session_id, supporter, seq), newest first: `$1`
+ * the nodes, `$2` the limit, `$3` one epoch (or NULL), `$4`..`$7` the cursor (`receiptKeysetParams`).
+ */
+export const RECEIPT_KEYSET = `WHERE supporter = ANY($1::bytea[]) AND ($3::int8 IS NULL OR epoch = $3)
+        AND ($4::int8 IS NULL OR (epoch, session_id, supporter, seq) < ($4::int8, $5::bytea, $6::bytea, $7::int8))
+      ORDER BY epoch DESC, session_id DESC, supporter DESC, seq DESC LIMIT $2`;
+
+/** The parameters `$1`..`$7` of `RECEIPT_KEYSET`. */
+export function receiptKeysetParams(
+  nodes: readonly Hex[],
+  page: { limit: number; epoch?: bigint | undefined; after?: ReceiptCursor | undefined },
+): unknown[] {
+  const a = page.after;
+  return [
+    nodes.map(hexToBuffer),
+    page.limit,
+    page.epoch?.toString() ?? null,
+    a?.epoch.toString() ?? null,
+    a ? hexToBuffer(a.sessionId) : null,
+    a ? hexToBuffer(a.supporter) : null,
+    a?.seq.toString() ?? null,
+  ];
+}
+
+/** Receipts of these supporters (node addresses), newest epoch first, keyset-paged. */
+export async function receiptsOfSupporters(
+  q: Queryable,
+  supporters: readonly Hex[],
+  page: { limit: number; epoch?: bigint | undefined; after?: ReceiptCursor | undefined },
+): Promise<ReceiptRow[]> {
+  if (supporters.length === 0) return [];
   const { rows } = await q.query<{
-    number: bigint;
-    status: string;
-    chain_epoch: bigint | null;
-    receipts_root: Uint8Array | null;
-    dataset_hash: Uint8Array | null;
+    epoch: bigint;
+    session_id: Uint8Array;
+    supporter: Uint8Array;
+    viewer: Uint8Array;
+    seq: bigint;
+    cumulative_bytes: bigint;
+    delta_bytes: bigint;
+    timestamp: bigint;
+    verdict: string;
+    reason: string | null;
   }>(
-    `SELECT e.number, e.status, s.chain_epoch, s.receipts_root, s.dataset_hash
-       FROM epochs e LEFT JOIN epoch_state s ON s.epoch = e.number
-      WHERE e.number = ANY($1::int8[])`,
-    [epochs.map((e) => e.toString())],
+    `SELECT epoch, session_id, supporter, viewer, seq, cumulative_bytes, delta_bytes, timestamp, verdict, reason
+       FROM receipts
+      ${RECEIPT_KEYSET}`,
+    receiptKeysetParams(supporters, page),
   );
   return rows.map((r) => ({
-    epoch: r.number,
-    status: r.status,
-    chainEpoch: r.chain_epoch,
-    receiptsRoot: r.receipts_root ? bytesToHex(r.receipts_root) : null,
-    datasetHash: r.dataset_hash ? bytesToHex(r.dataset_hash) : null,
+    epoch: r.epoch,
+    sessionId: bytesToHex(r.session_id),
+    supporter: bytesToHex(r.supporter),
+    viewer: bytesToHex(r.viewer),
+    seq: r.seq,
+    cumulativeBytes: r.cumulative_bytes,
+    deltaBytes: r.delta_bytes,
+    timestamp: r.timestamp,
+    verdict: r.verdict,
+    reason: r.reason,
   }));
 }
 
@@ -164,4 +210,16 @@ export async function sessionImpacts(
     earningsMicroUsd: BigInt(r.earnings),
     complete: r.complete,
   }));
+}
+
+/** Bytes the nodes served in epochs the oracle has not computed yet (OPEN or CLOSED). */
+export async function unpricedBytesOfNodes(q: Queryable, nodes: readonly Hex[]): Promise<bigint> {
+  if (nodes.length === 0) return 0n;
+  const { rows } = await q.query<{ b: bigint }>(
+    `SELECT COALESCE(sum(r.delta_bytes), 0)::numeric(78,0) AS b FROM receipts r
+      WHERE r.supporter = ANY($1::bytea[]) AND r.verdict = 'accepted'
+        AND r.epoch IN (SELECT number FROM epochs WHERE status IN ('OPEN', 'CLOSED'))`,
+    [nodes.map(hexToBuffer)],
+  );
+  return rows[0]?.b ?? 0n;
 }

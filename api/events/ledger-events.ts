@@ -5,7 +5,7 @@
  */
 import { createPubSub, type PubSub } from "graphql-yoga";
 import { Redis } from "ioredis";
-import type { IndexerStep } from "../indexer/sync.ts";
+import type { IndexerStep } from "./indexer-step.ts";
 import type { Hex } from "../../core/hex.ts";
 
 export type LedgerTopics = {

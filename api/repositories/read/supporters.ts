@@ -1,23 +1,67 @@
 /**
+ * Supporters from the coordinator's tables (db/migrations/0002_coordinator.sql): takes an address
+ * (or node addresses) and hands on its nodes, their payout address history, and the one-round-trip
+ * snapshot `supporterSnapshot` (below).
+ */
+import type { Queryable } from "../../../db/types.ts";
+import { bytesToHex, hexToBuffer, type Hex } from "../../../core/hex.ts";
+import {
+  EPOCH_STATE_JOIN,
+  LIFECYCLE_AMOUNTS_AT,
+  lifecycleParams,
+  lifecycleRowAt,
+  type LifecycleFacts,
+  type LifecycleRow,
+} from "./lifecycle.ts";
+import { parseStatement, type StatementRow } from "./statements.ts";
+
+export type SupporterNodeRow = { address: Hex; founder: boolean; registeredAt: Date };
+
+/** Nodes that are `address` or have ever been paid to `address`. */
+export async function nodesOfSupporter(q: Queryable, address: Hex): Promise<SupporterNodeRow[]> {
+  const { rows } = await q.query<{ address: Uint8Array; founder: boolean; registered_at: Date }>(
+    // UNION, not OR: each branch is an index lookup (an OR over a subquery scans every node).
+    `SELECT address, founder, registered_at FROM nodes WHERE address = $1
+     UNION
+     SELECT n.address, n.founder, n.registered_at
+       FROM payout_addresses p JOIN nodes n ON n.address = p.node_address WHERE p.payout_address = $1
+     ORDER BY registered_at, address`,
+    [hexToBuffer(address)],
+  );
+  return rows.map((r) => ({ address: bytesToHex(r.address), founder: r.founder, registeredAt: r.registered_at }));
+}
+
+export type PayoutAddressRow = { nodeAddress: Hex; payoutAddress: Hex; effectiveEpoch: bigint; submittedEpoch: bigint };
+
+/** Payout address history of these nodes, oldest first, for a DataLoader. */
+export async function payoutAddressesOfNodes(q: Queryable, nodes: readonly Hex[]): Promise<PayoutAddressRow[]> {
+  const { rows } = await q.query<{
+    node_address: Uint8Array;
+    payout_address: Uint8Array;
+    effective_epoch: bigint;
+    submitted_epoch: bigint;
+  }>(
+    `SELECT node_address, payout_address, effective_epoch, submitted_epoch FROM payout_addresses
+      WHERE node_address = ANY($1::bytea[]) ORDER BY node_address, effective_epoch`,
+    [nodes.map(hexToBuffer)],
+  );
+  return rows.map((r) => ({
+    nodeAddress: bytesToHex(r.node_address),
+    payoutAddress: bytesToHex(r.payout_address),
+    effectiveEpoch: r.effective_epoch,
+    submittedEpoch: r.submitted_epoch,
+  }));
+}
+
+// --- the supporter snapshot ------------------------------------------------------------------------
+
+/**
  * The `supporter(address)` GraphQL query's first read, in one round trip: the supporter's nodes
  * (the address itself and nodes paying to it), the address's own payout address history, whether
  * it has claimed, and — at the cached lifecycle facts — the lifecycle amounts of every payout
  * account (the address and its payout addresses), with the snapshot's `lifecycle_version`; and,
  * when asked, the payout accounts' newest statements (as `statementsOfAccounts` without a cursor).
  */
-import type { Queryable } from "../../db/types.ts";
-import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
-import {
-  LIFECYCLE_AMOUNTS_AT,
-  lifecycleParams,
-  lifecycleRowAt,
-  parseStatement,
-  type LifecycleFacts,
-  type LifecycleRow,
-  type StatementRow,
-} from "./graphql-oracle.ts";
-import type { PayoutAddressRow, SupporterNodeRow } from "./graphql-supporters.ts";
-
 export type SupporterSnapshot = {
   nodes: SupporterNodeRow[];
   /** The address's payout address history as a node, oldest first (empty unless it is a node). */
@@ -87,7 +131,7 @@ export async function supporterSnapshot(
      UNION ALL
      SELECT 's', * FROM (
        SELECT st.account, ${NONE}, ${NO_AMOUNTS}, st.epoch, s.chain_epoch, e.status, st.statement
-         FROM epoch_statements st JOIN epochs e ON e.number = st.epoch LEFT JOIN epoch_state s ON s.epoch = st.epoch
+         FROM epoch_statements st JOIN epochs e ON e.number = st.epoch ${EPOCH_STATE_JOIN("st.epoch")}
         WHERE st.account IN (SELECT $1::bytea UNION SELECT payout_address FROM payout_addresses WHERE node_address = $1)
         ORDER BY st.epoch DESC, st.account LIMIT $6) s
      ORDER BY kind, registered_at, effective_epoch, epoch DESC, address`,
