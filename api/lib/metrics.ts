@@ -19,70 +19,63 @@ function setGauge<T extends string>(gauge: Gauge<T>, labelNames: readonly T[], s
   }
 }
 
+const counter = <L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[] = []) =>
+  new Counter<L>({ name, help, labelNames, registers: [registry] });
+const gauge = <L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[] = []) =>
+  new Gauge<L>({ name, help, labelNames, registers: [registry] });
+const histogram = <L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]) =>
+  new Histogram<L>({ name, help, labelNames, buckets: LATENCY_BUCKETS_SECONDS, registers: [registry] });
+
 /** The API's metrics, one registry per app instance (tests build many apps). */
 export class ApiMetrics {
   readonly registry = new Registry();
-  readonly httpRequests = new Counter({
-    name: "ledger_http_requests_total",
-    help: "HTTP requests by route and status.",
-    labelNames: ["method", "route", "status"] as const,
-    registers: [this.registry],
-  });
-  readonly httpDuration = new Histogram({
-    name: "ledger_http_request_duration_seconds",
-    help: "HTTP request latency by route.",
-    labelNames: ["method", "route"] as const,
-    buckets: LATENCY_BUCKETS_SECONDS,
-    registers: [this.registry],
-  });
-  readonly ingested = new Counter({
-    name: "ledger_ingest_items_total",
-    help: "Ingested items by kind and verdict.",
-    labelNames: ["kind", "verdict"] as const,
-    registers: [this.registry],
-  });
-  readonly rejections = new Counter({
-    name: "ledger_ingest_rejections_total",
-    help: "Rejected items by kind and reason code.",
-    labelNames: ["kind", "reason"] as const,
-    registers: [this.registry],
-  });
-  readonly ingestBatchDuration = new Histogram({
-    name: "ledger_ingest_batch_duration_seconds",
-    help: "Time to verify and durably store one batch, by kind and stage.",
-    labelNames: ["kind", "stage"] as const,
-    buckets: LATENCY_BUCKETS_SECONDS,
-    registers: [this.registry],
-  });
-  readonly authRefusals = new Counter({
-    name: "ledger_auth_refusals_total",
-    help: "API-key refusals (REST routes and GraphQL admin fields) by code and scope.",
-    labelNames: ["code", "scope"] as const,
-    registers: [this.registry],
-  });
-  private readonly databaseUp = new Gauge({
-    name: "ledger_database_up",
-    help: "1 when the database answered this scrape.",
-    registers: [this.registry],
-  });
-  private readonly epochs = new Gauge({
-    name: "ledger_epochs",
-    help: "Epochs by status.",
-    labelNames: ["status"] as const,
-    registers: [this.registry],
-  });
-  private readonly epochsAlerting = new Gauge({
-    name: "ledger_epochs_alerting",
-    help: "Epochs with an oracle alert (e.g. insufficient funding: waiting in SIGNED), by status.",
-    labelNames: ["status"] as const,
-    registers: [this.registry],
-  });
-  private readonly dependencyUp = new Gauge({
-    name: "ledger_dependency_up",
-    help: "1 when the dependency (database; chain, redis where configured) answered at this scrape.",
-    labelNames: ["dependency"] as const,
-    registers: [this.registry],
-  });
+  readonly httpRequests = counter(this.registry, "ledger_http_requests_total", "HTTP requests by route and status.", [
+    "method",
+    "route",
+    "status",
+  ]);
+  readonly httpDuration = histogram(
+    this.registry,
+    "ledger_http_request_duration_seconds",
+    "HTTP request latency by route.",
+    ["method", "route"],
+  );
+  readonly ingested = counter(this.registry, "ledger_ingest_items_total", "Ingested items by kind and verdict.", [
+    "kind",
+    "verdict",
+  ]);
+  readonly rejections = counter(
+    this.registry,
+    "ledger_ingest_rejections_total",
+    "Rejected items by kind and reason code.",
+    ["kind", "reason"],
+  );
+  readonly ingestBatchDuration = histogram(
+    this.registry,
+    "ledger_ingest_batch_duration_seconds",
+    "Time to verify and durably store one batch, by kind and stage.",
+    ["kind", "stage"],
+  );
+  readonly authRefusals = counter(
+    this.registry,
+    "ledger_auth_refusals_total",
+    "API-key refusals (REST routes and GraphQL admin fields) by code and scope.",
+    ["code", "scope"],
+  );
+  private readonly databaseUp = gauge(this.registry, "ledger_database_up", "1 when the database answered this scrape.");
+  private readonly epochs = gauge(this.registry, "ledger_epochs", "Epochs by status.", ["status"]);
+  private readonly epochsAlerting = gauge(
+    this.registry,
+    "ledger_epochs_alerting",
+    "Epochs with an oracle alert (e.g. insufficient funding: waiting in SIGNED), by status.",
+    ["status"],
+  );
+  private readonly dependencyUp = gauge(
+    this.registry,
+    "ledger_dependency_up",
+    "1 when the dependency (database; chain, redis where configured) answered at this scrape.",
+    ["dependency"],
+  );
   /** Registered only once a response cache reports (an API without one shows none of them). */
   private responseCache: ResponseCacheMetrics | undefined;
 
@@ -142,30 +135,29 @@ class ResponseCacheMetrics {
   private readonly tallies: [Counter, keyof ResponseCacheStats][];
 
   constructor(registry: Registry) {
-    const registers = [registry];
-    this.up = new Gauge({
-      name: "ledger_graphql_cache_up",
-      help: "1 while the response cache is on (its change feed connected and in sync).",
-      registers,
-    });
-    this.entries = new Gauge({ name: "ledger_graphql_cache_entries", help: "Cached GraphQL responses.", registers });
-    this.bytes = new Gauge({
-      name: "ledger_graphql_cache_bytes",
-      help: "Bytes the cached responses take (budget: LEDGER_GRAPHQL_CACHE_MIB).",
-      registers,
-    });
-    const counter = (name: string, help: string) => new Counter({ name, help, registers });
+    this.up = gauge(
+      registry,
+      "ledger_graphql_cache_up",
+      "1 while the response cache is on (its change feed connected and in sync).",
+    );
+    this.entries = gauge(registry, "ledger_graphql_cache_entries", "Cached GraphQL responses.");
+    this.bytes = gauge(
+      registry,
+      "ledger_graphql_cache_bytes",
+      "Bytes the cached responses take (budget: LEDGER_GRAPHQL_CACHE_MIB).",
+    );
+    const tally = (name: string, help: string) => counter(registry, name, help);
     this.tallies = [
-      [counter("ledger_graphql_cache_hits_total", "GraphQL requests answered from the response cache."), "hits"],
+      [tally("ledger_graphql_cache_hits_total", "GraphQL requests answered from the response cache."), "hits"],
       [
-        counter(
+        tally(
           "ledger_graphql_cache_misses_total",
           "JSON GraphQL queries looked up in the response cache and not found (queries that are never cached included).",
         ),
         "misses",
       ],
-      [counter("ledger_graphql_cache_invalidations_total", "Changes that dropped cached responses."), "invalidations"],
-      [counter("ledger_graphql_cache_evictions_total", "Responses evicted for space."), "evictions"],
+      [tally("ledger_graphql_cache_invalidations_total", "Changes that dropped cached responses."), "invalidations"],
+      [tally("ledger_graphql_cache_evictions_total", "Responses evicted for space."), "evictions"],
     ];
   }
 
