@@ -1,8 +1,8 @@
 /**
  * The load generator of `bench/graphql.ts`, run as a child process so it does not share the
- * server's event loop: `concurrency` loops, each sending one request at a time over a
- * keep-alive `node:http` Agent to a loopback URL, for `warmupMs` (not measured) and then
- * `durationMs` or `maxRequests`, whichever comes first. Prints one JSON object: requests,
+ * server's event loop: autocannon with `concurrency` keep-alive connections, each sending one
+ * request at a time to a loopback URL, for `warmupMs` (not measured) and then `durationMs` or
+ * `maxRequests`, whichever comes first. Prints one JSON object: requests,
  * errors, seconds, requests/s, latency p50/p90/p99/max in ms.
  *
  * Config (argv[2], JSON): { url, method, body?, bodies?: "supporters:N", distinct?, prime?,
@@ -14,7 +14,7 @@
  * request), before the warm-up; `primeOnly`: only that.
  */
 import { createHash } from "node:crypto";
-import http from "node:http";
+import autocannon from "autocannon";
 
 type Config = {
   url: string;
@@ -71,65 +71,92 @@ function makeBodies(cfg: Config): string[] | undefined {
   return out;
 }
 
+export type LoadPass = { n: number; errors: number; seconds: number; latencies: Float64Array };
+
+export type LoadPassOptions = {
+  url: string;
+  method: "GET" | "POST";
+  connections: number;
+  /** The next request's JSON body (undefined: none). */
+  body: () => string | undefined;
+  /** How long (ms; a request sent before then counts) and how many responses at most. */
+  ms: number;
+  max: number;
+  /** Every one of `max` requests exactly once (autocannon's `amount`) instead of a time box. */
+  exact?: boolean;
+  record: boolean;
+  /** Whether a response is a success (default: status 200). */
+  check?: (status: number, body: string) => boolean;
+};
+
+/**
+ * One autocannon run: `connections` keep-alive connections, one request at a time each, until
+ * `ms` have passed or `max` responses came back. Latencies in ms, per response.
+ */
+export async function loadPass(opts: LoadPassOptions): Promise<LoadPass> {
+  const check = opts.check ?? ((status: number) => status === 200);
+  const latencies: number[] = [];
+  let n = 0;
+  let errors = 0;
+  let ok = true;
+  const started = performance.now();
+  const deadline = started + opts.ms;
+  let last = started;
+  let finished!: (err: unknown) => void;
+  const done = new Promise<void>(
+    (resolve, reject) =>
+      (finished = (err) =>
+        err ? reject(err instanceof Error ? err : new Error("autocannon failed", { cause: err })) : resolve()),
+  );
+  const instance = autocannon(
+    {
+      url: opts.url,
+      connections: opts.exact ? Math.min(opts.connections, opts.max) : opts.connections,
+      pipelining: 1,
+      ...(opts.exact ? { amount: opts.max } : { duration: opts.ms / 1000, maxOverallRequests: opts.max }),
+      sampleInt: 100,
+      requests: [
+        {
+          method: opts.method,
+          setupRequest: (request) => {
+            const b = opts.body();
+            return b === undefined ? request : { ...request, body: b, headers: { "content-type": "application/json" } };
+          },
+          onResponse: (status, text) => {
+            ok = check(status, text);
+          },
+        },
+      ],
+    },
+    (err: unknown) => finished(err),
+  );
+  instance.on("response", (_client, _status, _bytes, responseTime) => {
+    const now = performance.now();
+    if (n >= opts.max || now - responseTime >= deadline) return;
+    n++;
+    if (!ok) errors++;
+    if (opts.record) latencies.push(responseTime);
+    last = now;
+  });
+  // A connection error (the old loop's rejected request) is an error of the pass, not a crash.
+  instance.on("reqError", () => void errors++);
+  await done;
+  return { n, errors, seconds: (last - started) / 1000, latencies: Float64Array.from(latencies) };
+}
+
 async function main() {
   const cfg = JSON.parse(process.argv[2]!) as Config;
   const url = new URL(cfg.url);
   if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") throw new Error("loopback only");
-  const agent = new http.Agent({ keepAlive: true, maxSockets: cfg.concurrency });
   const bodies = makeBodies(cfg);
   let next = 0;
-  let inOrder = false;
+  const inOrder = () => bodies![next++ % bodies!.length]!;
+  const random = () => (bodies ? bodies[Math.floor(Math.random() * bodies.length)]! : cfg.body);
 
-  const once = (): Promise<number> =>
-    new Promise((resolve, reject) => {
-      const body = bodies
-        ? bodies[inOrder ? next++ % bodies.length : Math.floor(Math.random() * bodies.length)]!
-        : cfg.body;
-      const req = http.request(
-        {
-          agent,
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: cfg.method,
-          headers: body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {},
-        },
-        (res) => {
-          let ok = res.statusCode === 200;
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            if (ok && bodies && Buffer.concat(chunks).includes('"errors"')) ok = false;
-            resolve(ok ? 0 : 1);
-          });
-          res.on("error", reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
-
-  const run = async (ms: number, max: number, record: boolean) => {
-    const latencies = new Float64Array(max);
-    let n = 0;
-    let errors = 0;
-    const deadline = performance.now() + ms;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: cfg.concurrency }, async () => {
-        while (performance.now() < deadline && n < max) {
-          const t = performance.now();
-          const i = n++;
-          errors += await once();
-          if (record) latencies[i] = performance.now() - t;
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    return { n, errors, seconds, latencies: latencies.subarray(0, n) };
-  };
-
-  const summary = (r: Awaited<ReturnType<typeof run>>) => {
+  const base = { url: cfg.url, method: cfg.method, connections: cfg.concurrency };
+  // A GraphQL answer with `errors` is an error too.
+  const check = (status: number, text: string) => status === 200 && !(bodies && text.includes('"errors"'));
+  const summary = (r: LoadPass) => {
     const sorted = Float64Array.from(r.latencies).sort();
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
     return {
@@ -145,18 +172,16 @@ async function main() {
   };
   let cold;
   if (cfg.prime && bodies) {
-    inOrder = true;
-    cold = summary(await run(1e12, bodies.length, true));
-    inOrder = false;
+    cold = summary(
+      await loadPass({ ...base, check, body: inOrder, ms: Infinity, max: bodies.length, exact: true, record: true }),
+    );
     if (cfg.primeOnly) {
-      agent.destroy();
       process.stdout.write(`${JSON.stringify({ ...cold, cold })}\n`);
       return;
     }
   }
-  await run(cfg.warmupMs, 1e9, false);
-  const r = await run(cfg.durationMs, cfg.maxRequests, true);
-  agent.destroy();
+  if (cfg.warmupMs > 0) await loadPass({ ...base, check, body: random, ms: cfg.warmupMs, max: 1e9, record: false });
+  const r = await loadPass({ ...base, check, body: random, ms: cfg.durationMs, max: cfg.maxRequests, record: true });
   process.stdout.write(`${JSON.stringify({ ...summary(r), ...(cold ? { cold } : {}) })}\n`);
 }
 

@@ -17,7 +17,7 @@
  * with its response cache (`--cache-mib`, default the product's 256), and with the cache off —
  * and, as the ceiling, a tiny fastify app with one GET returning JSON, all in this process, and
  * drives each for `seconds` (after a 3 s warm-up) from a load generator in a child process
- * (bench/_http-load.ts: keep-alive node:http Agent, `concurrency` loops). The query:
+ * (bench/_http-load.ts: autocannon, `concurrency` keep-alive connections). The query:
  * `supporter(address)` with its lifecycle totals and its 30 newest statements, for a random one
  * of `--distinct` supporters (default 20 000, drawn from all of them) per request. Lines:
  * - `earnings.uncached.*`: every request read from PostgreSQL and executed;

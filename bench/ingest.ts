@@ -24,6 +24,7 @@ import type { Address, Receipt, RewardsDomain } from "../core/eip712.ts";
 import type { Hex } from "../core/hex.ts";
 import { privateKeyToAddress, signTypedMessage } from "../core/sign.ts";
 import { createVerifyPool } from "../core/verify-pool.ts";
+import { loadPass } from "./_http-load.ts";
 import { report } from "./report.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -254,25 +255,42 @@ async function runBackend(
     // Warm-up: one batch (JIT, partitions, connections), not counted.
     const [warm, ...rest] = fixture.batches;
     const warmAnswer = JSON.parse(await post(base, "/v1/receipts", warm!)) as { accepted: number };
-    const latencies: number[] = [];
     let accepted = warmAnswer.accepted;
     let notAccepted = 0;
-    const start = performance.now();
-    await parallel(rest, concurrency, async (body) => {
-      const b0 = performance.now();
-      const answer = JSON.parse(await post(base, "/v1/receipts", body)) as {
-        accepted: number;
-        duplicate: number;
-        rejected: number;
-        results: { code?: string }[];
-      };
-      latencies.push(performance.now() - b0);
-      accepted += answer.accepted;
-      notAccepted += answer.duplicate + answer.rejected;
-      if (answer.rejected > 0 && notAccepted === answer.duplicate + answer.rejected)
-        console.error(`bench: first rejected codes: ${[...new Set(answer.results.map((r) => r.code))].join(",")}`);
+    // The measured load: autocannon, `concurrency` keep-alive connections, every batch sent once.
+    let next = 0;
+    let failure: string | undefined;
+    const pass = await loadPass({
+      url: `${base}/v1/receipts`,
+      method: "POST",
+      connections: concurrency,
+      body: () => rest[next++],
+      ms: Infinity,
+      max: rest.length,
+      exact: true,
+      record: true,
+      check: (status, text) => {
+        if (status >= 300) {
+          failure ??= `/v1/receipts: ${status} ${text.slice(0, 300)}`;
+          return false;
+        }
+        const answer = JSON.parse(text) as {
+          accepted: number;
+          duplicate: number;
+          rejected: number;
+          results: { code?: string }[];
+        };
+        accepted += answer.accepted;
+        notAccepted += answer.duplicate + answer.rejected;
+        if (answer.rejected > 0 && notAccepted === answer.duplicate + answer.rejected)
+          console.error(`bench: first rejected codes: ${[...new Set(answer.results.map((r) => r.code))].join(",")}`);
+        return true;
+      },
     });
-    const seconds = (performance.now() - start) / 1000;
+    if (failure) throw new Error(failure);
+    if (pass.errors > 0) throw new Error(`/v1/receipts: ${pass.errors} requests failed`);
+    const seconds = pass.seconds;
+    const latencies = [...pass.latencies];
     const measured = rest.length * BATCH;
     latencies.sort((a, b) => a - b);
 

@@ -1,24 +1,22 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  pbkdf2Sync,
-  randomBytes,
-  randomUUID,
-  scryptSync,
-  timingSafeEqual,
-} from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { decrypt as aesDecrypt, encrypt as aesEncrypt } from "ethereum-cryptography/aes.js";
+import { keccak256 } from "ethereum-cryptography/keccak.js";
+import { pbkdf2Sync } from "ethereum-cryptography/pbkdf2.js";
+import { getRandomBytesSync } from "ethereum-cryptography/random.js";
+import { scryptSync } from "ethereum-cryptography/scrypt.js";
+import { concatBytes, utf8ToBytes } from "ethereum-cryptography/utils.js";
 import type { Address } from "../core/eip712.ts";
 import type { Hex } from "../core/hex.ts";
-import { keccak256Bytes } from "../core/keccak.ts";
 import { privateKeyToAddress } from "../core/sign.ts";
 import { OracleConfigError } from "./errors.ts";
 
 /**
  * Encrypted JSON keystores in the Web3 Secret Storage format (version 3: scrypt or
  * pbkdf2-hmac-sha256, aes-128-ctr, keccak MAC) — the files geth, ethers, Foundry's `cast wallet`
- * and MetaMask exports use — on node:crypto only. Keys are never logged; errors name the file,
- * never its content.
+ * and MetaMask exports use. The primitives (scrypt, pbkdf2, AES-CTR, keccak) are the audited
+ * `ethereum-cryptography` ones; this file reads and writes the format around them. Keys are never
+ * logged; errors name the file, never its content.
  */
 
 type KeystoreV3 = {
@@ -39,21 +37,21 @@ export class KeystoreError extends OracleConfigError {
   override name = "KeystoreError";
 }
 
-function deriveKey(kdf: string, params: Record<string, unknown>, password: string): Buffer {
+function deriveKey(kdf: string, params: Record<string, unknown>, password: string): Uint8Array {
   const salt = Buffer.from(String(params.salt), "hex");
   const dklen = Number(params.dklen ?? 32);
-  if (kdf === "scrypt") {
-    const N = Number(params.n);
-    const r = Number(params.r);
-    const p = Number(params.p);
-    return scryptSync(password.normalize("NFKC"), salt, dklen, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
-  }
+  const secret = utf8ToBytes(password.normalize("NFKC"));
+  if (kdf === "scrypt") return scryptSync(secret, salt, Number(params.n), Number(params.p), Number(params.r), dklen);
   if (kdf === "pbkdf2") {
     if (params.prf !== "hmac-sha256") throw new KeystoreError(`unsupported pbkdf2 prf ${String(params.prf)}`);
-    return pbkdf2Sync(password.normalize("NFKC"), salt, Number(params.c), dklen, "sha256");
+    return pbkdf2Sync(secret, salt, Number(params.c), dklen, "sha256");
   }
   throw new KeystoreError(`unsupported keystore kdf ${kdf}`);
 }
+
+/** The version 3 MAC: keccak256 of the derived key's second half and the ciphertext. */
+const keystoreMac = (derived: Uint8Array, ciphertext: Uint8Array) =>
+  keccak256(concatBytes(derived.subarray(16, 32), ciphertext));
 
 /** Decrypts a keystore JSON text; throws `KeystoreError` on a wrong password or a damaged file. */
 export function decryptKeystore(json: string, password: string): { privateKey: Hex; address: Address } {
@@ -70,13 +68,11 @@ export function decryptKeystore(json: string, password: string): { privateKey: H
   if (c.cipher !== "aes-128-ctr") throw new KeystoreError(`unsupported cipher ${c.cipher}`);
   const derived = deriveKey(c.kdf, c.kdfparams, password);
   const ciphertext = Buffer.from(c.ciphertext, "hex");
-  const mac = keccak256Bytes(Buffer.concat([derived.subarray(16, 32), ciphertext]));
   const expected = Buffer.from(c.mac, "hex");
-  if (expected.length !== 32 || !timingSafeEqual(Buffer.from(mac), expected))
+  if (expected.length !== 32 || !timingSafeEqual(keystoreMac(derived, ciphertext), expected))
     throw new KeystoreError("wrong keystore password (MAC mismatch)");
-  const decipher = createDecipheriv("aes-128-ctr", derived.subarray(0, 16), Buffer.from(c.cipherparams.iv, "hex"));
-  const key = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
-  const privateKey: Hex = `0x${key.toString("hex")}`;
+  const key = aesDecrypt(ciphertext, derived.subarray(0, 16), Buffer.from(c.cipherparams.iv, "hex"), "aes-128-ctr");
+  const privateKey: Hex = `0x${Buffer.from(key).toString("hex")}`;
   const address = privateKeyToAddress(privateKey);
   if (ks.address && ks.address.replace(/^0x/, "").toLowerCase() !== address.slice(2))
     throw new KeystoreError("the keystore's address does not match its key");
@@ -88,13 +84,14 @@ export type EncryptKeystoreOptions = { scryptN?: number };
 /** Encrypts a private key into a version 3 keystore JSON (scrypt; N = 2^18 unless given). */
 export function encryptKeystore(privateKey: Hex, password: string, options: EncryptKeystoreOptions = {}): string {
   const N = options.scryptN ?? 262_144;
-  const salt = randomBytes(32);
-  const iv = randomBytes(16);
+  const salt = Buffer.from(getRandomBytesSync(32));
+  const iv = Buffer.from(getRandomBytesSync(16));
   const kdfparams = { dklen: 32, n: N, p: 1, r: 8, salt: salt.toString("hex") };
   const derived = deriveKey("scrypt", kdfparams, password);
-  const cipher = createCipheriv("aes-128-ctr", derived.subarray(0, 16), iv);
-  const ciphertext = Buffer.concat([cipher.update(Buffer.from(privateKey.slice(2), "hex")), cipher.final()]);
-  const mac = Buffer.from(keccak256Bytes(Buffer.concat([derived.subarray(16, 32), ciphertext]))).toString("hex");
+  const ciphertext = Buffer.from(
+    aesEncrypt(Buffer.from(privateKey.slice(2), "hex"), derived.subarray(0, 16), iv, "aes-128-ctr"),
+  );
+  const mac = Buffer.from(keystoreMac(derived, ciphertext)).toString("hex");
   return JSON.stringify({
     version: 3,
     id: randomUUID(),

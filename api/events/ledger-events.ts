@@ -32,6 +32,9 @@ const CHANNEL_PREFIX = "ledger:";
  * A minimal EventTarget over Redis pub/sub (after @graphql-yoga/redis-event-target): dispatch
  * publishes; the first listener of a topic subscribes the channel, the last one unsubscribes.
  * Every process, the publisher included, receives events through Redis, so none is doubled.
+ * Not the package itself: it wants ioredis 5 (a peer dependency; this project runs 6), uses bare
+ * topic names as channels (no `ledger:` prefix), and leaves its publish/subscribe promises
+ * uncaught, so a Redis outage would end the process (test/faults/api-dependencies.test.ts).
  */
 function redisEventTarget(publisher: Redis, subscriber: Redis): EventTarget {
   const listeners = new Map<string, Set<EventListenerOrEventListenerObject>>();

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { ApiMetrics, renderCounter, renderGauge } from "../lib/metrics.ts";
+import { ApiMetrics } from "../lib/metrics.ts";
 import { epochHealth } from "../repositories/read/epochs.ts";
 import { definePlugin } from "./define.ts";
 
@@ -10,7 +10,8 @@ declare module "fastify" {
 }
 
 /**
- * Request counters and latency histograms for every route; `/metrics` in Prometheus text format.
+ * Request counters and latency histograms for every route; `/metrics` in Prometheus text format,
+ * with Node's process, GC and event-loop metrics (prom-client's defaults).
  * The epoch gauges are read from the database at scrape time, so an alert the oracle (another
  * process) recorded — an epoch waiting in SIGNED on an under-funded distributor — is visible here.
  */
@@ -34,86 +35,31 @@ export default definePlugin(
         },
       },
       async (request, reply) => {
-        let epochGauges: string;
-        let databaseUp = true;
+        let epochs: Parameters<ApiMetrics["setScrapeReadings"]>[0];
         try {
           const rows = await epochHealth(app.db);
-          epochGauges = [
-            renderGauge(
-              "ledger_database_up",
-              "1 when the database answered this scrape.",
-              [],
-              [{ labels: [], value: 1 }],
-            ),
-            renderGauge(
-              "ledger_epochs",
-              "Epochs by status.",
-              ["status"],
-              rows.map((r) => ({ labels: [r.status], value: r.epochs })),
-            ),
-            renderGauge(
-              "ledger_epochs_alerting",
-              "Epochs with an oracle alert (e.g. insufficient funding: waiting in SIGNED), by status.",
-              ["status"],
-              rows.map((r) => ({ labels: [r.status], value: r.alerting })),
-            ),
-          ].join("\n");
+          epochs = {
+            byStatus: rows.map((r) => ({ labels: [r.status], value: r.epochs })),
+            alerting: rows.map((r) => ({ labels: [r.status], value: r.alerting })),
+          };
         } catch (err) {
           request.log.debug({ err }, "metrics: database unavailable");
-          databaseUp = false;
-          epochGauges = renderGauge(
-            "ledger_database_up",
-            "1 when the database answered this scrape.",
-            [],
-            [{ labels: [], value: 0 }],
-          );
+          epochs = undefined;
         }
+        const databaseUp = epochs !== undefined;
         app.dependencies.report("database", databaseUp ? "up" : "down");
         const others = app.dependencies.names().filter((n) => n !== "database");
         const states = await Promise.all(others.map((n) => app.dependencies.check(n)));
-        const dependencyGauge = renderGauge(
-          "ledger_dependency_up",
-          "1 when the dependency (database; chain, redis where configured) answered at this scrape.",
-          ["dependency"],
-          [
-            { labels: ["database"], value: databaseUp ? 1 : 0 },
-            ...others.map((n, i) => ({ labels: [n], value: states[i] === "up" ? 1 : 0 })),
-          ],
-        );
-        return reply
-          .type("text/plain; version=0.0.4; charset=utf-8")
-          .send(`${metrics.render()}${epochGauges}\n${dependencyGauge}\n${responseCacheMetrics(app)}`);
+        metrics.setScrapeReadings(epochs, [
+          { name: "database", up: databaseUp },
+          ...others.map((name, i) => ({ name, up: states[i] === "up" })),
+        ]);
+        // The GraphQL response cache's state and tallies (api/graphql/response-cache.ts), when it is on.
+        const cache = (app as Partial<Pick<FastifyInstance, "graphqlResponseCache">>).graphqlResponseCache;
+        if (cache) metrics.setResponseCache(cache.stats());
+        return reply.type(metrics.contentType).send(await metrics.render());
       },
     );
   },
   ["dependencies"],
 );
-
-/** The GraphQL response cache's state and tallies (api/graphql/response-cache.ts), when it is on. */
-function responseCacheMetrics(app: FastifyInstance): string {
-  const cache = (app as Partial<Pick<FastifyInstance, "graphqlResponseCache">>).graphqlResponseCache;
-  if (!cache) return "";
-  const s = cache.stats();
-  const g = (name: string, help: string, value: number) => renderGauge(name, help, [], [{ labels: [], value }]);
-  return `${[
-    g(
-      "ledger_graphql_cache_up",
-      "1 while the response cache is on (its change feed connected and in sync).",
-      s.usable ? 1 : 0,
-    ),
-    g("ledger_graphql_cache_entries", "Cached GraphQL responses.", s.entries),
-    g("ledger_graphql_cache_bytes", "Bytes the cached responses take (budget: LEDGER_GRAPHQL_CACHE_MIB).", s.bytes),
-    renderCounter("ledger_graphql_cache_hits_total", "GraphQL requests answered from the response cache.", s.hits),
-    renderCounter(
-      "ledger_graphql_cache_misses_total",
-      "JSON GraphQL queries looked up in the response cache and not found (queries that are never cached included).",
-      s.misses,
-    ),
-    renderCounter(
-      "ledger_graphql_cache_invalidations_total",
-      "Changes that dropped cached responses.",
-      s.invalidations,
-    ),
-    renderCounter("ledger_graphql_cache_evictions_total", "Responses evicted for space.", s.evictions),
-  ].join("\n")}\n`;
-}

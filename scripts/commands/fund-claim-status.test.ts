@@ -7,10 +7,10 @@ import { expect } from "chai";
 import { createPublicClient, createWalletClient, erc20Abi, http, parseAbi, type Address, type Hex } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { distributorAbi } from "../../oracle/chain.ts";
+import { runLedgerCli, type CliRun } from "../../test/helpers/cli.ts";
 import type { Actor } from "../lib/simulator.ts";
 
 const ROOT = path.join(import.meta.dirname, "..", "..");
-const CLI = path.join(ROOT, "scripts", "ledger.ts");
 const devKey = (index: number): Hex => {
   const hd = mnemonicToAccount("test test test test test test test test test test test junk", {
     addressIndex: index,
@@ -18,22 +18,10 @@ const devKey = (index: number): Hex => {
   return `0x${Buffer.from(hd.privateKey!).toString("hex")}`;
 };
 
-type Run = { status: number | null; stdout: string; stderr: string };
+type Run = CliRun;
 /** `ledger …` as a child process (asynchronously: the chain and the API live in another child). */
-function ledger(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, LEDGER_PRIVATE_KEY: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const ledger = (args: string[], env: Record<string, string> = {}) =>
+  runLedgerCli(args, { LEDGER_PRIVATE_KEY: "", ...env });
 
 /** One error line on stderr, nothing like a stack trace. */
 function expectOneLine(r: Run, code: number, re: RegExp) {

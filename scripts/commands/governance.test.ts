@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,10 +9,10 @@ import { mnemonicToAccount } from "viem/accounts";
 import RewardsDistributorModule from "../../ignition/modules/RewardsDistributor.ts";
 import { distributorAbi } from "../../oracle/chain.ts";
 import { ORACLE_SIGNERS } from "../../test/contracts/fixture.ts";
+import { runLedgerCli, type CliRun } from "../../test/helpers/cli.ts";
 import { startDevChain, type DevChain } from "../lib/dev-chain.ts";
 
 const ROOT = path.join(import.meta.dirname, "..", "..");
-const CLI = path.join(ROOT, "scripts", "ledger.ts");
 const MNEMONIC = "test test test test test test test test test test test junk";
 const devKey = (index: number): Hex => {
   const hd = mnemonicToAccount(MNEMONIC, { addressIndex: index }).getHdKey();
@@ -24,21 +23,9 @@ const addressOf = (index: number) =>
 const [DEPLOYER, PROPOSER, GUARDIAN, PAUSER, GOVERNOR, ATTACKER] = [0, 1, 2, 3, 4, 5];
 const DELAY = 3_600;
 
-type Run = { status: number | null; stdout: string; stderr: string };
-function ledger(args: string[], key?: number, command = "governance"): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, command, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, LEDGER_PRIVATE_KEY: key === undefined ? "" : devKey(key) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+type Run = CliRun;
+const ledger = (args: string[], key?: number, command = "governance") =>
+  runLedgerCli([command, ...args], { LEDGER_PRIVATE_KEY: key === undefined ? "" : devKey(key) });
 function expectOneLine(r: Run, code: number, re: RegExp) {
   expect(r.status, r.stderr + r.stdout).to.equal(code);
   const lines = r.stderr.trim().split("\n");

@@ -1,31 +1,15 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { expect } from "chai";
 import { recoverTypedDataAddress } from "viem";
 import { eip712Types, toTypedDataDomain } from "../../core/eip712.ts";
 import { privateKeyToAddress } from "../../core/sign.ts";
+import { runLedgerCli } from "../../test/helpers/cli.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const CLI = fileURLToPath(new URL("../ledger.ts", import.meta.url));
 const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d" as const; // Hardhat #1 (public)
 const DISTRIBUTOR = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
 
-type Run = { status: number | null; stdout: string; stderr: string };
-function ledger(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, "policy", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, LEDGER_POLICY_PRIVATE_KEY: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const ledger = (args: string[], env: Record<string, string> = {}) =>
+  runLedgerCli(["policy", ...args], { LEDGER_POLICY_PRIVATE_KEY: "", ...env });
 
 describe("ledger policy sign", () => {
   it("default: signs a FounderStatus where the key lives; viem recovers the policy key; the key is never printed", async () => {
