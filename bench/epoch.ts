@@ -27,7 +27,7 @@ import { createPGliteDb } from "../db/pglite.ts";
 import { createPostgresDb } from "../db/postgres.ts";
 import { migrate } from "../db/migrate.ts";
 import type { Db } from "../db/types.ts";
-import { domainOf } from "../oracle/chain.ts";
+import { domainOf } from "../chain/client.ts";
 import { createVerifyPool } from "../core/verify-pool.ts";
 import * as epochs from "../oracle/repositories/epochs.ts";
 import { epochRootOf, runOnce } from "../oracle/run-epoch.ts";

@@ -13,7 +13,7 @@
  * here); the scale reached is in every JSON line. Then VACUUM (ANALYZE) and a CHECKPOINT, so the
  * measurement sees a settled database rather than autovacuum working through the bulk load.
  *
- * Then starts the real API (api/app.ts `buildApp`, listening on loopback) twice — as configured,
+ * Then starts the real API (server/app.ts `buildApp`, listening on loopback) twice — as configured,
  * with its response cache (`--cache-mib`, default the product's 256), and with the cache off —
  * and, as the ceiling, a tiny fastify app with one GET returning JSON, all in this process, and
  * drives each for `seconds` (after a 3 s warm-up) from a load generator in a child process
@@ -37,9 +37,9 @@ import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import Fastify from "fastify";
 import pg from "pg";
-import { buildApp } from "../api/app.ts";
+import { buildApp } from "../server/app.ts";
 import { migrate } from "../db/migrate.ts";
-import { DEFAULT_RESPONSE_CACHE_MIB } from "../api/graphql/plugin.ts";
+import { DEFAULT_RESPONSE_CACHE_MIB } from "../read-api/graphql/plugin.ts";
 import { createPostgresDb } from "../db/postgres.ts";
 import type { Db } from "../db/types.ts";
 import { EARNINGS_QUERY, supporterAddress } from "./_http-load.ts";

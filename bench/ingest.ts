@@ -2,7 +2,7 @@
  * `npm run bench -- ingest [--receipts=100000] [--concurrency=4] [--backends=postgres,pglite]`:
  * receipt ingestion end to end (issue 5).
  *
- * For each backend, starts the real server (`node api/main.ts`, a child process, on a fresh
+ * For each backend, starts the real server (`node server/main.ts`, a child process, on a fresh
  * database: a new PostgreSQL database, or PGlite in memory), registers 1 000 supporters and
  * grants 10 000 viewer sessions through the API, then drives `POST /v1/receipts` over HTTP
  * with pre-signed receipts in batches of 1 000 from `concurrency` concurrent clients, and
@@ -56,7 +56,7 @@ async function freePort(): Promise<number> {
 
 async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["api/main.ts"], {
+  const child = spawn(process.execPath, ["server/main.ts"], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -6,8 +6,8 @@ import type { Bytes } from "./units.ts";
  * Admission — the fraud rules that depend only on facts known when a receipt arrives: is its
  * supporter registered for the receipt's epoch, does a session grant cover it, does it move its
  * (session, supporter) stream forward. One function per rule, called by the epoch close
- * (`evaluateEpoch`, core/fraud.ts) and by ingest (api/services/ingest-receipts.ts,
- * api/lib/receipt-heads.ts), so what ingest acknowledges with `countedBytes > 0` is what the
+ * (`evaluateEpoch`, core/fraud.ts) and by ingest (coordinator/services/ingest-receipts.ts,
+ * coordinator/lib/receipt-heads.ts), so what ingest acknowledges with `countedBytes > 0` is what the
  * close counts — unless a rule that needs the whole epoch (self-dealing, offline, bitrate over
  * the session, outlier) fires later, and the close's verdict then names it.
  *

@@ -82,7 +82,7 @@ export class NoRateCardError extends BaseError {
 /**
  * Throws `InvalidRateCardError` (naming the field) unless every field is within
  * `RATE_CARD_BOUNDS` and the tiers are sorted. The one check of a rate card: the admin API
- * (api/services/admin.ts) and the epoch close (`canonicalRateCard`) both run it.
+ * (coordinator/services/admin.ts) and the epoch close (`canonicalRateCard`) both run it.
  *
  * @example
  * validateRateCard({ ...DEFAULT_RATE_CARD, founderMultiplierBps: 9_000n });

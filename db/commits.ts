@@ -1,6 +1,6 @@
 /**
  * This process's commits, for in-process caches that must read their own writes
- * (api/graphql/response-cache.ts): every `Db.transaction` of either backend, on any handle,
+ * (read-api/graphql/response-cache.ts): every `Db.transaction` of either backend, on any handle,
  * reports its COMMIT as it starts, with a promise that settles when it has finished; so does
  * every autocommit `query`/`exec` that may write (anything but a plain SELECT).
  */

@@ -6,7 +6,7 @@
 /** Serializes migration runs across processes (db/migrate.ts, transaction-scoped). */
 export const MIGRATION_LOCK_KEY = 7_301_946_118n;
 
-/** Serializes epoch-partition creation across API processes (api/repositories/epochs.ts, transaction-scoped). */
+/** Serializes epoch-partition creation across API processes (coordinator/repositories/epochs.ts, transaction-scoped). */
 export const PARTITION_LOCK_KEY = 7_301_946_119n;
 
 /** Oracle leadership: held session-level by the leader on a dedicated connection (oracle/leader.ts). */

@@ -1,43 +1,16 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import type { ArtifactMap } from "hardhat/types/artifacts";
 import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
-import {
-  BaseError as ViemBaseError,
-  ContractFunctionRevertedError,
-  InternalRpcError,
-  keccak256,
-  RpcRequestError,
-  toHex,
-} from "viem";
-import type { Address, RewardsDomain } from "../core/eip712.ts";
+import { keccak256, toHex } from "viem";
+import { distributorAbi } from "../chain/abi.ts";
+import { firstLine } from "../chain/client.ts";
+import type { Address } from "../core/eip712.ts";
 import type { Hex } from "../core/hex.ts";
-import { BaseError } from "../core/errors.ts";
-import { OracleConfigError, RpcError } from "./errors.ts";
+import { OracleConfigError } from "./errors.ts";
 
 /**
- * The oracle's view of the chain: viem clients, the RewardsDistributor's address and ABI (read
- * from Hardhat's build artifacts, never copied), start-up checks, and error mapping into the
- * retryable/fatal split.
+ * The oracle's view of the chain: viem clients, the RewardsDistributor's address, and the
+ * start-up checks that the deployment is the one configured (the ABI and the error split are
+ * chain/'s, shared with the indexer and the CLI).
  */
-
-export type DistributorAbi = ArtifactMap["RewardsDistributor"]["abi"];
-
-const ARTIFACT = fileURLToPath(
-  new URL("../artifacts/contracts/RewardsDistributor.sol/RewardsDistributor.json", import.meta.url),
-);
-
-let abiCache: DistributorAbi | undefined;
-/** The RewardsDistributor ABI from `artifacts/` (run `npx hardhat build` first). */
-export function distributorAbi(): DistributorAbi {
-  if (abiCache) return abiCache;
-  try {
-    abiCache = (JSON.parse(readFileSync(ARTIFACT, "utf8")) as { abi: DistributorAbi }).abi;
-  } catch {
-    throw new OracleConfigError(`No RewardsDistributor artifact at ${ARTIFACT}: run \`npx hardhat build\`.`);
-  }
-  return abiCache;
-}
 
 export type OracleChain = {
   publicClient: PublicClient;
@@ -57,10 +30,6 @@ export type OracleChain = {
 };
 
 export const PROPOSER_ROLE = keccak256(toHex("PROPOSER_ROLE"));
-
-export function domainOf(chainId: number, distributor: Address): RewardsDomain {
-  return { chainId, verifyingContract: distributor.toLowerCase() as Address };
-}
 
 /**
  * Start-up checks; each failure is one clear line (`OracleConfigError`): the RPC answers, the
@@ -105,81 +74,3 @@ export async function checkDeployment(chain: OracleChain, expectedChainId: numbe
   }
 }
 
-/** Wraps an RPC call: transport failures become retryable `RpcError`s, reverts stay as they are. */
-export async function rpc<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw mapChainError(what, err);
-  }
-}
-
-const RETRYABLE_VIEM = new Set([
-  "HttpRequestError",
-  "TimeoutError",
-  "SocketClosedError",
-  "WebSocketRequestError",
-  "LimitExceededRpcError",
-  "ResourceUnavailableRpcError",
-  "InternalRpcError",
-  "UnknownRpcError",
-  "WaitForTransactionReceiptTimeoutError",
-  "TransactionNotFoundError",
-  "TransactionReceiptNotFoundError",
-  // garbage from the node: return data that does not decode as the ABI says (the contract
-  // was checked at start-up, so this is the RPC, not the address)
-  "AbiDecodingDataSizeTooSmallError",
-  "AbiDecodingZeroDataError",
-  "PositionOutOfBoundsError",
-  "InvalidHexBooleanError",
-  "InvalidHexValueError",
-]);
-
-/**
- * JSON-RPC error codes that retrying the same request never fixes: the node lacks the method,
- * or the request itself is wrong. Any other JSON-RPC error object (e.g. geth's -32000 "header
- * not found" behind a load balancer) is the node failing now, and retryable.
- */
-const PERMANENT_RPC_CODES = new Set([-32600, -32601, -32602, -32004]);
-
-/** The JSON-RPC error object the node answered with, if `err` carries one. */
-export function nodeErrorOf(err: unknown): RpcRequestError | undefined {
-  if (!(err instanceof ViemBaseError)) return undefined;
-  return (err.walk((e) => e instanceof RpcRequestError) as RpcRequestError | null) ?? undefined;
-}
-
-/**
- * The retryable/fatal split at the chain boundary: a revert stays as it is (the caller decides);
- * a transport failure, a JSON-RPC error other than PERMANENT_RPC_CODES, or garbage (undecodable
- * data) becomes a retryable `RpcError`; anything else is returned unchanged (fatal).
- */
-export function mapChainError(what: string, err: unknown): unknown {
-  if (err instanceof BaseError) return err;
-  if (err instanceof ViemBaseError) {
-    const revert = err.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
-    // viem reads any JSON-RPC -32603 "internal error" as a revert; without revert data it is the node failing.
-    if (revert && !revert.raw && err.walk((e) => e instanceof InternalRpcError)) return new RpcError(what, err);
-    if (revert) return err;
-    if (err.walk((e) => e instanceof Error && RETRYABLE_VIEM.has(e.name))) return new RpcError(what, err);
-    const node = nodeErrorOf(err);
-    if (node && !PERMANENT_RPC_CODES.has(node.code)) return new RpcError(what, err);
-    return err;
-  }
-  if (err instanceof Error && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|fetch failed|socket hang up/i.test(err.message))
-    return new RpcError(what, err);
-  return err;
-}
-
-/** The custom error a call reverted with, with its arguments, if any. */
-export function revertOf(err: unknown): { name: string; args: readonly unknown[] } | undefined {
-  if (!(err instanceof ViemBaseError)) return undefined;
-  const revert = err.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
-  if (!revert?.data) return undefined;
-  return { name: revert.data.errorName, args: revert.data.args ?? [] };
-}
-
-export function firstLine(err: unknown): string {
-  return (err instanceof Error ? ((err as { shortMessage?: string }).shortMessage ?? err.message) : String(err)).split(
-    "\n",
-  )[0]!;
-}

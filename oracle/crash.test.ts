@@ -27,7 +27,7 @@ import { migrate } from "../db/migrate.ts";
 import { createPGliteDb } from "../db/pglite.ts";
 import { createPostgresDb } from "../db/postgres.ts";
 import type { Db } from "../db/types.ts";
-import { domainOf } from "./chain.ts";
+import { domainOf } from "../chain/client.ts";
 import { CRASH_POINTS } from "./crash.ts";
 import { deployTestChain, PROPOSER_KEY, SIGNER_KEYS } from "./testing/chain.ts";
 import type { DeployedChain } from "./testing/chain.ts";

@@ -75,17 +75,6 @@ export class TransactionRevertedError extends BaseError {
   }
 }
 
-/** A chain call failed in a way that may pass (timeout, rate limit, dropped connection). */
-export class RpcError extends BaseError {
-  override name = "RpcError";
-  constructor(what: string, cause: unknown) {
-    super(`RPC ${what} failed: ${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)}`, {
-      cause,
-      retryable: true,
-    });
-  }
-}
-
 /**
  * A discretionary input (budget, rate card, founder status, flag decision) has no policy
  * signature: the epoch waits until one is recorded, and the close says which (issue 16).

@@ -17,7 +17,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { isRetryable } from "../core/errors.ts";
 import type { Db } from "../db/types.ts";
 import { testBackends } from "../test/helpers/db.ts";
-import { domainOf } from "./chain.ts";
+import { domainOf } from "../chain/client.ts";
 import type { OracleChain } from "./chain.ts";
 import type { Leadership } from "./leader.ts";
 import { getEpoch } from "./repositories/epochs.ts";

@@ -1,6 +1,8 @@
 import type { Address } from "../core/eip712.ts";
 import { POLICY_ROLE, type PolicySignature } from "../core/policy.ts";
-import { distributorAbi, rpc, type OracleChain } from "./chain.ts";
+import { distributorAbi } from "../chain/abi.ts";
+import { rpc } from "../chain/client.ts";
+import { type OracleChain } from "./chain.ts";
 import { SignerRefusedError } from "./errors.ts";
 
 /**

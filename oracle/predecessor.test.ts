@@ -10,7 +10,7 @@ import { createVerifyPool, type VerifyPool } from "../core/verify-pool.ts";
 import { cachedDataset } from "../db/dataset-store.ts";
 import type { Db } from "../db/types.ts";
 import { testBackends } from "../test/helpers/db.ts";
-import { domainOf } from "./chain.ts";
+import { domainOf } from "../chain/client.ts";
 import { carriedInState } from "./predecessor.ts";
 import { getEpoch } from "./repositories/epochs.ts";
 import { epochRootOf, runOnce, type OracleContext } from "./run-epoch.ts";

@@ -6,7 +6,7 @@ import { isChainUnavailable } from "../core/chain-unavailable.ts";
 import { isRetryable } from "../core/errors.ts";
 import { isDatabaseUnavailable } from "../db/errors.ts";
 import type { Db } from "../db/types.ts";
-import { domainOf, firstLine } from "./chain.ts";
+import { domainOf, firstLine } from "../chain/client.ts";
 import type { OracleChain } from "./chain.ts";
 import type { OracleConfig } from "./config.ts";
 import { crashPoint } from "./crash.ts";

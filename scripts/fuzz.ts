@@ -1,6 +1,6 @@
 /**
  * `npm run fuzz -- [--runs N] [--seed S] [--postgres URL]`: the adversarial HTTP fuzzer of
- * api/testing/fuzz.ts at length, against a real server on 127.0.0.1 (embedded PGlite, or the
+ * coordinator/testing/fuzz.ts at length, against a real server on 127.0.0.1 (embedded PGlite, or the
  * PostgreSQL server at `--postgres` / TEST_DATABASE_URL in a fresh database dropped at the end).
  *
  * It first runs every catalogued case once (each route and GraphQL argument × each hostile
@@ -13,8 +13,8 @@ import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { createVerifyPool } from "../core/verify-pool.ts";
 import { testBackends } from "../test/helpers/db.ts";
-import { makeApp } from "../api/testing/fixtures.ts";
-import { allFuzzCases, fuzzCase, prepareFuzzWorld, runFuzzCase } from "../api/testing/fuzz.ts";
+import { makeApp } from "../coordinator/testing/fixtures.ts";
+import { allFuzzCases, fuzzCase, prepareFuzzWorld, runFuzzCase } from "../coordinator/testing/fuzz.ts";
 
 const { values } = parseArgs({
   options: {

@@ -24,7 +24,7 @@ const commands: Command[] = [
     summary: "run the API alone (REST, GraphQL, dashboard) on DATABASE_URL or embedded PGlite",
     usage: "ledger api   (configured by environment: PORT, DATABASE_URL, LEDGER_* — see README)",
     async run() {
-      const { runApiMain } = await import("../api/main.ts");
+      const { runApiMain } = await import("../server/main.ts");
       await runApiMain();
       await new Promise(() => {}); // serves until SIGINT/SIGTERM
     },

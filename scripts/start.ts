@@ -36,16 +36,17 @@ import {
   type Hex,
 } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
-import { budgetRecorded, recordBudget } from "../api/services/admin.ts";
-import { buildApp } from "../api/app.ts";
-import { graphqlCacheMiBOf } from "../api/config.ts";
-import { createIndexer } from "../api/indexer/sync.ts";
+import { budgetRecorded, recordBudget } from "../coordinator/services/admin.ts";
+import { buildApp } from "../server/app.ts";
+import { graphqlCacheMiBOf } from "../server/config.ts";
+import { createIndexer } from "../indexer/sync.ts";
 import type { RewardsDomain } from "../core/eip712.ts";
 import { formatUsd } from "../core/units.ts";
 import { connectDb } from "../db/connect.ts";
 import { redactUrl } from "../db/errors.ts";
 import { migrate } from "../db/migrate.ts";
-import { checkDeployment, distributorAbi, type OracleChain } from "../oracle/chain.ts";
+import { checkDeployment, type OracleChain } from "../oracle/chain.ts";
+import { distributorAbi } from "../chain/abi.ts";
 import { createLeadership } from "../oracle/leader.ts";
 import { proofFor } from "../oracle/proofs.ts";
 import { listEpochs } from "../oracle/repositories/epochs.ts";

@@ -22,7 +22,13 @@ import { buildContracts, ensureSubgraphBuilt, ensureWebBuilt } from "./lib/build
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const HARDHAT = path.join(ROOT, "node_modules/.bin/hardhat");
 const TS_TEST_GLOBS = [
-  "api/**/*.test.ts",
+  "chain/**/*.test.ts",
+  "coordinator/**/*.test.ts",
+  "events/**/*.test.ts",
+  "http/**/*.test.ts",
+  "indexer/**/*.test.ts",
+  "read-api/**/*.test.ts",
+  "server/**/*.test.ts",
   "bench/**/*.test.ts",
   "core/**/*.test.ts",
   "db/**/*.test.ts",

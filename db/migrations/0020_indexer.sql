@@ -1,7 +1,7 @@
 -- The chain indexer's tables (issue 7): the RewardsDistributor's events as immutable rows, the
 -- blocks the indexer has seen (for reorg detection by hash), and its checkpoint.
 --
--- Writer: the indexer (api/indexer/, through api/repositories/indexer-chain.ts) only.
+-- Writer: the indexer (api/indexer/, through indexer/repositories/chain.ts) only.
 -- Event rows are never updated; a reorg deletes the rows above the last common block and the
 -- indexer re-reads them. Aggregates (per-epoch status, per-account totals, reconciliation) are
 -- derived from these rows by queries, so a rewind never leaves a stale aggregate behind.

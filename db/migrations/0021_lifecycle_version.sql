@@ -1,7 +1,7 @@
 -- The supporter query's lifecycle totals depend on a few per-epoch facts that do not depend on
 -- the account: which chain epoch is finalized / committed (and its validAt) / computed, and
 -- which oracle epoch holds the leaves of each. The API caches them in-process
--- (api/graphql/lifecycle-facts.ts) and needs to know when they can have changed, including
+-- (read-api/graphql/lifecycle-facts.ts) and needs to know when they can have changed, including
 -- when another process (the oracle, another API replica's indexer) changed them.
 --
 -- `lifecycle_version` is one row whose `version` grows with every statement that writes a table

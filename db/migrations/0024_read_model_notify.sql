@@ -1,4 +1,4 @@
--- The API's GraphQL response cache (api/graphql/response-cache.ts) keeps the supporter query's
+-- The API's GraphQL response cache (read-api/graphql/response-cache.ts) keeps the supporter query's
 -- answers in memory and must learn, from any process, when a row behind an answer changed. Every
 -- table those answers read NOTIFYs `ledger_read_model` in the writer's transaction (delivered at
 -- commit, only if it commits, in commit order):

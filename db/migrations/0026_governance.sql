@@ -3,7 +3,7 @@
 -- operations of the TimelockController that is the distributor's default admin in production
 -- (contracts/governance/RewardsTimelock.sol): schedule, salt, execution, cancellation, delay change.
 --
--- Writer: the indexer (api/indexer/, through api/repositories/indexer-chain.ts) only.
+-- Writer: the indexer (api/indexer/, through indexer/repositories/chain.ts) only.
 -- Conventions as in 0020: immutable event rows, ids transaction hash ‖ int32 LE log index, a reorg
 -- deletes the rows above the last common block (rewindAbove) and the indexer re-reads them; who holds
 -- a role now and an operation's status are derived from these rows by queries, never stored.

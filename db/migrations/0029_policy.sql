@@ -2,7 +2,7 @@
 -- a person decides — the budget, rate cards, founder status, flag decisions — is an EIP-712
 -- message signed by a key holding the distributor's POLICY_ROLE (core/policy.ts). The
 -- signature is stored with the input; the oracle puts both in the epoch's dataset. One writer:
--- the admin service (api/services/admin.ts). Rows are never updated: a later statement wins.
+-- the admin service (coordinator/services/admin.ts). Rows are never updated: a later statement wins.
 
 -- The funded budget of every epoch from from_epoch on (EpochBudget).
 CREATE TABLE IF NOT EXISTS epoch_budgets (

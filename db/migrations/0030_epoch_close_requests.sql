@@ -4,7 +4,7 @@
 --
 -- An admin who closes an ended epoch early (POST /v1/admin/epochs/:epoch/close, GraphQL
 -- closeEpoch) does not write them either: the coordinator records the request in
--- epoch_close_requests, the one table it writes for it (api/repositories/epoch-close-requests.ts),
+-- epoch_close_requests, the one table it writes for it (coordinator/repositories/epoch-close-requests.ts),
 -- and the request is carried out by the same close_epoch(), without the late-receipt grace (as
 -- `ledger oracle close-epoch N --force`), in the request's own transaction — so the answer still
 -- shows the epoch CLOSED and ingest refuses its receipts from that commit on. A request the close

@@ -2,17 +2,12 @@ import { encodeFunctionData, keccak256 } from "viem";
 import type { EpochRoot } from "../../core/eip712.ts";
 import type { Hex } from "../../core/hex.ts";
 import { crashPoint } from "../crash.ts";
-import { distributorAbi, mapChainError, nodeErrorOf, revertOf, rpc } from "../chain.ts";
-import { newestLogs as scanNewestLogs } from "../log-scan.ts";
+import { distributorAbi } from "../../chain/abi.ts";
+import { mapChainError, nodeErrorOf, revertOf, rpc } from "../../chain/client.ts";
+import { newestLogs as scanNewestLogs } from "../../chain/log-scan.ts";
 import type { OracleChain } from "../chain.ts";
-import {
-  ConflictingRootError,
-  EpochStateError,
-  InsufficientFundingError,
-  OracleConfigError,
-  RpcError,
-  TransactionRevertedError,
-} from "../errors.ts";
+import { ConflictingRootError, EpochStateError, InsufficientFundingError, OracleConfigError, TransactionRevertedError } from "../errors.ts";
+import { RpcError } from "../../chain/errors.ts";
 
 /**
  * Stage 5 — post: the only code that holds a wallet. The chain is the source of truth: every
@@ -90,7 +85,7 @@ export async function chainTime(chain: OracleChain): Promise<bigint> {
 
 /** Blocks per `eth_getLogs` request unless configured: many L2 RPCs refuse wider ranges. */
 /**
- * `newestLogs` (oracle/log-scan.ts) over the oracle's chain: from the latest block down to
+ * `newestLogs` (chain/log-scan.ts) over the oracle's chain: from the latest block down to
  * `floor` in chunks of `chain.logChunkBlocks`; any failure is mapped as every RPC call
  * (`mapChainError`); a range refused at one block is retryable.
  */

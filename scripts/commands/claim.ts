@@ -4,7 +4,8 @@ import type { ClaimAuthorization } from "../../core/eip712.ts";
 import { signTypedMessage } from "../../core/sign.ts";
 import { verifyPayoutProof } from "../../core/tree.ts";
 import { formatUsd } from "../../core/units.ts";
-import { distributorAbi, revertOf } from "../../oracle/chain.ts";
+import { distributorAbi } from "../../chain/abi.ts";
+import { revertOf } from "../../chain/client.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
 import {
   DEFAULT_KEY_ENV,

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { createPublicClient, createWalletClient, erc20Abi, http, parseAbi, type Address, type Hex } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
-import { distributorAbi } from "../../oracle/chain.ts";
+import { distributorAbi } from "../../chain/abi.ts";
 import { runLedgerCli, type CliRun } from "../../test/helpers/cli.ts";
 import type { Actor } from "../lib/simulator.ts";
 

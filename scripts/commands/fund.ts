@@ -1,6 +1,6 @@
 import { erc20Abi, type Address } from "viem";
 import { formatUsd, microUsdToTokenUnits, tokenUnitsToMicroUsd } from "../../core/units.ts";
-import { distributorAbi } from "../../oracle/chain.ts";
+import { distributorAbi } from "../../chain/abi.ts";
 import { UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
 import {
   DEFAULT_KEY_ENV,

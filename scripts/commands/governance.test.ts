@@ -7,7 +7,7 @@ import { network } from "hardhat";
 import { createPublicClient, http, type Address, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import RewardsDistributorModule from "../../ignition/modules/RewardsDistributor.ts";
-import { distributorAbi } from "../../oracle/chain.ts";
+import { distributorAbi } from "../../chain/abi.ts";
 import { ORACLE_SIGNERS } from "../../test/contracts/fixture.ts";
 import { runLedgerCli, type CliRun } from "../../test/helpers/cli.ts";
 import { startDevChain, type DevChain } from "../lib/dev-chain.ts";

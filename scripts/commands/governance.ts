@@ -5,8 +5,8 @@
  * scripts/lib/governance/operations.ts.
  */
 import { encodeFunctionData, zeroAddress, zeroHash, type Abi, type Address, type Hex } from "viem";
-import { distributorAbi } from "../../oracle/chain.ts";
-import { scanLogs } from "../../oracle/log-scan.ts";
+import { distributorAbi } from "../../chain/abi.ts";
+import { scanLogs } from "../../chain/log-scan.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
 import { chainError, keyFromEnv, parseBigIntInRange, timelockAbi, type Signer } from "../lib/chain.ts";
 

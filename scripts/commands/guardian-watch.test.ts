@@ -8,7 +8,7 @@ import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
 import { network } from "hardhat";
 import { keccak256, toHex, type Address, type Hex } from "viem";
-import { makeApp } from "../../api/testing/fixtures.ts";
+import { makeApp } from "../../coordinator/testing/fixtures.ts";
 import { datasetHash as hashDataset, serializeDatasetToString, type EpochDataset } from "../../core/dataset.ts";
 import type { EpochInputs } from "../../core/dataset.ts";
 import { epochWorld } from "../../core/fixtures/epoch-world.ts";

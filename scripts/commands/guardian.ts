@@ -3,7 +3,7 @@ import { formatUsd } from "../../core/units.ts";
 import { createVerifyPool } from "../../core/verify-pool.ts";
 import { createWatchtower } from "../lib/watchtower.ts";
 import { parseFromBlock } from "./verify-epoch.ts";
-import { distributorAbi } from "../../oracle/chain.ts";
+import { distributorAbi } from "../../chain/abi.ts";
 import { UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
 import {
   DEFAULT_KEY_ENV,

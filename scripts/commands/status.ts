@@ -1,6 +1,6 @@
 import type { Address, Hex } from "viem";
 import { formatUsd } from "../../core/units.ts";
-import { distributorAbi } from "../../oracle/chain.ts";
+import { distributorAbi } from "../../chain/abi.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
 import {
   chainError,

@@ -3,7 +3,7 @@ import { createPublicClient, http, type Address, type Hex, type PublicClient } f
 import { advanceState, genesisState, type ChainState } from "../../core/chain-link.ts";
 import type { StreamCheckpoint } from "../../core/verdict.ts";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
-import { distributorAbi } from "../../oracle/chain.ts";
+import { distributorAbi } from "../../chain/abi.ts";
 import { graphql, type ApiDeployment } from "../lib/chain.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
 import { downloadDir, fetchDataset, type DatasetSource } from "../lib/verify/dataset-source.ts";

@@ -9,7 +9,7 @@ import { createPublicClient, http, type Address, type Hex, type PublicClient } f
 import { checkChainLink, describeChainLinkBreak, genesisState, type ChainState } from "../../core/chain-link.ts";
 import type { EpochDataset } from "../../core/dataset.ts";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
-import { distributorAbi } from "../../oracle/chain.ts";
+import { distributorAbi } from "../../chain/abi.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";
 import { eq, type Check, type VerifyEpochReport } from "../lib/verify/checks.ts";
 import {

@@ -14,7 +14,7 @@ import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { readFileSync } from "node:fs";
 import type { ArtifactMap } from "hardhat/types/artifacts";
 import { formatUsd, parseUsd, type MicroUsd } from "../../core/units.ts";
-import { distributorAbi } from "../../oracle/chain.ts";
+import { distributorAbi } from "../../chain/abi.ts";
 import { CheckFailedError, UsageError } from "./cli.ts";
 
 /**

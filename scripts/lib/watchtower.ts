@@ -16,15 +16,16 @@
  * - Transient failures (RPC, API unreachable) leave the proposal queued for the next pass; the
  *   loop backs off exponentially and keeps going. An unreachable API is never a reason to veto;
  *   an API that answers "no dataset" (404/503) past the grace period is.
- * - Log scans go through oracle/log-scan.ts only (bounded chunks).
+ * - Log scans go through chain/log-scan.ts only (bounded chunks).
  */
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
 import { InvalidDatasetError } from "../../core/dataset.ts";
 import { closeSync, openSync, readSync } from "node:fs";
 import { createKeccakStream } from "../../core/keccak-wasm.ts";
 import type { VerifyPool } from "../../core/verify-pool.ts";
-import { distributorAbi, firstLine, revertOf, rpc } from "../../oracle/chain.ts";
-import { scanLogs } from "../../oracle/log-scan.ts";
+import { distributorAbi } from "../../chain/abi.ts";
+import { firstLine, revertOf, rpc } from "../../chain/client.ts";
+import { scanLogs } from "../../chain/log-scan.ts";
 import { DatasetFetchError, downloadDir, fetchDataset } from "./verify/dataset-source.ts";
 import { verifyEpoch } from "../commands/verify-epoch.ts";
 import { type Check } from "./verify/checks.ts";

@@ -1,7 +1,7 @@
 /**
  * Parity between the subgraph's entities and the API's GraphQL types for the same on-chain data:
  * test/parity.json lists the names (and meanings) both must share. The subgraph side is always
- * checked; the API side as soon as api/graphql/schema.graphql exists.
+ * checked; the API side as soon as read-api/graphql/schema.graphql exists.
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { Kind, parse, type DocumentNode, type TypeNode } from "graphql";
 
 const SUBGRAPH = fileURLToPath(new URL("../", import.meta.url));
-const API_SCHEMA = fileURLToPath(new URL("../../api/graphql/schema.graphql", import.meta.url));
+const API_SCHEMA = fileURLToPath(new URL("../../read-api/graphql/schema.graphql", import.meta.url));
 
 type Parity = {
   scalars: Record<string, string>;
@@ -120,9 +120,9 @@ describe("parity of on-chain types between the subgraph and the API", () => {
     assert.deepEqual(undocumented, []);
   });
 
-  it("api/graphql/schema.graphql (once it exists) reuses the same names and shapes", (t) => {
+  it("read-api/graphql/schema.graphql (once it exists) reuses the same names and shapes", (t) => {
     if (!existsSync(API_SCHEMA)) {
-      t.diagnostic("api/graphql/schema.graphql does not exist yet: only the subgraph side was checked");
+      t.diagnostic("read-api/graphql/schema.graphql does not exist yet: only the subgraph side was checked");
       return;
     }
     assert.deepEqual(parityErrors(readFileSync(API_SCHEMA, "utf8"), "api"), []);

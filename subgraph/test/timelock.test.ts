@@ -23,7 +23,7 @@ import {
   scheduleChanges,
   TIMELOCK_MIN_DELAY,
   type Governed,
-} from "../../api/indexer/governance-testing.ts";
+} from "../../indexer/governance-testing.ts";
 import { BUILD_COMMAND, MappingHarness, type ChainEvent, type PlainEntity } from "./harness.ts";
 
 const SUBGRAPH = fileURLToPath(new URL("../", import.meta.url));

@@ -18,7 +18,7 @@ import type { FastifyInstance } from "fastify";
 import { network } from "hardhat";
 import type { Browser, Page } from "playwright-core";
 import type { Db } from "../../db/types.ts";
-import { buildApp } from "../../api/app.ts";
+import { buildApp } from "../../server/app.ts";
 import {
   deployGoverned,
   grantRolesThroughTimelock,
@@ -26,8 +26,8 @@ import {
   scheduleChanges,
   TIMELOCK_MIN_DELAY,
   type Governed,
-} from "../../api/indexer/governance-testing.ts";
-import { createIndexer, type Indexer } from "../../api/indexer/sync.ts";
+} from "../../indexer/governance-testing.ts";
+import { createIndexer, type Indexer } from "../../indexer/sync.ts";
 import { CHROMIUM, HAVE_CHROMIUM, launchChromium, SCREENSHOTS } from "../helpers/browser.ts";
 import { testBackends } from "../helpers/db.ts";
 

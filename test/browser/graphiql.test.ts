@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
 import type { Browser, Page } from "playwright-core";
-import { buildApp } from "../../api/app.ts";
+import { buildApp } from "../../server/app.ts";
 import type { Db } from "../../db/types.ts";
 import { CHROMIUM, HAVE_CHROMIUM, launchChromium, SCREENSHOTS } from "../helpers/browser.ts";
 import { testBackends } from "../helpers/db.ts";

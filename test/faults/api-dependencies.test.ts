@@ -12,7 +12,7 @@ import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../../api/app.ts";
+import { buildApp } from "../../server/app.ts";
 import type { Db } from "../../db/types.ts";
 import { startFaultyRpc, type FaultyRpc } from "../../oracle/testing/faulty-rpc.ts";
 import { startHardhatNode, type HardhatNode } from "../../oracle/testing/hardhat-node.ts";

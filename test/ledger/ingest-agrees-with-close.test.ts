@@ -29,13 +29,13 @@ import {
   type BatchBody,
   type Key,
   type WireReceipt,
-} from "../../api/testing/fixtures.ts";
-import { buildApp } from "../../api/app.ts";
+} from "../../coordinator/testing/fixtures.ts";
+import { buildApp } from "../../server/app.ts";
 import type { RewardsDomain } from "../../core/eip712.ts";
 import type { Hex } from "../../core/hex.ts";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
 import type { Db } from "../../db/types.ts";
-import { domainOf } from "../../oracle/chain.ts";
+import { domainOf } from "../../chain/client.ts";
 import { getEpoch } from "../../oracle/repositories/epochs.ts";
 import { runOnce, type OracleContext } from "../../oracle/run-epoch.ts";
 import { deployTestChain, SIGNER_KEYS, type DeployedChain } from "../../oracle/testing/chain.ts";

@@ -4,7 +4,7 @@
  */
 import { decodeFunctionData, keccak256, toHex, zeroHash, type Abi, type Address, type Hex } from "viem";
 import type { MicroUsd } from "../../../core/units.ts";
-import { distributorAbi } from "../../../oracle/chain.ts";
+import { distributorAbi } from "../../../chain/abi.ts";
 import { UsageError } from "../cli.ts";
 import { clip, parseAddress, parseBigIntInRange, parseUsdAmount, timelockAbi, DEFAULT_KEY_ENV } from "../chain.ts";
 

@@ -11,8 +11,8 @@ import {
   type Hex,
   type PublicClient,
 } from "viem";
-import { distributorAbi } from "../../../oracle/chain.ts";
-import { scanLogs } from "../../../oracle/log-scan.ts";
+import { distributorAbi } from "../../../chain/abi.ts";
+import { scanLogs } from "../../../chain/log-scan.ts";
 import { CheckFailedError, UsageError } from "../cli.ts";
 import {
   chainError,

@@ -3,8 +3,8 @@
  * its root, or every proposal in one forward scan — log scans in bounded chunks (chain/log-scan.ts).
  */
 import type { Address, Hex, PublicClient } from "viem";
-import { distributorAbi } from "../../../oracle/chain.ts";
-import { allLogs, newestLogs } from "../../../oracle/log-scan.ts";
+import { distributorAbi } from "../../../chain/abi.ts";
+import { allLogs, newestLogs } from "../../../chain/log-scan.ts";
 
 export const EPOCH_STATUS = ["None", "Pending", "Finalized", "Vetoed"] as const;
 
@@ -25,7 +25,7 @@ export type ProposalArgs = {
   signers: readonly Hex[];
 };
 
-/** Where log scans start and how wide their chunks are (oracle/log-scan.ts). */
+/** Where log scans start and how wide their chunks are (chain/log-scan.ts). */
 export type ScanOptions = { fromBlock?: bigint | undefined; logChunkBlocks?: number | undefined };
 
 /** The record of `epoch` and the `RootProposed` event of its root, scanned in bounded chunks. */
