@@ -18,7 +18,7 @@ import { epochBalances, payableBalances } from "./repositories/ledger.ts";
 import { proofFor } from "./proofs.ts";
 import { advanceEpoch, runOnce } from "./run-epoch.ts";
 import type { OracleContext } from "./run-epoch.ts";
-import { readEpochRecord } from "./stages/post.ts";
+import { readEpochRecord } from "./chain-reads.ts";
 import { deployTestChain, SIGNER_KEYS } from "./testing/chain.ts";
 import type { DeployedChain } from "./testing/chain.ts";
 import { COORDINATOR, epochBounds, recordTestFlagDecision, seedEpochs } from "./testing/seed.ts";

@@ -49,7 +49,8 @@ import { checkDeployment, distributorAbi, type OracleChain } from "../oracle/cha
 import { createLeadership } from "../oracle/leader.ts";
 import { proofFor } from "../oracle/proofs.ts";
 import { listEpochs } from "../oracle/repositories/epochs.ts";
-import { runDaemon, type OracleContext } from "../oracle/run-epoch.ts";
+import { runDaemon } from "../oracle/daemon.ts";
+import type { OracleContext } from "../oracle/run-epoch.ts";
 import { ensureContractsBuilt } from "./lib/build.ts";
 import { startDevChain, type DevChain } from "./lib/dev-chain.ts";
 import { createSimulator, makeActors, type Actor } from "./lib/simulator.ts";

@@ -26,7 +26,7 @@ import type { Db } from "../../db/types.ts";
 import { domainOf } from "../../oracle/chain.ts";
 import type { Leadership } from "../../oracle/leader.ts";
 import { getEpoch } from "../../oracle/repositories/epochs.ts";
-import { runDaemon } from "../../oracle/run-epoch.ts";
+import { runDaemon } from "../../oracle/daemon.ts";
 import type { OracleContext } from "../../oracle/run-epoch.ts";
 import { deployTestChain, hardhatChain, PROPOSER_KEY, SIGNER_KEYS } from "../../oracle/testing/chain.ts";
 import type { DeployedChain } from "../../oracle/testing/chain.ts";
