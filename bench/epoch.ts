@@ -18,7 +18,6 @@ import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { network } from "hardhat";
 import pg from "pg";
-import pino from "pino";
 import { custom } from "viem";
 import type { Hex } from "../core/hex.ts";
 import { keccak256Utf8 } from "../core/keccak.ts";
@@ -33,9 +32,9 @@ import * as epochs from "../oracle/repositories/epochs.ts";
 import { epochRootOf, runOnce } from "../oracle/run-epoch.ts";
 import { checkEpochWithPool } from "../oracle/signer.ts";
 import { storedDataset } from "../oracle/stages/build.ts";
-import type { OracleContext } from "../oracle/run-epoch.ts";
-import { deployTestChain, SIGNER_KEYS } from "../oracle/testing/chain.ts";
-import { COORDINATOR, COORDINATOR_KEY, epochBounds } from "../oracle/testing/seed.ts";
+import { deployTestChain } from "../oracle/testing/chain.ts";
+import { testOracleContext } from "../oracle/testing/context.ts";
+import { COORDINATOR_KEY, epochBounds } from "../oracle/testing/seed.ts";
 import { peakRssMiB, report } from "./report.ts";
 
 const BENCH = "epoch";
@@ -199,22 +198,12 @@ export default async function epochBench(args: string[]): Promise<void> {
     // --- the epoch, end to end --------------------------------------------------------------------
     const stages: Record<string, number> = {};
     let lastCpu = 0;
-    const ctx: OracleContext = {
+    const ctx = testOracleContext({
       db,
-      chain: c.chain,
-      log: pino({ level: "silent" }),
-      config: {
-        chainId: c.chainId,
-        distributor: c.distributor,
-        coordinator: COORDINATOR,
-        graceSeconds: 0,
-        heartbeatSlotSeconds: 60n,
-        budgetMicroUsd: 10n ** 14n,
-        dataDir,
-        signerKeys: SIGNER_KEYS.slice(0, 2),
-        allowVetoedRoot: false,
-      },
-      now: () => new Date(Number(end + 1n) * 1000),
+      deployed: c,
+      dataDir,
+      nowSeconds: end + 1n,
+      config: { graceSeconds: 0, budgetMicroUsd: 10n ** 14n },
       onStage: (stage, ms) => {
         stages[stage] = (stages[stage] ?? 0) + ms;
         // this process's CPU time since the previous stage (user + system, all its threads):
@@ -231,7 +220,7 @@ export default async function epochBench(args: string[]): Promise<void> {
           rssMiB: Math.round(rssMiB()),
         });
       },
-    };
+    });
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     lastCpu = cpu0.user + cpu0.system;

@@ -1,11 +1,4 @@
-import type {
-  Address,
-  RewardsDomain,
-  SignedHeartbeat,
-  SignedReceipt,
-  SignedSessionGrant,
-  SignedSupporterRegistration,
-} from "./eip712.ts";
+import type { Address, RewardsDomain, SignedHeartbeat, SignedReceipt, SignedSessionGrant, SignedSupporterRegistration } from "./eip712.ts";
 import {
   REASONS,
   type Override,

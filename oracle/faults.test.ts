@@ -23,15 +23,19 @@ import type { Leadership } from "./leader.ts";
 import { getEpoch } from "./repositories/epochs.ts";
 import type { EpochRow } from "./repositories/epochs.ts";
 import { epochBalances } from "./repositories/ledger.ts";
-import { advanceEpoch, MAX_VETO_REASON_ATTEMPTS, oracleMetrics, runDaemon, runOnce } from "./run-epoch.ts";
+import { runDaemon } from "./daemon.ts";
+import { oracleMetrics } from "./metrics.ts";
+import { MAX_VETO_REASON_ATTEMPTS } from "./retry-policy.ts";
+import { advanceEpoch, runOnce } from "./run-epoch.ts";
 import type { OracleContext } from "./run-epoch.ts";
-import { deployTestChain, hardhatChain, PROPOSER_KEY, SIGNER_KEYS } from "./testing/chain.ts";
+import { deployTestChain, hardhatChain, PROPOSER_KEY } from "./testing/chain.ts";
 import type { DeployedChain } from "./testing/chain.ts";
+import { testOracleContext } from "./testing/context.ts";
 import { callTo, startFaultyRpc } from "./testing/faulty-rpc.ts";
 import type { Fault, FaultyRpc } from "./testing/faulty-rpc.ts";
 import { startHardhatNode } from "./testing/hardhat-node.ts";
 import type { HardhatNode } from "./testing/hardhat-node.ts";
-import { COORDINATOR, epochBounds, seedEpochs } from "./testing/seed.ts";
+import { epochBounds, seedEpochs } from "./testing/seed.ts";
 import type { EpochStatus } from "../core/epoch-lifecycle.ts";
 
 const EPOCH = 0n;
@@ -172,23 +176,15 @@ describe("oracle against a faulty RPC (hardhat node behind a fault-injecting pro
         open.push(db);
         await seedEpochs(db, { domain: domainOf(d.chainId, d.distributor), epochs: [EPOCH] });
         const { log, lines } = capturedLog();
-        const ctx: OracleContext = {
+        const ctx = testOracleContext({
           db,
+          deployed: d,
           chain: oracleChain(d, o),
           log,
-          config: {
-            chainId: d.chainId,
-            distributor: d.distributor,
-            coordinator: COORDINATOR,
-            graceSeconds: 60,
-            heartbeatSlotSeconds: 60n,
-            budgetMicroUsd: FUNDS,
-            dataDir,
-            signerKeys: SIGNER_KEYS.slice(0, 2),
-            allowVetoedRoot: o.allowVetoedRoot ?? false,
-          },
-          now: () => new Date(Number(epochBounds(EPOCH).end + 120n) * 1000),
-        };
+          dataDir,
+          nowSeconds: epochBounds(EPOCH).end + 120n,
+          config: { budgetMicroUsd: FUNDS, allowVetoedRoot: o.allowVetoedRoot ?? false },
+        });
         return { db, ctx, lines, d };
       }
 

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { pingSession, releaseAdvisoryLock, tryAdvisoryLock } from "./repositories/leader.ts";
 import { ORACLE_LEADER_LOCK_KEY } from "../db/locks.ts";
 
 /**
@@ -48,11 +49,10 @@ export function createLeadership(options: { databaseUrl?: string | undefined; ke
           client = c;
         }
         if (leader) {
-          await client.query("SELECT 1"); // the lock lives as long as this connection
+          await pingSession(client); // the lock lives as long as this connection
           return true;
         }
-        const { rows } = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1::int8) AS ok", [key]);
-        leader = rows[0]?.ok === true;
+        leader = await tryAdvisoryLock(client, key);
         return leader;
       } catch {
         drop();
@@ -63,7 +63,7 @@ export function createLeadership(options: { databaseUrl?: string | undefined; ke
       const c = client;
       if (!c) return;
       try {
-        if (leader) await c.query("SELECT pg_advisory_unlock($1::int8)", [key]);
+        if (leader) await releaseAdvisoryLock(c, key);
       } finally {
         leader = false;
         client = undefined;

@@ -4,7 +4,6 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { network } from "hardhat";
-import pino from "pino";
 import { custom } from "viem";
 import { createVerifyPool, type VerifyPool } from "../core/verify-pool.ts";
 import { cachedDataset } from "../db/dataset-store.ts";
@@ -13,10 +12,11 @@ import { testBackends } from "../test/helpers/db.ts";
 import { domainOf } from "../chain/client.ts";
 import { carriedInState } from "./predecessor.ts";
 import { getEpoch } from "./repositories/epochs.ts";
-import { epochRootOf, runOnce, type OracleContext } from "./run-epoch.ts";
+import { epochRootOf, runOnce } from "./run-epoch.ts";
 import { checkEpochWithPool } from "./signer.ts";
-import { deployTestChain, SIGNER_KEYS } from "./testing/chain.ts";
-import { COORDINATOR, epochBounds, seedEpochs } from "./testing/seed.ts";
+import { deployTestChain } from "./testing/chain.ts";
+import { testOracleContext } from "./testing/context.ts";
+import { epochBounds, seedEpochs } from "./testing/seed.ts";
 
 /**
  * The independent signer against an operator who edits last epoch's figures in the database
@@ -49,23 +49,7 @@ for (const backend of testBackends()) {
       open.push(db);
       const c = await deployTestChain(transport, { disputeWindowSeconds: WINDOW });
       await seedEpochs(db, { domain: domainOf(c.chainId, c.distributor), epochs: [first, first + 1n] });
-      const ctx: OracleContext = {
-        db,
-        chain: c.chain,
-        log: pino({ level: "silent" }),
-        config: {
-          chainId: c.chainId,
-          distributor: c.distributor,
-          coordinator: COORDINATOR,
-          graceSeconds: 60,
-          heartbeatSlotSeconds: 60n,
-          budgetMicroUsd: 10n ** 12n,
-          dataDir,
-          signerKeys: SIGNER_KEYS.slice(0, 2),
-          allowVetoedRoot: false,
-        },
-        now: () => new Date(Number(epochBounds(first + 1n).end + 120n) * 1000),
-      };
+      const ctx = testOracleContext({ db, deployed: c, dataDir, nowSeconds: epochBounds(first + 1n).end + 120n });
       await runOnce(ctx);
       await c.publicClient.request({ method: "evm_increaseTime" as never, params: [Number(WINDOW) + 1] as never });
       await c.publicClient.request({ method: "evm_mine" as never, params: [] as never });

@@ -8,7 +8,7 @@ import type { OracleChain } from "./chain.ts";
 import { SignerRefusedError } from "./errors.ts";
 import { getEpochByChainEpoch } from "./repositories/epochs.ts";
 import { readDatasetChunks } from "../db/dataset-store.ts";
-import { readEpochRecord } from "./stages/post.ts";
+import { readEpochRecord } from "./chain-reads.ts";
 
 /**
  * What chain epoch N−1 handed on, for the independent signer of epoch N (core/chain-link.ts): the

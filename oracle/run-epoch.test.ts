@@ -19,10 +19,11 @@ import { epochBalances, payableBalances } from "./repositories/ledger.ts";
 import { proofFor } from "./proofs.ts";
 import { advanceEpoch, runOnce } from "./run-epoch.ts";
 import type { OracleContext } from "./run-epoch.ts";
-import { readEpochRecord } from "./stages/post.ts";
-import { deployTestChain, SIGNER_KEYS } from "./testing/chain.ts";
+import { readEpochRecord } from "./chain-reads.ts";
+import { deployTestChain } from "./testing/chain.ts";
 import type { DeployedChain } from "./testing/chain.ts";
-import { COORDINATOR, epochBounds, recordTestFlagDecision, seedEpochs } from "./testing/seed.ts";
+import { testOracleContext } from "./testing/context.ts";
+import { epochBounds, recordTestFlagDecision, seedEpochs } from "./testing/seed.ts";
 
 const log = pino({ level: "silent" });
 const WINDOW = 3_600n;
@@ -61,23 +62,7 @@ for (const backend of testBackends()) {
       const domain = domainOf(c.chainId, c.distributor);
       await seedEpochs(db, { domain, epochs });
       const last = epochs[epochs.length - 1]!;
-      const ctx: OracleContext = {
-        db,
-        chain: c.chain,
-        log,
-        config: {
-          chainId: c.chainId,
-          distributor: c.distributor,
-          coordinator: COORDINATOR,
-          graceSeconds: 60,
-          heartbeatSlotSeconds: 60n,
-          budgetMicroUsd: 10n ** 12n,
-          dataDir,
-          signerKeys: SIGNER_KEYS.slice(0, 2),
-          allowVetoedRoot: false,
-        },
-        now: () => new Date(Number(epochBounds(last).end + 120n) * 1000),
-      };
+      const ctx = testOracleContext({ db, deployed: c, log, dataDir, nowSeconds: epochBounds(last).end + 120n });
       return { c, ctx };
     }
 

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { bumpFees } from "./post.ts";
+import { bumpFees } from "../submitter.ts";
 
 const GWEI = 1_000_000_000n;
 /** What nodes require of a same-nonce replacement: both fields up by ≥ 10 %. */

@@ -21,7 +21,6 @@ import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
 import { network } from "hardhat";
-import pino from "pino";
 import type { Browser, Page } from "playwright-core";
 import { custom } from "viem";
 import { hashTypedMessage, receiptTypes, type Address } from "../../core/eip712.ts";
@@ -34,10 +33,10 @@ import { buildApp } from "../../server/app.ts";
 import { createIndexer, type Indexer } from "../../indexer/sync.ts";
 import { domainOf } from "../../chain/client.ts";
 import { driveEpoch, type OracleContext } from "../../oracle/run-epoch.ts";
-import { deployTestChain, SIGNER_KEYS, type DeployedChain } from "../../oracle/testing/chain.ts";
+import { deployTestChain, type DeployedChain } from "../../oracle/testing/chain.ts";
+import { testOracleContext } from "../../oracle/testing/context.ts";
 import { readChainEpoch } from "../../scripts/lib/verify/chain-epoch.ts";
 import {
-  COORDINATOR,
   COORDINATOR_KEY,
   epochBounds,
   EPOCH_SECONDS,
@@ -350,23 +349,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
 
     // The real oracle: coordinator epoch 5 → on-chain epoch 1, finalized; 6 → 2 with a budget short
     // of what was earned (pro rata), finalized; 7 → 3, proposed and then vetoed by the guardian.
-    ctx = {
-      db,
-      chain: c.chain,
-      log: pino({ level: "silent" }),
-      config: {
-        chainId: c.chainId,
-        distributor: c.distributor,
-        coordinator: COORDINATOR,
-        graceSeconds: 60,
-        heartbeatSlotSeconds: 60n,
-        budgetMicroUsd: 10n ** 12n,
-        dataDir,
-        signerKeys: SIGNER_KEYS.slice(0, 2),
-        allowVetoedRoot: false,
-      },
-      now: () => new Date(Number(epochBounds(E3).end + 120n) * 1000),
-    };
+    ctx = testOracleContext({ db, deployed: c, dataDir, nowSeconds: epochBounds(E3).end + 120n });
     indexer = await createIndexer({
       db,
       client: c.publicClient,

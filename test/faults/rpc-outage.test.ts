@@ -26,15 +26,15 @@ import type { Db } from "../../db/types.ts";
 import { domainOf } from "../../chain/client.ts";
 import type { Leadership } from "../../oracle/leader.ts";
 import { getEpoch } from "../../oracle/repositories/epochs.ts";
-import { runDaemon } from "../../oracle/run-epoch.ts";
-import type { OracleContext } from "../../oracle/run-epoch.ts";
-import { deployTestChain, hardhatChain, PROPOSER_KEY, SIGNER_KEYS } from "../../oracle/testing/chain.ts";
+import { runDaemon } from "../../oracle/daemon.ts";
+import { deployTestChain, hardhatChain, PROPOSER_KEY } from "../../oracle/testing/chain.ts";
 import type { DeployedChain } from "../../oracle/testing/chain.ts";
+import { testOracleContext } from "../../oracle/testing/context.ts";
 import { startFaultyRpc } from "../../oracle/testing/faulty-rpc.ts";
 import type { FaultyRpc, JsonRpcRequest } from "../../oracle/testing/faulty-rpc.ts";
 import { startHardhatNode } from "../../oracle/testing/hardhat-node.ts";
 import type { HardhatNode } from "../../oracle/testing/hardhat-node.ts";
-import { COORDINATOR, epochBounds, seedEpochs } from "../../oracle/testing/seed.ts";
+import { epochBounds, seedEpochs } from "../../oracle/testing/seed.ts";
 import { testBackends } from "../helpers/db.ts";
 
 const EPOCH = 0n;
@@ -118,8 +118,9 @@ describe("the chain's RPC goes away under the oracle daemon and the indexer", { 
         const transport = http(rpc.url, { retryCount: 0, timeout: CLIENT_TIMEOUT_MS });
         const publicClient = createPublicClient({ chain: hardhatChain, transport, pollingInterval: 50 });
         const oracle = capturedLog();
-        const ctx: OracleContext = {
+        const ctx = testOracleContext({
           db,
+          deployed: c,
           chain: {
             publicClient,
             walletClient: createWalletClient({
@@ -131,19 +132,10 @@ describe("the chain's RPC goes away under the oracle daemon and the indexer", { 
             confirmations: 1,
           },
           log: oracle.log,
-          config: {
-            chainId: c.chainId,
-            distributor: c.distributor,
-            coordinator: COORDINATOR,
-            graceSeconds: 60,
-            heartbeatSlotSeconds: 60n,
-            budgetMicroUsd: FUNDS,
-            dataDir,
-            signerKeys: SIGNER_KEYS.slice(0, 2),
-            allowVetoedRoot: false,
-          },
-          now: () => new Date(Number(epochBounds(EPOCH).end + 120n) * 1000),
-        };
+          dataDir,
+          nowSeconds: epochBounds(EPOCH).end + 120n,
+          config: { budgetMicroUsd: FUNDS },
+        });
         const idx = capturedLog();
         indexer = await createIndexer({
           db,

@@ -17,7 +17,6 @@ import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
 import { network } from "hardhat";
-import pino from "pino";
 import { custom } from "viem";
 import {
   adminHeaders,
@@ -38,15 +37,9 @@ import type { Db } from "../../db/types.ts";
 import { domainOf } from "../../chain/client.ts";
 import { getEpoch } from "../../oracle/repositories/epochs.ts";
 import { runOnce, type OracleContext } from "../../oracle/run-epoch.ts";
-import { deployTestChain, SIGNER_KEYS, type DeployedChain } from "../../oracle/testing/chain.ts";
-import {
-  COORDINATOR,
-  COORDINATOR_KEY,
-  EPOCH_SECONDS,
-  GENESIS,
-  epochBounds,
-  recordTestBudget,
-} from "../../oracle/testing/seed.ts";
+import { deployTestChain, type DeployedChain } from "../../oracle/testing/chain.ts";
+import { testOracleContext } from "../../oracle/testing/context.ts";
+import { COORDINATOR_KEY, EPOCH_SECONDS, GENESIS, epochBounds, recordTestBudget } from "../../oracle/testing/seed.ts";
 import { testBackends } from "../helpers/db.ts";
 
 const WINDOW = 3_600n;
@@ -188,23 +181,7 @@ for (const backend of testBackends()) {
         now: () => Number(nowS) * 1000,
         rateLimitPerMinute: 1_000_000,
       });
-      ctx = {
-        db,
-        chain: c.chain,
-        log: pino({ level: "silent" }),
-        config: {
-          chainId: c.chainId,
-          distributor: c.distributor,
-          coordinator: COORDINATOR,
-          graceSeconds: 60,
-          heartbeatSlotSeconds: 60n,
-          budgetMicroUsd: 10n ** 12n,
-          dataDir,
-          signerKeys: SIGNER_KEYS.slice(0, 2),
-          allowVetoedRoot: false,
-        },
-        now: () => new Date(Number(END_F + 120n) * 1000),
-      };
+      ctx = testOracleContext({ db, deployed: c, dataDir, nowSeconds: END_F + 120n });
     });
     after(async () => {
       await app?.close();

@@ -14,16 +14,17 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { network } from "hardhat";
-import pino from "pino";
 import { custom, parseEventLogs, type Hex } from "viem";
 import { createIndexer, eventId, type Indexer } from "../../indexer/sync.ts";
 import type { Db } from "../../db/types.ts";
 import { domainOf } from "../../chain/client.ts";
 import { proofFor } from "../../oracle/proofs.ts";
 import { epochBalances, payableBalances } from "../../oracle/repositories/ledger.ts";
-import { bookPayouts, runOnce, type OracleContext } from "../../oracle/run-epoch.ts";
-import { deployTestChain, SIGNER_KEYS, type DeployedChain } from "../../oracle/testing/chain.ts";
-import { COORDINATOR, epochBounds, seedEpochs } from "../../oracle/testing/seed.ts";
+import { bookPayouts } from "../../oracle/payout-booking.ts";
+import { runOnce, type OracleContext } from "../../oracle/run-epoch.ts";
+import { deployTestChain, type DeployedChain } from "../../oracle/testing/chain.ts";
+import { testOracleContext } from "../../oracle/testing/context.ts";
+import { epochBounds, seedEpochs } from "../../oracle/testing/seed.ts";
 import { testBackends } from "../helpers/db.ts";
 
 const WINDOW = 3_600n;
@@ -106,23 +107,7 @@ for (const backend of testBackends()) {
       dataDir = mkdtempSync(path.join(tmpdir(), "ledger-payouts-test-"));
       c = await deployTestChain(transport, { disputeWindowSeconds: WINDOW });
       await seedEpochs(db, { domain: domainOf(c.chainId, c.distributor), epochs: [0n, 1n] });
-      ctx = {
-        db,
-        chain: c.chain,
-        log: pino({ level: "silent" }),
-        config: {
-          chainId: c.chainId,
-          distributor: c.distributor,
-          coordinator: COORDINATOR,
-          graceSeconds: 60,
-          heartbeatSlotSeconds: 60n,
-          budgetMicroUsd: 10n ** 12n,
-          dataDir,
-          signerKeys: SIGNER_KEYS.slice(0, 2),
-          allowVetoedRoot: false,
-        },
-        now: () => new Date(Number(epochBounds(1n).end + 120n) * 1000),
-      };
+      ctx = testOracleContext({ db, deployed: c, dataDir, nowSeconds: epochBounds(1n).end + 120n });
       indexer = await createIndexer({
         db,
         client: c.publicClient,
