@@ -10,7 +10,6 @@ import type { Abi } from "viem";
 import { ArtifactMissingError } from "./errors.ts";
 
 export type DistributorAbi = ArtifactMap["RewardsDistributor"]["abi"];
-export type TimelockAbi = ArtifactMap["RewardsTimelock"]["abi"];
 
 const ARTIFACTS = {
   RewardsDistributor: "../artifacts/contracts/RewardsDistributor.sol/RewardsDistributor.json",
@@ -38,8 +37,8 @@ export function distributorAbi(): DistributorAbi {
 }
 
 /** The production admin's ABI (OpenZeppelin's TimelockController, unchanged). */
-export function timelockAbi(): TimelockAbi {
-  return artifactAbi("RewardsTimelock") as TimelockAbi;
+export function timelockAbi(): Abi {
+  return artifactAbi("RewardsTimelock");
 }
 
 /** The ERC-20 `balanceOf` the indexer reads for reconciliation. */

@@ -3,12 +3,7 @@
  * deployment, and the retryable/fatal split of chain errors (transport failures and node errors
  * become retryable `RpcError`s, reverts stay as they are, with their custom error decoded).
  */
-import {
-  BaseError as ViemBaseError,
-  ContractFunctionRevertedError,
-  InternalRpcError,
-  RpcRequestError,
-} from "viem";
+import { BaseError as ViemBaseError, ContractFunctionRevertedError, InternalRpcError, RpcRequestError } from "viem";
 import type { Address, RewardsDomain } from "../core/eip712.ts";
 import { BaseError } from "../core/errors.ts";
 import { RpcError } from "./errors.ts";

@@ -1,7 +1,17 @@
 import { BaseError } from "./errors.ts";
 import { createKeccakStream } from "./keccak-wasm.ts";
 import type { EpochEarningsSummary, Statement } from "./earnings.ts";
-import type { Address, RewardsDomain, SignedEpochBudget, SignedFlagDecision, SignedFounderStatus, SignedHeartbeat, SignedRateCardApproval, SignedSessionGrant, SignedSupporterRegistration } from "./eip712.ts";
+import type {
+  Address,
+  RewardsDomain,
+  SignedEpochBudget,
+  SignedFlagDecision,
+  SignedFounderStatus,
+  SignedHeartbeat,
+  SignedRateCardApproval,
+  SignedSessionGrant,
+  SignedSupporterRegistration,
+} from "./eip712.ts";
 import type { Hex } from "./hex.ts";
 import type { FraudRules, ReceiptSubmission } from "./fraud.ts";
 import { canonicalRateCard, parseRateCard } from "./ratecard.ts";

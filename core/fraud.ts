@@ -1,4 +1,11 @@
-import type { Address, RewardsDomain, SignedHeartbeat, SignedReceipt, SignedSessionGrant, SignedSupporterRegistration } from "./eip712.ts";
+import type {
+  Address,
+  RewardsDomain,
+  SignedHeartbeat,
+  SignedReceipt,
+  SignedSessionGrant,
+  SignedSupporterRegistration,
+} from "./eip712.ts";
 import {
   REASONS,
   type Override,

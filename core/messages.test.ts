@@ -4,7 +4,19 @@ import fc from "fast-check";
 import { TypedDataEncoder, Wallet } from "ethers";
 import { hashTypedData, recoverTypedDataAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { type Messages, type PrimaryType, type RewardsDomain, DOMAIN_NAME, TYPE_HASHES, InvalidMessageError, eip712Types, encodeType, hashTypedMessage, hashTypedMessageBytes, toTypedDataDomain } from "./eip712.ts";
+import {
+  type Messages,
+  type PrimaryType,
+  type RewardsDomain,
+  DOMAIN_NAME,
+  TYPE_HASHES,
+  InvalidMessageError,
+  eip712Types,
+  encodeType,
+  hashTypedMessage,
+  hashTypedMessageBytes,
+  toTypedDataDomain,
+} from "./eip712.ts";
 import { privateKeyToAddress, signTypedMessage } from "./sign.ts";
 import { InvalidSignatureError, nativeSecp256k1, parseSignature, recoverDigestSigner } from "./signature.ts";
 import { verifyReceipts, verifyTypedMessages } from "./verify.ts";

@@ -14,7 +14,22 @@ import ts from "typescript";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const UNIT_NAME = /(MicroUsd|Bytes|Amount|Wei|Usd|Fee)$/;
-const SOURCES = ["bench", "chain", "coordinator", "events", "http", "indexer", "read-api", "server", "core", "db", "oracle", "scripts", "test", "web/src"].map((d) => `${d}/**/*.ts`);
+const SOURCES = [
+  "bench",
+  "chain",
+  "coordinator",
+  "events",
+  "http",
+  "indexer",
+  "read-api",
+  "server",
+  "core",
+  "db",
+  "oracle",
+  "scripts",
+  "test",
+  "web/src",
+].map((d) => `${d}/**/*.ts`);
 const IGNORED = /(^|\/)(node_modules|artifacts|types|\.tools)\//;
 
 type Violation = { file: string; line: number; name: string; why: string };

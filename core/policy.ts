@@ -1,7 +1,17 @@
 import { BaseError } from "./errors.ts";
 import { hashTypedMessageBytes } from "./eip712.ts";
 import { bytesToHex, type Hex } from "./hex.ts";
-import type { Address, FlagDecision, Messages, RewardsDomain, Signed, SignedEpochBudget, SignedFlagDecision, SignedFounderStatus, SignedRateCardApproval } from "./eip712.ts";
+import type {
+  Address,
+  FlagDecision,
+  Messages,
+  RewardsDomain,
+  Signed,
+  SignedEpochBudget,
+  SignedFlagDecision,
+  SignedFounderStatus,
+  SignedRateCardApproval,
+} from "./eip712.ts";
 import { keccak256Utf8 } from "./keccak.ts";
 import { DEFAULT_RATE_CARD, rateCardHash } from "./ratecard.ts";
 import type { RateCard } from "./ratecard.ts";

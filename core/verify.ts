@@ -1,4 +1,14 @@
-import { type Address, type Messages, type PrimaryType, type Receipt, type RewardsDomain, type Signed, InvalidMessageError, hashTypedMessage, hashTypedMessageBytes } from "./eip712.ts";
+import {
+  type Address,
+  type Messages,
+  type PrimaryType,
+  type Receipt,
+  type RewardsDomain,
+  type Signed,
+  InvalidMessageError,
+  hashTypedMessage,
+  hashTypedMessageBytes,
+} from "./eip712.ts";
 import { type Hex, bytesToHex } from "./hex.ts";
 import { InvalidSignatureError, type Secp256k1Backend, defaultBackend, recoverDigestSigner } from "./signature.ts";
 

@@ -11,6 +11,9 @@ import { distributorAbi, timelockAbi } from "../chain/abi.ts";
 
 type Connection = Awaited<ReturnType<typeof network.create>>;
 
+/** The distributor's ABI untyped, for calls encoded by name at run time. */
+const anyDistributorAbi = (): Abi => distributorAbi();
+
 /** The timelock's minimum delay in these tests: one hour, as the distributor's dispute window. */
 export const TIMELOCK_MIN_DELAY = 3_600n;
 export const DISPUTE_WINDOW = 3_600n;
@@ -65,11 +68,11 @@ export async function deployGoverned(conn: Connection, options: GovernedOptions 
 
   const onDistributor = (functionName: string, args: readonly unknown[]): Call => ({
     target: distributor.address,
-    data: encodeFunctionData({ abi: distributorAbi() as Abi, functionName, args }),
+    data: encodeFunctionData({ abi: anyDistributorAbi(), functionName, args }),
   });
   const onTimelock = (functionName: string, args: readonly unknown[]): Call => ({
     target: timelock.address,
-    data: encodeFunctionData({ abi: timelockAbi() as Abi, functionName, args }),
+    data: encodeFunctionData({ abi: timelockAbi(), functionName, args }),
   });
   const batch = (calls: Call[]) => [calls.map((c) => c.target), calls.map(() => 0n), calls.map((c) => c.data)] as const;
   /** Schedules `calls` as one operation (governor, min delay); returns its id and schedule receipt. */

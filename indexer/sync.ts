@@ -28,7 +28,20 @@ import {
   zeroHash,
 } from "viem";
 import type { Db, Queryable } from "../db/types.ts";
-import { deleteCheckpoint, getCheckpoint, insertLogs, insertSeenBlocks, pruneSeenBlocks, rewindAbove, seenBlocksDesc, setCheckpoint, setContractBalance, setTimelockState, type Checkpoint, type SeenBlock } from "./repositories/chain.ts";
+import {
+  deleteCheckpoint,
+  getCheckpoint,
+  insertLogs,
+  insertSeenBlocks,
+  pruneSeenBlocks,
+  rewindAbove,
+  seenBlocksDesc,
+  setCheckpoint,
+  setContractBalance,
+  setTimelockState,
+  type Checkpoint,
+  type SeenBlock,
+} from "./repositories/chain.ts";
 import { type IndexedLog } from "../events/indexer-step.ts";
 import type { IndexerStep } from "../events/indexer-step.ts";
 import type { Hex } from "../core/hex.ts";

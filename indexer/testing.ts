@@ -1,13 +1,7 @@
 /** Test helpers: drive a RewardsDistributor on Hardhat's network (tests and benches only). */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { Address, Hex } from "viem";
-import {
-  commitments,
-  ONE_DAY,
-  ORACLE_SIGNERS,
-  signEpochRoot,
-  type deployFixture,
-} from "../test/contracts/fixture.ts";
+import { commitments, ONE_DAY, ORACLE_SIGNERS, signEpochRoot, type deployFixture } from "../test/contracts/fixture.ts";
 
 export type Fixture = Awaited<ReturnType<typeof deployFixture>>;
 

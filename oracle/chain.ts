@@ -73,4 +73,3 @@ export async function checkDeployment(chain: OracleChain, expectedChainId: numbe
     if (!has) throw new OracleConfigError(`The proposer key ${proposer} lacks PROPOSER_ROLE on ${chain.distributor}.`);
   }
 }
-

@@ -105,10 +105,14 @@ describe("the house's boundaries", () => {
     expect(violationsOf("core/earnings.ts", 'import { x } from "../oracle/run-epoch.ts";')).to.deep.equal([
       { file: "core/earnings.ts", line: 1, why: "core/ imports oracle/run-epoch.ts" },
     ]);
-    expect(violationsOf("oracle/stages/post.ts", 'import { x } from "../../coordinator/services/admin.ts";')).to.have.length(1);
+    expect(
+      violationsOf("oracle/stages/post.ts", 'import { x } from "../../coordinator/services/admin.ts";'),
+    ).to.have.length(1);
     expect(violationsOf("read-api/graphql/x.ts", 'const m = await import("../../oracle/cli.ts");')).to.have.length(1);
     expect(violationsOf("indexer/sync.ts", 'export * from "../read-api/graphql/events.ts";')).to.have.length(1);
-    expect(violationsOf("coordinator/services/x.ts", 'import type { T } from "../../indexer/sync.ts";')).to.have.length(1);
+    expect(violationsOf("coordinator/services/x.ts", 'import type { T } from "../../indexer/sync.ts";')).to.have.length(
+      1,
+    );
     // allowed: downward, and the harness
     expect(violationsOf("oracle/stages/post.ts", 'import { x } from "../../chain/client.ts";')).to.deep.equal([]);
     expect(violationsOf("oracle/run-epoch.test.ts", 'import { x } from "../server/app.ts";')).to.deep.equal([]);

@@ -102,6 +102,10 @@ export async function ingest<T extends PrimaryType, M extends { timestamp: bigin
 
   // 2. Signatures on every core (core's worker pool) while the admission lookups run.
   const lookups = candidates.length > 0 ? kind.lookup(ctx.db, candidates) : undefined;
+  // Handled from the start: if the database fails while the signatures verify, the rejection is
+  // awaited below (or dropped with the verification's error), never an unhandled one that would
+  // end the process (test/faults/database-outage.test.ts).
+  lookups?.catch(() => undefined);
   let verified;
   try {
     verified = await coordinator.pool.verifyBatch({

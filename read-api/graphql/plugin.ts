@@ -84,7 +84,10 @@ export default definePlugin(
     app.addHook("onClose", async () => events.close());
 
     const yoga = createYoga<{ req: FastifyRequest; reply: FastifyReply }, GraphqlContext>({
-      schema: createSchema<GraphqlContext>({ typeDefs: SCHEMA_SDL, resolvers: mergedResolvers(options.resolvers) }) as never,
+      schema: createSchema<GraphqlContext>({
+        typeDefs: SCHEMA_SDL,
+        resolvers: mergedResolvers(options.resolvers),
+      }) as never,
       graphqlEndpoint: "/graphql",
       graphiql: options.graphiql ?? process.env.NODE_ENV !== "production",
       // GraphiQL with its bundle inlined: it works on a machine without internet access.

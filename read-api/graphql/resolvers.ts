@@ -5,13 +5,7 @@ import { GraphQLScalarType, Kind, type GraphQLResolveInfo } from "graphql";
 import type { Queryable } from "../../db/types.ts";
 import type { Hex } from "../../core/hex.ts";
 import { isInt8Decimal, MAX_INT8 } from "../../http/wire.ts";
-import {
-  indexerStatus,
-  listEpochs,
-  listVetoes,
-  type EpochRow,
-  type VetoRow,
-} from "../repositories/chain-epochs.ts";
+import { indexerStatus, listEpochs, listVetoes, type EpochRow, type VetoRow } from "../repositories/chain-epochs.ts";
 import { listAccounts, listClaims, type ClaimRow } from "../repositories/claims.ts";
 import { listTransfers, reconciliation, type TransferRow } from "../repositories/pool.ts";
 import { receiptsOfSupporters, type ReceiptRow } from "../repositories/receipts.ts";
@@ -310,6 +304,7 @@ export function mergedResolvers(extra: readonly ResolverSet[] = []): typeof chai
     governanceResolvers,
     ...extra,
   ] as ResolverSet[])
-    for (const [type, fields] of Object.entries(set)) merged[type] = { ...(merged[type] as object | undefined), ...fields };
+    for (const [type, fields] of Object.entries(set))
+      merged[type] = { ...(merged[type] as object | undefined), ...fields };
   return merged as typeof chainResolvers;
 }

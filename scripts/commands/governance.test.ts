@@ -128,7 +128,7 @@ describe("ledger governance", () => {
     expectOneLine(
       await ledger(["execute", scheduledId, ...opts], ATTACKER),
       1,
-      /^ledger governance: the contract refused: TimelockUnexpectedOperationState\(0x[0-9a-f]{64}, 0x0+4\): not ready until \S+ \(in \d+m \d+s\): execute it then$/,
+      /^ledger governance: the contract refused: TimelockUnexpectedOperationState\(0x[0-9a-f]{64}, 0x0+4\): not ready until \S+ \(in (?:\d+h )?\d+m \d+s\): execute it then$/,
     );
 
     await advance(DELAY);
