@@ -34,7 +34,7 @@ import { checkEpochWithPool } from "../oracle/signer.ts";
 import { storedDataset } from "../oracle/stages/build.ts";
 import { deployTestChain } from "../oracle/testing/chain.ts";
 import { testOracleContext } from "../oracle/testing/context.ts";
-import { COORDINATOR_KEY, epochBounds } from "../oracle/testing/seed.ts";
+import { COORDINATOR_KEY, epochBounds, recordTestBudget } from "../oracle/testing/seed.ts";
 import { peakRssMiB, report } from "./report.ts";
 
 const BENCH = "epoch";
@@ -75,6 +75,8 @@ export default async function epochBench(args: string[]): Promise<void> {
       new Date(Number(end) * 1000),
     ]);
     await db.exec(`CREATE TABLE receipts_e${EPOCH} PARTITION OF receipts FOR VALUES IN (${EPOCH})`);
+    // the epoch's budget, signed by the policy key as the admin API records it (issue 16)
+    await recordTestBudget(db, domain, 0n, 10n ** 14n);
     const BATCH = 5_000;
     for (let s0 = 0; s0 < supporters; s0 += BATCH) {
       const nodes: Buffer[] = [];
@@ -203,7 +205,7 @@ export default async function epochBench(args: string[]): Promise<void> {
       deployed: c,
       dataDir,
       nowSeconds: end + 1n,
-      config: { graceSeconds: 0, budgetMicroUsd: 10n ** 14n },
+      config: { graceSeconds: 0 },
       onStage: (stage, ms) => {
         stages[stage] = (stages[stage] ?? 0) + ms;
         // this process's CPU time since the previous stage (user + system, all its threads):
