@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { peakRssMiB, report } from "./report.ts";
-import type { Address } from "../core/eip712.ts";
+import type { Address } from "../core/eip712/domain.ts";
 
 type ChildResult = {
   impl: "ours" | "openzeppelin";

@@ -6,10 +6,12 @@
  */
 import { availableParallelism, cpus } from "node:os";
 import { recoverTypedDataAddress } from "viem";
-import { type Receipt, type Signed, eip712Types, toTypedDataDomain } from "../core/eip712.ts";
+import { type Signed, toTypedDataDomain } from "../core/eip712/domain.ts";
+import { eip712Types } from "../core/eip712/messages.ts";
+import type { Receipt } from "../core/eip712/receipts.ts";
 import { privateKeyToAddress, signTypedMessage } from "../core/sign.ts";
 import { defaultBackend, nativeSecp256k1, parseSignature } from "../core/signature.ts";
-import { hashTypedMessageBytes } from "../core/eip712.ts";
+import { hashTypedMessageBytes } from "../core/eip712/hash.ts";
 import { verifyReceipts } from "../core/verify.ts";
 import { createVerifyPool } from "../core/verify-pool.ts";
 import { report } from "./report.ts";

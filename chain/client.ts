@@ -4,7 +4,7 @@
  * become retryable `RpcError`s, reverts stay as they are, with their custom error decoded).
  */
 import { BaseError as ViemBaseError, ContractFunctionRevertedError, InternalRpcError, RpcRequestError } from "viem";
-import type { Address, RewardsDomain } from "../core/eip712.ts";
+import type { Address, RewardsDomain } from "../core/eip712/domain.ts";
 import { BaseError } from "../core/errors.ts";
 import { RpcError } from "./errors.ts";
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import type { Address, RewardsDomain, SessionGrant } from "../core/eip712.ts";
+import type { Address, RewardsDomain } from "../core/eip712/domain.ts";
+import type { SessionGrant } from "../core/eip712/sessions.ts";
 import type { Hex } from "../core/hex.ts";
 import { privateKeyToAddress, signTypedMessage } from "../core/sign.ts";
 import { createVerifyPool, type VerifyPool } from "../core/verify-pool.ts";

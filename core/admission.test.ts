@@ -10,7 +10,9 @@ import {
   streamStep,
   type IngestHead,
 } from "./admission.ts";
-import type { Address, Receipt, RewardsDomain, SessionGrant, SignedReceipt } from "./eip712.ts";
+import type { Address, RewardsDomain } from "./eip712/domain.ts";
+import type { Receipt, SignedReceipt } from "./eip712/receipts.ts";
+import type { SessionGrant } from "./eip712/sessions.ts";
 import type { Hex } from "./hex.ts";
 import { evaluateEpoch } from "./fraud.ts";
 import { privateKeyToAddress, signTypedMessage } from "./sign.ts";

@@ -1,4 +1,5 @@
-import type { Address, SessionGrant } from "./eip712.ts";
+import type { Address } from "./eip712/domain.ts";
+import type { SessionGrant } from "./eip712/sessions.ts";
 import { toLower } from "./lower.ts";
 import type { Bytes } from "./units.ts";
 

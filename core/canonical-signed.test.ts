@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { canonicalEqual, canonicalJson } from "./dataset.ts";
+import { canonicalEqual, canonicalJson } from "./dataset/canonical-json.ts";
 import {
   comparePlainSigned,
   GRANT_SHAPE,

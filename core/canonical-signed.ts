@@ -1,5 +1,5 @@
 /**
- * Fast paths of the dataset's canonical form (core/dataset.ts) for its large sections — the
+ * Fast paths of the dataset's canonical form (core/dataset/) for its large sections — the
  * signed messages (receipts with their verdicts, grants, registrations, heartbeats) — which
  * at a million receipts dominate the cost of canonicalizing, sorting and serializing.
  *

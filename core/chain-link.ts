@@ -1,6 +1,6 @@
-import { canonicalJson } from "./dataset.ts";
-import type { EpochDataset, EpochInputs, EpochOutputs } from "./dataset.ts";
-import type { Address } from "./eip712.ts";
+import { canonicalJson } from "./dataset/canonical-json.ts";
+import type { EpochDataset, EpochInputs, EpochOutputs } from "./dataset/types.ts";
+import type { Address } from "./eip712/domain.ts";
 import type { Hex } from "./hex.ts";
 import type { TreeEntry } from "./tree.ts";
 import type { StreamCheckpoint } from "./verdict.ts";

@@ -14,7 +14,7 @@ import {
   selectRateCard,
 } from "./ratecard.ts";
 import type { RateCard } from "./ratecard.ts";
-import type { Address } from "./eip712.ts";
+import type { Address } from "./eip712/domain.ts";
 
 const A: Address = "0x000000000000000000000000000000000000000a";
 const B: Address = "0x000000000000000000000000000000000000000b";

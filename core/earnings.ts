@@ -1,5 +1,5 @@
 import { BaseError } from "./errors.ts";
-import type { Address } from "./eip712.ts";
+import type { Address } from "./eip712/domain.ts";
 import { uptimeBonusBps, validateRateCard } from "./ratecard.ts";
 import type { RateCard } from "./ratecard.ts";
 import { BPS_DENOMINATOR, BYTES_PER_GB } from "./units.ts";

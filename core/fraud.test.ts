@@ -2,9 +2,11 @@ import { describe, it } from "node:test";
 import { expect } from "chai";
 import fc from "fast-check";
 import { generatePrivateKey } from "viem/accounts";
-import type { Address, Receipt, RewardsDomain, SignedHeartbeat, SignedSessionGrant } from "./eip712.ts";
+import type { Address, RewardsDomain } from "./eip712/domain.ts";
+import type { Receipt, SignedHeartbeat } from "./eip712/receipts.ts";
+import type { SignedSessionGrant } from "./eip712/sessions.ts";
 import type { Hex } from "./hex.ts";
-import { hashReceipt } from "./eip712.ts";
+import { hashReceipt } from "./eip712/hash.ts";
 import { type EvaluateEpochParameters, type ReceiptSubmission, REASONS, evaluateEpoch } from "./fraud.ts";
 import { privateKeyToAddress, signTypedMessage } from "./sign.ts";
 

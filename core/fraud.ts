@@ -1,11 +1,6 @@
-import type {
-  Address,
-  RewardsDomain,
-  SignedHeartbeat,
-  SignedReceipt,
-  SignedSessionGrant,
-  SignedSupporterRegistration,
-} from "./eip712.ts";
+import type { Address, RewardsDomain } from "./eip712/domain.ts";
+import type { SignedHeartbeat, SignedReceipt } from "./eip712/receipts.ts";
+import type { SignedSessionGrant, SignedSupporterRegistration } from "./eip712/sessions.ts";
 import {
   REASONS,
   type Override,

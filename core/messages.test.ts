@@ -4,19 +4,9 @@ import fc from "fast-check";
 import { TypedDataEncoder, Wallet } from "ethers";
 import { hashTypedData, recoverTypedDataAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import {
-  type Messages,
-  type PrimaryType,
-  type RewardsDomain,
-  DOMAIN_NAME,
-  TYPE_HASHES,
-  InvalidMessageError,
-  eip712Types,
-  encodeType,
-  hashTypedMessage,
-  hashTypedMessageBytes,
-  toTypedDataDomain,
-} from "./eip712.ts";
+import { type RewardsDomain, DOMAIN_NAME, toTypedDataDomain } from "./eip712/domain.ts";
+import { InvalidMessageError, hashTypedMessage, hashTypedMessageBytes } from "./eip712/hash.ts";
+import { type Messages, type PrimaryType, TYPE_HASHES, eip712Types, encodeType } from "./eip712/messages.ts";
 import { privateKeyToAddress, signTypedMessage } from "./sign.ts";
 import { InvalidSignatureError, nativeSecp256k1, parseSignature, recoverDigestSigner } from "./signature.ts";
 import { verifyReceipts, verifyTypedMessages } from "./verify.ts";

@@ -1,5 +1,5 @@
 /**
- * Fast revival of the dataset's large sections when parsing (core/dataset.ts `parseDataset`):
+ * Fast revival of the dataset's large sections when parsing (core/dataset/parse.ts `parseDataset`):
  * a line of a signed section (receipt with its verdict, grant, registration, heartbeat) that
  * has exactly its fixed keys is revived field by field, building the section's objects
  * directly. The result equals the generic reviver's (decimal strings of bigint fields become
@@ -11,7 +11,7 @@ import type { ReceiptSubmission } from "./fraud.ts";
 import { RECEIPT_SHAPE } from "./canonical-signed.ts";
 import type { ReceiptVerdict } from "./verdict.ts";
 
-/** What the generic reviver turns into a `bigint` (dataset.ts `revive`). */
+/** What the generic reviver turns into a `bigint` (core/dataset/canonical-json.ts `revive`). */
 const DECIMAL = /^-?(0|[1-9]\d*)$/;
 
 type Json = Record<string, unknown>;

@@ -1,7 +1,8 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { parseDataset, serializeDatasetToString } from "./dataset.ts";
-import type { EpochInputs } from "./dataset.ts";
+import { parseDataset } from "./dataset/parse.ts";
+import { serializeDatasetToString } from "./dataset/serialize.ts";
+import type { EpochInputs } from "./dataset/types.ts";
 import { distinctSigners, PolicyInputError, POLICY_ROLE } from "./policy.ts";
 import { recomputeEpoch } from "./recompute-epoch.ts";
 import { rateCardHash } from "./ratecard.ts";

@@ -1,17 +1,15 @@
 import { BaseError } from "./errors.ts";
-import { hashTypedMessageBytes } from "./eip712.ts";
+import { hashTypedMessageBytes } from "./eip712/hash.ts";
 import { bytesToHex, type Hex } from "./hex.ts";
+import type { Address, RewardsDomain, Signed } from "./eip712/domain.ts";
+import type { Messages } from "./eip712/messages.ts";
 import type {
-  Address,
   FlagDecision,
-  Messages,
-  RewardsDomain,
-  Signed,
   SignedEpochBudget,
   SignedFlagDecision,
   SignedFounderStatus,
   SignedRateCardApproval,
-} from "./eip712.ts";
+} from "./eip712/policy.ts";
 import { keccak256Utf8 } from "./keccak.ts";
 import { DEFAULT_RATE_CARD, rateCardHash } from "./ratecard.ts";
 import type { RateCard } from "./ratecard.ts";

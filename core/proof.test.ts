@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import type { Address } from "./eip712.ts";
+import type { Address } from "./eip712/domain.ts";
 import { payoutProofs, proofOf } from "./proof.ts";
 import { buildTree, verifyPayoutProof, type TreeEntry } from "./tree.ts";
 

@@ -3,7 +3,7 @@
  * and hands on the tree's root, the account's cumulative amount and its Merkle proof. Pure, on
  * core's payout tree (tree.ts over standard-tree.ts); `payoutProofs` builds the tree once for many.
  */
-import type { Address } from "./eip712.ts";
+import type { Address } from "./eip712/domain.ts";
 import type { Hex } from "./hex.ts";
 import { buildTree, type BuildTreeReturnType, type TreeEntry } from "./tree.ts";
 

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { readFileSync } from "node:fs";
-import { parseDataset } from "./dataset.ts";
+import { parseDataset } from "./dataset/parse.ts";
 import { buildReceiptsTree, countedReceiptLeaves, receiptLeafHash, verifyReceiptProof } from "./receipts-tree.ts";
 import type { ReceiptLeaf } from "./receipts-tree.ts";
 import { DuplicateLeafKeyError, InvalidLeafError } from "./standard-tree.ts";

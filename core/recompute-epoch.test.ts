@@ -3,8 +3,10 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { keccak256, toBytes } from "viem";
-import { datasetHash, InvalidDatasetError, parseDataset, serializeDatasetToString } from "./dataset.ts";
-import type { EpochInputs } from "./dataset.ts";
+import { parseDataset } from "./dataset/parse.ts";
+import { datasetHash, serializeDatasetToString } from "./dataset/serialize.ts";
+import { InvalidDatasetError } from "./dataset/types.ts";
+import type { EpochInputs } from "./dataset/types.ts";
 import { auditEpochDataset, recomputeEpoch, ZERO_ROOT } from "./recompute-epoch.ts";
 import { epochWorld, keys, P9 } from "./fixtures/epoch-world.ts";
 

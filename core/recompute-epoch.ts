@@ -1,8 +1,10 @@
-import { canonicalEqual, canonicalizeInputs, canonicalJson, datasetHash } from "./dataset.ts";
-import type { EpochDataset, EpochInputs, EpochOutputs, NodeUptime } from "./dataset.ts";
+import { canonicalEqual, canonicalJson } from "./dataset/canonical-json.ts";
+import { canonicalizeInputs } from "./dataset/canonicalize.ts";
+import { datasetHash } from "./dataset/serialize.ts";
+import type { EpochDataset, EpochInputs, EpochOutputs, NodeUptime } from "./dataset/types.ts";
 import { computeEarnings } from "./earnings.ts";
 import type { SupporterEpochInput, WithheldLine } from "./earnings.ts";
-import type { Address } from "./eip712.ts";
+import type { Address } from "./eip712/domain.ts";
 import type { Hex } from "./hex.ts";
 import { evaluateEpoch } from "./fraud.ts";
 import { NoRateCardError, rateCardHash, validateRateCard } from "./ratecard.ts";
@@ -110,7 +112,7 @@ export async function epochSignaturesWithPool(inputs: EpochInputs, pool: VerifyP
  * - leaves: previous leaves, updated by this epoch's statements, accounts with amount > 0.
  *
  * @example
- * import { parseDataset } from "./dataset.ts";
+ * import { parseDataset } from "./dataset/parse.ts";
  * const published = parseDataset(text.split("\n"));
  * const again = recomputeEpoch({ inputs: published.inputs });
  * again.root === published.outputs.root; // true for an honest oracle

@@ -1,5 +1,7 @@
 import { secp256k1 as nobleSecp256k1 } from "@noble/curves/secp256k1.js";
-import { type Messages, type PrimaryType, type RewardsDomain, type Address, hashTypedMessageBytes } from "./eip712.ts";
+import type { RewardsDomain, Address } from "./eip712/domain.ts";
+import { hashTypedMessageBytes } from "./eip712/hash.ts";
+import type { Messages, PrimaryType } from "./eip712/messages.ts";
 import { type Hex } from "./hex.ts";
 import { BaseError } from "./errors.ts";
 import { defaultBackend, nativeSecp256k1, publicKeyToAddress, type Secp256k1Backend } from "./signature.ts";

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { secp256k1 as nobleSecp256k1 } from "@noble/curves/secp256k1.js";
 import { BaseError } from "./errors.ts";
-import type { Address } from "./eip712.ts";
+import type { Address } from "./eip712/domain.ts";
 import { keccakInPlace, keccakScratch } from "./keccak-wasm.ts";
 
 /**

@@ -12,7 +12,7 @@ import {
   verifyPayoutProof,
 } from "./tree.ts";
 import type { TreeEntry } from "./tree.ts";
-import type { Address } from "./eip712.ts";
+import type { Address } from "./eip712/domain.ts";
 
 const ENCODING = ["address", "uint256"];
 const oz = (entries: readonly TreeEntry[]) =>

@@ -1,4 +1,4 @@
-import type { Address } from "./eip712.ts";
+import type { Address } from "./eip712/domain.ts";
 import type { Hex } from "./hex.ts";
 import { keccakScratch, keccakScratchWords } from "./keccak-wasm.ts";
 import {

@@ -1,7 +1,9 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { parseDataset, serializeDatasetToString } from "./dataset.ts";
-import type { Receipt, Signed } from "./eip712.ts";
+import { parseDataset } from "./dataset/parse.ts";
+import { serializeDatasetToString } from "./dataset/serialize.ts";
+import type { Signed } from "./eip712/domain.ts";
+import type { Receipt } from "./eip712/receipts.ts";
 import { epochWorld, keys } from "./fixtures/epoch-world.ts";
 import { epochSignatures, recomputeEpoch } from "./recompute-epoch.ts";
 import { signTypedMessage } from "./sign.ts";

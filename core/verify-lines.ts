@@ -1,10 +1,10 @@
 import { availableParallelism } from "node:os";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
-import type { EpochInputs, EpochOutputs } from "./dataset.ts";
+import type { EpochInputs, EpochOutputs } from "./dataset/types.ts";
 import type { EpochVerifiedSignatures } from "./recompute-epoch.ts";
 import type { ReceiptVerdict } from "./verdict.ts";
-import type { Address, RewardsDomain } from "./eip712.ts";
+import type { Address, RewardsDomain } from "./eip712/domain.ts";
 import type { VerifyResult } from "./verify.ts";
 import { SIGNED_SECTIONS } from "./verify-lines-worker.ts";
 import type { LinesAnswer, LinesTask, SignedSection } from "./verify-lines-worker.ts";

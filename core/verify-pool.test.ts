@@ -1,7 +1,9 @@
 import { after, describe, it } from "node:test";
 import { expect } from "chai";
 import { recoverTypedDataAddress } from "viem";
-import { type Receipt, type Signed, eip712Types, toTypedDataDomain } from "./eip712.ts";
+import { type Signed, toTypedDataDomain } from "./eip712/domain.ts";
+import { eip712Types } from "./eip712/messages.ts";
+import type { Receipt } from "./eip712/receipts.ts";
 import { privateKeyToAddress, signTypedMessage } from "./sign.ts";
 import { verifyReceipts } from "./verify.ts";
 import { VerifyPoolClosedError, createVerifyPool } from "./verify-pool.ts";

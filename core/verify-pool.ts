@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { Messages, PrimaryType, RewardsDomain, Signed, Address } from "./eip712.ts";
+import type { RewardsDomain, Signed, Address } from "./eip712/domain.ts";
+import type { Messages, PrimaryType } from "./eip712/messages.ts";
 import { BaseError } from "./errors.ts";
 import type { Secp256k1Backend } from "./signature.ts";
 import type { VerifyResult } from "./verify.ts";

@@ -3,7 +3,7 @@
  * each task it receives and posts the results back. Pure computation; no I/O.
  */
 import { parentPort } from "node:worker_threads";
-import type { PrimaryType } from "./eip712.ts";
+import type { PrimaryType } from "./eip712/messages.ts";
 import { type VerifyTypedMessagesParameters, verifyTypedMessages } from "./verify.ts";
 
 export type VerifyTask = { taskId: number; parameters: VerifyTypedMessagesParameters<PrimaryType> };

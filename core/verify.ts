@@ -1,14 +1,7 @@
-import {
-  type Address,
-  type Messages,
-  type PrimaryType,
-  type Receipt,
-  type RewardsDomain,
-  type Signed,
-  InvalidMessageError,
-  hashTypedMessage,
-  hashTypedMessageBytes,
-} from "./eip712.ts";
+import type { Address, RewardsDomain, Signed } from "./eip712/domain.ts";
+import { InvalidMessageError, hashTypedMessage, hashTypedMessageBytes } from "./eip712/hash.ts";
+import type { Messages, PrimaryType } from "./eip712/messages.ts";
+import type { Receipt } from "./eip712/receipts.ts";
 import { type Hex, bytesToHex } from "./hex.ts";
 import { InvalidSignatureError, type Secp256k1Backend, defaultBackend, recoverDigestSigner } from "./signature.ts";
 

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { createKeccak } from "hash-wasm";
-import { InvalidDatasetError } from "../core/dataset.ts";
+import { InvalidDatasetError } from "../core/dataset/types.ts";
 import { BaseError } from "../core/errors.ts";
 import type { Queryable } from "./types.ts";
 

@@ -1,4 +1,5 @@
-import type { Address, Heartbeat, Receipt } from "../core/eip712.ts";
+import type { Address } from "../core/eip712/domain.ts";
+import type { Heartbeat, Receipt } from "../core/eip712/receipts.ts";
 import type { Hex } from "../core/hex.ts";
 
 /**

@@ -2,7 +2,7 @@ import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem
 import { keccak256, toHex } from "viem";
 import { distributorAbi } from "../chain/abi.ts";
 import { firstLine } from "../chain/client.ts";
-import type { Address } from "../core/eip712.ts";
+import type { Address } from "../core/eip712/domain.ts";
 import type { Hex } from "../core/hex.ts";
 import { OracleConfigError } from "./errors.ts";
 

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Address } from "../core/eip712.ts";
+import type { Address } from "../core/eip712/domain.ts";
 import type { Hex } from "../core/hex.ts";
 import { OracleConfigError } from "./errors.ts";
 import { loadHardhatKeystoreKeys } from "./hardhat-keystore.ts";

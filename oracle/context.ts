@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { EpochRoot } from "../core/eip712.ts";
+import type { EpochRoot } from "../core/eip712/epoch-root.ts";
 import type { Db } from "../db/types.ts";
 import type { OracleChain } from "./chain.ts";
 import type { OracleConfig } from "./config.ts";

@@ -1,4 +1,4 @@
-import type { Address } from "../core/eip712.ts";
+import type { Address } from "../core/eip712/domain.ts";
 import type { Hex } from "../core/hex.ts";
 import { privateKeyToAddress } from "../core/sign.ts";
 import { KeystoreError } from "./keystore.ts";

@@ -6,7 +6,7 @@ import { pbkdf2Sync } from "ethereum-cryptography/pbkdf2.js";
 import { getRandomBytesSync } from "ethereum-cryptography/random.js";
 import { scryptSync } from "ethereum-cryptography/scrypt.js";
 import { concatBytes, utf8ToBytes } from "ethereum-cryptography/utils.js";
-import type { Address } from "../core/eip712.ts";
+import type { Address } from "../core/eip712/domain.ts";
 import type { Hex } from "../core/hex.ts";
 import { privateKeyToAddress } from "../core/sign.ts";
 import { OracleConfigError } from "./errors.ts";

@@ -1,4 +1,4 @@
-import type { Address } from "../core/eip712.ts";
+import type { Address } from "../core/eip712/domain.ts";
 import { POLICY_ROLE, type PolicySignature } from "../core/policy.ts";
 import { distributorAbi } from "../chain/abi.ts";
 import { rpc } from "../chain/client.ts";

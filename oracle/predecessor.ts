@@ -1,5 +1,5 @@
 import { genesisState, stateFromOutputs, type ChainState } from "../core/chain-link.ts";
-import { parseDatasetChunks } from "../core/dataset.ts";
+import { parseDatasetChunks } from "../core/dataset/parse.ts";
 import { ZERO_ROOT } from "../core/recompute-epoch.ts";
 import { buildTree } from "../core/tree.ts";
 import { cachedDataset } from "../db/dataset-store.ts";

@@ -1,4 +1,4 @@
-import type { Address } from "../core/eip712.ts";
+import type { Address } from "../core/eip712/domain.ts";
 import { proofOf, type PayoutProof } from "../core/proof.ts";
 import type { Queryable } from "../db/types.ts";
 import { readLeaves } from "./repositories/results.ts";

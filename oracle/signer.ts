@@ -1,8 +1,10 @@
-import type { Address, EpochRoot, RewardsDomain } from "../core/eip712.ts";
+import type { Address, RewardsDomain } from "../core/eip712/domain.ts";
+import type { EpochRoot } from "../core/eip712/epoch-root.ts";
 import type { Hex } from "../core/hex.ts";
 import { checkChainLink, describeChainLinkBreak, type ChainState } from "../core/chain-link.ts";
-import { canonicalEqual, canonicalJson, parseDatasetChunks } from "../core/dataset.ts";
-import type { EpochDataset } from "../core/dataset.ts";
+import { canonicalEqual, canonicalJson } from "../core/dataset/canonical-json.ts";
+import { parseDatasetChunks } from "../core/dataset/parse.ts";
+import type { EpochDataset } from "../core/dataset/types.ts";
 import { describeDecreasedLeaf, findDecreasedLeaf } from "../core/monotonic.ts";
 import { auditEpochDataset, auditEpochDatasetWithPool, auditEpochOutputs } from "../core/recompute-epoch.ts";
 import type { AuditEpochOutputsReturnType, EpochSignatureMode } from "../core/recompute-epoch.ts";

@@ -1,4 +1,4 @@
-import type { EpochInputs } from "../core/dataset.ts";
+import type { EpochInputs } from "../core/dataset/types.ts";
 
 /**
  * The output of the aggregate stage: core's `EpochInputs` (everything the payout depends on,

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { parseDatasetChunks } from "../core/dataset.ts";
+import { parseDatasetChunks } from "../core/dataset/parse.ts";
 
 const ROOT = path.join(import.meta.dirname, "..");
 

@@ -40,7 +40,7 @@ import { budgetRecorded, recordBudget } from "../coordinator/services/admin.ts";
 import { buildApp } from "../server/app.ts";
 import { graphqlCacheMiBOf } from "../server/config.ts";
 import { createIndexer } from "../indexer/sync.ts";
-import type { RewardsDomain } from "../core/eip712.ts";
+import type { RewardsDomain } from "../core/eip712/domain.ts";
 import { formatUsd } from "../core/units.ts";
 import { connectDb } from "../db/connect.ts";
 import { redactUrl } from "../db/errors.ts";

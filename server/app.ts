@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { policyKeyOf, type PolicyKey } from "../coordinator/services/policy.ts";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import type { Address } from "../core/eip712.ts";
+import type { Address } from "../core/eip712/domain.ts";
 import type { Hex } from "../core/hex.ts";
 import type { VerifyPool } from "../core/verify-pool.ts";
 import type { Db } from "../db/types.ts";

@@ -1,4 +1,4 @@
-import type { Address } from "../../core/eip712.ts";
+import type { Address } from "../../core/eip712/domain.ts";
 import type { Hex } from "../../core/hex.ts";
 import type { Queryable } from "../../db/types.ts";
 

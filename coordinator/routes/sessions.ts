@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { DOMAIN_NAME, DOMAIN_VERSION, type Address, type SessionGrant } from "../../core/eip712.ts";
+import { DOMAIN_NAME, DOMAIN_VERSION, type Address } from "../../core/eip712/domain.ts";
+import type { SessionGrant } from "../../core/eip712/sessions.ts";
 import { type Hex } from "../../core/hex.ts";
 import { ApiError, conflict } from "../../http/api-error.ts";
 import { MAX_INT8 } from "../../http/wire.ts";

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { Address } from "../../core/eip712.ts";
+import type { Address } from "../../core/eip712/domain.ts";
 import type { Hex } from "../../core/hex.ts";
 import { notFound } from "../../http/api-error.ts";
 import { currentEpoch } from "../../core/epoch-clock.ts";

@@ -4,7 +4,7 @@
  * `audit_log` entry in one transaction (`auditedTransaction`), and hands back the stored row.
  * Errors are ApiErrors with stable codes, as in coordinator/services/admin.ts.
  */
-import type { Address } from "../../core/eip712.ts";
+import type { Address } from "../../core/eip712/domain.ts";
 import type { Db } from "../../db/types.ts";
 import { ApiError, notFound } from "../../http/api-error.ts";
 import { generateApiKey, hashApiKey, scopesNotHeld } from "../../http/api-keys.ts";

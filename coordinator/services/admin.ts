@@ -4,7 +4,7 @@
  * writes its `audit_log` entry in one transaction. Callers authenticate first (API-key
  * scope) and pass the actor; errors are ApiErrors with stable codes.
  */
-import type { Address } from "../../core/eip712.ts";
+import type { Address } from "../../core/eip712/domain.ts";
 import type { Hex } from "../../core/hex.ts";
 import {
   InvalidRateCardError,

@@ -3,7 +3,7 @@
  * `ItemResult` per item out. What is heartbeat-specific: admission is the node's registration,
  * and a replay of the same (node, timestamp) is `duplicate`.
  */
-import type { Heartbeat } from "../../core/eip712.ts";
+import type { Heartbeat } from "../../core/eip712/receipts.ts";
 import type { Hex } from "../../core/hex.ts";
 import { INGEST_REASONS } from "../../core/verdict.ts";
 import { parseHeartbeatItem } from "../../http/wire.ts";

@@ -6,7 +6,7 @@
  */
 import { isRegistrationEffective, selectGrant } from "../../core/admission.ts";
 import type { Hex } from "../../core/hex.ts";
-import type { Receipt } from "../../core/eip712.ts";
+import type { Receipt } from "../../core/eip712/receipts.ts";
 import { INGEST_REASONS, type IngestReason } from "../../core/verdict.ts";
 import { parseReceiptItem } from "../../http/wire.ts";
 import { grantsBySession } from "../repositories/grants.ts";

@@ -16,7 +16,8 @@
  * Every `accepted` answer is durable. Rejected items store nothing.
  */
 import type { Hex } from "../../core/hex.ts";
-import type { PrimaryType, Signed } from "../../core/eip712.ts";
+import type { Signed } from "../../core/eip712/domain.ts";
+import type { PrimaryType } from "../../core/eip712/messages.ts";
 import type { Db, Queryable } from "../../db/types.ts";
 import { epochOf } from "../../core/epoch-clock.ts";
 import type { ApiMetrics } from "../../http/metrics.ts";

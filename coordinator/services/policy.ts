@@ -1,6 +1,7 @@
-import type { Address, Messages, RewardsDomain } from "../../core/eip712.ts";
+import type { Address, RewardsDomain } from "../../core/eip712/domain.ts";
+import type { Messages } from "../../core/eip712/messages.ts";
 import type { Hex } from "../../core/hex.ts";
-import { hashTypedMessageBytes } from "../../core/eip712.ts";
+import { hashTypedMessageBytes } from "../../core/eip712/hash.ts";
 import { privateKeyToAddress, signTypedMessage } from "../../core/sign.ts";
 import { InvalidSignatureError, recoverDigestSigner } from "../../core/signature.ts";
 import { ApiError } from "../../http/api-error.ts";

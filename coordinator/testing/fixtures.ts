@@ -4,7 +4,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import type { Address, Receipt, RewardsDomain } from "../../core/eip712.ts";
+import type { Address, RewardsDomain } from "../../core/eip712/domain.ts";
+import type { Receipt } from "../../core/eip712/receipts.ts";
 import type { Hex } from "../../core/hex.ts";
 import { privateKeyToAddress, signTypedMessage } from "../../core/sign.ts";
 import type { VerifyPool } from "../../core/verify-pool.ts";

@@ -18,7 +18,7 @@
  */
 import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
-import type { Address } from "../../core/eip712.ts";
+import type { Address } from "../../core/eip712/domain.ts";
 import type { Hex } from "../../core/hex.ts";
 import type { Db } from "../../db/types.ts";
 import {

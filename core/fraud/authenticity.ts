@@ -3,7 +3,8 @@
  * hands on its `Work` record with the rejecting reasons that fired (MALFORMED, WRONG_DOMAIN,
  * INVALID_SIGNATURE, NO_GRANT, GRANT_EXPIRED, OUT_OF_EPOCH, UNREGISTERED). Pure.
  */
-import type { Address, RewardsDomain, SignedReceipt } from "../eip712.ts";
+import type { Address, RewardsDomain } from "../eip712/domain.ts";
+import type { SignedReceipt } from "../eip712/receipts.ts";
 import { selectGrant, type GrantCandidate } from "../admission.ts";
 import { toLower } from "../lower.ts";
 import type { VerifyResult } from "../verify.ts";

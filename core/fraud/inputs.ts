@@ -3,13 +3,9 @@
  * (node → payout, siblings, heartbeats), the valid coordinator grants by session, and the admin
  * overrides by receipt id. Takes the signed messages and their verify results; pure.
  */
-import type {
-  Address,
-  RewardsDomain,
-  SignedHeartbeat,
-  SignedSessionGrant,
-  SignedSupporterRegistration,
-} from "../eip712.ts";
+import type { Address, RewardsDomain } from "../eip712/domain.ts";
+import type { SignedHeartbeat } from "../eip712/receipts.ts";
+import type { SignedSessionGrant, SignedSupporterRegistration } from "../eip712/sessions.ts";
 import { isRegistrationEffective, type GrantCandidate } from "../admission.ts";
 import { toLower } from "../lower.ts";
 import type { Override } from "../verdict.ts";

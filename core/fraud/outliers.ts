@@ -3,7 +3,7 @@
  * applied) and hands on the epoch's outlier statistics, zeroing and flagging the counted
  * receipts of every supporter far above the median total. Pure.
  */
-import type { Address } from "../eip712.ts";
+import type { Address } from "../eip712/domain.ts";
 import type { Bytes } from "../units.ts";
 import { cmpBig, cmpStr, R, type FraudRules, type Work } from "./work.ts";
 

@@ -3,7 +3,9 @@
  * record per receipt with the reasons that fired as bits (no Set per receipt), and the small
  * comparators. Pure; handed on to `evaluateEpoch` (core/fraud.ts) and each rule.
  */
-import type { Address, Receipt, SessionGrant } from "../eip712.ts";
+import type { Address } from "../eip712/domain.ts";
+import type { Receipt } from "../eip712/receipts.ts";
+import type { SessionGrant } from "../eip712/sessions.ts";
 import type { Hex } from "../hex.ts";
 import { toLower } from "../lower.ts";
 import type { Bps, Bytes } from "../units.ts";

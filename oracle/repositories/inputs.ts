@@ -1,10 +1,6 @@
-import type {
-  Address,
-  SignedHeartbeat,
-  SignedReceipt,
-  SignedSessionGrant,
-  SignedSupporterRegistration,
-} from "../../core/eip712.ts";
+import type { Address } from "../../core/eip712/domain.ts";
+import type { SignedHeartbeat, SignedReceipt } from "../../core/eip712/receipts.ts";
+import type { SignedSessionGrant, SignedSupporterRegistration } from "../../core/eip712/sessions.ts";
 import { type Hex, bytesToHex as hex, hexToBuffer as buf } from "../../core/hex.ts";
 import { rateCardFromRecord, type RateCard } from "../../core/ratecard.ts";
 import type { TreeEntry } from "../../core/tree.ts";

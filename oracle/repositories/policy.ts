@@ -3,7 +3,7 @@ import type {
   SignedFlagDecision,
   SignedFounderStatus,
   SignedRateCardApproval,
-} from "../../core/eip712.ts";
+} from "../../core/eip712/policy.ts";
 import { ALL_SESSIONS } from "../../core/policy.ts";
 import { rateCardHash, type RateCard } from "../../core/ratecard.ts";
 import type { Queryable } from "../../db/types.ts";

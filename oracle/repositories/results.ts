@@ -1,9 +1,9 @@
 import type { Statement } from "../../core/earnings.ts";
 import type { ReceiptVerdict, StreamCheckpoint } from "../../core/fraud.ts";
-import type { SignedReceipt } from "../../core/eip712.ts";
+import type { SignedReceipt } from "../../core/eip712/receipts.ts";
 import type { TreeEntry } from "../../core/tree.ts";
 import type { Queryable } from "../../db/types.ts";
-import { canonicalJson } from "../../core/dataset.ts";
+import { canonicalJson } from "../../core/dataset/canonical-json.ts";
 import { bytesToHex as hex, hexToBuffer as buf } from "../../core/hex.ts";
 
 /**

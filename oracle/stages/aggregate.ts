@@ -1,4 +1,4 @@
-import type { Address, RewardsDomain } from "../../core/eip712.ts";
+import type { Address, RewardsDomain } from "../../core/eip712/domain.ts";
 import { DEFAULT_RATE_CARD, selectRateCard } from "../../core/ratecard.ts";
 import type { RateCard } from "../../core/ratecard.ts";
 import type { Queryable } from "../../db/types.ts";

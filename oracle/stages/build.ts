@@ -1,8 +1,9 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { createKeccak } from "hash-wasm";
-import { InvalidDatasetError, serializeDatasetChunks } from "../../core/dataset.ts";
-import type { EpochRoot } from "../../core/eip712.ts";
+import { serializeDatasetChunks } from "../../core/dataset/serialize.ts";
+import { InvalidDatasetError } from "../../core/dataset/types.ts";
+import type { EpochRoot } from "../../core/eip712/epoch-root.ts";
 import { type Hex, bytesToHex } from "../../core/hex.ts";
 import { keccak256Bytes } from "../../core/keccak.ts";
 import { datasetPath, datasetsDir } from "../../db/dataset-store.ts";

@@ -1,4 +1,4 @@
-import type { EpochInputs } from "../../core/dataset.ts";
+import type { EpochInputs } from "../../core/dataset/types.ts";
 import { recomputeEpochDataset } from "../../core/recompute-epoch.ts";
 import type { RecomputeEpochDatasetReturnType } from "../../core/recompute-epoch.ts";
 import type { AggregatedEpoch } from "../types.ts";

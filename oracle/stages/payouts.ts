@@ -1,4 +1,4 @@
-import type { Address } from "../../core/eip712.ts";
+import type { Address } from "../../core/eip712/domain.ts";
 import type { JournalToBook, OrphanedPayout, UnbookedClaim } from "../repositories/ledger.ts";
 import { CASH_ACCOUNT, payableAccount } from "../repositories/ledger.ts";
 

@@ -1,5 +1,5 @@
 import { encodeFunctionData } from "viem";
-import type { EpochRoot } from "../../core/eip712.ts";
+import type { EpochRoot } from "../../core/eip712/epoch-root.ts";
 import type { Hex } from "../../core/hex.ts";
 import { crashPoint } from "../crash.ts";
 import { distributorAbi } from "../../chain/abi.ts";

@@ -1,6 +1,7 @@
-import type { Address, EpochRoot, RewardsDomain } from "../../core/eip712.ts";
+import type { Address, RewardsDomain } from "../../core/eip712/domain.ts";
+import type { EpochRoot } from "../../core/eip712/epoch-root.ts";
 import type { Hex } from "../../core/hex.ts";
-import { hashTypedMessageBytes } from "../../core/eip712.ts";
+import { hashTypedMessageBytes } from "../../core/eip712/hash.ts";
 import { recoverDigestSigner } from "../../core/signature.ts";
 import { privateKeyToAddress, signTypedMessage } from "../../core/sign.ts";
 

@@ -1,6 +1,6 @@
 import pino from "pino";
 import type { Logger } from "pino";
-import type { Address } from "../../core/eip712.ts";
+import type { Address } from "../../core/eip712/domain.ts";
 import type { Db } from "../../db/types.ts";
 import type { OracleChain } from "../chain.ts";
 import type { OracleContext } from "../context.ts";

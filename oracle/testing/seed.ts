@@ -3,7 +3,8 @@
  * heartbeats) written straight into the coordinator's tables, as its ingest would have stored
  * them. Test-only: SQL here stands in for the coordinator's repositories.
  */
-import type { Address, RewardsDomain, SessionGrant } from "../../core/eip712.ts";
+import type { Address, RewardsDomain } from "../../core/eip712/domain.ts";
+import type { SessionGrant } from "../../core/eip712/sessions.ts";
 import type { Hex } from "../../core/hex.ts";
 import { keccak256Utf8 } from "../../core/keccak.ts";
 import { ALL_SESSIONS } from "../../core/policy.ts";

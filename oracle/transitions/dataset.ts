@@ -1,5 +1,5 @@
-import { InvalidDatasetError } from "../../core/dataset.ts";
-import type { EpochRoot } from "../../core/eip712.ts";
+import { InvalidDatasetError } from "../../core/dataset/types.ts";
+import type { EpochRoot } from "../../core/eip712/epoch-root.ts";
 import { cachedDataset, publishDataset } from "../../db/dataset-store.ts";
 import { domainOf } from "../../chain/client.ts";
 import type { OracleContext } from "../context.ts";

@@ -1,4 +1,5 @@
-import type { Address, EpochRoot } from "../../core/eip712.ts";
+import type { Address } from "../../core/eip712/domain.ts";
+import type { EpochRoot } from "../../core/eip712/epoch-root.ts";
 import type { Hex } from "../../core/hex.ts";
 import { domainOf } from "../../chain/client.ts";
 import { isAuthorizedSigner, readThreshold } from "../chain-reads.ts";

@@ -4,7 +4,8 @@
  * `Epoch.verification`: the dataset recomputed with core and compared with the on-chain proposal.
  */
 import { open, readFile, stat } from "node:fs/promises";
-import { datasetHash as hashDataset, parseDataset } from "../../core/dataset.ts";
+import { parseDataset } from "../../core/dataset/parse.ts";
+import { datasetHash as hashDataset } from "../../core/dataset/serialize.ts";
 import { bytesToHex } from "../../core/hex.ts";
 import { keccak256Bytes } from "../../core/keccak.ts";
 import { rateCardHash, type RateCard } from "../../core/ratecard.ts";

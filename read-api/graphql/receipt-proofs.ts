@@ -6,7 +6,7 @@
  * index is cached by dataset hash (a few, least recently used first out).
  */
 import path from "node:path";
-import { parseDatasetChunks } from "../../core/dataset.ts";
+import { parseDatasetChunks } from "../../core/dataset/parse.ts";
 import type { Hex } from "../../core/hex.ts";
 import { buildReceiptsTree, countedReceiptLeaves, type ReceiptLeaf } from "../../core/receipts-tree.ts";
 import { ZERO_ROOT } from "../../core/recompute-epoch.ts";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { erc20Abi, type Address, type Hex, type PublicClient } from "viem";
-import type { ClaimAuthorization } from "../../core/eip712.ts";
+import type { ClaimAuthorization } from "../../core/eip712/epoch-root.ts";
 import { signTypedMessage } from "../../core/sign.ts";
 import { verifyPayoutProof } from "../../core/tree.ts";
 import { formatUsd } from "../../core/units.ts";

@@ -1,7 +1,8 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
 import { recoverTypedDataAddress } from "viem";
-import { eip712Types, toTypedDataDomain } from "../../core/eip712.ts";
+import { toTypedDataDomain } from "../../core/eip712/domain.ts";
+import { eip712Types } from "../../core/eip712/messages.ts";
 import { privateKeyToAddress } from "../../core/sign.ts";
 import { runLedgerCli } from "../../test/helpers/cli.ts";
 

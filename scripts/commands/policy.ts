@@ -1,4 +1,5 @@
-import type { Address, Messages, RewardsDomain } from "../../core/eip712.ts";
+import type { Address, RewardsDomain } from "../../core/eip712/domain.ts";
+import type { Messages } from "../../core/eip712/messages.ts";
 import type { Hex } from "../../core/hex.ts";
 import { ALL_SESSIONS } from "../../core/policy.ts";
 import { signTypedMessage } from "../../core/sign.ts";

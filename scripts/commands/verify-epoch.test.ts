@@ -6,7 +6,7 @@ import { before, describe, it } from "node:test";
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { Address } from "viem";
-import { serializeDatasetToString } from "../../core/dataset.ts";
+import { serializeDatasetToString } from "../../core/dataset/serialize.ts";
 import { epochWorld } from "../../core/fixtures/epoch-world.ts";
 import { recomputeEpoch } from "../../core/recompute-epoch.ts";
 import { ORACLE_SIGNERS, deployFixture, signEpochRoot } from "../../test/contracts/fixture.ts";

@@ -7,7 +7,7 @@
 import { distinctSigners, POLICY_ROLE, type PolicySignature } from "../../core/policy.ts";
 import { createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
 import { checkChainLink, describeChainLinkBreak, genesisState, type ChainState } from "../../core/chain-link.ts";
-import type { EpochDataset } from "../../core/dataset.ts";
+import type { EpochDataset } from "../../core/dataset/types.ts";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
 import { distributorAbi } from "../../chain/abi.ts";
 import { CheckFailedError, UsageError, parseCommandArgs, type Command } from "../lib/cli.ts";

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Address, RewardsDomain } from "../../core/eip712.ts";
+import type { Address, RewardsDomain } from "../../core/eip712/domain.ts";
 import type { Hex } from "../../core/hex.ts";
 import { privateKeyToAddress, signTypedMessage } from "../../core/sign.ts";
 

@@ -19,7 +19,7 @@
  * - Log scans go through chain/log-scan.ts only (bounded chunks).
  */
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
-import { InvalidDatasetError } from "../../core/dataset.ts";
+import { InvalidDatasetError } from "../../core/dataset/types.ts";
 import { closeSync, openSync, readSync } from "node:fs";
 import { createKeccakStream } from "../../core/keccak-wasm.ts";
 import type { VerifyPool } from "../../core/verify-pool.ts";

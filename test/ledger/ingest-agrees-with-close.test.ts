@@ -30,7 +30,7 @@ import {
   type WireReceipt,
 } from "../../coordinator/testing/fixtures.ts";
 import { buildApp } from "../../server/app.ts";
-import type { RewardsDomain } from "../../core/eip712.ts";
+import type { RewardsDomain } from "../../core/eip712/domain.ts";
 import type { Hex } from "../../core/hex.ts";
 import { createVerifyPool, type VerifyPool } from "../../core/verify-pool.ts";
 import type { Db } from "../../db/types.ts";

@@ -3,7 +3,7 @@
  * (writes through services/admin-settings.ts), and the public per-supporter check.
  */
 import type { FastifyInstance } from "fastify";
-import type { Address } from "../../../core/eip712.ts";
+import type { Address } from "../../../core/eip712/domain.ts";
 import {
   isFeatureEnabled,
   listFeatureFlags,

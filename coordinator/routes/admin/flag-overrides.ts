@@ -3,7 +3,7 @@
  * `createFlagOverride`, a FlagDecision signed by the policy key) and `GET` (an epoch's overrides).
  */
 import type { FastifyInstance } from "fastify";
-import type { Address } from "../../../core/eip712.ts";
+import type { Address } from "../../../core/eip712/domain.ts";
 import type { Hex } from "../../../core/hex.ts";
 import { listFlagOverrides, type FlagOverride } from "../../repositories/flag-overrides.ts";
 import { createFlagOverride } from "../../services/admin.ts";

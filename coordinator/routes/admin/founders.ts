@@ -3,7 +3,7 @@
  * on, through services/admin.ts `setFounderStatus` (a FounderStatus signed by the policy key).
  */
 import type { FastifyInstance } from "fastify";
-import type { Address } from "../../../core/eip712.ts";
+import type { Address } from "../../../core/eip712/domain.ts";
 import { currentEpoch } from "../../../core/epoch-clock.ts";
 import { setFounderStatus } from "../../services/admin.ts";
 import { address, errorResponse, errorResponses } from "../../../http/schemas.ts";

@@ -6,7 +6,8 @@ import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Hex } from "viem";
-import { parseDatasetChunks, type EpochDataset } from "../../../core/dataset.ts";
+import { parseDatasetChunks } from "../../../core/dataset/parse.ts";
+import type { EpochDataset } from "../../../core/dataset/types.ts";
 import { readDatasetChunks } from "../../../db/dataset-store.ts";
 import { UsageError, progress } from "../cli.ts";
 

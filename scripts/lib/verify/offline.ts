@@ -11,7 +11,8 @@ import {
   stateFromOutputs,
   type ChainState,
 } from "../../../core/chain-link.ts";
-import { datasetHash as hashDataset, type EpochDataset } from "../../../core/dataset.ts";
+import { datasetHash as hashDataset } from "../../../core/dataset/serialize.ts";
+import type { EpochDataset } from "../../../core/dataset/types.ts";
 import { describeDecreasedLeaf, findDecreasedLeaf } from "../../../core/monotonic.ts";
 import { auditEpochDataset, auditEpochDatasetWithPool, ZERO_ROOT } from "../../../core/recompute-epoch.ts";
 import type { EpochVerifiedSignatures, RecomputePhase } from "../../../core/recompute-epoch.ts";
