@@ -9,7 +9,7 @@ import { gql } from "./gql.js";
 import { foldProof, receiptLeafHash } from "./merkle.js";
 import { hashTypedData } from "./vendor/viem.js";
 
-/** The EIP-712 `Receipt` type (core/eip712.ts `receiptTypes`; the browser tests compare the two). */
+/** The EIP-712 `Receipt` type (core/eip712/receipts.ts `receiptTypes`; the browser tests compare the two). */
 export const RECEIPT_TYPES = {
   Receipt: [
     { name: "sessionId", type: "bytes32" },
