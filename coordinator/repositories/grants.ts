@@ -1,4 +1,5 @@
 import type { Queryable } from "../../db/types.ts";
+import { signedGrantOfColumns, type GrantColumns } from "../../db/rows/grants.ts";
 import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
 export type GrantRow = {
@@ -12,26 +13,11 @@ export type GrantRow = {
   issuedBy: string;
 };
 
-type Raw = {
-  session_id: Uint8Array;
-  viewer: Uint8Array;
-  stream_id: Uint8Array;
-  max_bits_per_second: bigint;
-  not_before: bigint;
-  not_after: bigint;
-  signature: Uint8Array;
-  issued_by: string;
+type Raw = GrantColumns & { issued_by: string };
+const toRow = (r: Raw): GrantRow => {
+  const { message, signature } = signedGrantOfColumns(r);
+  return { ...message, signature, issuedBy: r.issued_by };
 };
-const toRow = (r: Raw): GrantRow => ({
-  sessionId: bytesToHex(r.session_id),
-  viewer: bytesToHex(r.viewer),
-  streamId: bytesToHex(r.stream_id),
-  maxBitsPerSecond: r.max_bits_per_second,
-  notBefore: r.not_before,
-  notAfter: r.not_after,
-  signature: bytesToHex(r.signature),
-  issuedBy: r.issued_by,
-});
 const COLUMNS = "session_id, viewer, stream_id, max_bits_per_second, not_before, not_after, signature, issued_by";
 
 /**

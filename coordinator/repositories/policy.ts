@@ -1,13 +1,11 @@
 import type { Address } from "../../core/eip712/domain.ts";
-import type { Hex } from "../../core/hex.ts";
+import { hexToBuffer, type Hex } from "../../core/hex.ts";
 import type { Queryable } from "../../db/types.ts";
 
 /**
  * The signed policy statements the coordinator stores (migration 0029): epoch budgets and founder
  * grants/revocations. One writer: the admin service. Rows are never updated (a later one wins).
  */
-
-const bytes = (hex: string) => Buffer.from(hex.slice(2), "hex");
 
 export type BudgetRow = {
   fromEpoch: bigint;
@@ -25,8 +23,8 @@ export async function insertBudget(q: Queryable, b: BudgetRow & { createdBy: str
       b.fromEpoch.toString(),
       b.budgetMicroUsd.toString(),
       b.issuedAt.toString(),
-      bytes(b.signer),
-      bytes(b.signature),
+      hexToBuffer(b.signer),
+      hexToBuffer(b.signature),
       b.createdBy,
     ],
   );
@@ -53,13 +51,13 @@ export async function insertFounderStatus(q: Queryable, f: FounderStatusRow & { 
     `INSERT INTO founder_statuses (node_address, founder, effective_epoch, issued_at, reason, signer, signature, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [
-      bytes(f.node),
+      hexToBuffer(f.node),
       f.founder,
       f.effectiveEpoch.toString(),
       f.issuedAt.toString(),
       f.reason,
-      bytes(f.signer),
-      bytes(f.signature),
+      hexToBuffer(f.signer),
+      hexToBuffer(f.signature),
       f.createdBy,
     ],
   );

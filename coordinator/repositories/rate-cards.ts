@@ -1,5 +1,6 @@
 import { rateCardFromRecord, type RateCard } from "../../core/ratecard.ts";
 import type { Queryable } from "../../db/types.ts";
+import { RATE_CARD_COLUMNS, type RateCardColumns } from "../../db/rows/rate-cards.ts";
 
 /** A stored rate card version (`rate_cards` row) as the admin API lists it; core's `RateCard` is `rateCardOfRow`. */
 export type RateCardRow = {
@@ -13,16 +14,7 @@ export type RateCardRow = {
   createdAt: Date;
 };
 
-type Raw = {
-  version: number;
-  effective_epoch: bigint;
-  rate_micro_usd_per_gb: bigint;
-  founder_multiplier_bps: number;
-  uptime_bonus_bps: number;
-  details: Record<string, unknown>;
-  created_by: string;
-  created_at: Date;
-};
+type Raw = RateCardColumns & { created_by: string; created_at: Date };
 const toRow = (r: Raw): RateCardRow => ({
   version: r.version,
   effectiveEpoch: Number(r.effective_epoch),
@@ -49,8 +41,7 @@ export function rateCardOfRow(row: RateCardRow): RateCard {
   });
 }
 
-const COLUMNS =
-  "version, effective_epoch, rate_micro_usd_per_gb, founder_multiplier_bps, uptime_bonus_bps, details, created_by, created_at";
+const COLUMNS = `${RATE_CARD_COLUMNS}, created_by, created_at`;
 
 /**
  * Locks `rate_cards` against concurrent inserts for the rest of the transaction and returns the

@@ -1,4 +1,5 @@
 import type { Queryable } from "../../db/types.ts";
+import { RECEIPT_COLUMNS, receiptOfColumns, type ReceiptColumns } from "../../db/rows/receipts.ts";
 import { decideAgainstHeads, type Head, type HeadDecision } from "../lib/receipt-heads.ts";
 import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
@@ -128,35 +129,15 @@ export type ReceiptRow = VerifiedReceipt & {
 
 /** Stored receipts of a (session, supporter), by seq (tests and auditors). */
 export async function receiptsOf(q: Queryable, sessionId: Hex, supporter: Hex): Promise<ReceiptRow[]> {
-  const { rows } = await q.query<{
-    epoch: bigint;
-    session_id: Uint8Array;
-    supporter: Uint8Array;
-    viewer: Uint8Array;
-    seq: bigint;
-    cumulative_bytes: bigint;
-    delta_bytes: bigint;
-    timestamp: bigint;
-    signature: Uint8Array;
-    verdict: "accepted" | "duplicate";
-    reason: string | null;
-  }>(
-    `SELECT epoch, session_id, supporter, viewer, seq, cumulative_bytes, delta_bytes, timestamp, signature, verdict, reason
+  const { rows } = await q.query<ReceiptColumns<"accepted" | "duplicate"> & { signature: Uint8Array }>(
+    `SELECT ${RECEIPT_COLUMNS}, signature
        FROM receipts WHERE session_id = $1 AND supporter = $2 ORDER BY seq`,
     [hexToBuffer(sessionId), hexToBuffer(supporter)],
   );
   return rows.map((r) => ({
+    ...receiptOfColumns(r),
     epoch: Number(r.epoch),
-    sessionId: bytesToHex(r.session_id),
-    supporter: bytesToHex(r.supporter),
-    viewer: bytesToHex(r.viewer),
-    seq: r.seq,
-    cumulativeBytes: r.cumulative_bytes,
-    deltaBytes: r.delta_bytes,
-    timestamp: r.timestamp,
     signature: bytesToHex(r.signature),
-    verdict: r.verdict,
-    reason: r.reason,
   }));
 }
 

@@ -77,14 +77,8 @@ export async function registerSupporter(
   return ctx.db.transaction(async (tx) => {
     const created = await insertNodeIfAbsent(tx, node, input.nonce);
     const row = (await lockNode(tx, node))!;
-    if (created) {
-      if (effective < epochNow)
-        throw new ApiError(
-          409,
-          "EFFECTIVE_EPOCH_PAST",
-          `effectiveEpoch ${effective} is in the past; the current epoch is ${epochNow}.`,
-        );
-      await schedulePayout(tx, {
+    const schedule = () =>
+      schedulePayout(tx, {
         node,
         payout,
         effectiveEpoch: effective,
@@ -92,6 +86,14 @@ export async function registerSupporter(
         signature: input.signature,
         submittedEpoch: epochNow,
       });
+    if (created) {
+      if (effective < epochNow)
+        throw new ApiError(
+          409,
+          "EFFECTIVE_EPOCH_PAST",
+          `effectiveEpoch ${effective} is in the past; the current epoch is ${epochNow}.`,
+        );
+      await schedule();
       return {
         status: "registered" as const,
         node,
@@ -118,14 +120,7 @@ export async function registerSupporter(
         "PAYOUT_CHANGE_TOO_EARLY",
         `a payout change takes effect from the next epoch: sign it with effectiveEpoch ≥ ${epochNow + 1}.`,
       );
-    await schedulePayout(tx, {
-      node,
-      payout,
-      effectiveEpoch: effective,
-      nonce: input.nonce,
-      signature: input.signature,
-      submittedEpoch: epochNow,
-    });
+    await schedule();
     await setRegistrationNonce(tx, node, input.nonce);
     return {
       status: "scheduled" as const,

@@ -153,15 +153,21 @@ export async function insertLogs(q: Queryable, logs: IndexedLog[]): Promise<void
       ],
     );
     const a = log.args;
-    const tail = "$1, $2, $3, $4, $5";
+    /** The typed row: the five common columns (`$1`..`$5`), then `columns` with `values`. */
+    const typed = (table: string, columns: string, values: unknown[]) =>
+      q.query(
+        `INSERT INTO ${table} (id, block_number, log_index, block_timestamp, transaction_hash, ${columns})
+           VALUES ($1, $2, $3, $4, $5, ${values.map((_, i) => `$${i + 6}`).join(", ")}) ON CONFLICT (id) DO NOTHING`,
+        [...common, ...values],
+      );
+    /** A timelock call's values (CallScheduled, CallExecuted): timelock, operation id, index, target, value, data. */
+    const call = () => [buf(log.contract), hex(a.id), str(a.index), hex(a.target), str(a.value), hex(a.data)];
     switch (log.eventName) {
       case "RootProposed":
-        await q.query(
-          `INSERT INTO chain_root_proposals (id, block_number, log_index, block_timestamp, transaction_hash,
-             epoch, root, cumulative_total, receipts_root, dataset_hash, rate_card_hash, valid_at, signers, attempt)
-           VALUES (${tail}, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING`,
+        await typed(
+          "chain_root_proposals",
+          "epoch, root, cumulative_total, receipts_root, dataset_hash, rate_card_hash, valid_at, signers, attempt",
           [
-            ...common,
             str(a.epoch),
             hex(a.root),
             str(a.cumulativeTotal),
@@ -175,116 +181,69 @@ export async function insertLogs(q: Queryable, logs: IndexedLog[]): Promise<void
         );
         break;
       case "RootVetoed":
-        await q.query(
-          `INSERT INTO chain_root_vetoes (id, block_number, log_index, block_timestamp, transaction_hash, epoch, guardian, reason)
-           VALUES (${tail}, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-          [...common, str(a.epoch), hex(a.guardian), String(a.reason as string)],
-        );
+        await typed("chain_root_vetoes", "epoch, guardian, reason", [str(a.epoch), hex(a.guardian), String(a.reason)]);
         break;
       case "RootFinalized":
-        await q.query(
-          `INSERT INTO chain_root_finalizations (id, block_number, log_index, block_timestamp, transaction_hash, epoch, cumulative_total)
-           VALUES (${tail}, $6, $7) ON CONFLICT (id) DO NOTHING`,
-          [...common, str(a.epoch), str(a.cumulativeTotal)],
-        );
+        await typed("chain_root_finalizations", "epoch, cumulative_total", [str(a.epoch), str(a.cumulativeTotal)]);
         break;
       case "Claimed": {
         const r = relayed.get(`${log.transactionHash}:${String(a.account).toLowerCase()}`);
-        await q.query(
-          `INSERT INTO chain_claims (id, block_number, log_index, block_timestamp, transaction_hash,
-             account, recipient, amount, cumulative_claimed, epoch, relayer, relayer_fee)
-           VALUES (${tail}, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
-          [
-            ...common,
-            hex(a.account),
-            hex(a.recipient),
-            str(a.amount),
-            str(a.cumulativeClaimed),
-            str(a.epoch),
-            r ? hex(r.relayer) : null,
-            r ? str(r.fee) : null,
-          ],
-        );
+        await typed("chain_claims", "account, recipient, amount, cumulative_claimed, epoch, relayer, relayer_fee", [
+          hex(a.account),
+          hex(a.recipient),
+          str(a.amount),
+          str(a.cumulativeClaimed),
+          str(a.epoch),
+          r ? hex(r.relayer) : null,
+          r ? str(r.fee) : null,
+        ]);
         break;
       }
       case "Funded":
-        await q.query(
-          `INSERT INTO chain_fundings (id, block_number, log_index, block_timestamp, transaction_hash, funder, amount, net_funded)
-           VALUES (${tail}, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-          [...common, hex(a.from), str(a.amount), str(a.netFunded)],
-        );
+        await typed("chain_fundings", "funder, amount, net_funded", [hex(a.from), str(a.amount), str(a.netFunded)]);
         break;
       case "ExcessWithdrawn":
-        await q.query(
-          `INSERT INTO chain_withdrawals (id, block_number, log_index, block_timestamp, transaction_hash, recipient, amount, net_funded)
-           VALUES (${tail}, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-          [...common, hex(a.to), str(a.amount), str(a.netFunded)],
-        );
+        await typed("chain_withdrawals", "recipient, amount, net_funded", [hex(a.to), str(a.amount), str(a.netFunded)]);
         break;
       case "ClaimLimited":
-        await q.query(
-          `INSERT INTO chain_claim_limits (id, block_number, log_index, block_timestamp, transaction_hash, account, due, paid)
-           VALUES (${tail}, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-          [...common, hex(a.account), str(a.due), str(a.paid)],
-        );
+        await typed("chain_claim_limits", "account, due, paid", [hex(a.account), str(a.due), str(a.paid)]);
         break;
       case "RoleGranted":
       case "RoleRevoked":
-        await q.query(
-          `INSERT INTO chain_role_events (id, block_number, log_index, block_timestamp, transaction_hash,
-             contract, role, account, sender, granted)
-           VALUES (${tail}, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
-          [...common, buf(log.contract), hex(a.role), hex(a.account), hex(a.sender), log.eventName === "RoleGranted"],
-        );
+        await typed("chain_role_events", "contract, role, account, sender, granted", [
+          buf(log.contract),
+          hex(a.role),
+          hex(a.account),
+          hex(a.sender),
+          log.eventName === "RoleGranted",
+        ]);
         break;
       case "CallScheduled":
-        await q.query(
-          `INSERT INTO chain_timelock_calls (id, block_number, log_index, block_timestamp, transaction_hash,
-             timelock, operation_id, call_index, target, value, data, predecessor, delay_seconds, ready_at)
-           VALUES (${tail}, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING`,
-          [
-            ...common,
-            buf(log.contract),
-            hex(a.id),
-            str(a.index),
-            hex(a.target),
-            str(a.value),
-            hex(a.data),
-            hex(a.predecessor),
-            str(a.delay),
-            (log.blockTimestamp + (a.delay as bigint)).toString(),
-          ],
+        await typed(
+          "chain_timelock_calls",
+          "timelock, operation_id, call_index, target, value, data, predecessor, delay_seconds, ready_at",
+          [...call(), hex(a.predecessor), str(a.delay), (log.blockTimestamp + (a.delay as bigint)).toString()],
         );
         break;
       case "CallSalt":
-        await q.query(
-          `INSERT INTO chain_timelock_salts (id, block_number, log_index, block_timestamp, transaction_hash, timelock, operation_id, salt)
-           VALUES (${tail}, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-          [...common, buf(log.contract), hex(a.id), hex(a.salt)],
-        );
+        await typed("chain_timelock_salts", "timelock, operation_id, salt", [
+          buf(log.contract),
+          hex(a.id),
+          hex(a.salt),
+        ]);
         break;
       case "CallExecuted":
-        await q.query(
-          `INSERT INTO chain_timelock_executions (id, block_number, log_index, block_timestamp, transaction_hash,
-             timelock, operation_id, call_index, target, value, data)
-           VALUES (${tail}, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
-          [...common, buf(log.contract), hex(a.id), str(a.index), hex(a.target), str(a.value), hex(a.data)],
-        );
+        await typed("chain_timelock_executions", "timelock, operation_id, call_index, target, value, data", call());
         break;
       case "Cancelled":
-        await q.query(
-          `INSERT INTO chain_timelock_cancellations (id, block_number, log_index, block_timestamp, transaction_hash, timelock, operation_id)
-           VALUES (${tail}, $6, $7) ON CONFLICT (id) DO NOTHING`,
-          [...common, buf(log.contract), hex(a.id)],
-        );
+        await typed("chain_timelock_cancellations", "timelock, operation_id", [buf(log.contract), hex(a.id)]);
         break;
       case "MinDelayChange":
-        await q.query(
-          `INSERT INTO chain_timelock_delay_changes (id, block_number, log_index, block_timestamp, transaction_hash,
-             timelock, old_delay_seconds, new_delay_seconds)
-           VALUES (${tail}, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-          [...common, buf(log.contract), str(a.oldDuration), str(a.newDuration)],
-        );
+        await typed("chain_timelock_delay_changes", "timelock, old_delay_seconds, new_delay_seconds", [
+          buf(log.contract),
+          str(a.oldDuration),
+          str(a.newDuration),
+        ]);
         break;
       default:
         break; // other configuration events: kept in chain_events only
@@ -299,18 +258,34 @@ function jsonSafe(v: unknown): unknown {
   return v;
 }
 
+/** Inserts or replaces `table`'s one row per (chain, contract): these columns and values. */
+async function upsertPerContract(
+  q: Queryable,
+  table: string,
+  chainId: number,
+  contract: Hex,
+  values: Record<string, unknown>,
+): Promise<void> {
+  const columns = Object.keys(values);
+  await q.query(
+    `INSERT INTO ${table} (chain_id, contract, ${columns.join(", ")})
+     VALUES ($1, $2, ${columns.map((_, i) => `$${i + 3}`).join(", ")})
+     ON CONFLICT (chain_id, contract) DO UPDATE SET ${columns.map((c) => `${c} = EXCLUDED.${c}`).join(", ")}`,
+    [chainId, buf(contract), ...Object.values(values)],
+  );
+}
+
 export async function setContractBalance(
   q: Queryable,
   chainId: number,
   contract: Hex,
   row: { blockNumber: bigint; token: Hex; balance: bigint },
 ): Promise<void> {
-  await q.query(
-    `INSERT INTO chain_balances (chain_id, contract, block_number, token, balance) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (chain_id, contract) DO UPDATE
-       SET block_number = EXCLUDED.block_number, token = EXCLUDED.token, balance = EXCLUDED.balance`,
-    [chainId, buf(contract), row.blockNumber.toString(), buf(row.token), row.balance.toString()],
-  );
+  await upsertPerContract(q, "chain_balances", chainId, contract, {
+    block_number: row.blockNumber.toString(),
+    token: buf(row.token),
+    balance: row.balance.toString(),
+  });
 }
 
 /** The distributor's timelock and its `getMinDelay()` as read at the range's last block. */
@@ -320,12 +295,11 @@ export async function setTimelockState(
   contract: Hex,
   row: { blockNumber: bigint; timelock: Hex; minDelaySeconds: bigint },
 ): Promise<void> {
-  await q.query(
-    `INSERT INTO chain_timelocks (chain_id, contract, timelock, min_delay_seconds, block_number) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (chain_id, contract) DO UPDATE
-       SET timelock = EXCLUDED.timelock, min_delay_seconds = EXCLUDED.min_delay_seconds, block_number = EXCLUDED.block_number`,
-    [chainId, buf(contract), buf(row.timelock), row.minDelaySeconds.toString(), row.blockNumber.toString()],
-  );
+  await upsertPerContract(q, "chain_timelocks", chainId, contract, {
+    timelock: buf(row.timelock),
+    min_delay_seconds: row.minDelaySeconds.toString(),
+    block_number: row.blockNumber.toString(),
+  });
 }
 
 /** Event counts per name (tests and diagnostics). */

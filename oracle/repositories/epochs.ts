@@ -1,5 +1,6 @@
 import { type Hex, bytesToHex as hex, hexToBuffer as buf } from "../../core/hex.ts";
 import type { Queryable } from "../../db/types.ts";
+import { epochHeadOf, type EpochHeadColumns } from "../../db/rows/epochs.ts";
 import type { EpochStatus } from "../../core/epoch-lifecycle.ts";
 
 /**
@@ -32,13 +33,7 @@ export type EpochRow = {
   supporters: number | null;
 };
 
-type Raw = {
-  number: bigint;
-  status: EpochStatus;
-  starts_at: Date;
-  ends_at: Date;
-  chain_epoch: bigint | null;
-  attempt: number | null;
+type Raw = EpochHeadColumns<EpochStatus> & {
   root: Uint8Array | null;
   receipts_root: Uint8Array | null;
   dataset_hash: Uint8Array | null;
@@ -64,12 +59,7 @@ const orNull = (b: Uint8Array | null): Hex | null => (b ? hex(b) : null);
 
 function toRow(r: Raw): EpochRow {
   return {
-    epoch: r.number,
-    status: r.status,
-    startsAt: r.starts_at,
-    endsAt: r.ends_at,
-    chainEpoch: r.chain_epoch,
-    attempt: r.attempt ?? 0,
+    ...epochHeadOf(r),
     root: orNull(r.root),
     receiptsRoot: orNull(r.receipts_root),
     datasetHash: orNull(r.dataset_hash),

@@ -2,10 +2,13 @@ import type { Address } from "../../core/eip712/domain.ts";
 import type { SignedHeartbeat, SignedReceipt } from "../../core/eip712/receipts.ts";
 import type { SignedSessionGrant, SignedSupporterRegistration } from "../../core/eip712/sessions.ts";
 import { type Hex, bytesToHex as hex, hexToBuffer as buf } from "../../core/hex.ts";
-import { rateCardFromRecord, type RateCard } from "../../core/ratecard.ts";
+import type { RateCard } from "../../core/ratecard.ts";
 import type { TreeEntry } from "../../core/tree.ts";
 import type { StreamCheckpoint } from "../../core/verdict.ts";
 import type { Queryable } from "../../db/types.ts";
+import { signedGrantOfColumns, type GrantColumns } from "../../db/rows/grants.ts";
+import { treeEntryOfLeaf, type LeafColumns } from "../../db/rows/leaves.ts";
+import { RATE_CARD_COLUMNS, rateCardOfColumns, type RateCardColumns } from "../../db/rows/rate-cards.ts";
 
 /**
  * Reads of the coordinator's tables (written by api/): what the aggregate stage needs to close
@@ -85,32 +88,14 @@ export function scopeOf(receipts: readonly SignedReceipt[]): EpochScope {
 
 /** Grants of every session with a receipt in the epoch. */
 export async function readGrants(q: Queryable, scope: EpochScope): Promise<SignedSessionGrant[]> {
-  const { rows } = await q.query<{
-    session_id: Uint8Array;
-    viewer: Uint8Array;
-    stream_id: Uint8Array;
-    max_bits_per_second: bigint;
-    not_before: bigint;
-    not_after: bigint;
-    signature: Uint8Array;
-  }>(
+  const { rows } = await q.query<GrantColumns>(
     `SELECT g.session_id, g.viewer, g.stream_id, g.max_bits_per_second, g.not_before, g.not_after, g.signature
        FROM grants g
       WHERE g.session_id = ANY($1::bytea[])
       ORDER BY g.session_id, g.signature`,
     [scope.sessions],
   );
-  return rows.map((r) => ({
-    message: {
-      sessionId: hex(r.session_id),
-      viewer: hex(r.viewer),
-      streamId: hex(r.stream_id),
-      maxBitsPerSecond: r.max_bits_per_second,
-      notBefore: r.not_before,
-      notAfter: r.not_after,
-    },
-    signature: hex(r.signature),
-  }));
+  return rows.map(signedGrantOfColumns);
 }
 
 /** Payout registrations effective at or before the epoch, of nodes with receipts in it. */
@@ -196,32 +181,13 @@ export async function readCheckpointsBefore(
  * uptime unless `details.uptimeTiers` lists them.
  */
 export async function readRateCards(q: Queryable): Promise<RateCard[]> {
-  const { rows } = await q.query<{
-    version: number;
-    effective_epoch: bigint;
-    rate_micro_usd_per_gb: bigint;
-    founder_multiplier_bps: number;
-    uptime_bonus_bps: number;
-    details: Record<string, unknown>;
-  }>(
-    `SELECT version, effective_epoch, rate_micro_usd_per_gb, founder_multiplier_bps, uptime_bonus_bps, details
-       FROM rate_cards ORDER BY version`,
-  );
-  return rows.map((r) =>
-    rateCardFromRecord({
-      version: BigInt(r.version),
-      effectiveEpoch: BigInt(r.effective_epoch),
-      ratePerGbMicroUsd: BigInt(r.rate_micro_usd_per_gb),
-      founderMultiplierBps: BigInt(r.founder_multiplier_bps),
-      uptimeBonusBps: BigInt(r.uptime_bonus_bps),
-      uptimeTiers: r.details?.uptimeTiers,
-    }),
-  );
+  const { rows } = await q.query<RateCardColumns>(`SELECT ${RATE_CARD_COLUMNS} FROM rate_cards ORDER BY version`);
+  return rows.map(rateCardOfColumns);
 }
 
 /** The leaves of the latest epoch before `epoch` that was computed (by chain epoch). */
 export async function readPreviousLeaves(q: Queryable, epoch: bigint): Promise<TreeEntry[]> {
-  const { rows } = await q.query<{ account: Uint8Array; cumulative_micro_usd: bigint }>(
+  const { rows } = await q.query<LeafColumns>(
     `SELECT l.account, l.cumulative_micro_usd
        FROM epoch_leaves l
       WHERE l.epoch = (SELECT s.epoch FROM epoch_state s
@@ -230,7 +196,7 @@ export async function readPreviousLeaves(q: Queryable, epoch: bigint): Promise<T
       ORDER BY l.account`,
     [epoch.toString()],
   );
-  return rows.map((r) => ({ account: hex(r.account), amount: r.cumulative_micro_usd }));
+  return rows.map(treeEntryOfLeaf);
 }
 
 export type { Hex };

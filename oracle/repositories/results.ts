@@ -3,6 +3,7 @@ import type { ReceiptVerdict, StreamCheckpoint } from "../../core/fraud.ts";
 import type { SignedReceipt } from "../../core/eip712/receipts.ts";
 import type { TreeEntry } from "../../core/tree.ts";
 import type { Queryable } from "../../db/types.ts";
+import { treeEntryOfLeaf, type LeafColumns } from "../../db/rows/leaves.ts";
 import { canonicalJson } from "../../core/dataset/canonical-json.ts";
 import { bytesToHex as hex, hexToBuffer as buf } from "../../core/hex.ts";
 
@@ -91,11 +92,11 @@ export async function replaceResults(
 }
 
 export async function readLeaves(q: Queryable, epoch: bigint): Promise<TreeEntry[]> {
-  const { rows } = await q.query<{ account: Uint8Array; cumulative_micro_usd: bigint }>(
+  const { rows } = await q.query<LeafColumns>(
     "SELECT account, cumulative_micro_usd FROM epoch_leaves WHERE epoch = $1 ORDER BY account",
     [epoch.toString()],
   );
-  return rows.map((r) => ({ account: hex(r.account), amount: r.cumulative_micro_usd }));
+  return rows.map(treeEntryOfLeaf);
 }
 
 export async function readStatementPayouts(

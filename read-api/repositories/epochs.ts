@@ -5,6 +5,7 @@
  * Their `epoch_state` half is joined through lifecycle.ts.
  */
 import type { Queryable } from "../../db/types.ts";
+import { epochHeadOf, type EpochHeadColumns } from "../../db/rows/epochs.ts";
 import { bytesToHex, type Hex } from "../../core/hex.ts";
 import { EPOCH_STATE_JOIN } from "./lifecycle.ts";
 
@@ -53,13 +54,7 @@ export type OracleEpochRow = {
   alertAt: Date | null;
 };
 
-type RawOracleEpoch = {
-  number: bigint;
-  status: string;
-  starts_at: Date;
-  ends_at: Date;
-  chain_epoch: bigint | null;
-  attempt: number | null;
+type RawOracleEpoch = EpochHeadColumns & {
   closed_at: Date | null;
   computed_at: Date | null;
   signed_at: Date | null;
@@ -101,12 +96,7 @@ const ORACLE_EPOCH_SELECT = `SELECT e.number, e.status, e.starts_at, e.ends_at, 
   FROM epochs e ${EPOCH_STATE_JOIN("e.number")}`;
 
 const toOracleEpoch = (r: RawOracleEpoch): OracleEpochRow => ({
-  epoch: r.number,
-  status: r.status,
-  startsAt: r.starts_at,
-  endsAt: r.ends_at,
-  chainEpoch: r.chain_epoch,
-  attempt: r.attempt ?? 0,
+  ...epochHeadOf(r),
   closedAt: r.closed_at,
   computedAt: r.computed_at,
   signedAt: r.signed_at,

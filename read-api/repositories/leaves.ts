@@ -3,17 +3,22 @@
  * each account's cumulative entitlement, the rows its payout tree is built from.
  */
 import type { Queryable } from "../../db/types.ts";
+import type { LeafColumns } from "../../db/rows/leaves.ts";
 import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 
 export type LeafRow = { account: Hex; cumulativeMicroUsd: bigint };
+const leafOf = (r: LeafColumns): LeafRow => ({
+  account: bytesToHex(r.account),
+  cumulativeMicroUsd: r.cumulative_micro_usd,
+});
 
 /** Every leaf of an epoch, by account (to rebuild its tree). */
 export async function leavesOfEpoch(q: Queryable, epoch: bigint): Promise<LeafRow[]> {
-  const { rows } = await q.query<{ account: Uint8Array; cumulative_micro_usd: bigint }>(
+  const { rows } = await q.query<LeafColumns>(
     "SELECT account, cumulative_micro_usd FROM epoch_leaves WHERE epoch = $1 ORDER BY account",
     [epoch.toString()],
   );
-  return rows.map((r) => ({ account: bytesToHex(r.account), cumulativeMicroUsd: r.cumulative_micro_usd }));
+  return rows.map(leafOf);
 }
 
 /** A page of an epoch's leaves, by account, keyset. */
@@ -22,10 +27,10 @@ export async function leavesPage(
   epoch: bigint,
   page: { limit: number; after?: Hex | undefined },
 ): Promise<LeafRow[]> {
-  const { rows } = await q.query<{ account: Uint8Array; cumulative_micro_usd: bigint }>(
+  const { rows } = await q.query<LeafColumns>(
     `SELECT account, cumulative_micro_usd FROM epoch_leaves WHERE epoch = $1 AND ($3::bytea IS NULL OR account > $3)
       ORDER BY account LIMIT $2`,
     [epoch.toString(), page.limit, page.after ? hexToBuffer(page.after) : null],
   );
-  return rows.map((r) => ({ account: bytesToHex(r.account), cumulativeMicroUsd: r.cumulative_micro_usd }));
+  return rows.map(leafOf);
 }

@@ -7,6 +7,7 @@
 import type { Queryable } from "../../db/types.ts";
 import { bytesToHex, hexToBuffer, type Hex } from "../../core/hex.ts";
 import { COMPUTED_STATUSES } from "./epochs.ts";
+import { RECEIPT_COLUMNS, receiptOfColumns, type ReceiptColumns } from "../../db/rows/receipts.ts";
 
 export type ReceiptRow = {
   epoch: bigint;
@@ -55,35 +56,13 @@ export async function receiptsOfSupporters(
   page: { limit: number; epoch?: bigint | undefined; after?: ReceiptCursor | undefined },
 ): Promise<ReceiptRow[]> {
   if (supporters.length === 0) return [];
-  const { rows } = await q.query<{
-    epoch: bigint;
-    session_id: Uint8Array;
-    supporter: Uint8Array;
-    viewer: Uint8Array;
-    seq: bigint;
-    cumulative_bytes: bigint;
-    delta_bytes: bigint;
-    timestamp: bigint;
-    verdict: string;
-    reason: string | null;
-  }>(
-    `SELECT epoch, session_id, supporter, viewer, seq, cumulative_bytes, delta_bytes, timestamp, verdict, reason
+  const { rows } = await q.query<ReceiptColumns>(
+    `SELECT ${RECEIPT_COLUMNS}
        FROM receipts
       ${RECEIPT_KEYSET}`,
     receiptKeysetParams(supporters, page),
   );
-  return rows.map((r) => ({
-    epoch: r.epoch,
-    sessionId: bytesToHex(r.session_id),
-    supporter: bytesToHex(r.supporter),
-    viewer: bytesToHex(r.viewer),
-    seq: r.seq,
-    cumulativeBytes: r.cumulative_bytes,
-    deltaBytes: r.delta_bytes,
-    timestamp: r.timestamp,
-    verdict: r.verdict,
-    reason: r.reason,
-  }));
+  return rows.map(receiptOfColumns);
 }
 
 export type SessionImpactRow = {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { offload } from "../../repositories/cdn-usage.ts";
 import { reportCdnUsage } from "../../services/admin-settings.ts";
 import { epochNumber, epochText, errorResponses, uint256String } from "../../../http/schemas.ts";
-import { security, textParams } from "./schemas.ts";
+import { epochResponse, security, textParams } from "./schemas.ts";
 import { actorOf } from "./scope.ts";
 
 export default async function cdnUsageRoutes(app: FastifyInstance): Promise<void> {
@@ -29,15 +29,11 @@ export default async function cdnUsageRoutes(app: FastifyInstance): Promise<void
           },
         },
         response: {
-          200: {
-            type: "object",
-            properties: {
-              epoch: { type: "integer" },
-              provider: { type: "string" },
-              servedBytes: { type: "string" },
-              previousBytes: { type: ["string", "null"] },
-            },
-          },
+          200: epochResponse({
+            provider: { type: "string" },
+            servedBytes: { type: "string" },
+            previousBytes: { type: ["string", "null"] },
+          }),
           ...errorResponses(true),
         },
       },
@@ -66,15 +62,11 @@ export default async function cdnUsageRoutes(app: FastifyInstance): Promise<void
         summary: "Supporter bytes vs CDN bytes in an epoch (offload ratio in basis points)",
         params: textParams({ epoch: epochText }),
         response: {
-          200: {
-            type: "object",
-            properties: {
-              epoch: { type: "integer" },
-              supporterBytes: { type: "string" },
-              cdnBytes: { type: "string" },
-              offloadBps: { type: ["string", "null"] },
-            },
-          },
+          200: epochResponse({
+            supporterBytes: { type: "string" },
+            cdnBytes: { type: "string" },
+            offloadBps: { type: ["string", "null"] },
+          }),
         },
       },
     },

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from "fastify";
 import { closeEpoch } from "../../services/admin.ts";
 import { epochText, errorResponse, errorResponses } from "../../../http/schemas.ts";
-import { security, textParams } from "./schemas.ts";
+import { epochResponse, security, textParams } from "./schemas.ts";
 import { actorOf } from "./scope.ts";
 
 export default async function epochRoutes(app: FastifyInstance): Promise<void> {
@@ -20,14 +20,7 @@ export default async function epochRoutes(app: FastifyInstance): Promise<void> {
         security,
         params: textParams({ epoch: epochText }),
         response: {
-          200: {
-            type: "object",
-            properties: {
-              epoch: { type: "integer" },
-              status: { type: "string" },
-              endsAt: { type: "string", format: "date-time" },
-            },
-          },
+          200: epochResponse({ status: { type: "string" }, endsAt: { type: "string", format: "date-time" } }),
           404: errorResponse,
           409: errorResponse,
           ...errorResponses(true),

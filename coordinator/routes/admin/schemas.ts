@@ -1,6 +1,6 @@
 /**
  * The OpenAPI pieces every admin route file shares (security, policy-signature fields, path
- * parameters); each resource's own response schema lives in its route file.
+ * parameters, an epoch's response object); each resource's own response fields live in its route file.
  */
 import { signature } from "../../../http/schemas.ts";
 
@@ -23,4 +23,9 @@ export const textParams = (properties: Record<string, unknown>, required: string
   required,
   additionalProperties: false,
   properties,
+});
+/** A response object about one epoch: `epoch` (an integer), then these properties. */
+export const epochResponse = (properties: Record<string, unknown>) => ({
+  type: "object",
+  properties: { epoch: { type: "integer" }, ...properties },
 });
