@@ -1,7 +1,7 @@
 import { BaseError } from "./errors.ts";
 import type { Hex } from "./hex.ts";
 import { keccak256Fast } from "./keccak-wasm.ts";
-import { hexAt } from "./standard-tree.ts";
+import { hexAt } from "./words.ts";
 import { BPS_DENOMINATOR } from "./units.ts";
 import type { Bps, MicroUsd } from "./units.ts";
 

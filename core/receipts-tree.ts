@@ -1,12 +1,6 @@
 import type { Hex } from "./hex.ts";
-import {
-  buildStandardTree,
-  InvalidLeafError,
-  standardLeafHash64,
-  verifyStandardProof,
-  writeHex,
-  writeUint256,
-} from "./standard-tree.ts";
+import { buildStandardTree, InvalidLeafError, standardLeafHash64, verifyStandardProof } from "./standard-tree.ts";
+import { writeHex, writeUint256 } from "./words.ts";
 import type { StandardMerkleTreeData, StandardTree } from "./standard-tree.ts";
 import type { Bytes } from "./units.ts";
 

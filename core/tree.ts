@@ -1,14 +1,8 @@
 import type { Address } from "./eip712/domain.ts";
 import type { Hex } from "./hex.ts";
 import { keccakScratch, keccakScratchWords } from "./keccak-wasm.ts";
-import {
-  buildStandardTree,
-  InvalidLeafError,
-  standardLeafHash64,
-  verifyStandardProof,
-  writeHex,
-  writeUint256,
-} from "./standard-tree.ts";
+import { buildStandardTree, InvalidLeafError, standardLeafHash64, verifyStandardProof } from "./standard-tree.ts";
+import { writeHex, writeUint256 } from "./words.ts";
 import type { DuplicateLeafKeyError, EmptyTreeError, StandardMerkleTreeData, StandardTree } from "./standard-tree.ts";
 
 export { DuplicateLeafKeyError, EmptyTreeError, InvalidLeafError } from "./standard-tree.ts";
