@@ -20,7 +20,6 @@ import {
 
 export { assertChain, chainError, DISTRIBUTOR_ABI, injectedWallet, reader, readerWithSource } from "./chain-rpc.js";
 /** @typedef {import("./chain-rpc.js").DashboardConfig} DashboardConfig */
-/** @typedef {import("./chain-rpc.js").Eip1193} Eip1193 */
 
 /** An ERC-20's ABI (the page reads `balanceOf`), from the artifact too. */
 const ERC20_ABI = erc20Abi;

@@ -7,7 +7,7 @@ import { createPublicClient, http, type Address, type PublicClient } from "viem"
 import type { RewardsDomain } from "../../../core/eip712.ts";
 import { distributorAbi } from "../../../chain/abi.ts";
 import { startDevChain, type DevChain } from "../dev-chain.ts";
-import type { DevStore } from "./state.ts";
+import type { DevStore, StartStep } from "./state.ts";
 
 export type StartChain = {
   rpcUrl: string;
@@ -20,13 +20,13 @@ export type StartChain = {
 };
 
 /** Starts (or connects to) the chain and finds or deploys the contracts; `stops` gets the dev chain's close. */
-export async function startChain(o: {
-  chainPort: number;
-  disputeSeconds: number;
-  store: DevStore;
-  stops: (() => Promise<void>)[];
-  say: (line: string) => void;
-}): Promise<StartChain> {
+export async function startChain(
+  o: StartStep & {
+    chainPort: number;
+    disputeSeconds: number;
+    store: DevStore;
+  },
+): Promise<StartChain> {
   const env = process.env;
   const { state, saveState, journalFile } = o.store;
   const say = o.say;

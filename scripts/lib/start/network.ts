@@ -14,18 +14,18 @@ import { listEpochs } from "../../../oracle/repositories/epochs.ts";
 import { createSimulator, makeActors, type Actor } from "../simulator.ts";
 import type { StartChain } from "./deployment.ts";
 import type { StartServices } from "./services.ts";
-import { devKey, type DevStore } from "./state.ts";
+import { devKey, type DevStore, type StartStep } from "./state.ts";
 
 /** Step 7 of `npm start`: the dev platform's API key, the actors, and the simulator when `simulate`. */
-export async function startNetwork(o: {
-  chain: StartChain;
-  apiUrl: string;
-  store: DevStore;
-  supporterCount: number;
-  simulate: boolean;
-  stops: (() => Promise<void>)[];
-  say: (line: string) => void;
-}): Promise<Actor[]> {
+export async function startNetwork(
+  o: StartStep & {
+    chain: StartChain;
+    apiUrl: string;
+    store: DevStore;
+    supporterCount: number;
+    simulate: boolean;
+  },
+): Promise<Actor[]> {
   const { state, saveState } = o.store;
   const { apiUrl, stops, say } = o;
   const domain = o.chain.domain;
@@ -62,14 +62,14 @@ export async function startNetwork(o: {
 }
 
 /** Step 8 of `npm start`: the progress lines every second until stopped. */
-export async function followProgress(o: {
-  chain: StartChain;
-  services: StartServices;
-  actors: Actor[];
-  log: Logger;
-  stops: (() => Promise<void>)[];
-  say: (line: string) => void;
-}): Promise<void> {
+export async function followProgress(
+  o: StartStep & {
+    chain: StartChain;
+    services: StartServices;
+    actors: Actor[];
+    log: Logger;
+  },
+): Promise<void> {
   const { actors, log, stops, say } = o;
   const { rpcUrl, distributor, publicClient } = o.chain;
   const { db } = o.services;

@@ -15,19 +15,19 @@ import { createVerifyPool } from "../../../core/verify-pool.ts";
 import { createWatchtower } from "../watchtower.ts";
 import type { StartChain } from "./deployment.ts";
 import type { StartServices } from "./services.ts";
-import { devKey, type DevState } from "./state.ts";
+import { devKey, type DevState, type StartStep } from "./state.ts";
 
 /** Steps 6 and 6b of `npm start`. */
-export async function startOracle(o: {
-  chain: StartChain;
-  services: StartServices;
-  state: DevState;
-  dataDir: string;
-  disputeSeconds: number;
-  log: Logger;
-  stops: (() => Promise<void>)[];
-  say: (line: string) => void;
-}): Promise<void> {
+export async function startOracle(
+  o: StartStep & {
+    chain: StartChain;
+    services: StartServices;
+    state: DevState;
+    dataDir: string;
+    disputeSeconds: number;
+    log: Logger;
+  },
+): Promise<void> {
   const env = process.env;
   const { state, dataDir, disputeSeconds, log, stops, say } = o;
   const { rpcUrl, chainId, distributor, publicClient } = o.chain;

@@ -13,7 +13,7 @@ import { connectDb } from "../../../db/connect.ts";
 import { redactUrl } from "../../../db/errors.ts";
 import { migrate } from "../../../db/migrate.ts";
 import type { StartChain } from "./deployment.ts";
-import { devKey, type DevState } from "./state.ts";
+import { devKey, type DevState, type StartStep } from "./state.ts";
 
 export type StartServices = {
   db: Awaited<ReturnType<typeof connectDb>>;
@@ -22,14 +22,14 @@ export type StartServices = {
 };
 
 /** Steps 3 to 5 of `npm start`. */
-export async function startServices(o: {
-  chain: StartChain;
-  state: DevState;
-  dataDir: string;
-  port: number;
-  stops: (() => Promise<void>)[];
-  say: (line: string) => void;
-}): Promise<StartServices> {
+export async function startServices(
+  o: StartStep & {
+    chain: StartChain;
+    state: DevState;
+    dataDir: string;
+    port: number;
+  },
+): Promise<StartServices> {
   const env = process.env;
   const { state, dataDir, stops, say } = o;
   const { chain, rpcUrl, chainId, distributor, publicClient } = o.chain;

@@ -31,6 +31,9 @@ export type DevState = {
   actors?: (Omit<Actor, "behaviour"> & { behaviour: Actor["behaviour"] })[];
 };
 
+/** What every step of `npm start` is handed: where its stop goes (run in reverse order) and how it prints a line. */
+export type StartStep = { stops: (() => Promise<void>)[]; say: (line: string) => void };
+
 export type DevStore = {
   state: DevState;
   saveState: () => void;
