@@ -10,7 +10,7 @@ import { downloadDir, fetchDataset, type DatasetSource } from "../lib/verify/dat
 import { parseFromBlock, rpcUnreachable, verifyEpoch } from "./verify-epoch.ts";
 import { predecessorState } from "../lib/verify/offline.ts";
 import { readAllProposals, type ScanOptions } from "../lib/verify/chain-epoch.ts";
-import { type Check } from "../lib/verify/checks.ts";
+import { describeCheck, type Check } from "../lib/verify/checks.ts";
 
 const USAGE =
   "ledger verify-chain --rpc URL --api URL [--from A] [--to B] [--checkpoint FILE] [--distributor ADDRESS] [--from-block N] [--json]";
@@ -167,16 +167,6 @@ export async function verifyChain(o: {
       writeCheckpoint(o.checkpointFile, { chainId, distributor, epoch, datasetHash: report.datasetHash, state });
   }
   return { ok: true, from, to, epochs, ...(partialHistory ? { partialHistory } : {}) };
-}
-
-function describeCheck(c: Check): string {
-  const detail = [
-    c.expected !== undefined ? `expected ${c.expected}` : "",
-    c.actual !== undefined ? `got ${c.actual}` : "",
-  ]
-    .filter(Boolean)
-    .join(", ");
-  return `${c.name}${detail ? `: ${detail}` : ""}${c.note ? ` — ${c.note}` : ""}`;
 }
 
 async function recordRoot(client: PublicClient, distributor: Address, epoch: bigint): Promise<Hex> {

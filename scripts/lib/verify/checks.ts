@@ -9,3 +9,14 @@ export type VerifyEpochReport = { epoch: bigint; ok: boolean; checks: Check[] };
 export function eq(name: string, expected: string, actual: string): Check {
   return { name, ok: expected.toLowerCase() === actual.toLowerCase(), expected, actual };
 }
+
+/** A failed check in one line: its name, what was expected and found, and its note. */
+export function describeCheck(c: Check): string {
+  const detail = [
+    c.expected !== undefined ? `expected ${c.expected}` : "",
+    c.actual !== undefined ? `got ${c.actual}` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
+  return `${c.name}${detail ? `: ${detail}` : ""}${c.note ? ` — ${c.note}` : ""}`;
+}
