@@ -41,11 +41,6 @@ export async function epochStatuses(q: Queryable, epochs: number[]): Promise<Map
   return new Map(rows.map((r) => [Number(r.number), r.status]));
 }
 
-/** Sets an epoch's status (tests and admin tooling; the oracle owns the lifecycle). */
-export async function setEpochStatus(q: Queryable, epoch: number, status: EpochStatus): Promise<void> {
-  await q.query("UPDATE epochs SET status = $2 WHERE number = $1", [epoch, status]);
-}
-
 /**
  * Share-locks the epochs' rows for the rest of the transaction and returns their status: an
  * oracle closing one of them waits until this transaction commits, so nothing is stored
