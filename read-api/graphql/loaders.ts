@@ -29,8 +29,10 @@ import {
 } from "../repositories/epochs.ts";
 import type { StatementRow } from "../repositories/statements.ts";
 import {
+  lastHeartbeatsOfNodes,
   payoutAddressesOfNodes,
   supporterSnapshot,
+  type NodeHeartbeatRow,
   type PayoutAddressRow,
   type SupporterSnapshot,
 } from "../repositories/supporters.ts";
@@ -118,6 +120,11 @@ export function createLoaders(db: Queryable, deps?: Set<string>) {
       const rows = await payoutAddressesOfNodes(db, keys);
       if (deps) for (const r of rows) deps.add(r.nodeAddress).add(r.payoutAddress);
       return groupBy(keys, rows, (r) => r.nodeAddress);
+    }),
+    /** Each node's newest stored heartbeat (null: none). Heartbeats do not notify the response cache: never cached. */
+    lastHeartbeat: new DataLoader<Hex, NodeHeartbeatRow | null>(async (keys) => {
+      const rows = new Map((await lastHeartbeatsOfNodes(db, keys)).map((r) => [r.nodeAddress, r]));
+      return keys.map((k) => rows.get(k) ?? null);
     }),
     /** The oracle's epochs by coordinator epoch number. */
     oracleEpoch: new DataLoader<bigint, OracleEpochRow | null, string>(

@@ -227,6 +227,29 @@ for (const backend of testBackends()) {
       expect(none.receiptInclusion).to.equal(null);
     });
 
+    it("default: each node's newest stored heartbeat (signed timestamp and epoch); null for a node that sent none", async () => {
+      const { rows } = await db.query<{ node: Uint8Array; ts: string; epoch: string }>(
+        `SELECT DISTINCT ON (node_address) node_address AS node, timestamp::text AS ts, epoch::text AS epoch
+           FROM heartbeats ORDER BY node_address, timestamp DESC`,
+      );
+      const newest = new Map(rows.map((r) => [`0x${Buffer.from(r.node).toString("hex")}`, r]));
+      expect(newest.size).to.be.greaterThan(0);
+      let seen = 0;
+      for (const addr of [...nodes, ...payouts]) {
+        const d = await data(
+          `query($a: Bytes!) { supporter(address: $a) { nodes { address lastHeartbeatAt lastHeartbeatEpoch } } }`,
+          { a: addr },
+        );
+        for (const n of d.supporter?.nodes ?? []) {
+          const want = newest.get(n.address);
+          expect(n.lastHeartbeatAt).to.equal(want ? want.ts : null);
+          expect(n.lastHeartbeatEpoch).to.equal(want ? want.epoch : null);
+          if (want) seen++;
+        }
+      }
+      expect(seen).to.be.greaterThan(0);
+    });
+
     it("default: per-session impact — viewers, bytes claimed and counted, duration, attributable earnings", async () => {
       const d = await data(SESSIONS, { a: nodes[0], first: 10 });
       const sessions = d.supporter.sessions.edges.map((e: any) => e.node);

@@ -282,6 +282,10 @@ const chainResolvers = {
     registeredAt: (n: SupporterNodeRow) => n.registeredAt.toISOString(),
     payoutAddresses: (n: SupporterNodeRow, _: unknown, ctx: GraphqlContext) =>
       ctx.loaders.payoutAddresses.load(n.address),
+    lastHeartbeatAt: async (n: SupporterNodeRow, _: unknown, ctx: GraphqlContext) =>
+      (await ctx.loaders.lastHeartbeat.load(n.address))?.lastHeartbeatAt ?? null,
+    lastHeartbeatEpoch: async (n: SupporterNodeRow, _: unknown, ctx: GraphqlContext) =>
+      (await ctx.loaders.lastHeartbeat.load(n.address))?.lastHeartbeatEpoch ?? null,
   },
 };
 

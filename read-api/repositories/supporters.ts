@@ -1,6 +1,6 @@
 /**
  * Supporters from the coordinator's tables (db/migrations/0002_coordinator.sql): takes an address
- * (or node addresses) and hands on its nodes, their payout address history, and the one-round-trip
+ * (or node addresses) and hands on its nodes, their payout address history, their newest heartbeat, and the one-round-trip
  * snapshot `supporterSnapshot` (below).
  */
 import type { Queryable } from "../../db/types.ts";
@@ -50,6 +50,22 @@ export async function payoutAddressesOfNodes(q: Queryable, nodes: readonly Hex[]
     payoutAddress: bytesToHex(r.payout_address),
     effectiveEpoch: r.effective_epoch,
     submittedEpoch: r.submitted_epoch,
+  }));
+}
+
+export type NodeHeartbeatRow = { nodeAddress: Hex; lastHeartbeatAt: bigint; lastHeartbeatEpoch: bigint };
+
+/** The newest stored heartbeat (signed timestamp, its epoch) of each of these nodes that has one, for a DataLoader. */
+export async function lastHeartbeatsOfNodes(q: Queryable, nodes: readonly Hex[]): Promise<NodeHeartbeatRow[]> {
+  const { rows } = await q.query<{ node_address: Uint8Array; timestamp: bigint; epoch: bigint }>(
+    `SELECT DISTINCT ON (node_address) node_address, timestamp, epoch FROM heartbeats
+      WHERE node_address = ANY($1::bytea[]) ORDER BY node_address, timestamp DESC`,
+    [nodes.map(hexToBuffer)],
+  );
+  return rows.map((r) => ({
+    nodeAddress: bytesToHex(r.node_address),
+    lastHeartbeatAt: BigInt(r.timestamp),
+    lastHeartbeatEpoch: BigInt(r.epoch),
   }));
 }
 
