@@ -43,16 +43,21 @@ export function usdCell(v) {
 
 /**
  * A table: `cols` are [header, cell renderer, class?]. Always inside a wrapper that scrolls
- * sideways on its own, so no table ever makes the page wider than the window.
+ * sideways on its own, so no table ever makes the page wider than the window. With `stack`, at
+ * phone width each row becomes a block of "header: value" lines instead (style.css, `table.stack`).
  * @template T
  * @param {T[]} rows
  * @param {[string, (row: T) => unknown, string?][]} cols
- * @param {{ id?: string, empty?: string, rowAttrs?: (row: T) => Raw }} [o]
+ * @param {{ id?: string, empty?: string, rowAttrs?: (row: T) => Raw, stack?: boolean }} [o]
  */
 export function table(rows, cols, o = {}) {
   if (rows.length === 0) return html`<p class="muted">${o.empty ?? "None."}</p>`;
+  const cell = o.stack
+    ? (/** @type {string} */ h, /** @type {unknown} */ v) =>
+        html`<div class="v" data-label="${h}"><span>${v}</span></div>`
+    : (/** @type {string} */ _h, /** @type {unknown} */ v) => v;
   return html`<div class="table-wrap">
-    <table ${raw(o.id ? `id="${o.id}"` : "")}>
+    <table ${raw(o.id ? `id="${o.id}"` : "")} class="${o.stack ? "stack" : ""}">
       <thead>
         <tr>
           ${cols.map(([h, , cls]) => html`<th class="${cls ?? ""}">${h}</th>`)}
@@ -62,7 +67,7 @@ export function table(rows, cols, o = {}) {
         ${rows.map(
           (r) =>
             html`<tr ${o.rowAttrs ? o.rowAttrs(r) : ""}>
-              ${cols.map(([, f, cls]) => html`<td class="${cls ?? ""}">${f(r)}</td>`)}
+              ${cols.map(([h, f, cls]) => html`<td class="${cls ?? ""}">${cell(h, f(r))}</td>`)}
             </tr>`,
         )}
       </tbody>

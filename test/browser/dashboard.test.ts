@@ -574,6 +574,91 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     await shot("supporter-no-entitlement");
   });
 
+  it("supporter view: node status from heartbeats, uptime per epoch and sessions exactly as the API answers them", async () => {
+    const addr = payouts[0]!.toLowerCase() as Address; // node 0: heartbeats all along, one session per epoch
+    const s = (
+      await gql(
+        `query ($a: Bytes!) { supporter(address: $a) {
+          nodes { address lastHeartbeatAt lastHeartbeatEpoch }
+          uptime(first: 10) { epoch account uptimeBps uptimeTier uptimeBonusBps }
+          sessions(first: 10) { edges { node { sessionId viewersServed durationSeconds lastReceiptAt claimedBytes
+            countedBytes pendingBytes earningsMicroUsd complete } } pageInfo { hasNextPage } }
+        } }`,
+        { a: addr },
+      )
+    ).supporter;
+    expect(s.nodes).to.have.length(1);
+    const [node] = s.nodes;
+    expect(node.lastHeartbeatAt, "node 0 sent heartbeats").to.not.equal(null);
+    expect(s.uptime.length, "computed epochs have an uptime").to.be.greaterThan(0);
+    const sessions = nodesOf(s.sessions);
+    expect(sessions.length, "node 0 served sessions").to.be.greaterThan(0);
+    const utc = (unix: string) =>
+      new Date(Number(unix) * 1000)
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d+Z$/, " UTC");
+    const pct = (bps: string) => {
+      const frac = (BigInt(bps) % 100n).toString().padStart(2, "0").replace(/0+$/, "");
+      return `${BigInt(bps) / 100n}${frac ? `.${frac}` : ""} %`;
+    };
+
+    // The browser's clock 30 s after the node's newest heartbeat: online (a heartbeat within 120 s).
+    const p = await browser.newPage({ viewport: { width: WIDTH, height: 900 } });
+    try {
+      await p.clock.setFixedTime(new Date((Number(node.lastHeartbeatAt) + 30) * 1000));
+      await p.goto(`${base}/dashboard/#/supporter/${addr}`);
+      await p.locator("#sessions-table").waitFor();
+      const row = p.locator(`#nodes-table tr[data-node="${node.address}"]`);
+      expect(await row.getAttribute("data-status")).to.equal("online");
+      const rowText = await row.innerText();
+      expect(rowText).to.include("online");
+      expect(rowText).to.include(utc(node.lastHeartbeatAt));
+      expect(rowText).to.include(`coordinator epoch ${node.lastHeartbeatEpoch}`);
+      for (const u of s.uptime) {
+        const line = p.locator(`#uptime-table tr[data-uptime="${u.epoch}:${u.account}"]`);
+        expect(await line.locator('[data-field="uptime"]').innerText()).to.equal(pct(u.uptimeBps));
+        expect(await line.innerText()).to.include(u.uptimeTier === null ? "none" : `+${pct(u.uptimeBonusBps)}`);
+      }
+      expect(await p.locator("#sessions-table tbody tr").count()).to.equal(sessions.length);
+      for (const x of sessions) {
+        const line = p.locator(`#sessions-table tr[data-session="${x.sessionId}"]`);
+        const cells = await line.locator("td").allInnerTexts();
+        expect(cells[1]).to.include(utc(x.lastReceiptAt));
+        expect(await line.locator("td:nth-child(3) span[title]").getAttribute("title")).to.equal(
+          `${BigInt(x.durationSeconds).toLocaleString("en-US")} s`,
+        );
+        expect(cells[3]).to.equal(String(x.viewersServed));
+        expect(cells[4]).to.equal(humanBytes(x.claimedBytes));
+        expect(cells[5]).to.equal(humanBytes(x.countedBytes));
+        expect(cells[6]).to.equal(dollars(x.earningsMicroUsd));
+        expect(cells[7]).to.include(x.complete ? "final" : "growing");
+      }
+      expect(
+        sessions.some((x: any) => BigInt(x.earningsMicroUsd) > 0n),
+        "some session earned",
+      ).to.equal(true);
+      await looksRight(p);
+      await p.screenshot({ path: `${SCREENSHOTS}supporter-nodes-sessions.png`, fullPage: true });
+
+      // Two minutes and a second after that heartbeat: offline.
+      await p.clock.setFixedTime(new Date((Number(node.lastHeartbeatAt) + 121) * 1000));
+      await p.reload();
+      await p.locator("#sessions-table").waitFor();
+      expect(await row.getAttribute("data-status")).to.equal("offline");
+
+      // At phone width nothing makes the page wider than the window (tables scroll on their own).
+      await p.setViewportSize({ width: 390, height: 844 });
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(390);
+      await p.screenshot({ path: `${SCREENSHOTS}supporter-nodes-sessions-phone.png`, fullPage: true });
+      await p.locator("#nodes-card").screenshot({ path: `${SCREENSHOTS}supporter-nodes-phone.png` });
+      await p.locator("#sessions-table").screenshot({ path: `${SCREENSHOTS}supporter-sessions-phone.png` });
+      await p.locator("header").screenshot({ path: `${SCREENSHOTS}header-phone.png` });
+    } finally {
+      await p.close();
+    }
+  });
+
   it("verify my payout: the proof is checked against the on-chain root in the browser", async () => {
     const addr = payouts[0]!.toLowerCase() as Address;
     const { proof } = await supporterAnswer(addr);

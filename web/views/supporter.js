@@ -1,8 +1,8 @@
 // The Supporter view (#/supporter[/0xADDRESS]): takes in an address, asks GraphQL for its totals,
-// nodes and proof, and renders the page around its paged lists, live on the supporter's updates.
+// nodes (with their heartbeats and uptime) and proof, and renders the page around its paged lists, live on the supporter's updates.
 import { barChart } from "../chart.js";
 import { RATE_CARD_FIELDS, rememberWindows, resolveWindows, WINDOW_FIELDS, windows } from "../epochs.js";
-import { bytes, html, raw, short, time, usd } from "../format.js";
+import { bytes, html, raw, short, usd } from "../format.js";
 import { DashboardError, gql } from "../gql.js";
 import {
   $,
@@ -17,7 +17,7 @@ import {
   walletAccount,
 } from "../page.js";
 import { CLAIM_CSV_FIELDS, claimsCsv, STATEMENT_CSV_FIELDS, statementsCsv } from "../statements-csv.js";
-import { asList, badge, hexCell, pager, pagerCursors, table } from "../ui.js";
+import { asList, badge, pager, pagerCursors } from "../ui.js";
 import { renderStatements, statementsPage } from "./statements.js";
 import { rateCardPanel, totalsCards } from "./supporter-cards.js";
 import {
@@ -29,6 +29,14 @@ import {
   renderReceipts,
   wireReceiptChecks,
 } from "./supporter-lists.js";
+import {
+  ONLINE_WITHIN_SECONDS,
+  renderNodes,
+  renderSessions,
+  renderUptime,
+  sessionsPage,
+  UPTIME_FIELDS,
+} from "./supporter-nodes.js";
 import { verifyPanel, wireVerify } from "./verify.js";
 
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
@@ -51,7 +59,9 @@ export async function supporterView(address) {
           ${walletAccount ? `Wallet ${short(walletAccount)}` : "Connect wallet"}
         </button>
       </form>
-      <p class="muted">Earnings, statements, flagged receipts and payouts of a node or a payout address.</p>
+      <p class="muted">
+        Earnings, statements, flagged receipts, payouts, node status and sessions of a node or a payout address.
+      </p>
     </section>
     <div id="sup"></div>`.html;
   $("#lookup").addEventListener("submit", (e) => {
@@ -112,6 +122,10 @@ function offerSwitch() {
 const RATE_CARD_SCHEDULE_QUERY = `{ rateCardSchedule { currentEpoch noticeEpochs earliestEffectiveEpoch
   current { ${RATE_CARD_FIELDS} } announced { ${RATE_CARD_FIELDS} } } }`;
 
+/** The nodes' newest heartbeats and the uptime per computed epoch (live: never cached). */
+const STATUS_QUERY = `query ($a: Bytes!) { supporter(address: $a) {
+  nodes { address lastHeartbeatAt lastHeartbeatEpoch } uptime(first: 10) { ${UPTIME_FIELDS} } } }`;
+
 /** @param {`0x${string}`} addr */
 async function renderSupporter(addr) {
   const data = await gql(
@@ -135,6 +149,12 @@ async function renderSupporter(addr) {
     (d) => d.rateCardSchedule,
     () => null,
   );
+  // Heartbeats and uptime, asked on their own: live data the response cache never keeps, so the
+  // query above stays cacheable, and their failure must not cost the rest of the page.
+  const status = await gql(STATUS_QUERY, { a: addr }).then(
+    (d) => d.supporter,
+    () => null,
+  );
   const s = data.supporter;
   const el = $("#sup");
   if (!s || (s.nodes.length === 0 && !s.account && asList(s.receipts).length === 0)) {
@@ -145,6 +165,10 @@ async function renderSupporter(addr) {
     );
     return;
   }
+  const nowSeconds = BigInt(Math.floor(Date.now() / 1000));
+  const heartbeatOf = new Map((status?.nodes ?? []).map((/** @type {any} */ n) => [n.address, n]));
+  if (status) for (const n of s.nodes) Object.assign(n, heartbeatOf.get(n.address) ?? { lastHeartbeatAt: null });
+  const uptime = status ? status.uptime : null;
   const recent = asList(data.oracleEpochs);
   rememberWindows(recent);
   const chartRows = asList(s.chart);
@@ -157,7 +181,11 @@ async function renderSupporter(addr) {
         startsAt: "",
         endsAt: "",
       });
-  if (s.totals.accruedThroughEpoch) await resolveWindows([s.totals.accruedThroughEpoch]);
+  await resolveWindows([
+    ...(s.totals.accruedThroughEpoch ? [s.totals.accruedThroughEpoch] : []),
+    ...s.nodes.flatMap((/** @type {any} */ n) => (n.lastHeartbeatEpoch ? [n.lastHeartbeatEpoch] : [])),
+    ...(uptime ?? []).map((/** @type {any} */ u) => u.epoch),
+  ]);
 
   const points = [...chartRows].reverse().map((/** @type {any} */ st) => ({
     label: `#${st.chainEpoch ?? "?"}`,
@@ -232,23 +260,25 @@ async function renderSupporter(addr) {
       <h3>Claims <button type="button" class="inline download" id="download-claims">Download claims (CSV)</button></h3>
       <div id="claims"></div>
     </section>
-    <section class="card">
+    <section class="card" id="nodes-card">
       <h3>Nodes</h3>
-      ${table(s.nodes, [
-        ["node", (/** @type {any} */ n) => hexCell(n.address)],
-        ["founder", (/** @type {any} */ n) => (n.founder ? "yes" : "no")],
-        ["registered", (/** @type {any} */ n) => time(n.registeredAt)],
-        [
-          "paid to",
-          (/** @type {any} */ n) =>
-            n.payoutAddresses.map(
-              (/** @type {any} */ p) =>
-                html`<div>
-                  ${hexCell(p.payoutAddress)} <span class="sub">from coordinator epoch ${p.effectiveEpoch}</span>
-                </div>`,
-            ),
-        ],
-      ])}
+      <p class="muted small">
+        Online: a heartbeat within the last ${String(ONLINE_WITHIN_SECONDS)} seconds (by this browser's clock).
+      </p>
+      ${renderNodes(s.nodes, nowSeconds)}
+      <h4>Uptime per epoch</h4>
+      <p class="muted small">
+        As each epoch's statement used it: the nodes' heartbeat slots over the epoch, weighted by counted bytes.
+      </p>
+      ${uptime ? renderUptime(uptime) : html`<p class="muted">The uptime could not be loaded: reload the page.</p>`}
+    </section>
+    <section class="card">
+      <h3>Sessions</h3>
+      <p class="muted small">
+        What the nodes did for each viewing session, newest first: viewers served, bytes served and counted, and the
+        earnings attributable to the session (its share of the epoch's payout, pro rata to counted bytes).
+      </p>
+      <div id="sessions"></div>
     </section>`.html;
   el.dataset.address = addr;
   if (keptVerify) $("#verify-card").replaceWith(keptVerify);
@@ -263,6 +293,7 @@ async function renderSupporter(addr) {
     pager($("#flagged"), `${addr}:flagged`, flaggedPage(addr), renderFlagged),
     pager($("#receipts"), `${addr}:receipts`, receiptsPage(addr), renderReceipts),
     pager($("#claims"), `${addr}:claims`, claimsPage(addr), renderClaims),
+    pager($("#sessions"), `${addr}:sessions`, sessionsPage(addr), renderSessions),
   ]);
 }
 
