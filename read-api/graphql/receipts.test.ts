@@ -227,7 +227,7 @@ for (const backend of testBackends()) {
       expect(none.receiptInclusion).to.equal(null);
     });
 
-    it("default: each node's newest stored heartbeat (signed timestamp and epoch); null for a node that sent none", async () => {
+    it("default: each node's newest stored heartbeat (signed timestamp and epoch), as stored", async () => {
       const { rows } = await db.query<{ node: Uint8Array; ts: string; epoch: string }>(
         `SELECT DISTINCT ON (node_address) node_address AS node, timestamp::text AS ts, epoch::text AS epoch
            FROM heartbeats ORDER BY node_address, timestamp DESC`,
