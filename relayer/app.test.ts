@@ -190,7 +190,8 @@ describe("ledger relayer: POST /v1/claims", () => {
       400,
       "VALIDATION_FAILED",
     );
-    await refused(() => post({ ...body, cumulativeMicroUsd: 5000000 }), 400, "VALIDATION_FAILED");
+    const asNumber = JSON.stringify({ ...body, cumulativeMicroUsd: null }).replace(":null", ":5000000");
+    await refused(() => post(null, asNumber), 400, "VALIDATION_FAILED");
     await refused(() => post({ ...body, recipient: `${String(body.recipient)}\u0000` }), 400, "VALIDATION_FAILED");
     await refused(() => post({ ...body, signature: "0x1234" }), 400, "VALIDATION_FAILED");
     await refused(() => post({ ...body, chainId: 1 }), 400, "WRONG_DEPLOYMENT");
