@@ -51,6 +51,17 @@ export function authorizationFromJson(
     nonce: uint(j.nonce, "nonce"),
     deadline: uint(j.deadline, "deadline"),
   };
+  const distributor = addr(j.distributor, "distributor");
+  return { ...authorizationToJson(message, j.chainId, distributor, j.signature as Hex), message };
+}
+
+/** The wire JSON of a signed authorization (bigints as decimal strings). */
+export function authorizationToJson(
+  message: ClaimAuthorization,
+  chainId: number,
+  distributor: Address,
+  signature: Hex,
+): AuthorizationJson {
   return {
     account: message.account,
     recipient: message.recipient,
@@ -58,9 +69,8 @@ export function authorizationFromJson(
     maxRelayerFee: message.maxRelayerFee.toString(),
     nonce: message.nonce.toString(),
     deadline: message.deadline.toString(),
-    chainId: j.chainId,
-    distributor: addr(j.distributor, "distributor"),
-    signature: j.signature as Hex,
-    message,
+    chainId,
+    distributor,
+    signature,
   };
 }

@@ -9,7 +9,7 @@ import { network } from "hardhat";
 import { createWalletClient, custom, type Address, type Hex, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { ClaimAuthorization } from "../core/eip712/epoch-root.ts";
-import { ANY_RELAYER } from "../core/claim-authorization.ts";
+import { ANY_RELAYER, authorizationToJson } from "../core/claim-authorization.ts";
 import { signTypedMessage } from "../core/sign.ts";
 import { deployFixture } from "../test/contracts/fixture.ts";
 import { proposeAndFinalize } from "../indexer/testing.ts";
@@ -72,16 +72,9 @@ async function authorization(index: number, over: Partial<ClaimAuthorization> = 
   });
   let leaf = 0;
   for (const [i, v] of tree.entries()) if ((v[0] as string).toLowerCase() === account) leaf = i;
+  const distributor = fx.distributor.address.toLowerCase() as Address;
   return {
-    account: message.account,
-    recipient: message.recipient,
-    relayer: message.relayer,
-    maxRelayerFee: message.maxRelayerFee.toString(),
-    nonce: message.nonce.toString(),
-    deadline: message.deadline.toString(),
-    chainId: fx.chainId,
-    distributor: fx.distributor.address.toLowerCase(),
-    signature,
+    ...authorizationToJson(message, fx.chainId, distributor, signature),
     cumulativeMicroUsd: entitlement.toString(),
     proof: tree.getProof(leaf),
   } as Record<string, unknown>;

@@ -4,6 +4,7 @@ import type { ClaimAuthorization } from "../../core/eip712/epoch-root.ts";
 import {
   ANY_RELAYER,
   authorizationFromJson,
+  authorizationToJson,
   type AuthorizationJson,
   type ParsedAuthorization,
 } from "../../core/claim-authorization.ts";
@@ -260,17 +261,7 @@ async function signAuthorization(ctx: Ctx, key: Signer, recipient: Address, maxF
     message,
     privateKey: key.privateKey,
   });
-  const out: AuthorizationJson = {
-    account: message.account,
-    recipient: message.recipient,
-    relayer: message.relayer,
-    maxRelayerFee: message.maxRelayerFee.toString(),
-    nonce: message.nonce.toString(),
-    deadline: message.deadline.toString(),
-    chainId: ctx.chainId,
-    distributor: ctx.distributor,
-    signature,
-  };
+  const out = authorizationToJson(message, ctx.chainId, ctx.distributor, signature);
   console.log(JSON.stringify(out));
   console.error(
     `signed ClaimAuthorization for ${message.account} → ${recipient}: up to $${formatUsd(ctx.claimable)} claimable, relayer fee ≤ $${formatUsd(maxFee)}, nonce ${nonce}, valid until ${new Date(Number(message.deadline) * 1000).toISOString()}`,
