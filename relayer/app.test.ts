@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { network } from "hardhat";
-import { createWalletClient, custom, type Address, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, custom, http, type Address, type Hex, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { ClaimAuthorization } from "../core/eip712/epoch-root.ts";
 import { ANY_RELAYER, authorizationToJson } from "../core/claim-authorization.ts";
@@ -217,5 +217,27 @@ describe("ledger relayer: POST /v1/claims", () => {
     await refused(() => post(body), 503, "RELAYER_UNFUNDED");
     await setBalance(relayer.account.address, 10n ** 18n);
     expect((await post(body)).status).to.equal(200);
+  });
+
+  it("answers 503 CHAIN_UNAVAILABLE when its RPC is away", async () => {
+    const away = createRelayerApp({
+      publicClient: createPublicClient({ transport: http("http://127.0.0.1:9", { retryCount: 0 }) }),
+      wallet: relayer,
+      distributor: fx.distributor.address,
+      chainId: fx.chainId,
+      maxFeeMicroUsd: CAP,
+      rateLimit: new AccountRateLimit(60_000),
+    });
+    const body = await authorization(3);
+    const r = await away.inject({ method: "POST", url: "/v1/claims", payload: body });
+    expect(r.statusCode).to.equal(503);
+    expect(r.json()).to.include({ code: "CHAIN_UNAVAILABLE" });
+    expect((await away.inject({ method: "GET", url: "/healthz" })).statusCode).to.equal(503);
+  });
+
+  it("names any other revert (the distributor paused) as 422 CLAIM_REVERTED", async () => {
+    await fx.wait(await fx.distributor.write.pause({ account: fx.pauser.account }));
+    const body = await authorization(3);
+    await refused(() => post(body), 422, "CLAIM_REVERTED");
   });
 });

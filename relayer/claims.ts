@@ -4,11 +4,21 @@
  * nothing is sent), the per-account rate limit, the relayer key's balance against the gas, then
  * the send. Hands on the transaction hash and the fee the relayer took.
  */
-import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+import {
+  BaseError as ViemBaseError,
+  ContractFunctionRevertedError,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
 import { ANY_RELAYER, authorizationFromJson } from "../core/claim-authorization.ts";
 import { formatUsd } from "../core/units.ts";
 import { distributorAbi } from "../chain/abi.ts";
-import { revertOf } from "../chain/client.ts";
+import { firstLine, revertOf } from "../chain/client.ts";
 import { RelayerError, refusalOfRevert } from "./errors.ts";
 import type { AccountRateLimit } from "./rate-limit.ts";
 import type { ClaimBody } from "./schema.ts";
@@ -71,9 +81,7 @@ export async function submitClaim(ctx: RelayerContext, body: ClaimBody): Promise
   try {
     ({ request } = await ctx.publicClient.simulateContract(call));
   } catch (err) {
-    const revert = revertOf(err);
-    if (revert) throw refusalOfRevert(revert.name, revert.args);
-    throw chainUnavailable();
+    throw refusalOf(err);
   }
   // Charged only for a claim that would succeed: nobody can lock an account out with bad requests.
   const allowed = ctx.rateLimit.take(m.account);
@@ -94,9 +102,7 @@ export async function submitClaim(ctx: RelayerContext, body: ClaimBody): Promise
       ]);
       [balanceWei, costWei] = [balance, gas * gasPrice];
     } catch (err) {
-      const revert = revertOf(err);
-      if (revert) throw refusalOfRevert(revert.name, revert.args);
-      throw chainUnavailable();
+      throw refusalOf(err);
     }
     if (balanceWei < costWei)
       throw new RelayerError(
@@ -123,6 +129,15 @@ export async function submitClaim(ctx: RelayerContext, body: ClaimBody): Promise
     if (!sent) ctx.rateLimit.release(m.account); // refused before sending: the account may retry at once
     throw err;
   }
+}
+
+/** A failed simulation or estimate: the decoded custom error, a revert without one, or the RPC away. */
+function refusalOf(err: unknown): RelayerError {
+  const revert = revertOf(err);
+  if (revert) return refusalOfRevert(revert.name, revert.args);
+  if (err instanceof ViemBaseError && err.walk((e) => e instanceof ContractFunctionRevertedError))
+    return new RelayerError(422, "CLAIM_REVERTED", `The distributor would refuse this claim: ${firstLine(err)}.`);
+  return chainUnavailable();
 }
 
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
