@@ -22,6 +22,7 @@ const SOURCES = [
   "http",
   "indexer",
   "read-api",
+  "relayer",
   "server",
   "core",
   "db",

@@ -13,6 +13,7 @@ import { fundCommand } from "./commands/fund.ts";
 import { governanceCommand } from "./commands/governance.ts";
 import { guardianCommand } from "./commands/guardian.ts";
 import { policyCommand } from "./commands/policy.ts";
+import { relayerCommand } from "./commands/relayer.ts";
 import { statusCommand } from "./commands/status.ts";
 import { verifyChainCommand } from "./commands/verify-chain.ts";
 import { verifyEpochCommand } from "./commands/verify-epoch.ts";
@@ -56,6 +57,7 @@ const commands: Command[] = [
   deployCommand,
   fundCommand,
   claimCommand,
+  relayerCommand,
   guardianCommand,
   policyCommand,
   governanceCommand,

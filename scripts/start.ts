@@ -27,6 +27,7 @@ import { ensureContractsBuilt, ensureWebBuilt } from "./lib/build.ts";
 import { startChain } from "./lib/start/deployment.ts";
 import { followProgress, startNetwork } from "./lib/start/network.ts";
 import { startOracle } from "./lib/start/oracle.ts";
+import { startDevRelayer } from "./lib/start/relayer.ts";
 import { startOptions } from "./lib/start/options.ts";
 import { startServices } from "./lib/start/services.ts";
 import { openDevState } from "./lib/start/state.ts";
@@ -84,11 +85,15 @@ try {
     say,
   });
 
+  // 7b. The gasless-claim relayer (scripts/lib/start/relayer.ts).
+  const relayerUrl = await startDevRelayer({ chain, apiPort: options.port, stops, say });
+
   say(`API        ${apiUrl}`);
   say(`GraphQL    ${apiUrl}/graphql`);
   say(`dashboard  ${apiUrl}/dashboard/`);
   say(`API docs   ${apiUrl}/docs`);
   say(`chain RPC  ${rpcUrl}`);
+  say(`relayer    ${relayerUrl} (gasless claims: POST /v1/claims)`);
   if (state.timelock)
     say(
       `governance ${state.timelock} (the distributor's admin): npx ledger governance list --rpc ${rpcUrl} --distributor ${distributor}`,

@@ -28,6 +28,7 @@ const TS_TEST_GLOBS = [
   "http/**/*.test.ts",
   "indexer/**/*.test.ts",
   "read-api/**/*.test.ts",
+  "relayer/**/*.test.ts",
   "server/**/*.test.ts",
   "bench/**/*.test.ts",
   "core/**/*.test.ts",

@@ -14,6 +14,7 @@
  *   oracle       the epoch state machine        core, db, chain
  *   indexer      the chain indexer              core, db, chain, events
  *   read-api     GraphQL, datasets, dashboard   core, db, chain, events, http
+ *   relayer      gasless claimWithSig service   core, chain
  *   server       the composition root           every room but the oracle
  *   scripts, bench, test                        anything
  *
@@ -39,6 +40,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   oracle: ["core", "db", "chain"],
   indexer: ["core", "db", "chain", "events"],
   "read-api": ["core", "db", "chain", "events", "http"],
+  relayer: ["core", "chain"],
   server: ["core", "db", "chain", "events", "http", "coordinator", "indexer", "read-api"],
 };
 const ROOMS = Object.keys(ALLOWED);

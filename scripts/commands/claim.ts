@@ -1,6 +1,13 @@
 import { readFileSync } from "node:fs";
 import { erc20Abi, type Address, type Hex, type PublicClient } from "viem";
 import type { ClaimAuthorization } from "../../core/eip712/epoch-root.ts";
+import {
+  ANY_RELAYER,
+  authorizationFromJson,
+  authorizationToJson,
+  type AuthorizationJson,
+  type ParsedAuthorization,
+} from "../../core/claim-authorization.ts";
 import { signTypedMessage } from "../../core/sign.ts";
 import { verifyPayoutProof } from "../../core/tree.ts";
 import { formatUsd } from "../../core/units.ts";
@@ -40,23 +47,6 @@ type Proof = {
   claimedMicroUsd: string;
   claimableMicroUsd: string;
   proof: Hex[];
-};
-
-/** What `--sign-only` prints and `--with-sig` reads. */
-/** `ClaimAuthorization.relayer` that lets any relayer submit the authorization. */
-const ANY_RELAYER: Address = "0x0000000000000000000000000000000000000000";
-
-export type AuthorizationJson = {
-  account: Address;
-  recipient: Address;
-  /** The only relayer that may submit it; the zero address (the default) lets anyone. */
-  relayer: Address;
-  maxRelayerFee: string;
-  nonce: string;
-  deadline: string;
-  chainId: number;
-  distributor: Address;
-  signature: Hex;
 };
 
 const QUERY = `query Claim($address: Bytes!) {
@@ -271,24 +261,14 @@ async function signAuthorization(ctx: Ctx, key: Signer, recipient: Address, maxF
     message,
     privateKey: key.privateKey,
   });
-  const out: AuthorizationJson = {
-    account: message.account,
-    recipient: message.recipient,
-    relayer: message.relayer,
-    maxRelayerFee: message.maxRelayerFee.toString(),
-    nonce: message.nonce.toString(),
-    deadline: message.deadline.toString(),
-    chainId: ctx.chainId,
-    distributor: ctx.distributor,
-    signature,
-  };
+  const out = authorizationToJson(message, ctx.chainId, ctx.distributor, signature);
   console.log(JSON.stringify(out));
   console.error(
     `signed ClaimAuthorization for ${message.account} → ${recipient}: up to $${formatUsd(ctx.claimable)} claimable, relayer fee ≤ $${formatUsd(maxFee)}, nonce ${nonce}, valid until ${new Date(Number(message.deadline) * 1000).toISOString()}`,
   );
 }
 
-function parseAuthorization(raw: string): AuthorizationJson & { message: ClaimAuthorization } {
+function parseAuthorization(raw: string): ParsedAuthorization {
   let text = raw;
   if (raw.startsWith("@")) {
     try {
@@ -304,40 +284,7 @@ function parseAuthorization(raw: string): AuthorizationJson & { message: ClaimAu
   } catch {
     throw new UsageError("--with-sig expects the JSON line `ledger claim --sign-only` printed (or @FILE holding it)");
   }
-  const addr = (v: unknown, what: string) => {
-    if (typeof v !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(v))
-      throw new UsageError(`--with-sig: ${what} is not an address`);
-    return v.toLowerCase() as Address;
-  };
-  const uint = (v: unknown, what: string) => {
-    if (typeof v !== "string" || !/^\d{1,78}$/.test(v))
-      throw new UsageError(`--with-sig: ${what} is not a decimal integer`);
-    return BigInt(v);
-  };
-  if (typeof j.signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(j.signature))
-    throw new UsageError("--with-sig: signature is not 65 bytes of hex");
-  if (typeof j.chainId !== "number" || !Number.isSafeInteger(j.chainId))
-    throw new UsageError("--with-sig: chainId missing");
-  const message: ClaimAuthorization = {
-    account: addr(j.account, "account"),
-    recipient: addr(j.recipient, "recipient"),
-    relayer: j.relayer === undefined ? ANY_RELAYER : addr(j.relayer, "relayer"),
-    maxRelayerFee: uint(j.maxRelayerFee, "maxRelayerFee"),
-    nonce: uint(j.nonce, "nonce"),
-    deadline: uint(j.deadline, "deadline"),
-  };
-  return {
-    account: message.account,
-    recipient: message.recipient,
-    relayer: message.relayer,
-    maxRelayerFee: message.maxRelayerFee.toString(),
-    nonce: message.nonce.toString(),
-    deadline: message.deadline.toString(),
-    chainId: j.chainId,
-    distributor: addr(j.distributor, "distributor"),
-    signature: j.signature as Hex,
-    message,
-  };
+  return authorizationFromJson(j, (problem) => new UsageError(`--with-sig: ${problem}`));
 }
 
 async function relay(
