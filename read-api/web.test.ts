@@ -101,6 +101,22 @@ describe("dashboard plugin: static files and prebuilt bundles, no esbuild at run
     }
   });
 
+  it("config.json: relayerUrl is the relayer's URL (no trailing slash) when configured, null when not", async () => {
+    for (const [relayerUrl, expected] of [
+      ["http://127.0.0.1:8090/", "http://127.0.0.1:8090"],
+      [undefined, null],
+    ] as const) {
+      const app = await serve({ dir: path.join(root, "web"), relayerUrl });
+      try {
+        const res = await app.inject({ method: "GET", url: "/dashboard/config.json" });
+        expect(res.statusCode).to.equal(200);
+        expect((JSON.parse(res.body) as { relayerUrl: unknown }).relayerUrl).to.equal(expected);
+      } finally {
+        await app.close();
+      }
+    }
+  });
+
   it("error: a bundle not built answers 503 with a module that throws one readable line; the rest is served", async () => {
     const app = await serve({ dir: path.join(root, "unbuilt") });
     try {

@@ -11,7 +11,8 @@
  * never runs esbuild, a devDependency. `/dashboard/config.json` tells the page the
  * chain, the distributor, its deployment block, the chain's public RPC URL that browsers call
  * directly (`chainRpcUrl`, when configured: what the page reads there does not pass through this
- * server) and, when an RPC URL is configured, the read-only proxy to it.
+ * server), when an RPC URL is configured, the read-only proxy to it, and the gasless-claim relayer's
+ * URL (`relayerUrl`, when configured: the page's "Claim without gas" posts there).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -36,6 +37,12 @@ export type WebOptions = {
    * Never a URL with a secret in it: every visitor reads it in `/dashboard/config.json`.
    */
   chainRpcUrl?: string | undefined;
+  /**
+   * A gasless-claim relayer (`ledger relayer`) the page posts signed `ClaimAuthorization`s to,
+   * from the browser: it must answer CORS (it does) and the CSP's `connect-src` allows its origin
+   * (server/app.ts). Absent: the page hides "Claim without gas".
+   */
+  relayerUrl?: string | undefined;
   /** The distributor's deployment block: the page's event-log scans never look below it (default 0). */
   startBlock?: bigint | undefined;
   /** Directory of the dashboard's files (default: the checkout's `web/`). */
@@ -118,6 +125,7 @@ export default definePlugin(
       distributor: options.distributorAddress.toLowerCase(),
       rpcUrl: options.rpcUrl ? "/dashboard/rpc" : null,
       chainRpcUrl: options.chainRpcUrl ?? null,
+      relayerUrl: options.relayerUrl ? options.relayerUrl.replace(/\/+$/, "") : null,
       startBlock: (options.startBlock ?? 0n).toString(),
       graphql: "/graphql",
     });

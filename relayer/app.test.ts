@@ -137,6 +137,25 @@ describe("ledger relayer: POST /v1/claims", () => {
     expect(res.status).to.equal(200);
     expect(body.relayer).to.equal(relayer.account.address);
     expect(BigInt(body.balanceWei as string) > 0n).to.equal(true);
+    expect(body.maxFeeMicroUsd).to.equal(CAP.toString());
+  });
+
+  it("answers the dashboard's CORS preflight and its POST from another origin", async () => {
+    const origin = "http://127.0.0.1:8080";
+    const pre = await fetch(`${url}/v1/claims`, {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(pre.status).to.equal(204);
+    expect(pre.headers.get("access-control-allow-origin")).to.equal("*");
+    expect(pre.headers.get("access-control-allow-methods")).to.include("POST");
+    const res = await fetch(`${url}/v1/claims`, {
+      method: "POST",
+      headers: { origin, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(res.status).to.equal(400);
+    expect(res.headers.get("access-control-allow-origin")).to.equal("*");
   });
 
   it("refuses a wrong signature (another key's) with INVALID_SIGNATURE", async () => {

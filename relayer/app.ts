@@ -1,9 +1,11 @@
 /**
  * The relayer's HTTP service: `POST /v1/claims` takes a supporter's signed `ClaimAuthorization`
  * with its proof and hands on `{ transactionHash, feeMicroUsd }` once `claimWithSig` is mined;
- * `GET /healthz` reports the relayer's address and balance. Every refusal is a 4xx (or 503) with a
- * stable `code` and one sentence.
+ * `GET /healthz` reports the relayer's address, fee cap and balance. Every refusal is a 4xx (or 503)
+ * with a stable `code` and one sentence. Any origin may call it (CORS `*`, no credentials): the
+ * dashboard's "Claim without gas" posts from the browser, and a signed authorization needs no cookie.
  */
+import cors from "@fastify/cors";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { submitClaim, type RelayerContext } from "./claims.ts";
 import { RelayerError } from "./errors.ts";
@@ -24,6 +26,7 @@ export function createRelayerApp(options: RelayerAppOptions): FastifyInstance {
     // unknown fields are refused, not dropped; a number is never coerced into a decimal string
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
+  void app.register(cors, { origin: "*", methods: ["GET", "POST"], maxAge: 600 });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, text: string, done) => {
     if (NUL.test(text))
@@ -71,6 +74,7 @@ export function createRelayerApp(options: RelayerAppOptions): FastifyInstance {
         relayer,
         chainId: ctx.chainId,
         distributor: ctx.distributor,
+        maxFeeMicroUsd: ctx.maxFeeMicroUsd.toString(),
         balanceWei: balanceWei.toString(),
       };
     } catch {

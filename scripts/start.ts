@@ -69,8 +69,11 @@ try {
   // 1–2. The chain and the contracts (scripts/lib/start/deployment.ts).
   const chain = await startChain({ chainPort: options.chainPort, disputeSeconds, store, stops, say });
   const { rpcUrl, distributor } = chain;
+  // 2b. The gasless-claim relayer (scripts/lib/start/relayer.ts), before the API: the dashboard
+  // learns its URL from /dashboard/config.json.
+  const relayerUrl = await startDevRelayer({ chain, apiPort: options.port, stops, say });
   // 3–5. The database, the API and the indexer (scripts/lib/start/services.ts).
-  const services = await startServices({ chain, state, dataDir, port: options.port, stops, say });
+  const services = await startServices({ chain, state, dataDir, port: options.port, relayerUrl, stops, say });
   const { apiUrl } = services;
   // 6. The oracle and the guardian's watchtower (scripts/lib/start/oracle.ts).
   await startOracle({ chain, services, state, dataDir, disputeSeconds, log, stops, say });
@@ -84,9 +87,6 @@ try {
     stops,
     say,
   });
-
-  // 7b. The gasless-claim relayer (scripts/lib/start/relayer.ts).
-  const relayerUrl = await startDevRelayer({ chain, apiPort: options.port, stops, say });
 
   say(`API        ${apiUrl}`);
   say(`GraphQL    ${apiUrl}/graphql`);

@@ -63,6 +63,8 @@ export type BuildAppOptions = {
    * from the browser (`WebOptions.chainRpcUrl`), so its receipt and payout checks trust no server.
    */
   dashboardChainRpcUrl?: string | undefined;
+  /** The gasless-claim relayer's URL, for the dashboard's "Claim without gas" (`WebOptions.relayerUrl`). */
+  dashboardRelayerUrl?: string | undefined;
   /** The distributor's deployment block (the dashboard's log scans start there). */
   dashboardStartBlock?: bigint | undefined;
   /** GraphQL at /graphql (GraphiQL, Redis for subscriptions across replicas, limits). */
@@ -131,7 +133,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(security, {
     rateLimitPerMinute,
     corsOrigins: options.corsOrigins ?? [],
-    connectOrigins: options.dashboardChainRpcUrl ? [new URL(options.dashboardChainRpcUrl).origin] : [],
+    connectOrigins: [options.dashboardChainRpcUrl, options.dashboardRelayerUrl].flatMap((u) =>
+      u ? [new URL(u).origin] : [],
+    ),
   });
   await app.register(swagger);
   await app.register(dependencies, { rpcUrl: options.dashboardRpcUrl });
@@ -162,6 +166,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     distributorAddress: options.distributorAddress ?? DEV_DISTRIBUTOR_ADDRESS,
     rpcUrl: options.dashboardRpcUrl,
     chainRpcUrl: options.dashboardChainRpcUrl,
+    relayerUrl: options.dashboardRelayerUrl,
     startBlock: options.dashboardStartBlock,
   });
 

@@ -24,7 +24,7 @@ const ERRORS_ABI = DISTRIBUTOR_ABI.filter(
  * called directly from the browser (so what it reads does not pass through this server);
  * `rpcUrl`: this server's read-only proxy to its RPC; `startBlock`: the distributor's
  * deployment block (event scans never look below it).
- * @typedef {{ chainId: number, distributor: `0x${string}`, rpcUrl: string | null, chainRpcUrl?: string | null, startBlock?: string }} DashboardConfig
+ * @typedef {{ chainId: number, distributor: `0x${string}`, rpcUrl: string | null, chainRpcUrl?: string | null, relayerUrl?: string | null, startBlock?: string }} DashboardConfig
  */
 /** @typedef {{ request(args: { method: string, params?: unknown[] }): Promise<any> }} Eip1193 */
 

@@ -251,3 +251,141 @@ export async function claim(config, c) {
   }
   throw new DashboardError(`The claim ${hash} was sent but is not mined yet; check your wallet.`, "PENDING");
 }
+
+/** How long a gasless claim's signed authorization stays good (seconds past the chain's clock). */
+const AUTHORIZATION_SECONDS = 3_600n;
+
+/**
+ * Asks the relayer (`config.relayerUrl`) what it is: its address, which the authorization names
+ * as the only submitter, and its fee cap (µUSD), the most the authorization lets it keep.
+ * @param {DashboardConfig} config
+ */
+export async function relayerInfo(config) {
+  const body = await relayerFetch(config, "/healthz");
+  if (!isAddress(String(body.relayer)) || !/^\d+$/.test(String(body.maxFeeMicroUsd)))
+    throw new DashboardError(`The relayer at ${config.relayerUrl} gave no address and fee cap.`, "RELAYER_DOWN");
+  return {
+    relayer: /** @type {`0x${string}`} */ (String(body.relayer).toLowerCase()),
+    maxFeeMicroUsd: BigInt(body.maxFeeMicroUsd),
+  };
+}
+
+/**
+ * A claim without gas: the wallet signs a `ClaimAuthorization` (EIP-712, `eth_signTypedData_v4`,
+ * so it shows the typed fields) naming the relayer and its fee cap, for the account's next nonce,
+ * good for an hour of chain time; the page posts it with the proof to `POST <relayerUrl>/v1/claims`,
+ * which submits `claimWithSig` and pays the gas. Hands on the transaction hash and the fee kept.
+ * @param {DashboardConfig} config
+ * @param {{ from: `0x${string}`, account: `0x${string}`, cumulativeAmount: bigint, proof: `0x${string}`[] }} c
+ * @returns {Promise<{ transactionHash: `0x${string}`, feeMicroUsd: bigint }>}
+ */
+export async function claimWithoutGas(config, c) {
+  const wallet = injectedWallet();
+  if (!wallet) throw new DashboardError("Connect a browser wallet to sign the claim.", "NO_WALLET");
+  if (c.from !== c.account)
+    throw new DashboardError(
+      `Only ${c.account} can sign its gasless claim; your wallet is ${c.from}. Switch accounts in your wallet.`,
+      "WRONG_SIGNER",
+    );
+  await assertChain(wallet, config);
+  const { relayer, maxFeeMicroUsd } = await relayerInfo(config);
+  let nonce, block;
+  try {
+    [nonce, block] = await Promise.all([
+      read(wallet, config.distributor, DISTRIBUTOR_ABI, "nonces", [c.account]),
+      wallet.request({ method: "eth_getBlockByNumber", params: ["latest", false] }),
+    ]);
+  } catch (err) {
+    throw chainError(err);
+  }
+  const deadline = BigInt(block.timestamp) + AUTHORIZATION_SECONDS;
+  const message = {
+    account: c.account,
+    recipient: c.account,
+    relayer,
+    maxRelayerFee: maxFeeMicroUsd.toString(),
+    nonce: /** @type {bigint} */ (nonce).toString(),
+    deadline: deadline.toString(),
+  };
+  const typedData = {
+    types: {
+      EIP712Domain: [
+        { name: "name", type: "string" },
+        { name: "version", type: "string" },
+        { name: "chainId", type: "uint256" },
+        { name: "verifyingContract", type: "address" },
+      ],
+      ClaimAuthorization: [
+        { name: "account", type: "address" },
+        { name: "recipient", type: "address" },
+        { name: "relayer", type: "address" },
+        { name: "maxRelayerFee", type: "uint256" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+    },
+    primaryType: "ClaimAuthorization",
+    domain: {
+      name: "StreamrP2P RewardsDistributor",
+      version: "1",
+      chainId: config.chainId,
+      verifyingContract: config.distributor,
+    },
+    message,
+  };
+  let signature;
+  try {
+    signature = await wallet.request({ method: "eth_signTypedData_v4", params: [c.from, JSON.stringify(typedData)] });
+  } catch (err) {
+    throw chainError(err);
+  }
+  const body = await relayerFetch(config, "/v1/claims", {
+    ...message,
+    chainId: config.chainId,
+    distributor: config.distributor,
+    signature: String(signature).toLowerCase(),
+    cumulativeMicroUsd: c.cumulativeAmount.toString(),
+    proof: c.proof,
+  });
+  return {
+    transactionHash: /** @type {`0x${string}`} */ (body.transactionHash),
+    feeMicroUsd: BigInt(body.feeMicroUsd),
+  };
+}
+
+/**
+ * GET (no body) or POST (a JSON body) to the relayer; its refusal `{ code, message }` becomes a
+ * DashboardError with the relayer's own sentence.
+ * @param {DashboardConfig} config
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<any>}
+ */
+async function relayerFetch(config, path, body) {
+  if (!config.relayerUrl) throw new DashboardError("This server names no gasless-claim relayer.", "NO_RELAYER");
+  let res;
+  try {
+    res = await fetch(`${config.relayerUrl}${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new DashboardError(
+      `The relayer at ${config.relayerUrl} is unreachable; nothing was claimed.`,
+      "RELAYER_DOWN",
+    );
+  }
+  /** @type {any} */
+  let answer = null;
+  try {
+    answer = await res.json();
+  } catch {
+    // not JSON: said below
+  }
+  if (!res.ok || answer === null)
+    throw new DashboardError(
+      `The relayer refused the claim: ${answer?.message ?? `it answered HTTP ${res.status}.`}`,
+      String(answer?.code ?? "RELAYER_ERROR"),
+    );
+  return answer;
+}

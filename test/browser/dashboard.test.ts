@@ -23,6 +23,7 @@ import type { FastifyInstance } from "fastify";
 import { network } from "hardhat";
 import type { Browser, Page } from "playwright-core";
 import { custom } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import type { Address } from "../../core/eip712/domain.ts";
 import { hashTypedMessage } from "../../core/eip712/hash.ts";
 import { receiptTypes } from "../../core/eip712/receipts.ts";
@@ -37,6 +38,8 @@ import { domainOf } from "../../chain/client.ts";
 import { driveEpoch, type OracleContext } from "../../oracle/run-epoch.ts";
 import { deployTestChain, type DeployedChain } from "../../oracle/testing/chain.ts";
 import { testOracleContext } from "../../oracle/testing/context.ts";
+import { startRelayer, type RunningRelayer } from "../../scripts/commands/relayer.ts";
+import { devKey } from "../../scripts/lib/start/state.ts";
 import { readChainEpoch } from "../../scripts/lib/verify/chain-epoch.ts";
 import {
   COORDINATOR_KEY,
@@ -180,6 +183,11 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
   let chainRpcUrl: string;
   /** What the injected wallet answers to eth_chainId: the real chain unless a test overrides it. */
   let walletChainOverride: string | undefined;
+  /** Keys the injected wallet signs typed data with itself (accounts Hardhat does not hold). */
+  const walletKeys = new Map<Address, Hex>();
+  /** The gasless-claim relayer (`ledger relayer`) the dashboard's "Claim without gas" posts to. */
+  let relayer: RunningRelayer;
+  const RELAYER_FEE_CAP = 20_000n;
 
   const sync = async () => {
     for (const step of await indexer.syncToHead()) app.ledgerEvents.publishStep(step);
@@ -294,6 +302,20 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     const rpcUrl = `http://127.0.0.1:${(rpcServer.address() as AddressInfo).port}`;
     chainRpcUrl = rpcUrl;
 
+    // The gasless-claim relayer on the same public RPC, paying gas from Hardhat's account #9.
+    relayer = await startRelayer(
+      {
+        LEDGER_RPC_URL: rpcUrl,
+        LEDGER_DISTRIBUTOR_ADDRESS: c.distributor,
+        LEDGER_RELAYER_PRIVATE_KEY: devKey(9),
+        LEDGER_DEV_MODE: "1",
+        LEDGER_RELAYER_MAX_FEE_MICRO_USD: RELAYER_FEE_CAP.toString(),
+        LEDGER_RELAYER_RATE_LIMIT_SECONDS: "0",
+        PORT: "0",
+      },
+      { quiet: true },
+    );
+
     // The API, with the clock inside coordinator epoch 6 so the receipts below are on time.
     const sentAt = epochBounds(E2).start + 200n;
     app = await buildApp({
@@ -306,6 +328,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       verifyWorkers: 1,
       dashboardRpcUrl: rpcUrl,
       dashboardChainRpcUrl: rpcUrl,
+      dashboardRelayerUrl: relayer.url,
       dataDir,
       adminApiKey: ADMIN_KEY,
       // As in production: the dashboard must not depend on schema introspection.
@@ -409,6 +432,9 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
           walletChainOverride = undefined;
           return { result: null };
         }
+        const key = walletKeys.get(String(params[0]).toLowerCase() as Address);
+        if (method === "eth_signTypedData_v4" && key)
+          return { result: await privateKeyToAccount(key).signTypedData(JSON.parse(String(params[1]))) };
         return { result: (await conn.provider.request({ method, params })) as unknown };
       } catch (err) {
         const e = err as { message?: string; code?: number; data?: unknown };
@@ -434,6 +460,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
   after(async () => {
     await browser?.close();
     await app?.close();
+    await relayer?.close();
     await db?.close();
     rpcServer?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -1122,6 +1149,57 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       await looksRight(bare);
     } finally {
       await bare.close();
+    }
+  });
+
+  it("claim without gas: the wallet signs a ClaimAuthorization, the relayer submits it and keeps its fee", async () => {
+    const addr = payouts[1]!.toLowerCase() as Address;
+    const { proof } = await supporterAnswer(addr);
+    expect(BigInt(proof.claimableMicroUsd) > RELAYER_FEE_CAP, "something to claim beyond the fee").to.equal(true);
+    const balanceOf = (a: Address) =>
+      c.publicClient.readContract({
+        address: c.usd,
+        abi: c.usdAbi,
+        functionName: "balanceOf",
+        args: [a],
+      }) as Promise<bigint>;
+    const relayerBefore = await balanceOf(relayer.address);
+    const before = await balanceOf(addr);
+    const gasBefore = await c.publicClient.getBalance({ address: addr });
+    // The wallet is now the payout address itself, which holds no ETH, and signs with its own key.
+    const previous = walletAccount;
+    walletKeys.set(addr, testKey("payout-1"));
+    walletAccount = addr;
+    try {
+      await page.goto(`${base}/dashboard/#/supporter/${addr}`);
+      await page.reload();
+      await page.locator("#verify").click();
+      await page.locator("#verify-result.good >> text=Verified against the chain").waitFor();
+      expect(await page.locator("#claim-gasless").isDisabled()).to.equal(false);
+      await page.locator("#claim-gasless").click();
+      await page.locator("#verify-result.good >> text=without gas").waitFor({ timeout: 30_000 });
+      const fee = RELAYER_FEE_CAP;
+      expect(await balanceOf(addr)).to.equal(before + BigInt(proof.claimableMicroUsd) - fee);
+      expect(await balanceOf(relayer.address)).to.equal(relayerBefore + fee);
+      expect(await c.publicClient.getBalance({ address: addr }), "the supporter paid no gas").to.equal(gasBefore);
+      const tx = await page.locator("#verify-result [data-tx]").innerText();
+      const receipt = await c.publicClient.getTransactionReceipt({ hash: tx as Hex });
+      expect(receipt.status).to.equal("success");
+      expect(receipt.from.toLowerCase()).to.equal(relayer.address.toLowerCase());
+      expect(await page.locator("#verify-result [data-fee]").innerText()).to.equal(dollars(fee.toString()));
+      expect(await page.locator("#verify-result").innerText()).to.include(
+        `Claimed ${dollars(proof.claimableMicroUsd)} without gas`,
+      );
+      await looksRight();
+      await shot("supporter-claimed-gasless");
+
+      // The same claim again: the relayer's refusal, in its own sentence.
+      await page.locator("#claim-gasless").click();
+      await page.locator("#verify-result.bad").waitFor({ timeout: 30_000 });
+      expect(await page.locator("#verify-result").innerText()).to.match(/^The relayer refused the claim: /);
+    } finally {
+      walletAccount = previous;
+      walletKeys.delete(addr);
     }
   });
 

@@ -54,7 +54,18 @@ export function verifyPanel(addr, apiProof, totals) {
     <div class="row">
       <button id="verify">Verify my payout</button>
       <button id="claim" disabled>Claim with my wallet</button>
+      ${config.relayerUrl ? html`<button id="claim-gasless" disabled>Claim without gas</button>` : ""}
     </div>
+    ${
+      config.relayerUrl
+        ? html`<p class="muted small">
+            <em>Claim without gas</em>: your wallet signs a claim authorization (no transaction, no ETH); the relayer at
+            <code>${config.relayerUrl}</code> submits it, pays the gas and keeps a fee of at most its cap.
+          </p>`
+        : html`<p id="no-relayer" class="muted small">
+            Claiming without gas is not offered here: this server names no relayer.
+          </p>`
+    }
     <div id="verify-result" class="result" hidden></div>
     <details class="cli">
       <summary>Claim from a terminal instead</summary>
@@ -78,6 +89,12 @@ export function wireVerify(addr, apiProof, payoutAccounts) {
   let verified = null;
   const out = $("#verify-result");
   const claimBtn = /** @type {HTMLButtonElement} */ ($("#claim"));
+  const gaslessBtn = /** @type {HTMLButtonElement | null} */ (document.querySelector("#claim-gasless"));
+  /** Both claim buttons at once: they claim the same verified proof. */
+  const setClaimable = (/** @type {boolean} */ on) => {
+    claimBtn.disabled = !on;
+    if (gaslessBtn) gaslessBtn.disabled = !on;
+  };
   const show = (/** @type {string} */ cls) => {
     out.className = `result ${cls}`;
     out.hidden = false;
@@ -109,7 +126,7 @@ export function wireVerify(addr, apiProof, payoutAccounts) {
   $("#verify").addEventListener("click", async () => {
     show("");
     out.textContent = "Checking against the chain…";
-    claimBtn.disabled = true;
+    setClaimable(false);
     try {
       const chain = await chainModule();
       const p = await readProof();
@@ -133,7 +150,7 @@ export function wireVerify(addr, apiProof, payoutAccounts) {
         ${st.finalizedEpoch} (<code>${short(st.finalizedRoot)}</code>). Claimed so far ${usd(st.claimed)}; claimable now
         <strong>${usd(claimable)}</strong>. Token balance of ${short(p.account)}:
         <span data-balance>${usd(st.balance)}</span>.`.html;
-      claimBtn.disabled = claimable === 0n;
+      setClaimable(claimable > 0n);
     } catch (err) {
       show("bad");
       out.textContent = explain(err);
@@ -142,7 +159,7 @@ export function wireVerify(addr, apiProof, payoutAccounts) {
   claimBtn.addEventListener("click", async () => {
     if (!verified) return;
     const v = verified;
-    claimBtn.disabled = true;
+    setClaimable(false);
     show("");
     out.textContent = "Confirm the claim in your wallet…";
     try {
@@ -165,7 +182,37 @@ export function wireVerify(addr, apiProof, payoutAccounts) {
     } catch (err) {
       show("bad");
       out.textContent = explain(err);
-      if (err instanceof DashboardError && err.code === "WRONG_CHAIN") claimBtn.disabled = false;
+      if (err instanceof DashboardError && err.code === "WRONG_CHAIN") setClaimable(true);
+    }
+  });
+  gaslessBtn?.addEventListener("click", async () => {
+    if (!verified) return;
+    const v = verified;
+    setClaimable(false);
+    show("");
+    out.textContent = "Sign the claim authorization in your wallet (no gas); the relayer then submits it…";
+    try {
+      const chain = await chainModule();
+      if (walletAccount == null) setWalletAccount(await chain.connectWallet(config));
+      const before = await chain.chainState(config, v.account);
+      const { transactionHash, feeMicroUsd } = await chain.claimWithoutGas(config, {
+        from: walletAccount,
+        account: v.account,
+        cumulativeAmount: v.cumulativeAmount,
+        proof: v.proof,
+      });
+      const after = await chain.chainState(config, v.account);
+      setTotal("claimed", after.claimed);
+      setTotal("claimable", v.cumulativeAmount - after.claimed);
+      show("good");
+      out.innerHTML = html`<strong>✓ Claimed ${usd(after.claimed - before.claimed)} without gas</strong> in transaction
+        <code data-tx title="${transactionHash}">${transactionHash}</code>; the relayer kept a fee of
+        <strong data-fee>${usd(feeMicroUsd)}</strong>. Balance of ${short(v.account)}: ${usd(before.balance)} →
+        <strong data-balance>${usd(after.balance)}</strong>.`.html;
+    } catch (err) {
+      show("bad");
+      out.textContent = explain(err);
+      setClaimable(true);
     }
   });
 }

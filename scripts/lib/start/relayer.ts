@@ -1,6 +1,6 @@
 /**
- * `npm start`'s gasless-claim relayer (step 7b): `ledger relayer` on the dev chain's RPC and
- * distributor, paying gas from dev account #9 (or `LEDGER_RELAYER_KEYSTORE` / `_PRIVATE_KEY`),
+ * `npm start`'s gasless-claim relayer (step 2b, before the API, which hands its URL to the
+ * dashboard): `ledger relayer` on the dev chain's RPC and distributor, paying gas from dev account #9 (or `LEDGER_RELAYER_KEYSTORE` / `_PRIVATE_KEY`),
  * listening on `LEDGER_RELAYER_PORT` (default: the API's port + 10; any free port when taken).
  * Hands on its URL.
  */

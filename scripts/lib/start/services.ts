@@ -28,6 +28,8 @@ export async function startServices(
     state: DevState;
     dataDir: string;
     port: number;
+    /** The relayer step 2b started: the dashboard's "Claim without gas" posts there. */
+    relayerUrl?: string;
   },
 ): Promise<StartServices> {
   const env = process.env;
@@ -61,6 +63,7 @@ export async function startServices(
     },
     dashboardRpcUrl: rpcUrl,
     dashboardChainRpcUrl: browserRpcUrl,
+    dashboardRelayerUrl: o.relayerUrl,
     dashboardStartBlock: BigInt(state.startBlock ?? "0"),
     dataDir,
   });
