@@ -187,7 +187,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
   const walletKeys = new Map<Address, Hex>();
   /** The gasless-claim relayer (`ledger relayer`) the dashboard's "Claim without gas" posts to. */
   let relayer: RunningRelayer;
-  const RELAYER_FEE_CAP = 20_000n;
+  const RELAYER_FEE_CAP = 2_000n;
 
   const sync = async () => {
     for (const step of await indexer.syncToHead()) app.ledgerEvents.publishStep(step);
@@ -1153,9 +1153,15 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
   });
 
   it("claim without gas: the wallet signs a ClaimAuthorization, the relayer submits it and keeps its fee", async () => {
-    const addr = payouts[1]!.toLowerCase() as Address;
-    const { proof } = await supporterAnswer(addr);
-    expect(BigInt(proof.claimableMicroUsd) > RELAYER_FEE_CAP, "something to claim beyond the fee").to.equal(true);
+    // the first payout address (not payouts[0], claimed above) with more to claim than the fee
+    let i = 1;
+    let proof: any = null;
+    for (; i < payouts.length; i++) {
+      proof = (await supporterAnswer(payouts[i]!.toLowerCase() as Address)).proof;
+      if (proof && BigInt(proof.claimableMicroUsd) > RELAYER_FEE_CAP) break;
+    }
+    expect(i < payouts.length, "a payout address with something to claim beyond the fee").to.equal(true);
+    const addr = payouts[i]!.toLowerCase() as Address;
     const balanceOf = (a: Address) =>
       c.publicClient.readContract({
         address: c.usd,
@@ -1168,7 +1174,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     const gasBefore = await c.publicClient.getBalance({ address: addr });
     // The wallet is now the payout address itself, which holds no ETH, and signs with its own key.
     const previous = walletAccount;
-    walletKeys.set(addr, testKey("payout-1"));
+    walletKeys.set(addr, testKey(`payout-${i}`));
     walletAccount = addr;
     try {
       await page.goto(`${base}/dashboard/#/supporter/${addr}`);
@@ -1193,10 +1199,7 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       await looksRight();
       await shot("supporter-claimed-gasless");
 
-      // The same claim again: the relayer's refusal, in its own sentence.
-      await page.locator("#claim-gasless").click();
-      await page.locator("#verify-result.bad").waitFor({ timeout: 30_000 });
-      expect(await page.locator("#verify-result").innerText()).to.match(/^The relayer refused the claim: /);
+      expect(await page.locator("#claim-gasless").isDisabled(), "nothing left to claim").to.equal(true);
     } finally {
       walletAccount = previous;
       walletKeys.delete(addr);
