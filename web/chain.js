@@ -252,6 +252,16 @@ export async function claim(config, c) {
   throw new DashboardError(`The claim ${hash} was sent but is not mined yet; check your wallet.`, "PENDING");
 }
 
+/**
+ * The EIP-712 `ClaimAuthorization` fields, in order: the components of `claimWithSig`'s
+ * `authorization` tuple in the contract's own ABI, so they are the struct the contract hashes.
+ * @returns {{ name: string, type: string }[]}
+ */
+function claimAuthorizationFields() {
+  const fn = /** @type {any} */ (DISTRIBUTOR_ABI).find((/** @type {any} */ x) => x.name === "claimWithSig");
+  return fn.inputs[0].components.map((/** @type {any} */ c) => ({ name: c.name, type: c.type }));
+}
+
 /** How long a gasless claim's signed authorization stays good (seconds past the chain's clock). */
 const AUTHORIZATION_SECONDS = 3_600n;
 
@@ -315,14 +325,7 @@ export async function claimWithoutGas(config, c) {
         { name: "chainId", type: "uint256" },
         { name: "verifyingContract", type: "address" },
       ],
-      ClaimAuthorization: [
-        { name: "account", type: "address" },
-        { name: "recipient", type: "address" },
-        { name: "relayer", type: "address" },
-        { name: "maxRelayerFee", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
+      ClaimAuthorization: claimAuthorizationFields(),
     },
     primaryType: "ClaimAuthorization",
     domain: {

@@ -156,17 +156,27 @@ export function wireVerify(addr, apiProof, payoutAccounts) {
       out.textContent = explain(err);
     }
   });
-  claimBtn.addEventListener("click", async () => {
+  /**
+   * One claim of the verified proof: `send` claims it (from the connected wallet), `done` words the
+   * result from the chain's state before and after; a failure is one sentence, and `retry(err)`
+   * says whether the buttons come back.
+   * @template T
+   * @param {string} prompt
+   * @param {(chain: any, c: { from: any, account: any, cumulativeAmount: bigint, proof: any[] }) => Promise<T>} send
+   * @param {(r: T, claimed: bigint, v: { account: string }, balances: [bigint, bigint]) => string} done
+   * @param {(err: unknown) => boolean} retry
+   */
+  const claimWith = async (prompt, send, done, retry) => {
     if (!verified) return;
     const v = verified;
     setClaimable(false);
     show("");
-    out.textContent = "Confirm the claim in your wallet…";
+    out.textContent = prompt;
     try {
       const chain = await chainModule();
       if (walletAccount == null) setWalletAccount(await chain.connectWallet(config));
       const before = await chain.chainState(config, v.account);
-      const hash = await chain.claim(config, {
+      const result = await send(chain, {
         from: walletAccount,
         account: v.account,
         cumulativeAmount: v.cumulativeAmount,
@@ -176,45 +186,35 @@ export function wireVerify(addr, apiProof, payoutAccounts) {
       setTotal("claimed", after.claimed);
       setTotal("claimable", v.cumulativeAmount - after.claimed);
       show("good");
-      out.innerHTML = html`<strong>✓ Claimed ${usd(after.claimed - before.claimed)}</strong> in transaction
-        <code title="${hash}">${short(hash)}</code>. Balance of ${short(v.account)}: ${usd(before.balance)} →
-        <strong data-balance>${usd(after.balance)}</strong>.`.html;
+      out.innerHTML = done(result, after.claimed - before.claimed, v, [before.balance, after.balance]);
     } catch (err) {
       show("bad");
       out.textContent = explain(err);
-      if (err instanceof DashboardError && err.code === "WRONG_CHAIN") setClaimable(true);
+      if (retry(err)) setClaimable(true);
     }
-  });
-  gaslessBtn?.addEventListener("click", async () => {
-    if (!verified) return;
-    const v = verified;
-    setClaimable(false);
-    show("");
-    out.textContent = "Sign the claim authorization in your wallet (no gas); the relayer then submits it…";
-    try {
-      const chain = await chainModule();
-      if (walletAccount == null) setWalletAccount(await chain.connectWallet(config));
-      const before = await chain.chainState(config, v.account);
-      const { transactionHash, feeMicroUsd } = await chain.claimWithoutGas(config, {
-        from: walletAccount,
-        account: v.account,
-        cumulativeAmount: v.cumulativeAmount,
-        proof: v.proof,
-      });
-      const after = await chain.chainState(config, v.account);
-      setTotal("claimed", after.claimed);
-      setTotal("claimable", v.cumulativeAmount - after.claimed);
-      show("good");
-      out.innerHTML = html`<strong>✓ Claimed ${usd(after.claimed - before.claimed)} without gas</strong> in transaction
-        <code data-tx title="${transactionHash}">${transactionHash}</code>; the relayer kept a fee of
-        <strong data-fee>${usd(feeMicroUsd)}</strong>. Balance of ${short(v.account)}: ${usd(before.balance)} →
-        <strong data-balance>${usd(after.balance)}</strong>.`.html;
-    } catch (err) {
-      show("bad");
-      out.textContent = explain(err);
-      setClaimable(true);
-    }
-  });
+  };
+  claimBtn.addEventListener("click", () =>
+    claimWith(
+      "Confirm the claim in your wallet…",
+      (chain, c) => chain.claim(config, c),
+      (hash, claimed, v, [before, after]) =>
+        html`<strong>✓ Claimed ${usd(claimed)}</strong> in transaction <code title="${hash}">${short(hash)}</code>.
+          Balance of ${short(v.account)}: ${usd(before)} → <strong data-balance>${usd(after)}</strong>.`.html,
+      (err) => err instanceof DashboardError && err.code === "WRONG_CHAIN",
+    ),
+  );
+  gaslessBtn?.addEventListener("click", () =>
+    claimWith(
+      "Sign the claim authorization in your wallet (no gas); the relayer then submits it…",
+      (chain, c) => chain.claimWithoutGas(config, c),
+      ({ transactionHash, feeMicroUsd }, claimed, v, [before, after]) =>
+        html`<strong>✓ Claimed ${usd(claimed)} without gas</strong> in transaction
+          <code data-tx title="${transactionHash}">${transactionHash}</code>; the relayer kept a fee of
+          <strong data-fee>${usd(feeMicroUsd)}</strong>. Balance of ${short(v.account)}: ${usd(before)} →
+          <strong data-balance>${usd(after)}</strong>.`.html,
+      () => true,
+    ),
+  );
 }
 
 /** @param {string} name @param {bigint} value */
