@@ -98,10 +98,14 @@ describe("npm start (the whole ledger) and ledger verify-epoch against it", () =
     expect(health.db).to.equal("pglite");
     // The dashboard reads the dev chain directly from the browser (its CSP allows that origin).
     const page = await fetch(`${apiUrl}/dashboard/config.json`);
-    const config = (await page.json()) as { chainRpcUrl: string | null; startBlock: string };
+    const config = (await page.json()) as { chainRpcUrl: string | null; relayerUrl: string | null; startBlock: string };
     expect(config.chainRpcUrl).to.equal(rpcUrl);
     expect(config.startBlock).to.match(/^\d+$/);
     expect(page.headers.get("content-security-policy")).to.include(`connect-src 'self' ${new URL(rpcUrl).origin}`);
+    // … and posts gasless claims to npm start's relayer, whose origin the CSP allows too.
+    const relayerUrl = output.match(/relayer\s+(http:\/\/127\.0\.0\.1:\d+)/)?.[1];
+    expect(config.relayerUrl).to.equal(relayerUrl);
+    expect(page.headers.get("content-security-policy")).to.include(new URL(relayerUrl!).origin);
   });
 
   it("behavior: the fraud rules caught the simulated cheaters", async () => {

@@ -1206,6 +1206,25 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
     }
   });
 
+  it("claim without gas, no relayer: a server that names none hides the button and says why", async () => {
+    await page.route("**/dashboard/config.json", async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: { ...(await res.json()), relayerUrl: null } });
+    });
+    try {
+      await page.goto(`${base}/dashboard/#/supporter/${payouts[0]!.toLowerCase()}`);
+      await page.reload();
+      await page.locator("#no-relayer").waitFor();
+      expect(await page.locator("#claim-gasless").count()).to.equal(0);
+      expect(await page.locator("#no-relayer").innerText()).to.equal(
+        "Claiming without gas is not offered here: this server names no relayer.",
+      );
+      expect(await page.locator("#claim").count()).to.equal(1);
+    } finally {
+      await page.unroute("**/dashboard/config.json");
+    }
+  });
+
   it("error: an unreachable API gets one clear sentence", async () => {
     await page.route("**/graphql", (route) => route.abort());
     await page.goto(`${base}/dashboard/#/auditor`);
