@@ -14,11 +14,8 @@
  * Target: ≥ 15 000 receipts/s on PostgreSQL on this 2-core machine. The load generator
  * shares those cores with the server and the database.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { availableParallelism, loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { Address, RewardsDomain } from "../core/eip712/domain.ts";
 import type { Receipt } from "../core/eip712/receipts.ts";
@@ -26,9 +23,9 @@ import type { Hex } from "../core/hex.ts";
 import { privateKeyToAddress, signTypedMessage } from "../core/sign.ts";
 import { createVerifyPool } from "../core/verify-pool.ts";
 import { loadPass } from "./_http-load.ts";
+import { parallel, post, startApi, stopProcess } from "./_processes.ts";
 import { report } from "./report.ts";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SUPPORTERS = 1_000;
 const SESSIONS = 10_000;
 const BATCH = 1_000;
@@ -43,78 +40,6 @@ function arg(args: string[], name: string, fallback: string): string {
 }
 
 const key = (seed: number): Hex => `0x${(BigInt(seed) + 0x1000n).toString(16).padStart(64, "0")}`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
-
-async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["server/main.ts"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      LEDGER_ADMIN_API_KEY: ADMIN_KEY,
-      LEDGER_COORDINATOR_PRIVATE_KEY: key(999_999),
-      LEDGER_CHAIN_ID: String(CHAIN_ID),
-      LEDGER_DISTRIBUTOR_ADDRESS: DISTRIBUTOR,
-      LEDGER_RATE_LIMIT_PER_MINUTE: "100000000",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return { child, base };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill("SIGTERM");
-  throw new Error("server did not become ready in 30 s");
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-  if (child.exitCode === null) child.kill("SIGKILL");
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function parallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
-
-async function post(base: string, path: string, body: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method: "POST",
-    body,
-    headers: { "content-type": "application/json", ...headers },
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${text.slice(0, 300)}`);
-  return text;
-}
 
 type Fixture = {
   supporters: { address: Address; privateKey: Hex }[];
@@ -228,7 +153,14 @@ async function runBackend(
     u.pathname = `/${dbName}`;
     databaseUrl = u.toString();
   }
-  const { child, base } = await startServer(databaseUrl);
+  const { child, base } = await startApi({
+    DATABASE_URL: databaseUrl,
+    LEDGER_ADMIN_API_KEY: ADMIN_KEY,
+    LEDGER_COORDINATOR_PRIVATE_KEY: key(999_999),
+    LEDGER_CHAIN_ID: String(CHAIN_ID),
+    LEDGER_DISTRIBUTOR_ADDRESS: DISTRIBUTOR,
+    LEDGER_RATE_LIMIT_PER_MINUTE: "100000000",
+  });
   try {
     const auth = { authorization: `Bearer ${ADMIN_KEY}` };
     const t0 = performance.now();
@@ -352,7 +284,7 @@ async function runBackend(
       concurrency,
     });
   } finally {
-    await stopServer(child);
+    await stopProcess(child);
     if (dbName) {
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();

@@ -17,6 +17,7 @@ import { createPublicClient, createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { BaseError } from "../core/errors.ts";
 import { connectDb } from "../db/connect.ts";
+import { cachedDataset } from "../db/dataset-store.ts";
 import { migrate } from "../db/migrate.ts";
 import type { Db } from "../db/types.ts";
 import { checkDeployment } from "./chain.ts";
@@ -94,7 +95,12 @@ async function main(argv: string[]): Promise<number> {
         throw new OracleConfigError(`Epoch ${epoch} is ${row?.status ?? "unknown"}, not COMPUTED.`);
       const expected = epochRootOf(row);
       const file = args.includes("--dataset") ? args[args.indexOf("--dataset") + 1] : undefined;
-      const dataset = file ?? storedDataset(config.dataDir, expected.datasetHash);
+      // an independent signer on its own machine has no copy yet: the one published in the
+      // database is fetched into its data directory, its hash checked on the way
+      const dataset =
+        file ??
+        (await cachedDataset(db, config.dataDir, expected.datasetHash)) ??
+        storedDataset(config.dataDir, expected.datasetHash);
       const domain = domainOf(config.chainId, config.distributor);
       // The independent signer recovers every signature of the dataset, on all cores; one
       // full check serves every key of this signer.

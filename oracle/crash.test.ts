@@ -281,9 +281,12 @@ describe("crash safety (separate processes, hardhat node)", { timeout: 600_000 }
     for (const stage of ["aggregate", "compute", "build", "persist"])
       expect(first.out).to.match(new RegExp(`^epoch ${EPOCH}: ${stage} done in \\d+\\.\\d\\d s$`, "m"));
     expect(first.out).to.include('"to":"COMPUTED"');
-    // 1 of 2 signatures so far: the second from an independent signer process
+    // 1 of 2 signatures so far: the second from an independent signer process with a data
+    // directory of its own (another machine): it fetches the dataset the oracle published
+    const signerDir = path.join(tmp, "data-cli-independent-signer");
     const signed = cli(["sign", "--epoch", EPOCH.toString()], {
       ...env,
+      LEDGER_DATA_DIR: signerDir,
       LEDGER_ORACLE_SIGNER_PRIVATE_KEY: SIGNER_KEYS[1]!,
     });
     expect(signed.status, signed.out).to.equal(0);
