@@ -16,9 +16,10 @@
  *
  * Epoch 0 of the APIs' clock starts 60 s before the bench does and lasts `--epoch-seconds` (default:
  * until the fixture is signed, plus a margin for the setup and the ingest). The
- * bench registers `--supporters` nodes and ten sessions per node through API A, records the
+ * bench registers `--supporters` nodes and four sessions per node through API A, records the
  * epoch budget (signed by the API's policy key), then sends pre-signed receipts in batches of 1 000,
- * half to A and half to B at the same time (`--concurrency` connections to each). When the epoch
+ * the even sessions' to A and the odd sessions' to B at the same time, each stream in order as a
+ * node sends it (`--concurrency` requests in flight to each). When the epoch
  * ends the oracle closes it (grace 0); the bench follows the epoch's status in the database and
  * reads the oracle's per-stage times from its log. Lines: each API's and the combined ingest rate,
  * every oracle stage, the epoch's end → FINALIZED time, peak RSS of every process, and a check that
@@ -35,7 +36,6 @@ import type { Address, RewardsDomain } from "../core/eip712/domain.ts";
 import type { Hex } from "../core/hex.ts";
 import { privateKeyToAddress, signTypedMessage } from "../core/sign.ts";
 import { devKey } from "../scripts/lib/start/state.ts";
-import { loadPass } from "./_http-load.ts";
 import { procMemory } from "./_proc-memory.ts";
 import { parallel, post, ROOT, startApi, stopProcess } from "./_processes.ts";
 import { createSoakDatabase, startSoakChain } from "./_soak-backends.ts";
@@ -75,7 +75,15 @@ async function redisAnswers(): Promise<boolean> {
   });
 }
 
-type Fixture = { registrations: string[]; sessions: string[]; batches: string[]; supporters: Address[] };
+type Fixture = {
+  registrations: string[];
+  sessions: string[];
+  /** API A's batches (the even sessions') and API B's (the odd ones'), each in stream order. */
+  batches: [string[], string[]];
+  /** Every node's heartbeats over the receipts' span (one per 120 s: within the offline tolerance). */
+  heartbeats: string[];
+  supporters: Address[];
+};
 
 /** Registrations, grants and receipts of epoch 0 (window [genesis, genesis + epochSeconds)), signed here. */
 function buildFixture(domain: RewardsDomain, receipts: number, supporterCount: number, genesis: bigint): Fixture {
@@ -110,9 +118,10 @@ function buildFixture(domain: RewardsDomain, receipts: number, supporterCount: n
     }),
   );
   // Round r: every session's node sends seq r, cumulative r MB, at genesis + r s (1 MB/s: under the grant's rate).
-  const wire: string[] = [];
-  for (let r = 1; wire.length < receipts; r++)
-    for (let s = 0; s < sessionCount && wire.length < receipts; s++) {
+  const wire: [string[], string[]] = [[], []];
+  let made = 0;
+  for (let r = 1; made < receipts; r++)
+    for (let s = 0; s < sessionCount && made < receipts; s++, made++) {
       const message = {
         sessionId: sessionIds[s]!,
         supporter: supporters[s % supporterCount]!.address,
@@ -127,7 +136,7 @@ function buildFixture(domain: RewardsDomain, receipts: number, supporterCount: n
         message,
         privateKey: viewers[s]!.privateKey,
       });
-      wire.push(
+      wire[s % 2]!.push(
         JSON.stringify({
           ...message,
           seq: message.seq.toString(),
@@ -137,9 +146,24 @@ function buildFixture(domain: RewardsDomain, receipts: number, supporterCount: n
         }),
       );
     }
-  const batches: string[] = [];
-  for (let i = 0; i < wire.length; i += BATCH) batches.push(`{"receipts":[${wire.slice(i, i + BATCH).join(",")}]}`);
-  return { registrations, sessions, batches, supporters: supporters.map((s) => s.address) };
+  const lastRound = BigInt(Math.ceil(receipts / sessionCount));
+  const beats: string[] = [];
+  for (const node of supporters)
+    for (let t = genesis + 1n; t <= genesis + lastRound + 120n; t += 120n) {
+      const message = { node: node.address, timestamp: t };
+      const signature = signTypedMessage({ domain, primaryType: "Heartbeat", message, privateKey: node.privateKey });
+      beats.push(JSON.stringify({ node: node.address, timestamp: t.toString(), signature }));
+    }
+  const heartbeats: string[] = [];
+  for (let i = 0; i < beats.length; i += BATCH)
+    heartbeats.push(`{"heartbeats":[${beats.slice(i, i + BATCH).join(",")}]}`);
+  const batchesOf = (w: string[]) => {
+    const out: string[] = [];
+    for (let i = 0; i < w.length; i += BATCH) out.push(`{"receipts":[${w.slice(i, i + BATCH).join(",")}]}`);
+    return out;
+  };
+  const batches: [string[], string[]] = [batchesOf(wire[0]), batchesOf(wire[1])];
+  return { registrations, sessions, batches, heartbeats, supporters: supporters.map((s) => s.address) };
 }
 
 /** Spawns `node scripts/ledger.ts ARGS` with `env`; stdout lines go to `onLine`. */
@@ -264,6 +288,11 @@ export default async function cluster(args: string[]): Promise<void> {
     const t0 = performance.now();
     await parallel(fixture.registrations, 8, async (body) => void (await post(a.base, "/v1/supporters", body)));
     await parallel(fixture.sessions, 8, async (body) => void (await post(a.base, "/v1/sessions", body, auth)));
+    // the nodes' heartbeats through API B (both APIs write)
+    for (const body of fixture.heartbeats) {
+      const answer = JSON.parse(await post(b.base, "/v1/heartbeats", body)) as { rejected: number };
+      if (answer.rejected > 0) throw new Error(`heartbeats: ${answer.rejected} rejected`);
+    }
     await post(
       a.base,
       "/v1/admin/budget",
@@ -280,39 +309,29 @@ export default async function cluster(args: string[]): Promise<void> {
       sessions: fixture.sessions.length,
     });
 
-    // --- ingest: half the batches to A, half to B, at the same time -----------------------------------
-    const halves = [fixture.batches.filter((_, i) => i % 2 === 0), fixture.batches.filter((_, i) => i % 2 === 1)];
+    // --- ingest: each API its half of the sessions (a node's stream goes to one API, in order) ---------
     let accepted = 0;
     let refused = 0;
     const codes = new Set<string>();
     const i0 = performance.now();
     const passes = await Promise.all(
-      [a, b].map((api, k) => {
-        let next = 0;
-        const batches = halves[k]!;
-        return loadPass({
-          url: `${api.base}/v1/receipts`,
-          method: "POST",
-          connections: concurrency,
-          body: () => batches[next++],
-          ms: Infinity,
-          max: batches.length,
-          exact: true,
-          record: true,
-          check: (status, text) => {
-            if (status >= 300) return false;
-            const answer = JSON.parse(text) as {
-              accepted: number;
-              duplicate: number;
-              rejected: number;
-              results: { code?: string }[];
-            };
-            accepted += answer.accepted;
-            refused += answer.duplicate + answer.rejected;
-            for (const r of answer.results) if (r.code) codes.add(r.code);
-            return true;
-          },
+      [a, b].map(async (api, k) => {
+        const latencies: number[] = [];
+        const p0 = performance.now();
+        await parallel(fixture.batches[k]!, concurrency, async (body) => {
+          const t = performance.now();
+          const answer = JSON.parse(await post(api.base, "/v1/receipts", body)) as {
+            accepted: number;
+            duplicate: number;
+            rejected: number;
+            results: { code?: string }[];
+          };
+          latencies.push(performance.now() - t);
+          accepted += answer.accepted;
+          refused += answer.duplicate + answer.rejected;
+          for (const r of answer.results) if (r.code) codes.add(r.code);
         });
+        return { n: latencies.length, seconds: (performance.now() - p0) / 1000, latencies };
       }),
     );
     const ingestSeconds = (performance.now() - i0) / 1000;
@@ -324,7 +343,6 @@ export default async function cluster(args: string[]): Promise<void> {
         value: (p.n * BATCH) / p.seconds,
         unit: "receipts/s",
         batches: p.n,
-        errors: p.errors,
         p99BatchMs: Math.round(sorted[Math.floor(sorted.length * 0.99)] ?? 0),
       });
     });
@@ -339,7 +357,7 @@ export default async function cluster(args: string[]): Promise<void> {
       target: 15_000,
       loadavg1: Math.round(loadavg()[0]! * 100) / 100,
     });
-    if (passes.some((p) => p.errors > 0) || accepted !== receipts)
+    if (accepted !== receipts)
       throw new Error(
         `ingest: ${accepted} of ${receipts} receipts accepted (${refused} refused: ${[...codes].join(", ")})`,
       );
@@ -421,16 +439,21 @@ export default async function cluster(args: string[]): Promise<void> {
         await post(api.base, "/graphql", JSON.stringify({ query, variables: { a: fixture.supporters[0] } })),
       );
     const same = answers[0] === answers[1];
-    const statement = (JSON.parse(answers[1]!) as { data?: { supporter?: { statements?: { edges: unknown[] } } } }).data
-      ?.supporter?.statements?.edges.length;
+    type Answer = {
+      data?: { supporter?: { statements?: { edges: { node: { countedBytes: string; payoutMicroUsd: string } }[] } } };
+    };
+    const edges = (JSON.parse(answers[1]!) as Answer).data?.supporter?.statements?.edges ?? [];
+    const paid =
+      edges.length === 1 && BigInt(edges[0]!.node.countedBytes) > 0n && BigInt(edges[0]!.node.payoutMicroUsd) > 0n;
     report({
       bench: BENCH,
       metric: "replicasAgree",
-      value: same && statement === 1 ? 1 : 0,
+      value: same && paid ? 1 : 0,
       unit: "bool",
       answer: answers[1]!.slice(0, 300),
     });
-    if (!same || statement !== 1) throw new Error(`API A and B disagree or lack the statement: ${answers.join(" | ")}`);
+    if (!same || !paid)
+      throw new Error(`API A and B disagree, or the statement counts nothing: ${answers.join(" | ")}`);
   } finally {
     clearInterval(sampler);
     for (const [name, rss] of peaks)
