@@ -14,6 +14,7 @@ import type { Address, RewardsDomain, Signed } from "./eip712/domain.ts";
 import type { PrimaryType } from "./eip712/messages.ts";
 import { fastReceiptLine, fastSignedLine } from "./parse-lines.ts";
 import { verifyTypedMessages } from "./verify.ts";
+import { type EXIT, isExitRequest } from "./worker-exit.ts";
 import type { VerifyResult } from "./verify.ts";
 
 export type SignedSection = "registration" | "grant" | "receipt" | "heartbeat";
@@ -67,7 +68,10 @@ export function verifyLines(task: LinesTask): LinesAnswer {
 
 const port = parentPort ?? undefined;
 if (port)
-  port.once("message", (channel: MessagePort) => {
+  port.on("message", (message: MessagePort | typeof EXIT) => {
+    // asked to exit between two tasks, never inside one: see core/worker-exit.ts
+    if (isExitRequest(message)) process.exit(0);
+    const channel = message as MessagePort;
     channel.on("message", (task: LinesTask) => {
       try {
         channel.postMessage(verifyLines(task));

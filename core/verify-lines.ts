@@ -8,6 +8,7 @@ import type { Address, RewardsDomain } from "./eip712/domain.ts";
 import type { VerifyResult } from "./verify.ts";
 import { SIGNED_SECTIONS } from "./verify-lines-worker.ts";
 import type { LinesAnswer, LinesTask, SignedSection } from "./verify-lines-worker.ts";
+import { stopWorker } from "./worker-exit.ts";
 
 /**
  * Signature recovery that runs *while* a dataset is parsed, on every core: the bytes handed to
@@ -198,7 +199,8 @@ export function createLineVerifier(parameters: CreateLineVerifierParameters = {}
     },
     async close() {
       closing = true;
-      await Promise.all(workers.map((w) => (w.port.close(), w.worker.terminate())));
+      // each worker exits once its current task is done (core/worker-exit.ts)
+      await Promise.all(workers.map(async (w) => (await stopWorker(w.worker), w.port.close())));
     },
   };
 }

@@ -6,6 +6,7 @@ import { BaseError } from "./errors.ts";
 import type { Secp256k1Backend } from "./signature.ts";
 import type { VerifyResult } from "./verify.ts";
 import type { VerifyTask } from "./verify-worker.ts";
+import { stopWorker } from "./worker-exit.ts";
 
 /**
  * A pool of worker threads that verifies signed messages on every core: the same
@@ -184,7 +185,8 @@ export function createVerifyPool(parameters: CreateVerifyPoolParameters = {}): V
       for (const chunk of queue) fail(chunk.job, err);
       queue.length = 0;
       for (const slot of slots) if (slot.current) fail(slot.current.job, err);
-      await Promise.all(slots.map((slot) => slot.worker.terminate()));
+      // each worker exits once its current chunk is done (core/worker-exit.ts)
+      await Promise.all(slots.map((slot) => stopWorker(slot.worker)));
     },
   };
 }
