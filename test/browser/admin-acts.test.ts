@@ -146,7 +146,10 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
       (k) => {
         const el = document.querySelector("#message");
         return (
-          el && !(el as HTMLElement).hidden && el.classList.contains(k) && !/Waiting for/.test(el.textContent ?? "")
+          el &&
+          !(el as HTMLElement).hidden &&
+          el.classList.contains(k) &&
+          !/^(Waiting for|Sending…)/.test(el.textContent ?? "")
         );
       },
       kind,
@@ -182,6 +185,11 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
       receiptsPerStream: 3,
     }));
 
+    for (const [name, i] of Object.entries({ proposer: 1, ...ACCOUNT }))
+      if (name !== "stranger")
+        expect(privateKeyToAccount(devKey(i)).address.toLowerCase(), name).to.equal(
+          (g[name as "proposer" | "pauser" | "guardian" | "governor"] as any).account.address.toLowerCase(),
+        );
     // The real oracle: coordinator epochs 5 and 6 → on-chain epochs 1 and 2, each finalized after the dispute window.
     const ctx = testOracleContext({
       db,
@@ -190,7 +198,11 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
         distributor: g.distributor.address,
         chain: {
           publicClient: g.publicClient as any,
-          walletClient: g.proposer as any,
+          walletClient: createWalletClient({
+            account: privateKeyToAccount(devKey(1)),
+            chain: hardhatChain,
+            transport: custom(conn.provider),
+          }),
           distributor: g.distributor.address,
           confirmations: 1,
         },
@@ -414,7 +426,11 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
 
   it("a key without the scope gets the server's refusal in plain words, and nothing is written", async () => {
     const readOnly = await rest("POST", "/v1/admin/api-keys", { name: "auditor", scopes: ["admin:read"] });
+    const [newest] = await rest("GET", "/v1/admin/audit-log?limit=1");
+    expect(newest.action).to.equal("api_key.create");
     await useKey(readOnly.key);
+    // admin:read is enough to see the audit log
+    await page.locator(`#audit-log tr[data-audit="${newest.id}"]`).waitFor();
     await page.fill('#founder-form [name="node"]', nodes[3]!.toLowerCase());
     await page.click('#founder-form button[type="submit"]');
     await confirm();
@@ -422,7 +438,7 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
       'This API key may not do that: This API key lacks the scope "admin:supporters" this route needs.',
     );
     const audit = await rest("GET", "/v1/admin/audit-log?limit=1");
-    expect(audit[0].action).to.equal("flag_override.create");
+    expect(audit[0].id, "no audit entry after the refusal").to.equal(newest.id);
     await shot("admin-acts-wrong-scope");
     await useKey(ADMIN_KEY);
   });

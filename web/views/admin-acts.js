@@ -6,7 +6,7 @@
 // re-reads the API (`refresh`). A refusal shows the server's own sentence.
 import { adminKey, adminRequest, setAdminKey } from "../admin-api.js";
 import { count, html, raw, time, usd } from "../format.js";
-import { explain, say } from "../page.js";
+import { explain, say, unsay } from "../page.js";
 import { REASONS } from "../reasons.js";
 import { badge, table } from "../ui.js";
 import { confirmAction, requestText } from "./admin-confirm.js";
@@ -283,6 +283,7 @@ function fields(form) {
 function act(form, refresh, build) {
   form.addEventListener("submit", (e) => {
     e.preventDefault();
+    unsay();
     void (async () => {
       let a;
       try {
@@ -293,6 +294,7 @@ function act(form, refresh, build) {
       }
       const ok = await confirmAction({ ...a, sent: requestText(a.method, a.path, a.body) });
       if (!ok) return say("info", "Nothing was sent.");
+      say("info", "Sending…");
       const button = /** @type {HTMLButtonElement} */ (form.querySelector('button[type="submit"]'));
       button.disabled = true;
       try {

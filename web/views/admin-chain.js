@@ -12,7 +12,7 @@ import { distributorAbi, timelockAbi } from "../vendor/contracts.js";
 import { DashboardError } from "../gql.js";
 import { assertChain, chainError, injectedWallet, read, reader } from "../chain-rpc.js";
 import { duration, html, raw, short, time } from "../format.js";
-import { config, explain, say, setWalletAccount, walletAccount } from "../page.js";
+import { config, explain, say, setWalletAccount, unsay, walletAccount } from "../page.js";
 import { confirmAction } from "./admin-confirm.js";
 
 const ZERO_HASH = `0x${"0".repeat(64)}`;
@@ -137,6 +137,7 @@ async function send(w, to, data) {
  * @param {() => Promise<void>} refresh
  */
 async function transact(a, settled, refresh) {
+  unsay();
   let w;
   try {
     w = await walletFrom();
