@@ -30,6 +30,7 @@ import type { Address } from "../../core/eip712/domain.ts";
 import { POLICY_ROLE } from "../../core/policy.ts";
 import type { Db } from "../../db/types.ts";
 import { buildApp } from "../../server/app.ts";
+import { createRateCard } from "../../coordinator/services/admin.ts";
 import { domainOf } from "../../chain/client.ts";
 import { distributorAbi } from "../../chain/abi.ts";
 import {
@@ -86,6 +87,7 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
   let nodes: Address[];
   let changes: Awaited<ReturnType<typeof scheduleChanges>>;
   let walletIndex: number = ACCOUNT.pauser;
+  let oracleAt: (nowSeconds: bigint) => ReturnType<typeof testOracleContext>;
   let syncing: Promise<void> = Promise.resolve();
   let syncTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -185,39 +187,8 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
       receiptsPerStream: 3,
     }));
 
-    for (const [name, i] of Object.entries({ proposer: 1, ...ACCOUNT }))
-      if (name !== "stranger")
-        expect(privateKeyToAccount(devKey(i)).address.toLowerCase(), name).to.equal(
-          (g[name as "proposer" | "pauser" | "guardian" | "governor"] as any).account.address.toLowerCase(),
-        );
-    // The real oracle: coordinator epochs 5 and 6 → on-chain epochs 1 and 2, each finalized after the dispute window.
-    const ctx = testOracleContext({
-      db,
-      deployed: {
-        chainId: g.chainId,
-        distributor: g.distributor.address,
-        chain: {
-          publicClient: g.publicClient as any,
-          walletClient: createWalletClient({
-            account: privateKeyToAccount(devKey(1)),
-            chain: hardhatChain,
-            transport: custom(conn.provider),
-          }),
-          distributor: g.distributor.address,
-          confirmations: 1,
-        },
-      },
-      dataDir,
-      nowSeconds: epochBounds(E2).end + 120n,
-      config: { signerKeys: ORACLE_KEYS },
-    });
-    for (const e of [E1, E2]) {
-      await driveEpoch(ctx, e);
-      await g.elapse(DISPUTE_WINDOW + 1n);
-      await conn.networkHelpers.mine(1);
-      await driveEpoch(ctx, e);
-    }
-
+    // The API (its clock in coordinator epoch 7) and, as in production, a rate card in force from epoch 0
+    // ($0.05/GB, founders 1.1×, +5 % from 95 % uptime), signed by the policy key that holds POLICY_ROLE.
     app = await buildApp({
       db,
       chainId: g.chainId,
@@ -231,6 +202,49 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
       adminApiKey: ADMIN_KEY,
     });
     base = await app.listen({ host: "127.0.0.1", port: 0 });
+    await createRateCard(db, { apiKeyId: "bootstrap-admin", requestId: "seed" }, app.policyKey, {
+      effectiveEpoch: 0,
+      rateMicroUsdPerGb: 50_000n,
+      founderMultiplierBps: 11_000,
+      uptimeBonusBps: 500,
+      currentEpoch: 0,
+      noticeEpochs: 0,
+    });
+    for (const [name, i] of Object.entries({ proposer: 1, ...ACCOUNT }))
+      if (name !== "stranger")
+        expect(privateKeyToAccount(devKey(i)).address.toLowerCase(), name).to.equal(
+          (g[name as "proposer" | "pauser" | "guardian" | "governor"] as any).account.address.toLowerCase(),
+        );
+    // The real oracle: coordinator epochs 5 and 6 → on-chain epochs 1 and 2, each finalized after the dispute window.
+    oracleAt = (nowSeconds: bigint) =>
+      testOracleContext({
+        db,
+        deployed: {
+          chainId: g.chainId,
+          distributor: g.distributor.address,
+          chain: {
+            publicClient: g.publicClient as any,
+            walletClient: createWalletClient({
+              account: privateKeyToAccount(devKey(1)),
+              chain: hardhatChain,
+              transport: custom(conn.provider),
+            }),
+            distributor: g.distributor.address,
+            confirmations: 1,
+          },
+        },
+        dataDir,
+        nowSeconds,
+        config: { signerKeys: ORACLE_KEYS },
+      });
+    const ctx = oracleAt(epochBounds(E2).end + 120n);
+    for (const e of [E1, E2]) {
+      await driveEpoch(ctx, e);
+      await g.elapse(DISPUTE_WINDOW + 1n);
+      await conn.networkHelpers.mine(1);
+      await driveEpoch(ctx, e);
+    }
+
     indexer = await createIndexer({
       db,
       client: g.publicClient,
@@ -323,6 +337,7 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
     const notice = await page.locator("#rate-card-notice").innerText();
     expect(notice).to.include("Notice period: 2 epochs. The current coordinator epoch is 7");
     expect(notice).to.include("takes effect from coordinator epoch 9 at the earliest");
+    expect(notice).to.include("In force: v1, $0.05/GB, founders 1.1×, +5 % from 95 % uptime.");
 
     // Too soon: the page says so as it is typed, and the server's 409 comes back in words.
     await page.fill('#rate-card-form [name="effectiveEpoch"]', "8");
@@ -346,7 +361,7 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
     await page.click('#rate-card-form button[type="submit"]');
     await confirm(false);
     expect(await message().innerText()).to.equal("Nothing was sent.");
-    expect(await rest("GET", "/v1/admin/rate-cards")).to.deep.equal([]);
+    expect((await rest("GET", "/v1/admin/rate-cards")).length).to.equal(1);
 
     await page.click('#rate-card-form button[type="submit"]');
     const dialog = page.locator("dialog.confirm[open]");
@@ -357,7 +372,7 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
     expect(text).to.include('"effectiveEpoch": 9');
     expect(text).to.include('"rateMicroUsdPerGb": "60000"');
     expect(text).not.to.include(ADMIN_KEY);
-    expect(await waitForMessage("ok")).to.equal("Rate card v1 recorded: effective from coordinator epoch 9.");
+    expect(await waitForMessage("ok")).to.equal("Rate card v2 recorded: effective from coordinator epoch 9.");
 
     const cards = await rest("GET", "/v1/admin/rate-cards");
     expect(
@@ -368,11 +383,14 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
         c.founderMultiplierBps,
         c.uptimeBonusBps,
       ]),
-    ).to.deep.equal([[1, 9, "60000", 11000, 700]]);
+    ).to.deep.equal([
+      [1, 0, "50000", 11000, 500],
+      [2, 9, "60000", 11000, 700],
+    ]);
     // Reflected: the page re-read the schedule (the card is announced) and the audit log.
-    await page.locator("#rate-card-notice", { hasText: "Announced: v1 from coordinator epoch 9" }).waitFor();
+    await page.locator("#rate-card-notice", { hasText: "Announced: v2 from coordinator epoch 9" }).waitFor();
     const audit = await rest("GET", "/v1/admin/audit-log?limit=1");
-    expect(audit[0]).to.include({ action: "rate_card.create", actor: "bootstrap-admin", subject: "v1" });
+    expect(audit[0]).to.include({ action: "rate_card.create", actor: "bootstrap-admin", subject: "v2" });
     expect(await page.locator(`#audit-log tr[data-audit="${audit[0].id}"]`).innerText()).to.include("rate_card.create");
     await looksRight();
   });
@@ -422,6 +440,7 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
     expect(shown).to.include("NODE_OFFLINE included: monitoring outage");
     await looksRight();
     await shot("admin-acts-api");
+    await page.locator("#admin-acts").screenshot({ path: `${SCREENSHOTS}admin-acts-card.png` });
   });
 
   it("a key without the scope gets the server's refusal in plain words, and nothing is written", async () => {
@@ -441,6 +460,27 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
     expect(audit[0].id, "no audit entry after the refusal").to.equal(newest.id);
     await shot("admin-acts-wrong-scope");
     await useKey(ADMIN_KEY);
+  });
+
+  it("the oracle prices coordinator epoch 7 with them: node 1 at the founder multiplier, node 2's offline bytes included", async () => {
+    const statement = async (node: Address, epoch: bigint) => {
+      const { supporter } = await gql(
+        `query ($a: Bytes!) { supporter(address: $a) { statements(first: 10) { edges { node {
+          epoch countedBytes claimedBytes multiplierBps founder } } } } }`,
+        { a: node.toLowerCase() },
+      );
+      return supporter.statements.edges.map((e: any) => e.node).find((n: any) => n.epoch === String(epoch));
+    };
+    await driveEpoch(oracleAt(epochBounds(E3).end + 120n), E3);
+    await sync();
+    const [before1, after1] = [await statement(nodes[1]!, E2), await statement(nodes[1]!, E3)];
+    expect([before1.founder, before1.multiplierBps]).to.deep.equal([false, "10000"]);
+    expect([after1.founder, after1.multiplierBps]).to.deep.equal([true, "11000"]);
+    const [before2, after2] = [await statement(nodes[2]!, E2), await statement(nodes[2]!, E3)];
+    expect(BigInt(before2.countedBytes), "epoch 6: NODE_OFFLINE excluded the bytes").to.be.lessThan(
+      BigInt(before2.claimedBytes),
+    );
+    expect(after2.countedBytes, "epoch 7: the override includes them").to.equal(after2.claimedBytes);
   });
 
   it("pause: a wallet without PAUSER_ROLE is refused by the contract; the pauser's wallet pauses at once", async () => {
@@ -524,5 +564,7 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
     expect(await page.locator(`#governance tr[data-operation="${id}"]`).innerText()).to.include("cancelled");
     await looksRight();
     await shot("admin-acts-governance");
+    await page.locator("#safety").screenshot({ path: `${SCREENSHOTS}admin-acts-pause-card.png` });
+    await page.locator("#governance").screenshot({ path: `${SCREENSHOTS}admin-acts-governance-card.png` });
   });
 });

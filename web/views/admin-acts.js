@@ -35,6 +35,7 @@ function cardLine(c) {
  */
 export function renderActs(schedule) {
   const s = schedule;
+  const next = nextEpoch(s);
   const reasonOptions = Object.keys(REASONS).map((code) => html`<option value="${code}"></option>`);
   return html`<h3>Act as admin</h3>
     <form id="admin-key-form" class="row">
@@ -62,7 +63,13 @@ export function renderActs(schedule) {
     <p class="small" id="rate-card-notice">
       Notice period: <b>${s.noticeEpochs} epochs</b>. The current coordinator epoch is <b>${s.currentEpoch}</b>, so a
       card set now takes effect from coordinator epoch <b>${s.earliestEffectiveEpoch}</b> at the earliest.
-      ${s.current ? html`In force: v${s.current.version}, ${cardLine(s.current)}.` : "No card is in force yet."}
+      ${
+        s.current
+          ? html`In force: v${s.current.version}, ${cardLine(s.current)}.`
+          : s.announced.length
+            ? "No card is in force at the current epoch: the oracle cannot price it (NoRateCardError) until one is."
+            : "No card is stored yet: the oracle prices with its built-in development card, and once a first card is stored, epochs before it have no card. Store the first card before the first epoch opens."
+      }
       ${s.announced.map(
         (/** @type {any} */ c) =>
           html` Announced: v${c.version} from coordinator epoch ${c.effectiveFromEpoch}, ${cardLine(c)}.`,
@@ -71,13 +78,7 @@ export function renderActs(schedule) {
     <form id="rate-card-form" class="act">
       <label
         >Effective from coordinator epoch
-        <input
-          name="effectiveEpoch"
-          type="number"
-          min="${s.earliestEffectiveEpoch}"
-          step="1"
-          required
-          value="${s.earliestEffectiveEpoch}"
+        <input name="effectiveEpoch" type="number" min="${next}" step="1" required value="${next}"
       /></label>
       <label
         >Rate, µUSD per GB
@@ -174,14 +175,16 @@ export async function wireActs(root, schedule, refresh) {
   const rate = q("#rate-card-form");
   const implied = () => {
     const f = fields(rate);
-    const epoch = Number(f.effectiveEpoch);
+    const epoch = f.effectiveEpoch === "" ? NaN : Number(f.effectiveEpoch);
     const ahead = epoch - Number(schedule.currentEpoch);
     const el = /** @type {HTMLElement} */ (root.querySelector("#rate-card-implied"));
     el.textContent = !Number.isSafeInteger(epoch)
       ? "Enter the coordinator epoch the card takes effect from."
       : epoch < Number(schedule.earliestEffectiveEpoch)
         ? `Too soon: with ${schedule.noticeEpochs} epochs of notice the earliest is coordinator epoch ${schedule.earliestEffectiveEpoch}; the server will refuse ${epoch}.`
-        : `Implies: supporters are paid ${/^\d{1,18}$/.test(f.rateMicroUsdPerGb) ? usd(f.rateMicroUsdPerGb) : "?"}/GB from coordinator epoch ${epoch}, ${count(String(ahead))} epochs after the current one (${schedule.currentEpoch}).`;
+        : epoch < nextEpoch(schedule)
+          ? `Too early: a card is already announced from coordinator epoch ${nextEpoch(schedule) - 1}; a new one must start after it.`
+          : `Implies: supporters are paid ${/^\d{1,18}$/.test(f.rateMicroUsdPerGb) ? usd(f.rateMicroUsdPerGb) : "?"}/GB from coordinator epoch ${epoch}, ${count(String(ahead))} epochs after the current one (${schedule.currentEpoch}).`;
   };
   rate.addEventListener("input", implied);
   implied();
@@ -264,9 +267,19 @@ export async function wireActs(root, schedule, refresh) {
   await loadAudit(root);
 }
 
+/**
+ * The first coordinator epoch a new card may start from: the notice period's earliest, and after
+ * every card already announced (the server's two rules).
+ * @param {any} s `Query.rateCardSchedule`
+ */
+function nextEpoch(s) {
+  const last = s.announced.at(-1) ?? s.current;
+  return Math.max(Number(s.earliestEffectiveEpoch), last ? Number(last.effectiveFromEpoch) + 1 : 0);
+}
+
 /** @param {HTMLFormElement} form @returns {Record<string, string>} */
 function fields(form) {
-  return Object.fromEntries([...new FormData(form)].map(([k, v]) => [k, String(v).trim() === "" ? "" : String(v)]));
+  return Object.fromEntries([...new FormData(form)].map(([k, v]) => [k, String(v).trim()]));
 }
 
 /**
