@@ -27,7 +27,7 @@ export function setAdminKey(key) {
 const REFUSAL = /** @type {Record<number, string>} */ ({
   400: "The server refused the input",
   401: "The server did not accept the API key",
-  403: "This API key may not do that",
+  403: "Refused (wrong scope)",
   404: "The server found nothing to change",
   409: "The server refused the change",
   429: "Too many requests with this API key",

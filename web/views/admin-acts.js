@@ -6,10 +6,10 @@
 // re-reads the API (`refresh`). A refusal shows the server's own sentence.
 import { adminKey, adminRequest, setAdminKey } from "../admin-api.js";
 import { count, html, raw, time, usd } from "../format.js";
-import { explain, say, unsay } from "../page.js";
+import { explain, unsay } from "../page.js";
 import { REASONS } from "../reasons.js";
 import { badge, table } from "../ui.js";
-import { confirmAction, requestText } from "./admin-confirm.js";
+import { confirmAction, requestText, tell } from "./admin-confirm.js";
 
 export const RATE_CARD_FIELDS = `rateCardSchedule { currentEpoch noticeEpochs earliestEffectiveEpoch
   current { version effectiveFromEpoch ratePerGbMicroUsd founderMultiplierBps uptimeTiers { minUptimeBps bonusBps } }
@@ -109,6 +109,7 @@ export function renderActs(schedule) {
       /></label>
       <p class="small implied" id="rate-card-implied"></p>
       <button type="submit">Propose rate card…</button>
+      <p class="act-status" hidden></p>
     </form>
 
     <h4>Founder status</h4>
@@ -126,6 +127,7 @@ export function renderActs(schedule) {
         Takes effect from the current coordinator epoch (${s.currentEpoch}) and follows the node.
       </p>
       <button type="submit">Set founder status…</button>
+      <p class="act-status" hidden></p>
     </form>
 
     <h4>Override a fraud flag</h4>
@@ -146,6 +148,7 @@ export function renderActs(schedule) {
       >
       <label class="wide">Note (required: why) <textarea name="note" rows="2" maxlength="2000"></textarea></label>
       <button type="submit">Override flag…</button>
+      <p class="act-status" hidden></p>
     </form>
 
     <h4>Audit log ${raw('<span id="audit-count"></span>')}</h4>
@@ -302,20 +305,20 @@ function act(form, refresh, build) {
       try {
         a = build(fields(form));
       } catch {
-        say("error", "The note is required: say why the flag is overridden (it is kept in the audit log).");
+        tell(form.id, "error", "The note is required: say why the flag is overridden (it is kept in the audit log).");
         return;
       }
       const ok = await confirmAction({ ...a, sent: requestText(a.method, a.path, a.body) });
-      if (!ok) return say("info", "Nothing was sent.");
-      say("info", "Sending…");
+      if (!ok) return tell(form.id, "info", "Nothing was sent.");
+      tell(form.id, "info", "Sending…");
       const button = /** @type {HTMLButtonElement} */ (form.querySelector('button[type="submit"]'));
       button.disabled = true;
       try {
         const answer = await adminRequest(a.method, a.path, a.body);
         await refresh();
-        say("ok", a.done(answer));
+        tell(form.id, "ok", a.done(answer));
       } catch (err) {
-        say("error", explain(err));
+        tell(form.id, "error", explain(err));
       } finally {
         button.disabled = false;
       }

@@ -12,8 +12,8 @@ import { distributorAbi, timelockAbi } from "../vendor/contracts.js";
 import { DashboardError } from "../gql.js";
 import { assertChain, chainError, injectedWallet, read, reader } from "../chain-rpc.js";
 import { duration, html, raw, short, time } from "../format.js";
-import { config, explain, say, setWalletAccount, unsay, walletAccount } from "../page.js";
-import { confirmAction } from "./admin-confirm.js";
+import { config, explain, setWalletAccount, unsay, walletAccount } from "../page.js";
+import { confirmAction, tell } from "./admin-confirm.js";
 
 const ZERO_HASH = `0x${"0".repeat(64)}`;
 const ZERO_ADDRESS = `0x${"0".repeat(40)}`;
@@ -132,17 +132,19 @@ async function send(w, to, data) {
 /**
  * Confirms, sends, says the outcome and refreshes once the indexer shows it (`settled`).
  * @param {{ title: string, summary: string, lines: [string, string][], confirm: string,
- *   to: `0x${string}`, functionName: string, args: unknown[], abi: any, done: string }} a
+ *   to: `0x${string}`, functionName: string, args: unknown[], abi: any, done: string, where?: string }} a
+ *   `where`: the id of the card whose `.act-status` shows the outcome (default: the pause card)
  * @param {() => Promise<boolean>} settled true once the API reflects the change
  * @param {() => Promise<void>} refresh
  */
 async function transact(a, settled, refresh) {
+  const where = a.where ?? "safety";
   unsay();
   let w;
   try {
     w = await walletFrom();
   } catch (err) {
-    return say("error", explain(err));
+    return tell(where, "error", explain(err));
   }
   const data = encodeFunctionData({ abi: a.abi, functionName: a.functionName, args: a.args });
   const sent = [
@@ -152,15 +154,15 @@ async function transact(a, settled, refresh) {
     `calldata  ${data}`,
   ].join("\n");
   const ok = await confirmAction({ ...a, lines: [["from (your wallet)", w.from], ...a.lines], sent });
-  if (!ok) return say("info", "Nothing was sent.");
-  say("info", "Waiting for your wallet and the chain…");
+  if (!ok) return tell(where, "info", "Nothing was sent.");
+  tell(where, "info", "Waiting for your wallet and the chain…");
   try {
     const hash = await send(w, a.to, data);
     for (let i = 0; i < 40 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 500));
     await refresh();
-    say("ok", `${a.done} Transaction ${hash}.`);
+    tell(where, "ok", `${a.done} Transaction ${hash}.`);
   } catch (err) {
-    say("error", explain(err));
+    tell(where, "error", explain(err));
   }
 }
 
@@ -196,7 +198,8 @@ export function renderSafety(g, paused) {
       >
       <button type="button" id="act-pause" ${raw(paused ? "disabled" : "")}>Pause claims and proposals…</button>
       <button type="button" id="act-unpause" ${raw(paused && g.timelock ? "" : "disabled")}>Schedule unpause…</button>
-    </div>`;
+    </div>
+    <p class="act-status" hidden></p>`;
 }
 
 /**
@@ -278,6 +281,7 @@ export function wireSafety(root, g, readGovernance, refresh) {
             functionName: "cancel",
             args: [op.id],
             done: "The change is cancelled.",
+            where: "governance",
           },
           async () => (await opStatus(op.id)) === "CANCELLED",
           refresh,
@@ -296,6 +300,7 @@ export function wireSafety(root, g, readGovernance, refresh) {
             abi: timelockAbi,
             ...executeCall(op),
             done: "The change ran.",
+            where: "governance",
           },
           async () => (await opStatus(op.id)) === "DONE",
           refresh,

@@ -3,6 +3,7 @@
 // transaction's sender, contract, function, arguments and calldata). Nothing is sent unless the
 // admin presses the dialog's confirm button; Cancel, Escape or closing it sends nothing.
 import { html } from "../format.js";
+import { say } from "../page.js";
 
 /**
  * @param {{ title: string, summary: string, lines: [string, string][], sent: string, confirm: string }} o
@@ -52,4 +53,21 @@ export function requestText(method, path, body) {
     "Authorization: Bearer ••••••••  (your API key)",
     ...(body === undefined ? [] : ["Content-Type: application/json", "", JSON.stringify(body, null, 2)]),
   ].join("\n");
+}
+
+/**
+ * Says an action's outcome on the page's message line and beside the action itself (the element
+ * `.act-status` inside `#where`, looked up afresh: a refresh re-renders the view), so the admin
+ * reads it where they clicked.
+ * @param {string} where the id of the form or card the action belongs to
+ * @param {"error" | "info" | "ok"} kind
+ * @param {string} text
+ */
+export function tell(where, kind, text) {
+  say(kind, text);
+  const el = document.querySelector(`#${where} .act-status`);
+  if (!el) return;
+  el.className = `act-status message ${kind}`;
+  el.textContent = text;
+  /** @type {HTMLElement} */ (el).hidden = false;
 }

@@ -75,6 +75,7 @@ export async function adminView() {
     ${data.governance ? html`<section class="card" id="safety"><p class="muted">Reading the pause state from the chain…</p></section>` : ""}
     <section class="card" id="governance">
       <h3>Governance</h3>
+      <p class="act-status" hidden></p>
       ${renderGovernance(data.governance)}
     </section>
     <section class="card">
