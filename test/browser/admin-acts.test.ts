@@ -570,4 +570,13 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
     await page.locator("#safety").screenshot({ path: `${SCREENSHOTS}admin-acts-pause-card.png` });
     await page.locator("#governance").screenshot({ path: `${SCREENSHOTS}admin-acts-governance-card.png` });
   });
+
+  it("at phone width (390 px) the forms wrap and nothing is wider than the window", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await openAdmin();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width, "page width at a 390 px window").to.be.at.most(390 + 16);
+    await page.locator("#admin-acts").screenshot({ path: `${SCREENSHOTS}admin-acts-phone.png` });
+    await page.setViewportSize({ width: WIDTH, height: 900 });
+  });
 });
