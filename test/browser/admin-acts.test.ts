@@ -135,10 +135,11 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
     await page.locator("#safety #pause-state").waitFor();
   };
   /** Waits for the confirmation dialog, returns its text, and presses confirm (or cancel). */
-  const confirm = async (yes = true) => {
+  const confirm = async (yes = true, screenshot?: string) => {
     const dialog = page.locator("dialog.confirm[open]");
     await dialog.waitFor();
     const text = await dialog.innerText();
+    if (screenshot) await dialog.screenshot({ path: `${SCREENSHOTS}${screenshot}.png` });
     await dialog.locator(`[data-confirm="${yes ? "yes" : "no"}"]`).click();
     await dialog.waitFor({ state: "detached" });
     return text;
@@ -499,7 +500,7 @@ describe("dashboard: the Admin view acts (Chromium, real stack)", { skip: !HAVE_
 
     walletIndex = ACCOUNT.pauser;
     await page.click("#act-pause");
-    const text = await confirm();
+    const text = await confirm(true, "admin-acts-confirm-pause");
     expect(text).to.include("call      pause()");
     expect(text).to.include(g.distributor.address.toLowerCase());
     expect(await waitForMessage("ok")).to.match(/^The distributor is paused\. Transaction 0x[0-9a-f]{64}\.$/);
