@@ -37,6 +37,7 @@ const WEB_INPUTS = [
   "web/vendor/*.js",
   "artifacts/contracts/RewardsDistributor.sol/RewardsDistributor.json",
   "artifacts/contracts/mocks/MockUSD.sol/MockUSD.json",
+  "artifacts/contracts/governance/RewardsTimelock.sol/RewardsTimelock.json",
   "package-lock.json",
 ];
 

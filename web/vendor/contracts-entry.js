@@ -3,3 +3,5 @@
 export { abi as distributorAbi } from "../../artifacts/contracts/RewardsDistributor.sol/RewardsDistributor.json";
 // MockUSD is OpenZeppelin's ERC-20: the page reads only `balanceOf`, the same on any ERC-20 token.
 export { abi as erc20Abi } from "../../artifacts/contracts/mocks/MockUSD.sol/MockUSD.json";
+// The RewardsTimelock (OpenZeppelin's TimelockController): the Admin view schedules, cancels and executes through it.
+export { abi as timelockAbi } from "../../artifacts/contracts/governance/RewardsTimelock.sol/RewardsTimelock.json";

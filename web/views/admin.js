@@ -1,11 +1,20 @@
 // The Admin view (#/admin): takes in the epochs, vetoes, reconciliation and oracle record from
-// GraphQL and renders the alerts, governance, the epoch timeline, the oracle and the vetoes.
+// GraphQL and renders the alerts, the admin's actions (./admin-acts.js: API-key actions and the audit
+// log; ./admin-chain.js: pause and the timelock's changes from the wallet), governance, the epoch
+// timeline, the oracle and the vetoes.
 import { WINDOW_FIELDS } from "../epochs.js";
 import { count, html, short, time, usd } from "../format.js";
 import { gql } from "../gql.js";
-import { $, EPOCH_NOTE, explain, follow, say, view } from "../page.js";
+import { $, EPOCH_NOTE, explain, follow, say, stopLive, view } from "../page.js";
 import { asList, badge, hexCell, localPages, PAGE, pager, table, usdCell } from "../ui.js";
+import { RATE_CARD_FIELDS, renderActs, wireActs } from "./admin-acts.js";
 import { GOVERNANCE_FIELDS, renderGovernance, startCountdowns } from "./governance.js";
+
+/** Re-reads the whole view from the API (after an action, or when a subscription delivers). */
+const refresh = async () => {
+  stopLive();
+  await adminView();
+};
 
 export async function adminView() {
   const data = await gql(`{
@@ -16,6 +25,7 @@ export async function adminView() {
     indexer { blockNumber }
     oracleEpochs(first: 20) { edges { node { ${WINDOW_FIELDS} alert supporters payoutMicroUsd budgetMicroUsd proRata { numerator denominator } } } }
     ${GOVERNANCE_FIELDS}
+    ${RATE_CARD_FIELDS}
   }`);
   const fetchedAt = Date.now() / 1000;
   const now = BigInt(Math.floor(Date.now() / 1000));
@@ -61,8 +71,11 @@ export async function adminView() {
           : html`<p class="muted">No alerts: solvent, balanced, nothing waiting.</p>`
       }
     </section>
+    <section class="card" id="admin-acts">${renderActs(data.rateCardSchedule)}</section>
+    ${data.governance ? html`<section class="card" id="safety"><p class="muted">Reading the pause state from the chain…</p></section>` : ""}
     <section class="card" id="governance">
       <h3>Governance</h3>
+      <p class="act-status" hidden></p>
       ${renderGovernance(data.governance)}
     </section>
     <section class="card">
@@ -111,9 +124,11 @@ export async function adminView() {
     ),
   );
   startCountdowns(data.governance, fetchedAt);
+  await wireActs($("#admin-acts"), data.rateCardSchedule, refresh);
+  if (data.governance) await showSafety(data.governance);
   follow(
     [{ query: "subscription { epochUpdated { epoch } }" }, { query: "subscription { claimed { id } }" }],
-    () => void adminView().catch((err) => say("error", explain(err))),
+    () => void refresh().catch((err) => say("error", explain(err))),
   );
 }
 
@@ -140,4 +155,17 @@ function renderTimeline(epochs) {
         </li>`,
     )}
   </ol>`;
+}
+
+/** The pause panel and the pending changes' buttons (the chain module loads viem's bundle). @param {any} g */
+async function showSafety(g) {
+  const el = $("#safety");
+  try {
+    const chain = await import("./admin-chain.js");
+    el.innerHTML = chain.renderSafety(g, await chain.readPaused()).html;
+    chain.wireSafety(view(), g, async () => (await gql(`{ ${GOVERNANCE_FIELDS} }`)).governance, refresh);
+  } catch (err) {
+    el.innerHTML = html`<h3>Pause</h3>
+      <p class="message error">${explain(err)}</p>`.html;
+  }
 }

@@ -8,9 +8,9 @@ export const GOVERNANCE_FIELDS = `governance {
   distributor chainTime
   roles { role name holders { account grantedAt grantedBy transactionHash } }
   timelock { address minDelaySeconds isAdmin roles { role name holders { account grantedAt } } }
-  operations(first: 50) { id status readyAt delaySeconds scheduledAt scheduledTransactionHash
+  operations(first: 50) { id status readyAt delaySeconds predecessor salt scheduledAt scheduledTransactionHash
     executedAt executedTransactionHash cancelledAt cancelledTransactionHash description
-    calls { functionName signature target args { name value } description } }
+    calls { functionName signature target value data args { name value } description } }
 }`;
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
@@ -76,6 +76,12 @@ export function renderGovernance(g) {
             ["scheduled", (o) => time(o.scheduledAt)],
             ["operation", (o) => hexCell(o.id)],
             ["transaction", (o) => hexCell(o.scheduledTransactionHash)],
+            [
+              "act (your wallet)",
+              (o) =>
+                html`<button type="button" class="inline" data-op-act="cancel" data-op="${o.id}">Cancel…</button>
+                  ${o.status === "READY" ? html`<button type="button" class="inline" data-op-act="execute" data-op="${o.id}">Execute…</button>` : ""}`,
+            ],
           ],
           { empty: "Nothing is scheduled.", rowAttrs: (o) => raw(`data-operation="${o.id}" class="operation"`) },
         )}
