@@ -35,4 +35,5 @@ export function address(value: Hex, argument: string): Hex {
   return value;
 }
 
-export const statementCursor = (r: StatementRow | StatementFiguresRow) => encodeCursor("statement", [r.epoch.toString(), r.account]);
+export const statementCursor = (r: StatementRow | StatementFiguresRow) =>
+  encodeCursor("statement", [r.epoch.toString(), r.account]);

@@ -34,7 +34,10 @@ export function statementsFiguresOnly(info: GraphQLResolveInfo): boolean {
     field !== undefined &&
     onlyFields(field.selectionSet, (name, set) =>
       name === "edges"
-        ? onlyFields(set, (n, s) => n === "cursor" || (n === "node" && onlyFields(s, (f) => STATEMENT_FIGURE_FIELDS.has(f))))
+        ? onlyFields(
+            set,
+            (n, s) => n === "cursor" || (n === "node" && onlyFields(s, (f) => STATEMENT_FIGURE_FIELDS.has(f))),
+          )
         : name === "pageInfo" && onlyFields(set, (n) => PAGE_INFO_FIELDS.has(n)),
     )
   );

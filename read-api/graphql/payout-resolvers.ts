@@ -9,11 +9,7 @@ import type { Hex } from "../../core/hex.ts";
 import { leavesOfEpoch } from "../repositories/leaves.ts";
 import { latestFinalizedRoot } from "../repositories/lifecycle.ts";
 import { unpricedBytesOfNodes } from "../repositories/receipts.ts";
-import {
-  statementsOfAccounts,
-  type StatementFiguresRow,
-  type StatementRow,
-} from "../repositories/statements.ts";
+import { statementsOfAccounts, type StatementFiguresRow, type StatementRow } from "../repositories/statements.ts";
 import type { SupporterNodeRow } from "../repositories/supporters.ts";
 import { verdictsOfNodes, type VerdictRow } from "../repositories/verdicts.ts";
 import { address, hexOf, statementCursor, uint, type Cursor, type Supporter } from "./args.ts";
@@ -80,7 +76,10 @@ export const payoutResolvers = {
         "cumulativeMicroUsd",
         "withheld",
         // a figures row is only ever asked for its figures (lookahead.ts statementsFiguresOnly)
-      ].map((k) => [k, (r: StatementRow | StatementFiguresRow) => (r.statement as Partial<Statement>)[k as keyof Statement]]),
+      ].map((k) => [
+        k,
+        (r: StatementRow | StatementFiguresRow) => (r.statement as Partial<Statement>)[k as keyof Statement],
+      ]),
     ),
     withheldBytes: (r: StatementRow | StatementFiguresRow) => r.statement.claimedBytes - r.statement.countedBytes,
   },

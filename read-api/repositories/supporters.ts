@@ -255,7 +255,6 @@ export async function supporterSnapshot(
     hasClaims,
     version,
     lifecycle: current ? lifecycle : null,
-    statements:
-      statementsLimit === 0 ? null : !figures ? statements : current && figuresComplete ? figureRows : null,
+    statements: statementsLimit === 0 ? null : !figures ? statements : current && figuresComplete ? figureRows : null,
   };
 }
