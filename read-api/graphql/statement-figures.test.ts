@@ -7,7 +7,7 @@
  * the projection equal those answered from the full statements, and the projection equals the
  * statements it mirrors.
  */
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
    GraphQL responses are untyped JSON; the assertions check their shape. */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
