@@ -6,7 +6,9 @@
  * dropped afterwards), migrates it and bulk-loads, with generate_series in SQL, what the oracle
  * and the indexer would have written: `supporters` nodes (payout = node address), `epochs` epochs
  * (all FINALIZED but the newest, POSTED) with their epoch_state, on-chain proposals and
- * finalizations, one itemized statement per supporter per epoch (core's Statement as jsonb),
+ * finalizations, one itemized statement per supporter per epoch (core's Statement as jsonb; the
+ * inserts fire migration 0032's triggers, which fill the read projection `statement_figures` as
+ * they do for the oracle's writes),
  * the leaves of the last 3 epochs (the only ones the lifecycle totals read), and one claim for
  * every second supporter. Statements are loaded newest epoch first until the time or size budget
  * runs out (a full statement is ≈ 650 bytes of jsonb: 100 000 × 30 take ≈ 2.3 GB and ≈ 100 s
@@ -28,7 +30,7 @@
  * other work disturbs less than throughput, and the cache's hit ratio and size.
  *
  * Target: ≥ 8 000 req/s and p99 ≤ 15 ms on this 2-core machine (server, PostgreSQL and the load
- * generator share both cores).
+ * generator share both cores); with the cache off (issue 18) ≥ 5 000 req/s and p99 ≤ 15 ms.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -281,6 +283,7 @@ export default async function graphqlBench(args: string[]): Promise<void> {
         const pg0 = await backendCpuMicros(db, dbName);
         const r = { ...(await drive({ ...shared, ...load, url: `${url}/graphql` })), cold };
         const cpu = process.cpuUsage(cpu0);
+        const target = a.graphqlResponseCache ? 8_000 : 5_000;
         const pg1 = await backendCpuMicros(db, dbName);
         const served = a.graphqlFastPath.served - served0;
         const cache = a.graphqlResponseCache?.stats();
@@ -312,8 +315,8 @@ export default async function graphqlBench(args: string[]): Promise<void> {
           ratio: r.rps / ceilingRun.rps,
           requests: r.requests,
           errors: r.errors,
-          target: 8_000,
-          meetsTarget: r.rps >= 8_000 && r.errors === 0,
+          target,
+          meetsTarget: r.rps >= target && r.errors === 0,
           // Share of requests answered from the response cache (warm-up and measurement).
           cacheHitRatio: served === 0 ? 0 : (a.graphqlFastPath.cached - cached0) / served,
           ...(cache ? { cacheEntries: cache.entries, cacheMiB: Math.round(cache.bytes / 2 ** 20) } : {}),

@@ -47,9 +47,26 @@ export type Connection<T> = {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 };
 
-/** Builds a connection from `limit + 1` fetched rows. */
+/**
+ * Builds a connection from `limit + 1` fetched rows. Cursors are encoded when read: a query that
+ * selects no `cursor` or `endCursor` (the dashboard's, the earnings query's) encodes none.
+ */
 export function connectionOf<T>(rows: T[], limit: number, cursorOf: (row: T) => string): Connection<T> {
   const page = rows.slice(0, limit);
-  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
-  return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
+  const edges = page.map((node) => ({
+    node,
+    get cursor() {
+      return cursorOf(node);
+    },
+  }));
+  const last = page.at(-1);
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > limit,
+      get endCursor() {
+        return last === undefined ? null : cursorOf(last);
+      },
+    },
+  };
 }

@@ -5,7 +5,7 @@
  */
 import type { Hex } from "../../core/hex.ts";
 import { isInt8Decimal } from "../../http/wire.ts";
-import type { StatementRow } from "../repositories/statements.ts";
+import type { StatementFiguresRow, StatementRow } from "../repositories/statements.ts";
 import type { SupporterNodeRow } from "../repositories/supporters.ts";
 import { userError } from "../../http/graphql/errors.ts";
 import { encodeCursor } from "../../http/graphql/pagination.ts";
@@ -35,4 +35,5 @@ export function address(value: Hex, argument: string): Hex {
   return value;
 }
 
-export const statementCursor = (r: StatementRow) => encodeCursor("statement", [r.epoch.toString(), r.account]);
+export const statementCursor = (r: StatementRow | StatementFiguresRow) =>
+  encodeCursor("statement", [r.epoch.toString(), r.account]);

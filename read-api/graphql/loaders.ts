@@ -27,7 +27,7 @@ import {
   type OracleEpochRow,
   type SignatureRow,
 } from "../repositories/epochs.ts";
-import type { StatementRow } from "../repositories/statements.ts";
+import type { StatementFiguresRow, StatementRow } from "../repositories/statements.ts";
 import {
   lastHeartbeatsOfNodes,
   payoutAddressesOfNodes,
@@ -59,7 +59,7 @@ const groupBy = <K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): V[][]
 export function createLoaders(db: Queryable, deps?: Set<string>) {
   const byKey = (k: bigint) => k.toString();
   const factsCache = lifecycleFactsOf(db);
-  const newestStatements = new Map<string, StatementRow[]>();
+  const newestStatements = new Map<string, StatementRow[] | StatementFiguresRow[]>();
   const loaders = {
     epoch: new DataLoader<bigint, EpochRow | null, string>(
       async (keys) => {
@@ -177,13 +177,14 @@ export function createLoaders(db: Queryable, deps?: Set<string>) {
     /**
      * `supporter(address)`'s first read (one round trip): nodes, payout history, claims, the
      * payout accounts' lifecycle rows and (when the query asks for them) newest statements, which
-     * prime `payoutAddresses`, `lifecycle` and `newestStatements`. Keys: `<address>:<statements limit>`.
+     * prime `payoutAddresses`, `lifecycle` and `newestStatements`. Keys: `<address>:<statements limit>`,
+     * and `:figures` when the query needs only the statements' figures (lookahead.ts).
      */
     supporter: new DataLoader<string, SupporterSnapshot>(async (keys) =>
       Promise.all(
         keys.map(async (key) => {
-          const [address, limit] = key.split(":") as [Hex, string];
-          const snap = await supporterSnapshot(db, address, factsCache.peek(), Number(limit));
+          const [address, limit, figures] = key.split(":") as [Hex, string, string | undefined];
+          const snap = await supporterSnapshot(db, address, factsCache.peek(), Number(limit), figures === "figures");
           factsCache.saw(snap.version);
           if (deps) {
             deps.add(address);
@@ -192,7 +193,7 @@ export function createLoaders(db: Queryable, deps?: Set<string>) {
           }
           loaders.payoutAddresses.prime(address, snap.payoutHistory);
           for (const r of snap.lifecycle ?? []) loaders.lifecycle.prime(r.account, r);
-          if (snap.statements) newestStatements.set(key, snap.statements);
+          if (snap.statements) newestStatements.set(`${address}:${limit}`, snap.statements);
           return snap;
         }),
       ),

@@ -4,11 +4,12 @@
  * repositories (through the per-request DataLoaders) and core's pure functions only.
  */
 import { payoutProofs, type PayoutProofs } from "../../core/proof.ts";
+import type { Statement } from "../../core/earnings.ts";
 import type { Hex } from "../../core/hex.ts";
 import { leavesOfEpoch } from "../repositories/leaves.ts";
 import { latestFinalizedRoot } from "../repositories/lifecycle.ts";
 import { unpricedBytesOfNodes } from "../repositories/receipts.ts";
-import { statementsOfAccounts, type StatementRow } from "../repositories/statements.ts";
+import { statementsOfAccounts, type StatementFiguresRow, type StatementRow } from "../repositories/statements.ts";
 import type { SupporterNodeRow } from "../repositories/supporters.ts";
 import { verdictsOfNodes, type VerdictRow } from "../repositories/verdicts.ts";
 import { address, hexOf, statementCursor, uint, type Cursor, type Supporter } from "./args.ts";
@@ -74,9 +75,13 @@ export const payoutResolvers = {
         "previousCumulativeMicroUsd",
         "cumulativeMicroUsd",
         "withheld",
-      ].map((k) => [k, (r: StatementRow) => r.statement[k as keyof StatementRow["statement"]]]),
+        // a figures row is only ever asked for its figures (lookahead.ts statementsFiguresOnly)
+      ].map((k) => [
+        k,
+        (r: StatementRow | StatementFiguresRow) => (r.statement as Partial<Statement>)[k as keyof Statement],
+      ]),
     ),
-    withheldBytes: (r: StatementRow) => r.statement.claimedBytes - r.statement.countedBytes,
+    withheldBytes: (r: StatementRow | StatementFiguresRow) => r.statement.claimedBytes - r.statement.countedBytes,
   },
   LifecycleTotals: {
     /** Its own read, only when asked for (receipts of epochs the oracle has not computed yet). */

@@ -16,7 +16,7 @@ import { userError } from "../../http/graphql/errors.ts";
 import { governanceResolvers } from "./governance-resolvers.ts";
 import { ledgerResolvers } from "./ledger-resolvers.ts";
 import { createLoaders } from "./loaders.ts";
-import { prefetchedStatementsLimit } from "./lookahead.ts";
+import { prefetchedStatementsLimit, statementsFiguresOnly } from "./lookahead.ts";
 import { oracleResolvers } from "./oracle-resolvers.ts";
 import { connectionOf, decodeCursor, encodeCursor, pageArgs } from "../../http/graphql/pagination.ts";
 import { payoutResolvers } from "./payout-resolvers.ts";
@@ -174,7 +174,9 @@ const chainResolvers = {
     },
     supporter: async (_: unknown, args: { address: Hex }, ctx: GraphqlContext, info: GraphQLResolveInfo) => {
       const addr = address(args.address, "address");
-      const snap = await ctx.loaders.supporter.load(`${addr}:${prefetchedStatementsLimit(info)}`);
+      const limit = prefetchedStatementsLimit(info);
+      const figures = limit > 0 && statementsFiguresOnly(info) ? ":figures" : "";
+      const snap = await ctx.loaders.supporter.load(`${addr}:${limit}${figures}`);
       if (snap.nodes.length === 0 && !snap.hasClaims)
         throw userError("NOT_FOUND", `No supporter, node or claiming account has address ${addr}.`, { address: addr });
       return { address: addr, nodes: snap.nodes } satisfies Supporter;

@@ -134,7 +134,15 @@ export type LifecycleFacts = {
   finalized: { chainEpoch: bigint; epoch: bigint } | null;
   committed: { chainEpoch: bigint; validAt: bigint; epoch: bigint } | null;
   computedEpoch: bigint | null;
+  /**
+   * The status and chain epoch of the newest `FACTS_EPOCHS` epochs (the columns a statement
+   * joins from `epochs` and `epoch_state`, which bump `lifecycle_version` too), by epoch number.
+   */
+  epochs: ReadonlyMap<bigint, { status: string; chainEpoch: bigint | null }>;
 };
+
+/** How many of the newest epochs the lifecycle facts carry the status of. */
+export const FACTS_EPOCHS = 1000;
 
 export async function lifecycleFacts(q: Queryable): Promise<LifecycleFacts> {
   const { rows } = await q.query<{
@@ -145,14 +153,27 @@ export async function lifecycleFacts(q: Queryable): Promise<LifecycleFacts> {
     com_valid_at: bigint | null;
     com_epoch: bigint | null;
     cmp_epoch: bigint | null;
+    epochs: string[];
+    statuses: string[];
+    chain_epochs: (string | null)[];
   }>(
-    `WITH ${LIFECYCLE_FACTS_CTES}
+    `WITH ${LIFECYCLE_FACTS_CTES}, recent AS (
+       SELECT e.number, e.status, s.chain_epoch FROM epochs e ${EPOCH_STATE_JOIN("e.number")}
+        ORDER BY e.number DESC LIMIT ${FACTS_EPOCHS}
+     )
      SELECT (SELECT version FROM lifecycle_version) AS version,
             (SELECT chain_epoch FROM fin) AS fin_chain, (SELECT epoch FROM fin) AS fin_epoch,
             (SELECT chain_epoch FROM com) AS com_chain, (SELECT valid_at FROM com) AS com_valid_at,
-            (SELECT epoch FROM com) AS com_epoch, (SELECT epoch FROM cmp) AS cmp_epoch`,
+            (SELECT epoch FROM com) AS com_epoch, (SELECT epoch FROM cmp) AS cmp_epoch,
+            ARRAY(SELECT number::text FROM recent) AS epochs, ARRAY(SELECT status FROM recent) AS statuses,
+            ARRAY(SELECT chain_epoch::text FROM recent) AS chain_epochs`,
   );
   const r = rows[0]!;
+  const epochs = new Map<bigint, { status: string; chainEpoch: bigint | null }>();
+  r.epochs.forEach((n, i) => {
+    const chainEpoch = r.chain_epochs[i];
+    epochs.set(BigInt(n), { status: r.statuses[i]!, chainEpoch: chainEpoch == null ? null : BigInt(chainEpoch) });
+  });
   return {
     version: r.version,
     finalized: r.fin_chain !== null && r.fin_epoch !== null ? { chainEpoch: r.fin_chain, epoch: r.fin_epoch } : null,
@@ -161,6 +182,7 @@ export async function lifecycleFacts(q: Queryable): Promise<LifecycleFacts> {
         ? { chainEpoch: r.com_chain, validAt: r.com_valid_at, epoch: r.com_epoch }
         : null,
     computedEpoch: r.cmp_epoch,
+    epochs,
   };
 }
 

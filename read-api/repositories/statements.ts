@@ -15,6 +15,41 @@ export type StatementRow = {
   statement: Statement;
 };
 
+/**
+ * The figures of a statement the read projection `statement_figures` holds as columns (migration
+ * 0032: taken from the statement's jsonb as `parseStatement` does); the GraphQL fields they answer
+ * are `STATEMENT_FIGURE_FIELDS` (with `withheldBytes` = claimed − counted, as for a full statement).
+ */
+export type StatementFigures = Pick<
+  Statement,
+  | "receipts"
+  | "claimedBytes"
+  | "countedBytes"
+  | "earnedMicroUsd"
+  | "payoutMicroUsd"
+  | "previousCumulativeMicroUsd"
+  | "cumulativeMicroUsd"
+>;
+
+/** A statement row read from the projection: its figures only. */
+export type StatementFiguresRow = Omit<StatementRow, "statement"> & { statement: StatementFigures };
+
+/** The `Statement` fields a `StatementFiguresRow` answers exactly as the full statement does. */
+export const STATEMENT_FIGURE_FIELDS: ReadonlySet<string> = new Set([
+  "epoch",
+  "chainEpoch",
+  "epochStatus",
+  "account",
+  "receipts",
+  "claimedBytes",
+  "countedBytes",
+  "withheldBytes",
+  "earnedMicroUsd",
+  "payoutMicroUsd",
+  "previousCumulativeMicroUsd",
+  "cumulativeMicroUsd",
+]);
+
 /** core's Statement from its stored canonical JSON (integers as decimal strings). */
 export function parseStatement(json: Record<string, unknown>): Statement {
   const big = (k: string) => BigInt((json[k] as string | number | undefined) ?? 0);
