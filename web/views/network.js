@@ -69,7 +69,7 @@ export async function mountNetwork() {
   const reports = rows.flatMap((/** @type {any} */ o) =>
     o.metrics.cdnReports.map((/** @type {any} */ r) => ({ ...r, epoch: o.epoch, label: label(o) })),
   );
-  const providers = [...new Set(reports.map((r) => r.provider))];
+  const providers = [...new Set(reports.map((r) => r.provider))].sort();
   const newest = reports.reduce((m, r) => (m && m.reportedAt > r.reportedAt ? m : r), null);
   const el = document.getElementById("network-source");
   if (!el) return;
