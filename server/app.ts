@@ -168,7 +168,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(datasetRoutes, { dataDir: options.dataDir ?? "data" });
 
   // GraphQL (issue 7): yoga at /graphql, subscriptions over SSE and WebSocket.
-  await app.register(graphql, { dataDir: options.dataDir ?? "data", resolvers: [adminResolvers, rulesResolvers], ...options.graphql });
+  await app.register(graphql, {
+    dataDir: options.dataDir ?? "data",
+    resolvers: [adminResolvers, rulesResolvers],
+    ...options.graphql,
+  });
   // The dashboard (issue 9): web/ at /dashboard/.
   await app.register(web, {
     chainId: options.chainId ?? 31_337,

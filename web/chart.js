@@ -96,6 +96,7 @@ function mount(type, id, spec) {
           pointRadius: 3,
           fill: type === "line" && spec.series.length === 1,
           spanGaps: false,
+          clip: 6,
           tension: 0,
         };
       }),
@@ -104,6 +105,7 @@ function mount(type, id, spec) {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
+      layout: { padding: { top: 10, right: 14 } },
       interaction: { mode: "index", intersect: false },
       scales: {
         x: { stacked: spec.stacked ?? false, grid: { display: false }, ticks: { autoSkip: true, maxRotation: 0 } },

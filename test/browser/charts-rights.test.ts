@@ -216,7 +216,13 @@ describe(
       base = await app.listen({ host: "127.0.0.1", port: 0 });
 
       ctx = testOracleContext({ db, deployed: c, dataDir, nowSeconds: epochBounds(LAST).end + 7_200n });
-      indexer = await createIndexer({ db, client: c.publicClient, address: c.distributor, startBlock: 0n, confirmations: 0 });
+      indexer = await createIndexer({
+        db,
+        client: c.publicClient,
+        address: c.distributor,
+        startBlock: 0n,
+        confirmations: 0,
+      });
       for (const e of EPOCHS) {
         await driveEpoch(ctx, e); // close, compute, sign 2-of-3, propose
         await increaseTime(WINDOW + 1n);
@@ -277,7 +283,10 @@ describe(
         ).supporter;
         const statements = nodesOf(s.statements).reverse();
         expect(statements).to.have.length(EPOCHS.length);
-        expect(new Set(statements.map((st: any) => st.payoutMicroUsd)).size, "payouts differ by epoch").to.be.greaterThan(2);
+        expect(
+          new Set(statements.map((st: any) => st.payoutMicroUsd)).size,
+          "payouts differ by epoch",
+        ).to.be.greaterThan(2);
 
         await open(`#/supporter/${addr}`, "#earnings-chart canvas");
         await page.waitForFunction(() => document.querySelector("#uptime-chart canvas") !== null);
@@ -299,6 +308,9 @@ describe(
 
         await fitsWidth(width);
         await shot(`charts-supporter-${width}`);
+        const card = (id: string) => page.locator("section.card", { has: page.locator(`#${id}`) });
+        await card("earnings-chart").screenshot({ path: `${SCREENSHOTS}charts-earnings-${width}.png` });
+        await page.locator("#uptime-chart").screenshot({ path: `${SCREENSHOTS}charts-uptime-${width}.png` });
       });
 
     for (const width of [DESKTOP, PHONE])
@@ -331,7 +343,9 @@ describe(
 
     it("Bill of Rights: generated from the enforced rules; a new rate card, its notice, and an on-chain window change show", async () => {
       await page.setViewportSize({ width: DESKTOP, height: 900 });
-      const { rateCardSchedule: s0 } = await gql("{ rateCardSchedule { currentEpoch noticeEpochs earliestEffectiveEpoch } }");
+      const { rateCardSchedule: s0 } = await gql(
+        "{ rateCardSchedule { currentEpoch noticeEpochs earliestEffectiveEpoch } }",
+      );
       // An admin sets a card through the API, as early as the notice allows.
       await gql(
         `mutation ($e: BigInt!) { setRateCard(input: { effectiveEpoch: $e, ratePerGbMicroUsd: "72500",
@@ -384,6 +398,10 @@ describe(
       await open("#/rights", "#reason-codes");
       await fitsWidth(PHONE);
       await shot("rights-390");
+      await page.locator("#rights-payout").screenshot({ path: `${SCREENSHOTS}rights-payout-390.png` });
+      await page
+        .locator('#reason-codes tr[data-code="SELF_DEALING"]')
+        .screenshot({ path: `${SCREENSHOTS}rights-reason-390.png` });
     });
   },
 );

@@ -41,7 +41,11 @@ async function disputeWindowOnChain() {
       rpc.read(provider, config.distributor, rpc.DISTRIBUTOR_ABI, "disputeWindow"),
       rpc.read(provider, config.distributor, rpc.DISTRIBUTOR_ABI, "MIN_DISPUTE_WINDOW"),
     ]);
-    return { windowSeconds: /** @type {bigint} */ (windowSeconds), minSeconds: /** @type {bigint} */ (minSeconds), via };
+    return {
+      windowSeconds: /** @type {bigint} */ (windowSeconds),
+      minSeconds: /** @type {bigint} */ (minSeconds),
+      via,
+    };
   } catch (err) {
     return { error: explain(err) };
   }
@@ -52,7 +56,9 @@ export async function rightsView() {
   const r = d.ledgerRules;
   const s = d.rateCardSchedule;
   const card = s.current;
-  const tiers = [...(card?.uptimeTiers ?? [])].sort((a, b) => (BigInt(a.minUptimeBps) < BigInt(b.minUptimeBps) ? -1 : 1));
+  const tiers = [...(card?.uptimeTiers ?? [])].sort((a, b) =>
+    BigInt(a.minUptimeBps) < BigInt(b.minUptimeBps) ? -1 : 1,
+  );
   const dispute =
     "error" in chain
       ? html`<span data-rule="dispute-window">could not be read from the contract just now (${chain.error})</span>`
@@ -63,8 +69,8 @@ export async function rightsView() {
   view().innerHTML = html`<section class="card" id="rights">
       <h2>Supporter Bill of Rights</h2>
       <p class="muted">
-        What this ledger promises every supporter, generated from the rules it enforces: the figures below are read,
-        as you open this page, from the coordinator's settings, the rate card in force and the distributor contract on
+        What this ledger promises every supporter, generated from the rules it enforces: the figures below are read, as
+        you open this page, from the coordinator's settings, the rate card in force and the distributor contract on
         chain ${config.chainId}. If a rule changes, this page changes with it.
       </p>
     </section>
@@ -73,9 +79,8 @@ export async function rightsView() {
       ${
         card
           ? html`<p>
-              You earn <strong data-rule="rate">${ratePerGb(card.ratePerGbMicroUsd)}</strong> served (1 GB = 10⁹
-              bytes) under rate card version ${card.version}, in force since coordinator epoch
-              ${card.effectiveFromEpoch}.
+              You earn <strong data-rule="rate">${ratePerGb(card.ratePerGbMicroUsd)}</strong> served (1 GB = 10⁹ bytes)
+              under rate card version ${card.version}, in force since coordinator epoch ${card.effectiveFromEpoch}.
               ${
                 tiers.length
                   ? html`Uptime bonus:
@@ -112,22 +117,30 @@ export async function rightsView() {
       <h3>2. Founder terms</h3>
       <p>
         A founder's node earns
-        <strong data-rule="founder-multiplier">${card ? times(card.founderMultiplierBps) : "the default card's multiplier"}</strong>
+        <strong data-rule="founder-multiplier"
+          >${card ? times(card.founderMultiplierBps) : "the default card's multiplier"}</strong
+        >
         on the bytes it serves (the rate card's founder multiplier, under the same notice as the rate). Founder status
         follows the node, never its payout address. An admin grants or clears it from the current epoch on, as a
-        <code>FounderStatus</code> signed by the policy key and recorded in the audit log (<code>supporter.founder.set</code>).
+        <code>FounderStatus</code> signed by the policy key and recorded in the audit log
+        (<code>supporter.founder.set</code>).
       </p>
     </section>
     <section class="card" id="rights-payout">
       <h3>3. When you are paid</h3>
       <dl class="kv">
         <dt>epoch</dt>
-        <dd><strong data-rule="epoch-length">${span(r.epochSeconds)}</strong>: your receipts are filed by the time they were signed</dd>
+        <dd>
+          <strong data-rule="epoch-length">${span(r.epochSeconds)}</strong>: your receipts are filed by the time they
+          were signed
+        </dd>
         <dt>late receipts</dt>
         <dd>
           ${
             r.graceSeconds == null
-              ? html`<span data-rule="grace">accepted until the oracle closes the epoch (its grace is not stated by this API)</span>`
+              ? html`<span data-rule="grace"
+                  >accepted until the oracle closes the epoch (its grace is not stated by this API)</span
+                >`
               : html`accepted for <strong data-rule="grace">${span(r.graceSeconds)}</strong> after the epoch ends; then
                   the oracle closes it and computes every payout`
           }
@@ -146,20 +159,36 @@ export async function rightsView() {
       <p>
         Every receipt gets one verdict with stable reason codes; nothing is dropped silently. A <em>flagged</em> or
         <em>clipped</em> receipt can be reviewed: <strong>to request an override</strong>, send the operators the epoch,
-        your node's address and the session id (all on your Supporter page under Flagged receipts). An admin then includes
-        or excludes it with a note (<code>overrideFlag</code>, or <code>POST /v1/admin/flag-overrides</code>); the
-        decision is signed by the policy key, kept in the audit log, and applied when the oracle computes the epoch. A
-        <em>rejected</em> or <em>duplicate</em> receipt cannot be overridden.
+        your node's address and the session id (all on your Supporter page under Flagged receipts). An admin then
+        includes or excludes it with a note (<code>overrideFlag</code>, or <code>POST /v1/admin/flag-overrides</code>);
+        the decision is signed by the policy key, kept in the audit log, and applied when the oracle computes the epoch.
+        A <em>rejected</em> or <em>duplicate</em> receipt cannot be overridden.
       </p>
       ${table(
         r.reasonCodes,
         [
-          ["code", (/** @type {any} */ c) => html`<code>${c.code}</code><div class="sub">${reasonOf(c.code).title}</div>`],
-          ["verdict", (c) => html`${badge(c.status)}<div class="sub">${STATUSES[c.status] ?? ""}</div>`],
+          [
+            "code",
+            (/** @type {any} */ c) =>
+              html`<code>${c.code}</code>
+                <div class="sub">${reasonOf(c.code).title}</div>`,
+          ],
+          [
+            "verdict",
+            (c) =>
+              html`${badge(c.status)}
+                <div class="sub">${STATUSES[c.status] ?? ""}</div>`,
+          ],
           ["when", (c) => STAGES[c.stage] ?? c.stage],
-          ["what it means", (c) => html`${reasonOf(c.code).meaning}<div class="sub">${c.message}</div>`],
-          ["what you can do", (c) => reasonOf(c.code).action],
-          ["override", (c) => (c.overridable ? "an admin can review it" : "cannot be overridden"), "override"],
+          [
+            "what it means",
+            (c) =>
+              html`${reasonOf(c.code).meaning}
+                <div class="sub">${c.message}</div>`,
+            "wrap",
+          ],
+          ["what you can do", (c) => reasonOf(c.code).action, "wrap"],
+          ["override", (c) => (c.overridable ? "an admin can review it" : "cannot be overridden"), "override wrap"],
         ],
         { id: "reason-codes", stack: true, rowAttrs: (c) => raw(`data-code="${c.code}"`) },
       )}
