@@ -1,12 +1,14 @@
 /**
  * `Query.ledgerRules` (public): the rules the coordinator enforces on supporters, read from where
  * they are enforced — the epoch clock ingest files receipts by, the oracle's late-receipt grace as
- * this deployment configures it, and core's reason codes (`REASONS`, `INGEST_REASONS`) with their
+ * this deployment configures it, the rate card the oracle prices with while none is set (core's
+ * `DEFAULT_RATE_CARD`, as oracle/stages/aggregate.ts falls back to it), and core's reason codes (`REASONS`, `INGEST_REASONS`) with their
  * status, message and whether an admin's flag override can change them. The dashboard's Supporter
  * Bill of Rights is generated from this and `rateCardSchedule`.
  */
 import type { FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
+import { DEFAULT_RATE_CARD, rateCardHash } from "../../core/ratecard.ts";
 import { INGEST_REASONS, overridable, REASONS, type ReasonCode } from "../../core/verdict.ts";
 
 type RulesContext = { req?: FastifyRequest };
@@ -46,6 +48,11 @@ export const rulesResolvers = {
         epochSeconds: server.coordinator.clock.epochSeconds,
         epochGenesis: BigInt(server.coordinator.clock.genesis),
         graceSeconds: server.epochGraceSeconds,
+        defaultRateCard: {
+          ...DEFAULT_RATE_CARD,
+          uptimeTiers: [...DEFAULT_RATE_CARD.uptimeTiers],
+          hash: rateCardHash(DEFAULT_RATE_CARD),
+        },
         reasonCodes: reasonCodeRules(),
       };
     },

@@ -25,6 +25,7 @@ import { network } from "hardhat";
 import type { Browser, Page } from "playwright-core";
 import { custom } from "viem";
 import type { Address } from "../../core/eip712/domain.ts";
+import { DEFAULT_RATE_CARD } from "../../core/ratecard.ts";
 import { INGEST_REASONS, REASONS } from "../../core/verdict.ts";
 import type { Db } from "../../db/types.ts";
 import { buildApp } from "../../server/app.ts";
@@ -343,6 +344,11 @@ describe(
 
     it("Bill of Rights: generated from the enforced rules; a new rate card, its notice, and an on-chain window change show", async () => {
       await page.setViewportSize({ width: DESKTOP, height: 900 });
+      await open("#/rights", "#reason-codes");
+      const text = async (rule: string) => (await page.locator(`[data-rule="${rule}"]`).innerText()).trim();
+      // No card set yet: the page states the one the oracle prices with, core's default.
+      expect(await text("rate")).to.equal(`$${Number(DEFAULT_RATE_CARD.ratePerGbMicroUsd) / 1e6} / GB`);
+      expect(await text("founder-multiplier")).to.equal(`×${Number(DEFAULT_RATE_CARD.founderMultiplierBps) / 1e4}`);
       const { rateCardSchedule: s0 } = await gql(
         "{ rateCardSchedule { currentEpoch noticeEpochs earliestEffectiveEpoch } }",
       );
@@ -354,7 +360,9 @@ describe(
         true,
       );
       await open("#/rights", "#reason-codes");
-      const text = async (rule: string) => (await page.locator(`[data-rule="${rule}"]`).innerText()).trim();
+      expect(await text("rate"), "announced, not in force yet").to.equal(
+        `$${Number(DEFAULT_RATE_CARD.ratePerGbMicroUsd) / 1e6} / GB`,
+      );
       expect(await text("notice-epochs")).to.equal(`${s0.noticeEpochs} epochs`);
       expect(await text("earliest-effective")).to.equal(String(s0.earliestEffectiveEpoch));
       expect(await page.locator("[data-announced]").innerText()).to.equal(

@@ -1,6 +1,6 @@
 // The Supporter Bill of Rights (#/rights): generated, on every visit, from the rules the product
 // enforces — the rate card in force and its notice period (`rateCardSchedule`), the epoch clock,
-// the late-receipt grace and core's reason codes (`ledgerRules`), and the dispute window read
+// the late-receipt grace, the default rate card and core's reason codes (`ledgerRules`), and the dispute window read
 // from the RewardsDistributor itself — so no figure on it is written down twice.
 import { count, duration, html, percent, ratePerGb, raw, times } from "../format.js";
 import { gql } from "../gql.js";
@@ -10,7 +10,8 @@ import { badge, table } from "../ui.js";
 import { RATE_CARD_FIELDS } from "../epochs.js";
 
 const RULES_QUERY = `{
-  ledgerRules { epochSeconds epochGenesis graceSeconds reasonCodes { code status stage message overridable } }
+  ledgerRules { epochSeconds epochGenesis graceSeconds defaultRateCard { ${RATE_CARD_FIELDS} }
+    reasonCodes { code status stage message overridable } }
   rateCardSchedule { currentEpoch noticeEpochs earliestEffectiveEpoch
     current { ${RATE_CARD_FIELDS} } announced { ${RATE_CARD_FIELDS} } }
 }`;
@@ -55,7 +56,7 @@ export async function rightsView() {
   const [d, chain] = await Promise.all([gql(RULES_QUERY), disputeWindowOnChain()]);
   const r = d.ledgerRules;
   const s = d.rateCardSchedule;
-  const card = s.current;
+  const card = s.current ?? r.defaultRateCard;
   const tiers = [...(card?.uptimeTiers ?? [])].sort((a, b) =>
     BigInt(a.minUptimeBps) < BigInt(b.minUptimeBps) ? -1 : 1,
   );
@@ -76,21 +77,21 @@ export async function rightsView() {
     </section>
     <section class="card" id="rights-rate">
       <h3>1. You know your rate before you serve</h3>
-      ${
-        card
-          ? html`<p>
-              You earn <strong data-rule="rate">${ratePerGb(card.ratePerGbMicroUsd)}</strong> served (1 GB = 10⁹ bytes)
-              under rate card version ${card.version}, in force since coordinator epoch ${card.effectiveFromEpoch}.
-              ${
-                tiers.length
-                  ? html`Uptime bonus:
-                    ${tiers.map((t, i) => html`${i ? "; " : ""}+${percent(t.bonusBps)} from ${percent(t.minUptimeBps)} uptime`)}
-                    in the epoch.`
-                  : "No uptime bonus."
-              }
-            </p>`
-          : html`<p data-rule="rate">No rate card has been set yet; the oracle prices with its default card.</p>`
-      }
+      <p>
+        You earn <strong data-rule="rate">${ratePerGb(card.ratePerGbMicroUsd)}</strong> served (1 GB = 10⁹ bytes)
+        ${
+          s.current
+            ? html`under rate card version ${card.version}, in force since coordinator epoch ${card.effectiveFromEpoch}.`
+            : html`under the launch rate card (no admin has set one yet, so the oracle prices with core's default).`
+        }
+        ${
+          tiers.length
+            ? html`Uptime bonus:
+              ${tiers.map((t, i) => html`${i ? "; " : ""}+${percent(t.bonusBps)} from ${percent(t.minUptimeBps)} uptime`)}
+              in the epoch.`
+            : "No uptime bonus."
+        }
+      </p>
       <p>
         A new rate card takes effect only after
         <strong data-rule="notice-epochs">${s.noticeEpochs} epochs</strong> of notice
