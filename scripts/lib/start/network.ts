@@ -110,6 +110,10 @@ export async function followProgress(
   const seen = new Map<bigint, string>();
   const earlier = await listEpochs(db, 20);
   for (const row of earlier) seen.set(row.epoch, row.status);
+  /** Windows whose simulated CDN usage is reported (those of an earlier run were reported by it). */
+  const cdnReported = new Set(
+    earlier.filter((row) => ["COMPUTED", "SIGNED", "POSTED", "FINALIZED"].includes(row.status)).map((row) => row.epoch),
+  );
   const lastFinalized = earlier.find((row) => row.status === "FINALIZED");
   if (earlier.length > 0)
     say(
@@ -122,11 +126,18 @@ export async function followProgress(
       if (seen.get(row.epoch) === row.status) continue;
       seen.set(row.epoch, row.status);
       const n = row.chainEpoch ?? row.epoch;
+      if (
+        o.cdnReportKey &&
+        !cdnReported.has(row.epoch) &&
+        ["COMPUTED", "SIGNED", "POSTED", "FINALIZED"].includes(row.status)
+      ) {
+        cdnReported.add(row.epoch);
+        await reportSimulatedCdn(o.services.apiUrl, o.cdnReportKey, row.epoch, say);
+      }
       if (row.status === "COMPUTED") {
         say(
           `epoch ${n} computed: ${row.supporters ?? 0} supporters, payout $${formatUsd(row.payoutMicroUsd ?? 0n)}, root ${row.root}`,
         );
-        if (o.cdnReportKey) await reportSimulatedCdn(o.services.apiUrl, o.cdnReportKey, row.epoch, say);
       } else if (row.status === "POSTED")
         say(
           `epoch ${n} posted (tx ${row.proposeTx}), disputable until ${new Date(Number(row.validAt ?? 0n) * 1000).toISOString().slice(11, 19)}`,
