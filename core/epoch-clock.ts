@@ -20,3 +20,10 @@ export function epochBounds(clock: EpochClock, epoch: number): { startsAt: Date;
 export function currentEpoch(clock: EpochClock, nowMs: number = Date.now()): number {
   return epochOf(clock, Math.floor(nowMs / 1000));
 }
+
+/**
+ * The late-receipt grace (`LEDGER_EPOCH_GRACE_SECONDS`): seconds after an epoch's end during which
+ * its receipts are still accepted, before the oracle closes it. Its default and bounds, read by the
+ * oracle's configuration (which enforces it) and the API's (which states it: `Query.ledgerRules`).
+ */
+export const EPOCH_GRACE_SECONDS = { default: 3_600, min: 0, max: 30 * 86_400 } as const;

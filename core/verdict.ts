@@ -133,3 +133,12 @@ export type StreamCheckpoint = {
   seq: bigint;
   timestamp: bigint;
 };
+
+/**
+ * Whether an admin's flag override can change a receipt given `code`: core/fraud/verdicts.ts
+ * applies overrides to every receipt but the rejected and the duplicate ones.
+ */
+export function overridable(code: ReasonCode): boolean {
+  const status: VerdictStatus = REASONS[code].status;
+  return status !== "rejected" && status !== "duplicate";
+}

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Address } from "../core/eip712/domain.ts";
 import type { Hex } from "../core/hex.ts";
+import { EPOCH_GRACE_SECONDS } from "../core/epoch-clock.ts";
 import { OracleConfigError } from "./errors.ts";
 import { loadHardhatKeystoreKeys } from "./hardhat-keystore.ts";
 import type { HardhatKeystoreKeys } from "./hardhat-keystore.ts";
@@ -105,7 +106,13 @@ export function loadOracleConfig(
     chainId: int(env, "LEDGER_CHAIN_ID", 31_337, 1, 2 ** 40),
     distributor: address(env, "LEDGER_DISTRIBUTOR_ADDRESS"),
     coordinator: address(env, "LEDGER_COORDINATOR_ADDRESS"),
-    graceSeconds: int(env, "LEDGER_EPOCH_GRACE_SECONDS", 3_600, 0, 30 * 86_400),
+    graceSeconds: int(
+      env,
+      "LEDGER_EPOCH_GRACE_SECONDS",
+      EPOCH_GRACE_SECONDS.default,
+      EPOCH_GRACE_SECONDS.min,
+      EPOCH_GRACE_SECONDS.max,
+    ),
     heartbeatSlotSeconds: BigInt(int(env, "LEDGER_HEARTBEAT_SLOT_SECONDS", 60, 1, 86_400)),
     budgetMicroUsd: BigInt(budget),
     confirmations: int(env, "LEDGER_CONFIRMATIONS", 1, 1, 1_000),

@@ -5,7 +5,8 @@
  * no path from the request ever reaches the file system, so no traversal is possible.
  *
  * `/dashboard/vendor/viem.js` (the few viem functions the browser needs: keccak256, ABI encoding,
- * address checks) and `/dashboard/vendor/contracts.js` (the contract ABIs from `artifacts/`) are
+ * address checks), `/dashboard/vendor/contracts.js` (the contract ABIs from `artifacts/`) and
+ * `/dashboard/vendor/chart.js` (Chart.js, the charting library web/chart.js wraps) are
  * bundles built before the server starts (`npm run build:web`; `npm start` and `npm test` build
  * them when missing or stale) into `web/dist/vendor/`, served from there as they are: this server
  * never runs esbuild, a devDependency. `/dashboard/config.json` tells the page the
@@ -85,7 +86,7 @@ function isJsonRpcResponse(text: string): boolean {
 const DEFAULT_DIR = fileURLToPath(new URL("../web/", import.meta.url));
 
 /** The bundles the page imports, by the path it asks for (built into the bundle directory). */
-const BUNDLES = ["vendor/viem.js", "vendor/contracts.js"];
+const BUNDLES = ["vendor/viem.js", "vendor/contracts.js", "vendor/chart.js"];
 
 /**
  * The files below `dir` with a known extension, by their path relative to it ("views/admin.js"),

@@ -106,6 +106,28 @@ describe("npm start (the whole ledger) and ledger verify-epoch against it", () =
     const relayerUrl = output.match(/relayer\s+(http:\/\/127\.0\.0\.1:\d+)/)?.[1];
     expect(config.relayerUrl).to.equal(relayerUrl);
     expect(page.headers.get("content-security-policy")).to.include(new URL(relayerUrl!).origin);
+    // The simulated platform reported its CDN's bytes for the computed epochs, as an admin would.
+    const net = await fetch(`${apiUrl}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: `{ oracleEpochs(first: 20, status: "FINALIZED") { edges { node { epoch
+          metrics { supporterCountedBytes cdnBytes cdnReports { provider servedBytes } } } } } }`,
+      }),
+    });
+    type Metrics = { supporterCountedBytes: string; cdnBytes: string; cdnReports: { provider: string }[] };
+    const finalized = (
+      (await net.json()) as { data: { oracleEpochs: { edges: { node: { epoch: string; metrics: Metrics } }[] } } }
+    ).data.oracleEpochs.edges;
+    expect(finalized.length).to.be.at.least(3);
+    for (const { node } of finalized) {
+      expect(
+        node.metrics.cdnReports.map((r) => r.provider),
+        `window ${node.epoch}`,
+      ).to.deep.equal(["simulated-cdn"]);
+      const [counted, cdn] = [BigInt(node.metrics.supporterCountedBytes), BigInt(node.metrics.cdnBytes)];
+      expect(cdn * 100n >= counted * 150n && cdn * 100n <= counted * 250n, `window ${node.epoch}`).to.equal(true);
+    }
   });
 
   it("behavior: the fraud rules caught the simulated cheaters", async () => {

@@ -101,7 +101,15 @@ try {
   say(`epochs of ${state.epochSeconds} s, dispute window ${disputeSeconds} s; Ctrl-C to stop`);
 
   // 8. Progress: every transition once, claims after each finalized epoch.
-  await followProgress({ chain, services, actors, log, stops, say });
+  await followProgress({
+    chain,
+    services,
+    actors,
+    log,
+    stops,
+    say,
+    cdnReportKey: options.noSimulate ? undefined : state.adminApiKey,
+  });
 } catch (err) {
   console.error(`ledger start: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
   await shutdown(1);

@@ -64,6 +64,7 @@ describe("loadApiConfig", () => {
       policyAddress: undefined,
       epochSeconds: 86_400,
       epochGenesis: 0,
+      epochGraceSeconds: 3_600,
       rateLimitPerMinute: 1_200,
       corsOrigins: [],
       verifyWorkers: undefined,
@@ -83,6 +84,8 @@ describe("loadApiConfig", () => {
     expect(() => loadApiConfig({ LEDGER_START_BLOCK: "-1" })).to.throw(InvalidConfigError, /LEDGER_START_BLOCK/);
     expect(loadApiConfig({ LEDGER_RATE_CARD_NOTICE_EPOCHS: "0" }).rateCardNoticeEpochs).to.equal(0);
     expect(() => loadApiConfig({ LEDGER_RATE_CARD_NOTICE_EPOCHS: "-1" })).to.throw(/LEDGER_RATE_CARD_NOTICE_EPOCHS/);
+    expect(loadApiConfig({ LEDGER_EPOCH_GRACE_SECONDS: "5400" }).epochGraceSeconds).to.equal(5_400);
+    expect(() => loadApiConfig({ LEDGER_EPOCH_GRACE_SECONDS: "2592001" })).to.throw(/LEDGER_EPOCH_GRACE_SECONDS/);
     expect(loadApiConfig({ REDIS_URL: "redis://127.0.0.1:6379", LEDGER_GRAPHQL_CACHE_MIB: "0" })).to.include({
       redisUrl: "redis://127.0.0.1:6379",
       graphqlCacheMiB: 0,

@@ -7,6 +7,7 @@ import type { VerifyPool } from "../core/verify-pool.ts";
 import type { Db } from "../db/types.ts";
 import { DEV_DISTRIBUTOR_ADDRESS } from "./config.ts";
 import { adminResolvers } from "../coordinator/graphql/admin-resolvers.ts";
+import { rulesResolvers } from "../coordinator/graphql/rules-resolvers.ts";
 import graphql, { type GraphqlOptions } from "../read-api/graphql/plugin.ts";
 import { BOOTSTRAP_KEY_ID, hashApiKey } from "../http/api-keys.ts";
 import type { EpochClock } from "../core/epoch-clock.ts";
@@ -73,6 +74,11 @@ export type BuildAppOptions = {
   dataDir?: string;
   /** `LEDGER_RATE_CARD_NOTICE_EPOCHS`: a new rate card takes effect this many epochs after the current one at the earliest (default 2). */
   rateCardNoticeEpochs?: number;
+  /**
+   * The oracle's late-receipt grace (`LEDGER_EPOCH_GRACE_SECONDS`, the same value the oracle of this
+   * deployment is given), stated by `Query.ledgerRules`; unset: the API does not state it.
+   */
+  epochGraceSeconds?: number;
 };
 
 declare module "fastify" {
@@ -82,6 +88,8 @@ declare module "fastify" {
     policyKey: PolicyKey;
     /** Epochs of notice a new rate card needs (`BuildAppOptions.rateCardNoticeEpochs`). */
     rateCardNoticeEpochs: number;
+    /** The oracle's late-receipt grace in seconds (`BuildAppOptions.epochGraceSeconds`), or null. */
+    epochGraceSeconds: number | null;
   }
 }
 
@@ -126,6 +134,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ),
   );
   app.decorate("rateCardNoticeEpochs", options.rateCardNoticeEpochs ?? DEFAULT_RATE_CARD_NOTICE_EPOCHS);
+  app.decorate("epochGraceSeconds", options.epochGraceSeconds ?? null);
   const rateLimitPerMinute = options.rateLimitPerMinute ?? 1_200;
 
   await app.register(errorHandler);
@@ -159,7 +168,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(datasetRoutes, { dataDir: options.dataDir ?? "data" });
 
   // GraphQL (issue 7): yoga at /graphql, subscriptions over SSE and WebSocket.
-  await app.register(graphql, { dataDir: options.dataDir ?? "data", resolvers: [adminResolvers], ...options.graphql });
+  await app.register(graphql, {
+    dataDir: options.dataDir ?? "data",
+    resolvers: [adminResolvers, rulesResolvers],
+    ...options.graphql,
+  });
   // The dashboard (issue 9): web/ at /dashboard/.
   await app.register(web, {
     chainId: options.chainId ?? 31_337,

@@ -1,4 +1,5 @@
 import { BaseError } from "../core/errors.ts";
+import { EPOCH_GRACE_SECONDS } from "../core/epoch-clock.ts";
 
 /** The API process's configuration, read once from the environment and validated at boot. */
 export type ApiConfig = {
@@ -33,6 +34,8 @@ export type ApiConfig = {
   policyAddress: `0x${string}` | undefined;
   /** `LEDGER_EPOCH_SECONDS` (default 86 400) and `LEDGER_EPOCH_GENESIS` (unix seconds, default 0). */
   epochSeconds: number;
+  /** `LEDGER_EPOCH_GRACE_SECONDS`: the oracle's late-receipt grace, as `Query.ledgerRules` states it. */
+  epochGraceSeconds: number;
   epochGenesis: number;
   /** `LEDGER_RATE_LIMIT_PER_MINUTE`: requests per minute per API key, or per IP without one (default 1 200). */
   rateLimitPerMinute: number;
@@ -140,6 +143,13 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     policyAddress: policyAddress as `0x${string}` | undefined,
     epochSeconds: intVar(env, "LEDGER_EPOCH_SECONDS", 86_400, 1, 31_536_000),
     epochGenesis: intVar(env, "LEDGER_EPOCH_GENESIS", 0, 0, 2 ** 40),
+    epochGraceSeconds: intVar(
+      env,
+      "LEDGER_EPOCH_GRACE_SECONDS",
+      EPOCH_GRACE_SECONDS.default,
+      EPOCH_GRACE_SECONDS.min,
+      EPOCH_GRACE_SECONDS.max,
+    ),
     rateLimitPerMinute: intVar(env, "LEDGER_RATE_LIMIT_PER_MINUTE", 1_200, 1, 100_000_000),
     corsOrigins: (env.LEDGER_CORS_ORIGINS ?? "")
       .split(",")

@@ -22,6 +22,7 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env) {
     policyAddress: config.policyAddress,
     adminApiKey: config.adminApiKey,
     epochClock: { epochSeconds: config.epochSeconds, genesis: config.epochGenesis },
+    epochGraceSeconds: config.epochGraceSeconds,
     rateLimitPerMinute: config.rateLimitPerMinute,
     corsOrigins: config.corsOrigins,
     verifyWorkers: config.verifyWorkers,

@@ -1,6 +1,7 @@
 // The StreamrP2P ledger dashboard: three views over the GraphQL API (supporter, auditor,
-// admin), live through GraphQL subscriptions over SSE, checking payouts against the chain
-// in the browser. Hash routes: #/supporter[/0xADDRESS], #/auditor[/epoch/N], #/admin.
+// admin) and the Supporter Bill of Rights, live through GraphQL subscriptions over SSE, checking
+// payouts against the chain in the browser. Hash routes: #/supporter[/0xADDRESS],
+// #/auditor[/epoch/N], #/admin, #/rights.
 // This entry reads /dashboard/config.json and hands each route to its view in web/views/.
 //
 // Epoch numbers: the page shows the contract's epoch numbers ("epoch 2": what claims, proofs,
@@ -11,12 +12,14 @@ import { short } from "./format.js";
 import { $, config, explain, say, setConfig, stopLive, unsay, view } from "./page.js";
 import { adminView } from "./views/admin.js";
 import { auditorView } from "./views/auditor.js";
+import { rightsView } from "./views/rights.js";
 import { supporterView } from "./views/supporter.js";
 
 const NAV = [
   ["supporter", "Supporter"],
   ["auditor", "Auditor"],
   ["admin", "Admin"],
+  ["rights", "Your rights"],
 ];
 
 async function route() {
@@ -30,9 +33,10 @@ async function route() {
     if (page === "supporter") await supporterView(parts[1]);
     else if (page === "auditor") await auditorView(parts[1] === "epoch" ? parts[2] : undefined);
     else if (page === "admin") await adminView();
+    else if (page === "rights") await rightsView();
     else {
       view().innerHTML = "";
-      say("error", `There is no page "${page}". Pick Supporter, Auditor or Admin above.`);
+      say("error", `There is no page "${page}". Pick Supporter, Auditor, Admin or Your rights above.`);
     }
   } catch (err) {
     say("error", explain(err));

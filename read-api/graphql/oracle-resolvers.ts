@@ -8,7 +8,7 @@ import type { Hex } from "../../core/hex.ts";
 import type { EpochRow } from "../repositories/chain-epochs.ts";
 import { listOracleEpochs, type OracleEpochRow, type SignatureRow } from "../repositories/epochs.ts";
 import { leavesPage, type LeafRow } from "../repositories/leaves.ts";
-import type { NetworkMetricsRow } from "../repositories/network-metrics.ts";
+import type { CdnReportRow, NetworkMetricsRow } from "../repositories/network-metrics.ts";
 import { statementsOfEpoch } from "../repositories/statements.ts";
 import { hexOf, statementCursor, uint, type Cursor } from "./args.ts";
 import type { GraphqlContext } from "./context.ts";
@@ -114,6 +114,7 @@ export const oracleResolvers = {
   },
 
   EpochSignature: { signedAt: (s: SignatureRow) => s.signedAt.toISOString() },
+  CdnReport: { reportedAt: (r: CdnReportRow) => r.reportedAt.toISOString() },
   NetworkMetrics: {
     supporterCountedBytes: (m: NetworkMetricsRow) => m.countedBytes,
     supporterSubmittedBytes: (m: NetworkMetricsRow) => m.submittedBytes,

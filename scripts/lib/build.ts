@@ -28,10 +28,15 @@ const CONTRACT_INPUTS = ["contracts/**/*.sol", "hardhat.config.ts", "remappings.
 
 /**
  * The dashboard's bundles in `web/dist/` (git-ignored), served at `/dashboard/vendor/`: the few viem
- * functions the browser needs, and the contract ABIs taken from the artifacts (never copied by hand).
+ * functions the browser needs, the contract ABIs taken from the artifacts (never copied by hand), and
+ * the charting library (Chart.js, the parts web/chart.js uses).
  * Keys: the bundle's name in `web/dist/vendor/`; values: its entry point.
  */
-const WEB_BUNDLES = { viem: "web/vendor/viem-entry.js", contracts: "web/vendor/contracts-entry.js" };
+const WEB_BUNDLES = {
+  viem: "web/vendor/viem-entry.js",
+  contracts: "web/vendor/contracts-entry.js",
+  chart: "web/vendor/chart-entry.js",
+};
 export const WEB_OUTPUTS = Object.keys(WEB_BUNDLES).map((name) => `web/dist/vendor/${name}.js`);
 const WEB_INPUTS = [
   "web/vendor/*.js",

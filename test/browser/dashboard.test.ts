@@ -536,7 +536,13 @@ describe("dashboard in Chromium against a running stack", { skip: !HAVE_CHROMIUM
       );
     expect(s.totals.claimedMicroUsd).to.equal(first.cumulativeMicroUsd);
 
-    expect(await page.locator("#sup svg.chart rect").count()).to.equal(3);
+    // the earnings chart (Chart.js) plots each statement's payout, oldest first
+    const plottedPayouts = await page.evaluate(async () => {
+      const url = "/dashboard/vendor/chart.js";
+      const { Chart } = await import(url);
+      return Chart.getChart(document.querySelector("#earnings-chart canvas"))?.data.datasets[0].data ?? null;
+    });
+    expect(plottedPayouts).to.deep.equal([...statements].reverse().map((st: any) => Number(st.payoutMicroUsd)));
     for (const st of statements) {
       const row = page.locator(`tbody[data-statement="${st.chainEpoch}"]`);
       await row.locator("details").evaluate((d) => ((d as HTMLDetailsElement).open = true));

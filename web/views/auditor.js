@@ -1,11 +1,12 @@
-// The Auditor view (#/auditor[/epoch/N]): takes in the reconciliation, money movements, epochs and
-// ledger journals from GraphQL and renders them, each epoch's verification checked as it shows.
+// The Auditor view (#/auditor[/epoch/N]): takes in the reconciliation, money movements, epochs, the
+// network's supporter vs CDN bytes (views/network.js) and ledger journals from GraphQL and renders them, each epoch's verification checked as it shows.
 import { epochLabel, resolveWindows } from "../epochs.js";
 import { html, raw, short, time, usd } from "../format.js";
 import { gql } from "../gql.js";
 import { $, chainModule, config, EPOCH_NOTE, explain, follow, say, view } from "../page.js";
 import { asList, badge, hexCell, localPages, PAGE, pager, table, usdCell } from "../ui.js";
 import { EPOCH_FIELDS, epochDetail, VERIFICATION, verificationSummary } from "./epoch-detail.js";
+import { mountNetwork, networkCard } from "./network.js";
 
 /** @typedef {import("../format.js").Raw} Raw */
 
@@ -68,6 +69,7 @@ export async function auditorView(epochId) {
         )}
       </div>
     </section>
+    ${networkCard()}
     <section class="card">
       <h3>Epochs</h3>
       <div id="epochs-box"></div>
@@ -98,6 +100,7 @@ export async function auditorView(epochId) {
     pager($("#epochs-box"), "auditor:epochs", epochsPage, renderEpochs),
     pager($("#movements"), "auditor:movements", localPages(movements, PAGE), renderMovements),
     pager($("#ledger"), "auditor:ledger", ledgerPage, renderLedger),
+    mountNetwork().catch((err) => say("error", explain(err))),
   ]);
   if (epochId !== undefined) await epochDetail(epochId, data.latest[0]?.epoch);
   follow(

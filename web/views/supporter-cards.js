@@ -1,7 +1,8 @@
-// The Supporter view's cards: takes in the API's lifecycle totals and rate card schedule and hands
-// on their markup.
-import { epochText } from "../epochs.js";
-import { html, percent, ratePerGb, time, times, usd } from "../format.js";
+// The Supporter view's cards: takes in the API's lifecycle totals, rate card schedule, statements
+// and uptime and hands on their markup and charts (web/chart.js).
+import { barChart, lineChart } from "../chart.js";
+import { epochText, windows } from "../epochs.js";
+import { bytes, decimal, html, percent, ratePerGb, short, time, times, usd } from "../format.js";
 
 /**
  * The lifecycle totals (the API's; `setTotal` overwrites one with what the chain says).
@@ -108,4 +109,49 @@ export function rateCardPanel(schedule, recent) {
     ${card(latest.rateCard, `Used by epoch ${latest.chainEpoch ?? "?"}`)}
     <p class="muted small">No rate card has been set by an admin: the newest computed epoch used the default card.</p>
     ${announced} ${notice}`;
+}
+
+/**
+ * The earnings chart: the payout of each computed epoch (the statements' `payoutMicroUsd`), oldest first.
+ * @param {string} id the chart box
+ * @param {any[]} statements newest first (`epoch chainEpoch payoutMicroUsd countedBytes`)
+ */
+export function earningsChart(id, statements) {
+  const rows = [...statements].reverse();
+  return barChart(id, {
+    labels: rows.map((st) => `epoch ${st.chainEpoch ?? "?"}`),
+    series: [{ label: "payout", values: rows.map((st) => String(st.payoutMicroUsd)) }],
+    format: usd,
+    title: (i) =>
+      `epoch ${rows[i].chainEpoch ?? "?"} (coordinator epoch ${rows[i].epoch}), ${bytes(rows[i].countedBytes)} counted`,
+    empty: "no computed epoch yet",
+  });
+}
+
+/**
+ * The uptime chart: each payout account's uptime per computed epoch (`Supporter.uptime`), oldest first, 0–100 %.
+ * @param {string} id the chart box
+ * @param {any[]} uptime newest first (`epoch account uptimeBps …`)
+ */
+export function uptimeChart(id, uptime) {
+  const epochs = [...new Set(uptime.map((u) => String(u.epoch)))].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  const accounts = [...new Set(uptime.map((u) => String(u.account)))];
+  const of = new Map(uptime.map((u) => [`${u.epoch}:${u.account}`, String(u.uptimeBps)]));
+  return lineChart(id, {
+    labels: epochs.map((e) => {
+      const chain = windows.get(e)?.chainEpoch;
+      return chain != null ? `epoch ${chain}` : `coord. ${e}`;
+    }),
+    series: accounts.map((a) => ({
+      label: accounts.length > 1 ? short(a) : "uptime",
+      values: epochs.map((e) => {
+        const bps = of.get(`${e}:${a}`);
+        return bps === undefined ? null : decimal(bps, { shift: -2 });
+      }),
+    })),
+    format: (v) => `${v} %`,
+    title: (i) => epochText(/** @type {string} */ (epochs[i])),
+    yMax: 100,
+    empty: "no computed epoch yet",
+  });
 }

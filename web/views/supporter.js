@@ -1,8 +1,8 @@
 // The Supporter view (#/supporter[/0xADDRESS]): takes in an address, asks GraphQL for its totals,
 // nodes (with their heartbeats and uptime) and proof, and renders the page around its paged lists, live on the supporter's updates.
-import { barChart } from "../chart.js";
+import { chartBox } from "../chart.js";
 import { RATE_CARD_FIELDS, rememberWindows, resolveWindows, WINDOW_FIELDS, windows } from "../epochs.js";
-import { bytes, html, raw, short, usd } from "../format.js";
+import { bytes, html, raw, short } from "../format.js";
 import { DashboardError, gql } from "../gql.js";
 import {
   $,
@@ -19,7 +19,7 @@ import {
 import { CLAIM_CSV_FIELDS, claimsCsv, STATEMENT_CSV_FIELDS, statementsCsv } from "../statements-csv.js";
 import { asList, badge, pager, pagerCursors } from "../ui.js";
 import { renderStatements, statementsPage } from "./statements.js";
-import { rateCardPanel, totalsCards } from "./supporter-cards.js";
+import { earningsChart, rateCardPanel, totalsCards, uptimeChart } from "./supporter-cards.js";
 import {
   claimsPage,
   flaggedPage,
@@ -187,12 +187,6 @@ async function renderSupporter(addr) {
     ...(uptime ?? []).map((/** @type {any} */ u) => u.epoch),
   ]);
 
-  const points = [...chartRows].reverse().map((/** @type {any} */ st) => ({
-    label: `#${st.chainEpoch ?? "?"}`,
-    value: BigInt(st.payoutMicroUsd),
-    title: `epoch ${st.chainEpoch} (coordinator epoch ${st.epoch}): ${usd(st.payoutMicroUsd)} for ${bytes(st.countedBytes)} counted`,
-  }));
-
   // A live refresh keeps the verify panel (its proof, result and buttons) as it is.
   const keptVerify = el.dataset.address === addr ? document.getElementById("verify-card") : null;
   el.innerHTML = html`<section class="card">
@@ -223,7 +217,7 @@ async function renderSupporter(addr) {
     <div class="cols">
       <section class="card">
         <h3>Earnings per epoch</h3>
-        ${raw(barChart(points, { caption: "Payout per epoch, µUSD", empty: "no computed epoch yet" }))}
+        ${raw(chartBox("earnings-chart", "Payout per epoch, in USD"))}
         <p class="muted small">Payout of each epoch (newest 20), as in the itemized statement below.</p>
       </section>
       <section class="card" id="rate-card">${rateCardPanel(schedule, recent)}</section>
@@ -270,6 +264,7 @@ async function renderSupporter(addr) {
       <p class="muted small">
         As each epoch's statement used it: the nodes' heartbeat slots over the epoch, weighted by counted bytes.
       </p>
+      ${uptime ? raw(chartBox("uptime-chart", "Uptime per epoch, in percent")) : ""}
       ${uptime ? renderUptime(uptime) : html`<p class="muted">The uptime could not be loaded: reload the page.</p>`}
     </section>
     <section class="card">
@@ -281,6 +276,8 @@ async function renderSupporter(addr) {
       <div id="sessions"></div>
     </section>`.html;
   el.dataset.address = addr;
+  earningsChart("earnings-chart", chartRows);
+  if (uptime) uptimeChart("uptime-chart", uptime);
   if (keptVerify) $("#verify-card").replaceWith(keptVerify);
   else wireVerify(addr, s.proof, s.payoutAccounts);
 

@@ -61,6 +61,35 @@ export async function startNetwork(
   return actors;
 }
 
+/**
+ * The simulated platform's CDN report for a computed epoch, entered as an admin would
+ * (`POST /v1/admin/cdn-usage`, provider `simulated-cdn`): 1.5 … 2.5 × the bytes supporters counted,
+ * so the dashboard's supporter vs CDN chart has a figure to compare with.
+ */
+async function reportSimulatedCdn(apiUrl: string, adminKey: string, epoch: bigint, say: (line: string) => void) {
+  try {
+    const res = await fetch(`${apiUrl}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: "query ($e: BigInt!) { networkMetrics(epoch: $e) { supporterCountedBytes } }",
+        variables: { e: epoch.toString() },
+      }),
+    });
+    const body = (await res.json()) as { data?: { networkMetrics?: { supporterCountedBytes: string | null } } };
+    const counted = BigInt(body.data?.networkMetrics?.supporterCountedBytes ?? "0");
+    const servedBytes = (counted * (150n + ((epoch * 37n) % 100n))) / 100n;
+    const report = await fetch(`${apiUrl}/v1/admin/cdn-usage`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+      body: JSON.stringify({ epoch: Number(epoch), provider: "simulated-cdn", servedBytes: servedBytes.toString() }),
+    });
+    if (!report.ok) say(`  CDN report for window ${epoch} refused: HTTP ${report.status}`);
+  } catch (err) {
+    say(`  CDN report for window ${epoch} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 /** Step 8 of `npm start`: the progress lines every second until stopped. */
 export async function followProgress(
   o: StartStep & {
@@ -68,6 +97,8 @@ export async function followProgress(
     services: StartServices;
     actors: Actor[];
     log: Logger;
+    /** With the simulated network: the admin key that reports each computed epoch's simulated CDN bytes. */
+    cdnReportKey?: string | undefined;
   },
 ): Promise<void> {
   const { actors, log, stops, say } = o;
@@ -79,6 +110,10 @@ export async function followProgress(
   const seen = new Map<bigint, string>();
   const earlier = await listEpochs(db, 20);
   for (const row of earlier) seen.set(row.epoch, row.status);
+  /** Windows whose simulated CDN usage is reported (those of an earlier run were reported by it). */
+  const cdnReported = new Set(
+    earlier.filter((row) => ["COMPUTED", "SIGNED", "POSTED", "FINALIZED"].includes(row.status)).map((row) => row.epoch),
+  );
   const lastFinalized = earlier.find((row) => row.status === "FINALIZED");
   if (earlier.length > 0)
     say(
@@ -91,11 +126,19 @@ export async function followProgress(
       if (seen.get(row.epoch) === row.status) continue;
       seen.set(row.epoch, row.status);
       const n = row.chainEpoch ?? row.epoch;
-      if (row.status === "COMPUTED")
+      if (
+        o.cdnReportKey &&
+        !cdnReported.has(row.epoch) &&
+        ["COMPUTED", "SIGNED", "POSTED", "FINALIZED"].includes(row.status)
+      ) {
+        cdnReported.add(row.epoch);
+        await reportSimulatedCdn(o.services.apiUrl, o.cdnReportKey, row.epoch, say);
+      }
+      if (row.status === "COMPUTED") {
         say(
           `epoch ${n} computed: ${row.supporters ?? 0} supporters, payout $${formatUsd(row.payoutMicroUsd ?? 0n)}, root ${row.root}`,
         );
-      else if (row.status === "POSTED")
+      } else if (row.status === "POSTED")
         say(
           `epoch ${n} posted (tx ${row.proposeTx}), disputable until ${new Date(Number(row.validAt ?? 0n) * 1000).toISOString().slice(11, 19)}`,
         );

@@ -15,7 +15,7 @@ import { createVerifyPool } from "../../../core/verify-pool.ts";
 import { createWatchtower } from "../watchtower.ts";
 import type { StartChain } from "./deployment.ts";
 import type { StartServices } from "./services.ts";
-import { devKey, type DevState, type StartStep } from "./state.ts";
+import { DEV_GRACE_SECONDS, devKey, type DevState, type StartStep } from "./state.ts";
 
 /** Steps 6 and 6b of `npm start`. */
 export async function startOracle(
@@ -53,7 +53,7 @@ export async function startOracle(
       chainId,
       distributor,
       coordinator: privateKeyToAccount(state.coordinatorKey).address.toLowerCase() as Address,
-      graceSeconds: 2,
+      graceSeconds: DEV_GRACE_SECONDS,
       heartbeatSlotSeconds: 5n,
       budgetMicroUsd: 1_000_000_000n,
       dataDir,

@@ -13,7 +13,7 @@ import { connectDb } from "../../../db/connect.ts";
 import { redactUrl } from "../../../db/errors.ts";
 import { migrate } from "../../../db/migrate.ts";
 import type { StartChain } from "./deployment.ts";
-import { devKey, type DevState, type StartStep } from "./state.ts";
+import { DEV_GRACE_SECONDS, devKey, type DevState, type StartStep } from "./state.ts";
 
 export type StartServices = {
   db: Awaited<ReturnType<typeof connectDb>>;
@@ -56,6 +56,7 @@ export async function startServices(
     policyPrivateKey: (env.LEDGER_POLICY_PRIVATE_KEY as Hex | undefined) ?? devKey(8),
     adminApiKey: state.adminApiKey,
     epochClock,
+    epochGraceSeconds: DEV_GRACE_SECONDS,
     rateLimitPerMinute: 100_000,
     graphql: {
       ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),

@@ -11,6 +11,9 @@ import { mnemonicToAccount } from "viem/accounts";
 import type { Actor } from "../simulator.ts";
 
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+/** `npm start`'s late-receipt grace (s): its oracle closes an epoch this long after its end, and its API states it. */
+export const DEV_GRACE_SECONDS = 2;
+
 export const devKey = (index: number): Hex => {
   const hd = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index }).getHdKey();
   return `0x${Buffer.from(hd.privateKey!).toString("hex")}`;
