@@ -159,7 +159,20 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(datasetRoutes, { dataDir: options.dataDir ?? "data" });
 
   // GraphQL (issue 7): yoga at /graphql, subscriptions over SSE and WebSocket.
-  await app.register(graphql, { dataDir: options.dataDir ?? "data", resolvers: [adminResolvers], ...options.graphql });
+  await app.register(graphql, {
+    dataDir: options.dataDir ?? "data",
+    resolvers: [adminResolvers],
+    ...options.graphql,
+    accrual: {
+      clock: options.epochClock ?? { epochSeconds: 86_400, genesis: 0 },
+      now: options.now,
+      ...options.graphql?.accrual,
+    },
+  });
+  // Ingest's accepted bytes onto the live bus (every replica's accrual service hears them).
+  app.coordinator.bytesAccepted.listen((e) =>
+    app.ledgerEvents.pubsub.publish("bytesAccepted", { epoch: e.epoch.toString(), nodes: e.nodes }),
+  );
   // The dashboard (issue 9): web/ at /dashboard/.
   await app.register(web, {
     chainId: options.chainId ?? 31_337,
