@@ -68,17 +68,12 @@ export function createAccrualService(o: AccrualServiceOptions): AccrualService {
     // bytes arrived since a snapshot too young to reload: wait until it may be, then read afresh
     const young = snapshot && snapshot.dirty ? snapshot.at + snapshotMs - tick() : 0;
     if (young > 0) await new Promise((r) => setTimeout(r, young));
-    const t = tick();
     const epochNow = Math.floor((now() / 1000 - o.clock.genesis) / o.clock.epochSeconds);
-    if (
-      !snapshot ||
-      ((snapshot.dirty || t - snapshot.at >= refreshMs) && t - snapshot.at >= snapshotMs) ||
-      snapshotEpoch !== epochNow
-    ) {
+    if (!snapshot || snapshot.dirty || tick() - snapshot.at >= refreshMs || snapshotEpoch !== epochNow) {
       stats.snapshots++;
       snapshotEpoch = epochNow;
       const value = loadSnapshot(o.db, o, now());
-      snapshot = { at: t, dirty: false, value };
+      snapshot = { at: tick(), dirty: false, value };
       value.catch(() => (snapshot = undefined));
     }
     return snapshot.value;
