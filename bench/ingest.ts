@@ -427,7 +427,14 @@ export default async function ingest(args: string[]): Promise<void> {
   for (const backend of backends) {
     if (backend === "pglite" && total > 50_000) {
       // PGlite is one WebAssembly connection: a smaller run says as much.
-      await runBackend(backend, { ...fixture, batches: fixture.batches.slice(0, 51) }, concurrency, ceiling, adminUrl, accrualWatchers);
+      await runBackend(
+        backend,
+        { ...fixture, batches: fixture.batches.slice(0, 51) },
+        concurrency,
+        ceiling,
+        adminUrl,
+        accrualWatchers,
+      );
     } else await runBackend(backend, fixture, concurrency, ceiling, adminUrl, accrualWatchers);
   }
 }

@@ -81,7 +81,12 @@ describe("computeAccrual", () => {
       epoch: 7n,
       rateCard: DEFAULT_RATE_CARD,
       budgetMicroUsd: 200_000n,
-      supporters: network.map((n) => ({ account: n.payout, countedBytes: n.acceptedBytes, founder: false, uptimeBps: 0n })),
+      supporters: network.map((n) => ({
+        account: n.payout,
+        countedBytes: n.acceptedBytes,
+        founder: false,
+        uptimeBps: 0n,
+      })),
     });
     expect(a.conservativeMicroUsd <= close.statements.find((s) => s.account === addr(1001))!.payoutMicroUsd).to.equal(
       true,
@@ -93,7 +98,10 @@ describe("computeAccrual", () => {
     const network = [...Array.from({ length: 7 }, (_, i) => node(i + 1, GB, 0n)), node(9, 100n * GB, 0n)];
     const big = base(network, [addr(1009)]);
     expect(big.provisionalMicroUsd).to.equal(5_000_000n);
-    expect([big.conservativeMicroUsd, big.gap]).to.deep.equal([0n, [{ reason: "OUTLIER", microUsd: 5_000_000n, bytes: 100n * GB }]]);
+    expect([big.conservativeMicroUsd, big.gap]).to.deep.equal([
+      0n,
+      [{ reason: "OUTLIER", microUsd: 5_000_000n, bytes: 100n * GB }],
+    ]);
 
     // node 1: 0.2 GB to its own payout key, 0.3 GB without a heartbeat in reach
     const one = base(network, [addr(1001)], {

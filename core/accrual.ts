@@ -69,13 +69,7 @@ export type AccrualSession = {
 };
 
 export type AccrualGapReason =
-  | "UPTIME_BONUS_PENDING"
-  | "SELF_DEALING"
-  | "NODE_OFFLINE"
-  | "BITRATE_EXCEEDED"
-  | "OUTLIER"
-  | "PRO_RATA"
-  | "NO_BUDGET";
+  "UPTIME_BONUS_PENDING" | "SELF_DEALING" | "NODE_OFFLINE" | "BITRATE_EXCEEDED" | "OUTLIER" | "PRO_RATA" | "NO_BUDGET";
 
 /** What each gap reason means, for the statement and the dashboard. */
 export const ACCRUAL_GAP_REASONS: Readonly<Record<AccrualGapReason, string>> = Object.freeze({
@@ -317,7 +311,9 @@ export function computeAccrual(p: ComputeAccrualParameters): ComputeAccrualRetur
     provisionalMicroUsd: provisional,
     conservativeMicroUsd: conservative,
     gap: order.flatMap((reason) =>
-      gapByReason.has(reason) ? [{ reason, microUsd: gapByReason.get(reason)!, bytes: gapBytes.get(reason) ?? 0n }] : [],
+      gapByReason.has(reason)
+        ? [{ reason, microUsd: gapByReason.get(reason)!, bytes: gapBytes.get(reason) ?? 0n }]
+        : [],
     ),
     budgetMicroUsd: p.budgetMicroUsd,
     networkProvisionalMicroUsd: network.summary.earnedMicroUsd,

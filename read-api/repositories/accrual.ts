@@ -15,9 +15,7 @@ const hex = (b: Uint8Array) => bytesToHex(b) as Address;
 
 /** The coordinator's status of epoch `epoch` (null before any item of it was stored). */
 export async function epochStatus(q: Queryable, epoch: bigint): Promise<string | null> {
-  const { rows } = await q.query<{ status: string }>(`SELECT status FROM epochs WHERE number = $1`, [
-    epoch.toString(),
-  ]);
+  const { rows } = await q.query<{ status: string }>(`SELECT status FROM epochs WHERE number = $1`, [epoch.toString()]);
   return rows[0]?.status ?? null;
 }
 
