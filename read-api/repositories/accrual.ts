@@ -11,7 +11,7 @@ import type { RateCard } from "../../core/ratecard.ts";
 import { RATE_CARD_COLUMNS, rateCardOfColumns, type RateCardColumns } from "../../db/rows/rate-cards.ts";
 import type { Queryable } from "../../db/types.ts";
 
-const hex = (b: Uint8Array) => bytesToHex(b) as Address;
+const hex = (b: Uint8Array) => bytesToHex(b);
 
 /** The coordinator's status of epoch `epoch` (null before any item of it was stored). */
 export async function epochStatus(q: Queryable, epoch: bigint): Promise<string | null> {

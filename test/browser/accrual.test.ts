@@ -70,8 +70,7 @@ describe("dashboard: Earning now (this epoch), live in Chromium", { skip: !HAVE_
     });
     expect((await send("/v1/receipts", { receipts: [r] })).accepted).to.equal(1);
   };
-  const shown = async (which: string) =>
-    (await page.locator(`[data-accrual="${which}"] .value`).innerText()).trim();
+  const shown = async (which: string) => (await page.locator(`[data-accrual="${which}"] .value`).innerText()).trim();
 
   before(async () => {
     db = await testBackends()[0]!.open();

@@ -42,9 +42,9 @@ export function accrualPanel(a, status) {
     </div>
     <p class="small">
       ${bytes(a.acceptedBytes)} × ${ratePerGb(a.ratePerGbMicroUsd)}
-      ${a.founder ? html`× ${times(a.multiplierBps)} founder` : ""} × (1 + ${percent(a.uptimeBonusBps)} uptime bonus:
-      on track for ${percent(a.uptimeOnTrackBps)} uptime, ${String(a.slotsElapsed)} of ${String(a.slots)} heartbeat
-      slots begun) = <strong>${usd(a.provisionalMicroUsd)}</strong> provisional (rate card v${String(a.rateCardVersion)}).
+      ${a.founder ? html`× ${times(a.multiplierBps)} founder` : ""} × (1 + ${percent(a.uptimeBonusBps)} uptime bonus: on
+      track for ${percent(a.uptimeOnTrackBps)} uptime, ${String(a.slotsElapsed)} of ${String(a.slots)} heartbeat slots
+      begun) = <strong>${usd(a.provisionalMicroUsd)}</strong> provisional (rate card v${String(a.rateCardVersion)}).
     </p>
     ${
       a.gap.length
@@ -92,8 +92,9 @@ export async function followAccrual(address, el) {
     el.innerHTML = accrualPanel(last, status);
   };
   try {
-    last = (await gql(`query ($a: Bytes!) { supporter(address: $a) { accrual { ${ACCRUAL_FIELDS} } } }`, { a: address }))
-      .supporter.accrual;
+    last = (
+      await gql(`query ($a: Bytes!) { supporter(address: $a) { accrual { ${ACCRUAL_FIELDS} } } }`, { a: address })
+    ).supporter.accrual;
     render();
   } catch {
     el.hidden = true; // an unknown supporter: the rest of the view says so
