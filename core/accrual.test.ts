@@ -6,7 +6,7 @@ import type { Address } from "./eip712/domain.ts";
 import { DEFAULT_FRAUD_RULES } from "./fraud.ts";
 import { DEFAULT_RATE_CARD } from "./ratecard.ts";
 
-const addr = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
+const addr = (n: number): Address => `0x${n.toString(16).padStart(40, "0")}`;
 const GB = 1_000_000_000n;
 /** An hour-long epoch of 60 one-minute heartbeat slots, half gone. */
 const base = (network: OpenEpochNode[], accounts: Address[], extra: Partial<ComputeAccrualParameters> = {}) =>
