@@ -290,7 +290,7 @@ export function computeAccrual(p: ComputeAccrualParameters): ComputeAccrualRetur
     receipts += n.receipts;
     if (n.founder) founderAcceptedBytes += n.acceptedBytes;
   }
-  const onTrackInput = inputOf(reported[0] ?? ("0x"), ownNodes, onTrack);
+  const onTrackInput = inputOf(reported[0] ?? "0x", ownNodes, onTrack);
   return {
     epoch: p.epoch,
     epochStart: p.epochStart,
