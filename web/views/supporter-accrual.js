@@ -37,12 +37,12 @@ export function accrualPanel(a, status) {
       <div class="total" data-accrual="bytes">
         <div class="label">bytes counted so far</div>
         <div class="value">${bytes(a.acceptedBytes)}</div>
-        <div class="hint">${String(a.receipts)} receipts accepted by ingest</div>
+        <div class="hint">${String(a.receipts)} ${a.receipts === 1 ? "receipt" : "receipts"} accepted by ingest</div>
       </div>
     </div>
     <p class="small">
       ${bytes(a.acceptedBytes)} × ${ratePerGb(a.ratePerGbMicroUsd)}
-      ${a.founder ? html`× ${times(a.multiplierBps)} founder` : ""} × (1 + ${percent(a.uptimeBonusBps)} uptime bonus: on
+      ${a.founder ? html`${times(a.multiplierBps)} founder` : ""} × (1 + ${percent(a.uptimeBonusBps)} uptime bonus: on
       track for ${percent(a.uptimeOnTrackBps)} uptime, ${String(a.slotsElapsed)} of ${String(a.slots)} heartbeat slots
       begun) = <strong>${usd(a.provisionalMicroUsd)}</strong> provisional (rate card v${String(a.rateCardVersion)}).
     </p>
