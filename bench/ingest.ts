@@ -1,6 +1,8 @@
 /**
- * `npm run bench -- ingest [--receipts=100000] [--concurrency=4] [--backends=postgres,pglite]`:
- * receipt ingestion end to end (issue 5).
+ * `npm run bench -- ingest [--receipts=100000] [--concurrency=4] [--backends=postgres,pglite] [--accrual-watchers=10]`:
+ * receipt ingestion end to end (issue 5), with the live accrual on (issue 19): `accrual-watchers`
+ * supporters' dashboards subscribe to `accrualUpdated` over SSE for the whole measured load, and
+ * the report counts the pushes they received.
  *
  * For each backend, starts the real server (`node server/main.ts`, a child process, on a fresh
  * database: a new PostgreSQL database, or PGlite in memory), registers 1 000 supporters and
@@ -37,6 +39,26 @@ const DOMAIN: RewardsDomain = { chainId: CHAIN_ID, verifyingContract: DISTRIBUTO
 function arg(args: string[], name: string, fallback: string): string {
   const hit = args.find((a) => a.startsWith(`--${name}=`));
   return hit ? hit.slice(name.length + 3) : fallback;
+}
+
+/** One dashboard following a supporter's accrual over SSE: counts the pushes it receives. */
+function watchAccrual(base: string, address: Address): { pushes(): number; stop(): void } {
+  const controller = new AbortController();
+  let pushes = 0;
+  void fetch(`${base}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    body: JSON.stringify({
+      query: `subscription { accrualUpdated(address: "${address}") { acceptedBytes provisionalMicroUsd conservativeMicroUsd gap { reason microUsd } } }`,
+    }),
+    signal: controller.signal,
+  })
+    .then(async (res) => {
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body!) pushes += (decoder.decode(chunk).match(/^data: /gm) ?? []).length;
+    })
+    .catch(() => {});
+  return { pushes: () => pushes, stop: () => controller.abort() };
 }
 
 const key = (seed: number): Hex => `0x${(BigInt(seed) + 0x1000n).toString(16).padStart(64, "0")}`;
@@ -140,6 +162,7 @@ async function runBackend(
   concurrency: number,
   ceiling: number,
   adminUrl: string,
+  accrualWatchers: number,
 ): Promise<void> {
   let databaseUrl = "pglite:memory";
   let dbName: string | undefined;
@@ -185,6 +208,10 @@ async function runBackend(
     );
     const setupSeconds = (performance.now() - t0) / 1000;
 
+    // The live accrual's subscribers: every push is a read of the open epoch and a computation in core.
+    const watchers = fixture.supporters.slice(0, accrualWatchers).map((s) => watchAccrual(base, s.address));
+    await new Promise((r) => setTimeout(r, 500));
+
     // Warm-up: one batch (JIT, partitions, connections), not counted.
     const [warm, ...rest] = fixture.batches;
     const warmAnswer = JSON.parse(await post(base, "/v1/receipts", warm!)) as { accepted: number };
@@ -220,6 +247,8 @@ async function runBackend(
         return true;
       },
     });
+    const accrualPushes = watchers.reduce((n, w) => n + w.pushes(), 0);
+    for (const w of watchers) w.stop();
     if (failure) throw new Error(failure);
     if (pass.errors > 0) throw new Error(`/v1/receipts: ${pass.errors} requests failed`);
     const seconds = pass.seconds;
@@ -269,6 +298,8 @@ async function runBackend(
       sessions: SESSIONS,
       setupSeconds: Math.round(setupSeconds * 10) / 10,
       loadavg1: Math.round(loadavg()[0]! * 100) / 100,
+      accrualWatchers: watchers.length,
+      accrualPushes,
     });
     report({
       bench: "ingest",
@@ -297,6 +328,7 @@ async function runBackend(
 export default async function ingest(args: string[]): Promise<void> {
   const total = Number(arg(args, "receipts", "100000"));
   const concurrency = Number(arg(args, "concurrency", "4"));
+  const accrualWatchers = Number(arg(args, "accrual-watchers", "10"));
   const backends = arg(args, "backends", "postgres,pglite").split(",") as ("postgres" | "pglite")[];
   const adminUrl =
     process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -327,7 +359,14 @@ export default async function ingest(args: string[]): Promise<void> {
   for (const backend of backends) {
     if (backend === "pglite" && total > 50_000) {
       // PGlite is one WebAssembly connection: a smaller run says as much.
-      await runBackend(backend, { ...fixture, batches: fixture.batches.slice(0, 51) }, concurrency, ceiling, adminUrl);
-    } else await runBackend(backend, fixture, concurrency, ceiling, adminUrl);
+      await runBackend(
+        backend,
+        { ...fixture, batches: fixture.batches.slice(0, 51) },
+        concurrency,
+        ceiling,
+        adminUrl,
+        accrualWatchers,
+      );
+    } else await runBackend(backend, fixture, concurrency, ceiling, adminUrl, accrualWatchers);
   }
 }

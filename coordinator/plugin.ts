@@ -8,6 +8,34 @@ import { createVerifyPool, type VerifyPool } from "../core/verify-pool.ts";
 import type { EpochClock } from "../core/epoch-clock.ts";
 import { definePlugin } from "../http/plugins/define.ts";
 
+/** Receipts of `nodes` in coordinator epoch `epoch` were accepted with bytes: one per committed batch and epoch. */
+export type BytesAccepted = { epoch: bigint; nodes: Hex[] };
+
+/** Listeners of `BytesAccepted` (the composition root forwards them to the live event bus). */
+export type BytesAcceptedListeners = {
+  listen(listener: (event: BytesAccepted) => void): () => void;
+  emit(event: BytesAccepted): void;
+};
+
+/** A listener that throws is logged and does not fail the batch (its answer is already durable). */
+function bytesAcceptedListeners(onError: (err: unknown) => void): BytesAcceptedListeners {
+  const listeners = new Set<(event: BytesAccepted) => void>();
+  return {
+    listen(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    emit(event) {
+      for (const l of listeners)
+        try {
+          l(event);
+        } catch (err) {
+          onError(err);
+        }
+    },
+  };
+}
+
 /** What the ingest and grant routes share: the EIP-712 domain, the epoch clock, the verify pool, the signer. */
 export type Coordinator = {
   readonly domain: RewardsDomain;
@@ -26,6 +54,8 @@ export type Coordinator = {
   now(): number;
   /** Signs a session grant with the coordinator key. */
   signGrant(grant: SessionGrant): Hex;
+  /** After each committed receipt batch: which nodes gained counted bytes (services/ingest-receipts.ts). */
+  readonly bytesAccepted: BytesAcceptedListeners;
 };
 
 declare module "fastify" {
@@ -69,6 +99,7 @@ export default definePlugin("coordinator", async (app: FastifyInstance, options:
     now: options.now ?? Date.now,
     signGrant: (grant) =>
       signTypedMessage({ domain: options.domain, primaryType: "SessionGrant", message: grant, privateKey: key }),
+    bytesAccepted: bytesAcceptedListeners((err) => app.log.error({ err }, "bytes-accepted listener failed")),
   };
   app.decorate("coordinator", coordinator);
 });

@@ -15,6 +15,11 @@ export type LedgerTopics = {
   claimed: [{ id: Hex }];
   /** Something about a supporter changed (channel: the lowercase address). */
   supporterUpdated: [address: string, payload: { address: Hex }];
+  /**
+   * Ingest accepted receipts with bytes from these nodes (lowercase) in this coordinator epoch
+   * (decimal): one event per committed batch and epoch, the live accrual's trigger.
+   */
+  bytesAccepted: [{ epoch: string; nodes: Hex[] }];
 };
 
 export type LedgerEvents = {

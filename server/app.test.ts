@@ -71,6 +71,7 @@ describe("loadApiConfig", () => {
       redisUrl: undefined,
       graphqlCacheMiB: 256,
       rateCardNoticeEpochs: 2,
+      heartbeatSlotSeconds: 60,
       browserRpcUrl: undefined,
       startBlock: 0n,
     });

@@ -172,7 +172,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     dataDir: options.dataDir ?? "data",
     resolvers: [adminResolvers, rulesResolvers],
     ...options.graphql,
+    accrual: {
+      clock: options.epochClock ?? { epochSeconds: 86_400, genesis: 0 },
+      now: options.now,
+      ...options.graphql?.accrual,
+    },
   });
+  // Ingest's accepted bytes onto the live bus (every replica's accrual service hears them).
+  app.coordinator.bytesAccepted.listen((e) =>
+    app.ledgerEvents.pubsub.publish("bytesAccepted", { epoch: e.epoch.toString(), nodes: e.nodes }),
+  );
   // The dashboard (issue 9): web/ at /dashboard/.
   await app.register(web, {
     chainId: options.chainId ?? 31_337,

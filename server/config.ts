@@ -60,6 +60,8 @@ export type ApiConfig = {
    * current one at the earliest (default 2: the epoch after next; 0 … 1 000).
    */
   rateCardNoticeEpochs: number;
+  /** `LEDGER_HEARTBEAT_SLOT_SECONDS`: the uptime slot the oracle uses, for the live accrual's uptime (default 60). */
+  heartbeatSlotSeconds: number;
 };
 
 export class InvalidConfigError extends BaseError {
@@ -159,5 +161,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     redisUrl: env.REDIS_URL?.trim() || undefined,
     graphqlCacheMiB: graphqlCacheMiBOf(env),
     rateCardNoticeEpochs: intVar(env, "LEDGER_RATE_CARD_NOTICE_EPOCHS", 2, 0, 1_000),
+    heartbeatSlotSeconds: intVar(env, "LEDGER_HEARTBEAT_SLOT_SECONDS", 60, 1, 86_400),
   };
 }

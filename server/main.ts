@@ -29,7 +29,11 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env) {
     dataDir: config.dataDir,
     dashboardChainRpcUrl: config.browserRpcUrl,
     dashboardStartBlock: config.startBlock,
-    graphql: { redisUrl: config.redisUrl, responseCacheMiB: config.graphqlCacheMiB },
+    graphql: {
+      redisUrl: config.redisUrl,
+      responseCacheMiB: config.graphqlCacheMiB,
+      accrual: { heartbeatSlotSeconds: BigInt(config.heartbeatSlotSeconds) },
+    },
     rateCardNoticeEpochs: config.rateCardNoticeEpochs,
   });
   app.log.info(

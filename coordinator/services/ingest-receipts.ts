@@ -93,6 +93,18 @@ const receipts: IngestKind<"Receipt", Receipt, Found, HeadDecision> = {
             message: INGEST_REASONS[d.reason === "ALREADY_COUNTED" ? "DUPLICATE" : "NON_MONOTONIC"],
             id: c.id!,
           },
+  // One event per batch and epoch: the nodes whose counted bytes grew (the live accrual's trigger).
+  committed({ coordinator }, stored, decisions) {
+    const byEpoch = new Map<number, Set<Hex>>();
+    stored.forEach((c, i) => {
+      const d = decisions[i]!;
+      if (d.verdict !== "accepted" || d.deltaBytes === 0n) return;
+      let nodes = byEpoch.get(c.epoch);
+      if (!nodes) byEpoch.set(c.epoch, (nodes = new Set()));
+      nodes.add(c.signed.message.supporter.toLowerCase() as Hex);
+    });
+    for (const [epoch, nodes] of byEpoch) coordinator.bytesAccepted.emit({ epoch: BigInt(epoch), nodes: [...nodes] });
+  },
 };
 
 /**

@@ -11,7 +11,8 @@
  * 3. admission: the kind's rules on what the lookups found (NO_GRANT, UNREGISTERED, …);
  * 4. in one transaction, retried on deadlock/serialization failure: share-lock the epochs
  *    (EPOCH_CLOSED if not OPEN — a concurrent close waits for this commit), then the kind's
- *    storage; commit.
+ *    storage; commit; then the kind's `committed` hook (e.g. receipts tell the live accrual which
+ *    nodes gained bytes).
  *
  * Every `accepted` answer is durable. Rejected items store nothing.
  */
@@ -64,6 +65,8 @@ export type IngestKind<T extends PrimaryType, M extends { timestamp: bigint }, L
   store(tx: Queryable, open: readonly Candidate<M>[]): Promise<D[]>;
   /** The answer for a stored item from its decision. */
   answer(candidate: Candidate<M>, decision: D): ItemResult;
+  /** After the commit, once per batch: what the kind tells listeners about what it stored (O(1) per item). */
+  committed?(ctx: IngestContext, stored: readonly Candidate<M>[], decisions: readonly D[]): void;
 };
 
 /** A `rejected` answer with the reason's sentence (and what exactly, in brackets). */
@@ -154,6 +157,7 @@ export async function ingest<T extends PrimaryType, M extends { timestamp: bigin
     );
     for (const c of candidates) if (closed.has(c.epoch)) results[c.index] = reject(c.index, "EPOCH_CLOSED", c.id);
     stored.forEach((c, i) => (results[c.index] = kind.answer(c, decisions[i]!)));
+    if (stored.length > 0) kind.committed?.(ctx, stored, decisions);
     if (kind.timed)
       metrics.ingestBatchDuration.observe({ kind: kind.kind, stage: "store" }, (performance.now() - verifiedAt) / 1000);
   }

@@ -34,7 +34,6 @@ export function applyBitrate(
     if (!list) bySession.set(w.session, (list = []));
     list.push(w);
   }
-  const denominator = 8n * BPS_DENOMINATOR;
   for (const [session, list] of bySession) {
     list.sort(
       (a, b) =>
@@ -51,12 +50,27 @@ export function applyBitrate(
         continue;
       }
       const g = w.grant!;
-      const elapsed = w.receipt.timestamp - g.notBefore + rules.bitrateBurstSeconds;
-      const allowance = (g.maxBitsPerSecond * (elapsed > 0n ? elapsed : 0n) * rules.bitrateToleranceBps) / denominator;
+      const allowance = allowanceBytes(g.maxBitsPerSecond, g.notBefore, w.receipt.timestamp, rules);
       const room = allowance > counted ? allowance - counted : 0n;
       w.countedBytes = w.claimedBytes < room ? w.claimedBytes : room;
       if (w.countedBytes < w.claimedBytes) w.reasons |= R.BITRATE_EXCEEDED;
       counted += w.countedBytes;
     }
   }
+}
+
+/**
+ * What a session may have counted by time `t`, over all its supporters (the rule's budget):
+ * `maxBitsPerSecond × (t − notBefore + bitrateBurstSeconds) / 8 × bitrateToleranceBps / 10 000`,
+ * floored; never negative. Non-decreasing in `t`. The live accrual (core/accrual.ts) bounds what
+ * this rule can still clip with it.
+ */
+export function allowanceBytes(
+  maxBitsPerSecond: bigint,
+  notBefore: bigint,
+  t: bigint,
+  rules: Pick<FraudRules, "bitrateBurstSeconds" | "bitrateToleranceBps">,
+): Bytes {
+  const elapsed = t - notBefore + rules.bitrateBurstSeconds;
+  return (maxBitsPerSecond * (elapsed > 0n ? elapsed : 0n) * rules.bitrateToleranceBps) / (8n * BPS_DENOMINATOR);
 }

@@ -28,17 +28,35 @@ export function flagOutliers(
   const totals = new Map<Address, Bytes>();
   for (const w of unique)
     if (w.countedBytes > 0n) totals.set(w.supporter, (totals.get(w.supporter) ?? 0n) + w.countedBytes);
-  const sorted = [...totals.values()].sort(cmpBig);
-  const medianBytes = sorted.length > 0 ? sorted[(sorted.length - 1) >> 1]! : 0n;
-  const thresholdBytes = medianBytes * rules.outlierMedianMultiple;
-  const flaggedSupporters = new Set<Address>();
-  if (sorted.length >= rules.outlierMinSupporters)
-    for (const [supporter, total] of totals)
-      if (total > thresholdBytes && total >= rules.outlierMinBytes) flaggedSupporters.add(supporter);
+  const stats = outliersOf(totals, rules);
+  const flaggedSupporters = new Set<Address>(stats.flagged);
   for (const w of unique)
     if (flaggedSupporters.has(w.supporter) && w.countedBytes > 0n && w.override?.action !== "accept") {
       w.reasons |= R.OUTLIER;
       w.countedBytes = 0n;
     }
-  return { supporters: sorted.length, medianBytes, thresholdBytes, flagged: [...flaggedSupporters].sort(cmpStr) };
+  return stats;
+}
+
+/**
+ * The outlier rule on supporter (node) totals: which would be held for review. The one reading of
+ * the rule — `flagOutliers` at epoch close and the live accrual (core/accrual.ts) on the open
+ * epoch's totals so far both call it. Zero totals do not count as supporters.
+ *
+ * @example
+ * outliersOf(new Map([["0xa…", 10n ** 12n], …]), DEFAULT_FRAUD_RULES).flagged; // ["0xa…"] when far above the median
+ */
+export function outliersOf(
+  totals: ReadonlyMap<Address, Bytes>,
+  rules: Pick<FraudRules, "outlierMedianMultiple" | "outlierMinSupporters" | "outlierMinBytes">,
+): OutlierStats {
+  const positive = [...totals].filter(([, total]) => total > 0n);
+  const sorted = positive.map(([, total]) => total).sort(cmpBig);
+  const medianBytes = sorted.length > 0 ? sorted[(sorted.length - 1) >> 1]! : 0n;
+  const thresholdBytes = medianBytes * rules.outlierMedianMultiple;
+  const flagged: Address[] = [];
+  if (sorted.length >= rules.outlierMinSupporters)
+    for (const [supporter, total] of positive)
+      if (total > thresholdBytes && total >= rules.outlierMinBytes) flagged.push(supporter);
+  return { supporters: sorted.length, medianBytes, thresholdBytes, flagged: flagged.sort(cmpStr) };
 }

@@ -8,6 +8,7 @@ import type { Queryable } from "../../db/types.ts";
 import type { Hex } from "../../core/hex.ts";
 import type { EpochVerification } from "./epoch-verification.ts";
 import type { LedgerEvents } from "../../events/ledger-events.ts";
+import type { AccrualService } from "../accrual/service.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 import { Lru } from "./lru.ts";
 
@@ -25,6 +26,8 @@ export type GraphqlContext = {
   db: Queryable;
   loaders: Loaders;
   events: LedgerEvents;
+  /** The live accrual of the open epoch. */
+  accrual: AccrualService;
   /** Where the oracle's datasets are (`<dataDir>/datasets/<hash>.jsonl`). */
   dataDir: string;
   /** Per-request budget of expensive fields (an epoch verification recomputes a whole epoch). */
@@ -36,7 +39,12 @@ export type GraphqlContext = {
 };
 
 /** The per-request context factory of one app; its caches live as long as it does. */
-export function graphqlContextFactory(app: { db: Queryable; events: LedgerEvents; dataDir: string }) {
+export function graphqlContextFactory(app: {
+  db: Queryable;
+  events: LedgerEvents;
+  accrual: AccrualService;
+  dataDir: string;
+}) {
   const caches = createGraphqlCaches();
   return (): GraphqlContext => {
     const readDeps = new Set<string>();
@@ -44,6 +52,7 @@ export function graphqlContextFactory(app: { db: Queryable; events: LedgerEvents
       db: app.db,
       loaders: createLoaders(app.db, readDeps),
       events: app.events,
+      accrual: app.accrual,
       dataDir: app.dataDir,
       budget: { verifications: 0 },
       readDeps,

@@ -13,6 +13,8 @@ import { createSchema, createYoga, type Plugin } from "graphql-yoga";
 import { NoSchemaIntrospectionCustomRule, type ExecutionArgs, type GraphQLError } from "graphql";
 import { definePlugin } from "../../http/plugins/define.ts";
 import { createLedgerEvents, type LedgerEvents } from "../../events/ledger-events.ts";
+import { createAccrualService, type AccrualService } from "../accrual/service.ts";
+import type { AccrualSetup } from "../accrual/compute.ts";
 import { createFastQuery } from "./fast-path.ts";
 import { createResponseCache, type ResponseCache } from "./response-cache.ts";
 import { maskGraphqlError } from "../../http/graphql/errors.ts";
@@ -40,6 +42,11 @@ export type GraphqlOptions = {
   dataDir?: string;
   /** `LEDGER_GRAPHQL_CACHE_MIB`: the response cache's budget (response-cache.ts); 0 turns it off. Default 256. */
   responseCacheMiB?: number;
+  /**
+   * The live accrual (`Supporter.accrual`, `accrualUpdated`): the coordinator's clock and the oracle's
+   * heartbeat slot; default one-day epochs from the unix epoch and 60-second slots.
+   */
+  accrual?: Partial<AccrualSetup> & { throttleMs?: number; refreshMs?: number };
   /** Resolvers of the schema's fields other rooms serve (the coordinator's admin mutations), merged per type. */
   resolvers?: readonly ResolverSet[];
 };
@@ -48,6 +55,8 @@ declare module "fastify" {
   interface FastifyInstance {
     /** Live ledger events: publish indexer steps, subscribe in GraphQL subscriptions. */
     ledgerEvents: LedgerEvents;
+    /** The live accrual service (read-api/accrual/service.ts). */
+    accrual: AccrualService;
     /** Counters of `POST /graphql`'s fast path (fast-path.ts). */
     graphqlFastPath: { served: number; cached: number };
     /** The GraphQL response cache, or null when it is off. */
@@ -82,6 +91,20 @@ export default definePlugin(
     if (options.redisUrl)
       app.dependencies.register("redis", () => Promise.resolve(events.redisUp() === true), { selfLogging: true });
     app.addHook("onClose", async () => events.close());
+    const accrual = createAccrualService({
+      db: app.db,
+      events,
+      clock: options.accrual?.clock ?? { epochSeconds: 86_400, genesis: 0 },
+      heartbeatSlotSeconds: options.accrual?.heartbeatSlotSeconds ?? 60n,
+      rules: options.accrual?.rules,
+      fallbackRateCard: options.accrual?.fallbackRateCard,
+      now: options.accrual?.now,
+      throttleMs: options.accrual?.throttleMs,
+      refreshMs: options.accrual?.refreshMs,
+      log: app.log,
+    });
+    app.decorate("accrual", accrual);
+    app.addHook("onClose", async () => accrual.close());
 
     const yoga = createYoga<{ req: FastifyRequest; reply: FastifyReply }, GraphqlContext>({
       schema: createSchema<GraphqlContext>({
@@ -94,7 +117,7 @@ export default definePlugin(
       renderGraphiQL,
       landingPage: false,
       maskedErrors: { maskError: maskGraphqlError },
-      context: graphqlContextFactory({ db: app.db, events, dataDir: options.dataDir ?? "data" }),
+      context: graphqlContextFactory({ db: app.db, events, accrual, dataDir: options.dataDir ?? "data" }),
       plugins: [
         useQueryLimits(options.limits ?? DEFAULT_LIMITS, options.introspection ?? introspectionFromEnv()),
         useInputErrorCodes(),

@@ -13,6 +13,7 @@ import { nodesOfSupporter, type SupporterNodeRow } from "../repositories/support
 import { address, type Cursor, type Supporter } from "./args.ts";
 import type { GraphqlContext } from "./context.ts";
 import { userError } from "../../http/graphql/errors.ts";
+import { accrualResolvers } from "./accrual-resolvers.ts";
 import { governanceResolvers } from "./governance-resolvers.ts";
 import { ledgerResolvers } from "./ledger-resolvers.ts";
 import { createLoaders } from "./loaders.ts";
@@ -308,6 +309,7 @@ export function mergedResolvers(extra: readonly ResolverSet[] = []): typeof chai
     payoutResolvers,
     receiptResolvers,
     governanceResolvers,
+    accrualResolvers,
     ...extra,
   ] as ResolverSet[])
     for (const [type, fields] of Object.entries(set))

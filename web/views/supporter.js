@@ -37,6 +37,7 @@ import {
   sessionsPage,
   UPTIME_FIELDS,
 } from "./supporter-nodes.js";
+import { followAccrual } from "./supporter-accrual.js";
 import { verifyPanel, wireVerify } from "./verify.js";
 
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
@@ -63,6 +64,7 @@ export async function supporterView(address) {
         Earnings, statements, flagged receipts, payouts, node status and sessions of a node or a payout address.
       </p>
     </section>
+    <section class="card" id="accrual-card" hidden></section>
     <div id="sup"></div>`.html;
   $("#lookup").addEventListener("submit", (e) => {
     e.preventDefault();
@@ -82,6 +84,7 @@ export async function supporterView(address) {
   const addr = /** @type {`0x${string}`} */ (address.toLowerCase());
   for (const k of [...pagerCursors.keys()]) if (!k.startsWith(addr)) pagerCursors.delete(k);
   await renderSupporter(addr);
+  await followAccrual(addr, $("#accrual-card"));
   follow(
     [
       { query: "subscription ($a: Bytes!) { supporterUpdated(address: $a) { address } }", variables: { a: addr } },

@@ -14,7 +14,7 @@ import type { OracleContext } from "../../../oracle/run-epoch.ts";
 import { createVerifyPool } from "../../../core/verify-pool.ts";
 import { createWatchtower } from "../watchtower.ts";
 import type { StartChain } from "./deployment.ts";
-import type { StartServices } from "./services.ts";
+import { START_HEARTBEAT_SLOT_SECONDS, type StartServices } from "./services.ts";
 import { DEV_GRACE_SECONDS, devKey, type DevState, type StartStep } from "./state.ts";
 
 /** Steps 6 and 6b of `npm start`. */
@@ -54,7 +54,7 @@ export async function startOracle(
       distributor,
       coordinator: privateKeyToAccount(state.coordinatorKey).address.toLowerCase() as Address,
       graceSeconds: DEV_GRACE_SECONDS,
-      heartbeatSlotSeconds: 5n,
+      heartbeatSlotSeconds: START_HEARTBEAT_SLOT_SECONDS,
       budgetMicroUsd: 1_000_000_000n,
       dataDir,
       signerKeys,

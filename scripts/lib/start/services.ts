@@ -15,6 +15,9 @@ import { migrate } from "../../../db/migrate.ts";
 import type { StartChain } from "./deployment.ts";
 import { DEV_GRACE_SECONDS, devKey, type DevState, type StartStep } from "./state.ts";
 
+/** The uptime slot of `npm start`'s oracle (scripts/lib/start/oracle.ts) and live accrual. */
+export const START_HEARTBEAT_SLOT_SECONDS = 5n;
+
 export type StartServices = {
   db: Awaited<ReturnType<typeof connectDb>>;
   app: Awaited<ReturnType<typeof buildApp>>;
@@ -61,6 +64,8 @@ export async function startServices(
     graphql: {
       ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
       responseCacheMiB: graphqlCacheMiBOf(env),
+      // the oracle's uptime slot (scripts/lib/start/oracle.ts), for the live accrual
+      accrual: { heartbeatSlotSeconds: START_HEARTBEAT_SLOT_SECONDS },
     },
     dashboardRpcUrl: rpcUrl,
     dashboardChainRpcUrl: browserRpcUrl,
