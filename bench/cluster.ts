@@ -174,7 +174,7 @@ function ledger(args: string[], env: Record<string, string>, onLine: (line: stri
     stdio: ["ignore", "pipe", "inherit"],
   });
   let rest = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
+  child.stdout.on("data", (chunk: Buffer) => {
     const lines = (rest + chunk.toString("utf8")).split("\n");
     rest = lines.pop()!;
     for (const l of lines) onLine(l);
