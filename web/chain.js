@@ -176,15 +176,15 @@ export function parseProof(text) {
 /**
  * Asks the wallet for an account on the right chain.
  * @param {DashboardConfig} config
+ * @param {string} [noWallet] the sentence shown when the browser has no wallet
  * @returns {Promise<`0x${string}`>}
  */
-export async function connectWallet(config) {
+export async function connectWallet(
+  config,
+  noWallet = "No browser wallet found. Install one (an EIP-1193 wallet such as MetaMask) or look up an address instead.",
+) {
   const wallet = injectedWallet();
-  if (!wallet)
-    throw new DashboardError(
-      "No browser wallet found. Install one (an EIP-1193 wallet such as MetaMask) or look up an address instead.",
-      "NO_WALLET",
-    );
+  if (!wallet) throw new DashboardError(noWallet, "NO_WALLET");
   let accounts;
   try {
     accounts = await wallet.request({ method: "eth_requestAccounts" });

@@ -11,6 +11,7 @@ import { decodeErrorResult, encodeAbiParameters, encodeFunctionData, keccak256 }
 import { distributorAbi, timelockAbi } from "../vendor/contracts.js";
 import { DashboardError } from "../gql.js";
 import { assertChain, chainError, injectedWallet, read, reader } from "../chain-rpc.js";
+import { connectWallet } from "../chain.js";
 import { duration, html, raw, short, time } from "../format.js";
 import { config, explain, setWalletAccount, unsay, walletAccount } from "../page.js";
 import { confirmAction, tell } from "./admin-confirm.js";
@@ -44,23 +45,12 @@ export async function readPaused() {
 
 /** The wallet's account on the distributor's chain (asks to connect when none is). */
 async function walletFrom() {
-  const wallet = injectedWallet();
-  if (!wallet)
-    throw new DashboardError(
-      "Connect an EIP-1193 wallet (such as MetaMask) that holds the role; none was found.",
-      "NO_WALLET",
-    );
-  let accounts;
-  try {
-    accounts = await wallet.request({ method: "eth_requestAccounts" });
-  } catch (err) {
-    throw chainError(err);
-  }
-  if (!accounts?.length) throw new DashboardError("The wallet shared no account.", "NO_ACCOUNT");
-  await assertChain(wallet, config);
-  const from = /** @type {`0x${string}`} */ (String(accounts[0]).toLowerCase());
+  const from = await connectWallet(
+    config,
+    "Connect an EIP-1193 wallet (such as MetaMask) that holds the role; none was found.",
+  );
   setWalletAccount(from);
-  return { wallet, from };
+  return { wallet: /** @type {NonNullable<ReturnType<typeof injectedWallet>>} */ (injectedWallet()), from };
 }
 
 /**
